@@ -1,0 +1,38 @@
+# Everything runs from the project's own virtualenv, .venv, built from uv.lock.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install test lint typecheck unit sandbox bench clean
+
+install: $(VENV)/.installed
+
+# Re-syncs only when the lock or the project file changes; `--inexact` keeps uv itself in the venv.
+$(VENV)/.installed: pyproject.toml uv.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(UV) || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV) sync --frozen --inexact --python $(BIN)/python
+	touch $@
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+sandbox: install
+	$(BIN)/python -m sandbox
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .sandbox build .mypy_cache .ruff_cache

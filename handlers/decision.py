@@ -1,0 +1,144 @@
+"""Approvers' endpoint (a Function URL): the page behind the email link, and the decision.
+
+GET  /?token=...  shows the request with Approve / Reject buttons; never changes anything,
+                  because mail scanners open links
+POST /            token, decision (approve | reject), optional comment; as a form or JSON
+"""
+
+import json
+from datetime import UTC, datetime
+from functools import cache
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from handlers import pages
+from handlers.domain.statuses import Decision
+from handlers.gateways.signing_key import signing_key
+from handlers.gateways.workflow_service import LambdaWorkflowService
+from handlers.http_responses import error_response, field_error, json_response
+from handlers.logic.deciding import Decider, DecisionRefusedError, decide, open_request
+from handlers.observability import logger, tracer
+from handlers.settings import decision_settings
+from handlers.storage.leave_store import DynamoDbLeaveStore
+
+app = LambdaFunctionUrlResolver()
+
+
+@cache
+def decider() -> Decider:
+    settings = decision_settings()
+    return Decider(
+        store=DynamoDbLeaveStore(settings.table_name),
+        workflow=LambdaWorkflowService(),
+        signing_key=lambda: signing_key(settings.signing_key_parameter),
+        clock=lambda: datetime.now(UTC),
+    )
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+class DecisionForm(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    token: str = Field(min_length=1, max_length=2048)
+    decision: Decision
+    comment: Annotated[str | None, BeforeValidator(_blank_to_none)] = Field(
+        default=None, max_length=1000
+    )
+
+
+def _wants_json() -> bool:
+    headers = app.current_event.headers
+    return "json" in headers.get("content-type", "") or "json" in headers.get("accept", "")
+
+
+def _html(status_code: int, body: str) -> Response[str]:
+    return Response(
+        status_code=status_code,
+        content_type=content_types.TEXT_HTML,
+        body=body,
+        headers=pages.PAGE_HEADERS,
+    )
+
+
+_TITLES = {403: "Link not valid", 404: "Not found", 409: "Already decided", 410: "Too late"}
+
+
+def _refusal(error: DecisionRefusedError) -> Response[str]:
+    if _wants_json():
+        return error_response(error.status_code, error.problem)
+    title = _TITLES.get(error.status_code, "Please try again")
+    return _html(error.status_code, pages.message_page(title, error.problem, error.record))
+
+
+@app.get("/")
+@tracer.capture_method
+def show_request() -> Response[str]:
+    token = app.current_event.get_query_string_value("token")
+    if not token:
+        return _html(400, pages.message_page("Link not valid", "This link has no token."))
+    _, record = open_request(token, decider())
+    return _html(200, pages.decision_form(record, token))
+
+
+@app.post("/")
+@tracer.capture_method
+def record_decision() -> Response[str]:
+    try:
+        form = DecisionForm.model_validate(_read_body())
+    except ValidationError as invalid:
+        errors = [
+            field_error(".".join(str(p) for p in item["loc"]) or "body", item["msg"])
+            for item in invalid.errors()
+        ]
+        return error_response(422, "The decision is not valid.", errors)
+    except ValueError:
+        return error_response(
+            400,
+            "The decision is not valid.",
+            [field_error("body", "must be a JSON object or a form")],
+        )
+    claim, record = decide(form.token, form.decision, form.comment, decider())
+    logger.info(
+        "decision sent", extra={"request_id": record.request_id, "decision": claim.decision}
+    )
+    if _wants_json():
+        return json_response(
+            200, {"request_id": record.request_id, "decision": claim.decision.value}
+        )
+    return _html(200, pages.decision_recorded(claim, record))
+
+
+def _read_body() -> dict[str, Any]:
+    raw = app.current_event.decoded_body or ""
+    if "json" in app.current_event.headers.get("content-type", ""):
+        body = json.loads(raw)
+        if not isinstance(body, dict):
+            raise ValueError("not an object")
+        return body
+    return dict(parse_qsl(raw))
+
+
+@app.exception_handler(DecisionRefusedError)
+def _refused(error: DecisionRefusedError) -> Response[str]:
+    return _refusal(error)
+
+
+@app.not_found
+def _no_route(_: Exception) -> Response[str]:
+    return error_response(404, "Nothing here: open the link from your email.")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

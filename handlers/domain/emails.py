@@ -1,0 +1,126 @@
+"""The three emails of a leave request, each as readable HTML and plain text.
+
+Everything a person typed (reason, comment) is escaped before it goes into HTML.
+"""
+
+from dataclasses import dataclass
+from html import escape
+
+from handlers.domain.leave_request import LeaveRequest, Outcome
+from handlers.domain.statuses import LeaveStatus
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+    html: str
+
+
+def _period(request: LeaveRequest) -> str:
+    days = request.days
+    unit = "day" if days == 1 else "days"
+    if request.start_date == request.end_date:
+        return f"{request.start_date:%A %d %B %Y} (1 day)"
+    return f"{request.start_date:%A %d %B %Y} to {request.end_date:%A %d %B %Y} ({days} {unit})"
+
+
+def _summary_rows(request: LeaveRequest) -> list[tuple[str, str]]:
+    rows = [
+        ("Employee", request.employee_email),
+        ("Leave", request.leave_type.value.capitalize()),
+        ("Dates", _period(request)),
+    ]
+    if request.reason:
+        rows.append(("Reason", request.reason))
+    rows.append(("Reference", request.request_id))
+    return rows
+
+
+def _text_table(rows: list[tuple[str, str]]) -> str:
+    return "\n".join(f"{label + ':':<11}{value}" for label, value in rows)
+
+
+def _html_page(title: str, intro: str, rows: list[tuple[str, str]], footer: str = "") -> str:
+    cells = "".join(
+        f'<tr><th align="left" style="padding:4px 12px 4px 0">{escape(label)}</th>'
+        f"<td>{escape(value)}</td></tr>"
+        for label, value in rows
+    )
+    return (
+        '<!doctype html><html><body style="font-family:sans-serif;max-width:36em">'
+        f"<h2>{escape(title)}</h2><p>{intro}</p><table>{cells}</table>{footer}</body></html>"
+    )
+
+
+def _button(href: str, label: str) -> str:
+    return (
+        f'<p><a href="{escape(href, quote=True)}" style="display:inline-block;padding:8px 16px;'
+        f'background:#0b5cad;color:#fff;text-decoration:none;border-radius:4px">'
+        f"{escape(label)}</a></p>"
+    )
+
+
+def receipt_email(request: LeaveRequest, status_link: str) -> Email:
+    rows = [*_summary_rows(request), ("Approver", request.approver_email)]
+    intro = f"We received your leave request. {request.approver_email} has been asked to decide."
+    return Email(
+        to=request.employee_email,
+        subject=f"Leave request received: {_period(request)}",
+        text=f"{intro}\n\n{_text_table(rows)}\n\nFollow its status: {status_link}\n",
+        html=_html_page(
+            "Leave request received",
+            escape(intro),
+            rows,
+            _button(status_link, "Follow its status"),
+        ),
+    )
+
+
+def approval_request_email(request: LeaveRequest, decision_link: str, expires: str) -> Email:
+    rows = _summary_rows(request)
+    intro = f"{request.employee_email} asks for leave. Please approve or reject it by {expires}."
+    return Email(
+        to=request.approver_email,
+        subject=f"Leave to approve: {request.employee_email}, {_period(request)}",
+        text=(
+            f"{intro}\n\n{_text_table(rows)}\n\n"
+            f"Open this link to approve or reject: {decision_link}\n"
+            "The link is yours alone: do not forward it.\n"
+        ),
+        html=_html_page(
+            "Leave request to decide",
+            escape(intro),
+            rows,
+            _button(decision_link, "Review and decide")
+            + "<p><small>The link is yours alone: do not forward it.</small></p>",
+        ),
+    )
+
+
+_OUTCOME_WORDS = {
+    LeaveStatus.APPROVED: ("approved", "Your leave request was approved."),
+    LeaveStatus.REJECTED: ("rejected", "Your leave request was rejected."),
+    LeaveStatus.EXPIRED: (
+        "expired",
+        "Your leave request expired: nobody decided on it in time. You may submit it again.",
+    ),
+}
+
+
+def outcome_email(request: LeaveRequest, outcome: Outcome, status_link: str) -> Email:
+    word, intro = _OUTCOME_WORDS[outcome.status]
+    rows = _summary_rows(request)
+    if outcome.by:
+        rows.append(("Decided by", outcome.by))
+    if outcome.comment:
+        rows.append(("Comment", outcome.comment))
+    return Email(
+        to=request.employee_email,
+        subject=f"Leave request {word}: {_period(request)}",
+        text=f"{intro}\n\n{_text_table(rows)}\n\nDetails: {status_link}\n",
+        html=_html_page(
+            f"Leave request {word}", escape(intro), rows, _button(status_link, "See details")
+        ),
+    )

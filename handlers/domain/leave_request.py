@@ -1,0 +1,141 @@
+"""A leave request: what an employee submits, what the workflow carries, what is stored."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+
+from handlers.domain.statuses import Decision, HistoryEvent, LeaveStatus, LeaveType
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a date on the calendar") from None
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Email = Annotated[EmailStr, AfterValidator(str.lower)]
+_Text = Annotated[str, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
+
+
+def leave_days(start: date, end: date) -> int:
+    """Calendar days of leave, both ends included."""
+    return (end - start).days + 1
+
+
+class LeaveSubmission(BaseModel):
+    """The body an employee posts to the submit endpoint."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    employee_email: Email
+    start_date: IsoDate
+    end_date: IsoDate
+    leave_type: LeaveType = LeaveType.ANNUAL
+    reason: _Text | None = Field(default=None, max_length=500)
+
+    @field_validator("end_date")
+    @classmethod
+    def _not_before_start(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("start_date")
+        if start is not None and end < start:
+            raise ValueError(f"must not be before start_date ({start.isoformat()})")
+        return end
+
+    @property
+    def days(self) -> int:
+        return leave_days(self.start_date, self.end_date)
+
+
+class LeaveRequest(LeaveSubmission):
+    """The workflow's input: a validated submission with its id and approver.
+
+    It is the durable execution's payload, so it must be the same for the same submission:
+    a retried submit then starts nothing new.
+    """
+
+    request_id: str
+    approver_email: Email
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    event: HistoryEvent
+    at: datetime
+    by: str | None = None
+    comment: str | None = None
+
+
+class LeaveRecord(LeaveRequest):
+    """A leave request as stored, with where it stands."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    status: LeaveStatus
+    submitted_at: datetime
+    decided_at: datetime | None = None
+    history: tuple[HistoryEntry, ...] = ()
+
+    def request(self) -> LeaveRequest:
+        return LeaveRequest.model_validate(self.model_dump(include=set(LeaveRequest.model_fields)))
+
+    def submission(self) -> LeaveSubmission:
+        fields = set(LeaveSubmission.model_fields)
+        return LeaveSubmission.model_validate(self.model_dump(include=fields))
+
+    def public_view(self) -> dict[str, Any]:
+        """What the status endpoint shows: everything but internal wiring."""
+        view = self.model_dump(mode="json", exclude_none=True)
+        view["days"] = self.days
+        return view
+
+
+class DecisionPayload(BaseModel):
+    """What the decision endpoint sends back into the waiting workflow."""
+
+    model_config = ConfigDict(frozen=True)
+
+    decision: Decision
+    approver_email: Email
+    comment: str | None = Field(default=None, max_length=1000)
+    decided_at: datetime
+
+
+class Outcome(BaseModel):
+    """How a request ended, as the workflow checkpoints it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: LeaveStatus
+    decided_at: datetime
+    by: str | None = None
+    comment: str | None = None
+
+    def history_entry(self) -> HistoryEntry:
+        return HistoryEntry(
+            event=HistoryEvent(self.status.value),
+            at=self.decided_at,
+            by=self.by,
+            comment=self.comment,
+        )

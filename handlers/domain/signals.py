@@ -1,0 +1,56 @@
+"""Names of every metric and domain event the service emits.
+
+The handlers emit with these, and the Pulumi program, the dashboards, the alarms and the tests
+read them from here, so a renamed metric cannot silently leave a widget or an alarm empty.
+"""
+
+from enum import StrEnum
+
+from handlers.domain.statuses import LeaveStatus
+
+SERVICE_NAME = "leave-approvals"
+METRICS_NAMESPACE = "LeaveApprovals"
+# Powertools adds this dimension to every metric it emits.
+SERVICE_DIMENSION = "service"
+
+
+class Metric(StrEnum):
+    REQUESTS_SUBMITTED = "RequestsSubmitted"
+    REQUESTS_APPROVED = "RequestsApproved"
+    REQUESTS_REJECTED = "RequestsRejected"
+    REQUESTS_EXPIRED = "RequestsExpired"
+    DECISION_LATENCY = "DecisionLatency"
+    EMAILS_SENT = "EmailsSent"
+    INPUTS_REJECTED = "InputsRejected"
+    PENDING_REQUESTS = "PendingRequests"
+    OLDEST_PENDING_AGE = "OldestPendingAge"
+
+
+OUTCOME_METRICS: dict[LeaveStatus, Metric] = {
+    LeaveStatus.APPROVED: Metric.REQUESTS_APPROVED,
+    LeaveStatus.REJECTED: Metric.REQUESTS_REJECTED,
+    LeaveStatus.EXPIRED: Metric.REQUESTS_EXPIRED,
+}
+
+# Dimension of InputsRejected: why the submit endpoint refused a request.
+REJECTION_REASON_DIMENSION = "reason"
+
+
+class RejectionReason(StrEnum):
+    INVALID_INPUT = "invalid_input"
+    BODY_TOO_LARGE = "body_too_large"
+    DOMAIN_NOT_ALLOWED = "domain_not_allowed"
+    TOO_LONG = "too_long"
+    OVERLAP = "overlap"
+    NO_APPROVER = "no_approver"
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+
+
+EVENT_SOURCE = "leave.approvals"
+
+
+class EventType(StrEnum):
+    """EventBridge detail-types of the domain events."""
+
+    REQUEST_SUBMITTED = "Leave Request Submitted"
+    REQUEST_DECIDED = "Leave Request Decided"

@@ -1,0 +1,40 @@
+"""Sending email through SES, as multipart/alternative MIME (plain text and HTML)."""
+
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any, Protocol
+
+import boto3
+
+from handlers.domain.emails import Email
+
+
+class Mailer(Protocol):
+    def send(self, email: Email) -> str: ...
+
+
+def to_mime(email: Email, sender: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.to
+    message["Subject"] = email.subject
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    return message.as_bytes()
+
+
+class SesMailer:
+    def __init__(self, sender: str, client: Any = None) -> None:
+        self._sender = sender
+        self._client = client or boto3.client("ses")
+
+    def send(self, email: Email) -> str:
+        """Send one email; return SES's message id."""
+        response = self._client.send_raw_email(
+            Source=self._sender,
+            Destinations=[email.to],
+            RawMessage={"Data": to_mime(email, self._sender)},
+        )
+        return str(response["MessageId"])

@@ -1,0 +1,73 @@
+"""The one shape of every error the HTTP endpoints return, and helpers to build it."""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+
+def json_response(
+    status_code: int, body: Any, headers: dict[str, str] | None = None
+) -> Response[str]:
+    return Response(
+        status_code=status_code,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body),
+        headers=headers,
+    )
+
+
+def error_response(
+    status_code: int,
+    message: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[str]:
+    body: dict[str, Any] = {"message": message}
+    if errors:
+        body["errors"] = errors
+    return json_response(status_code, body, headers)
+
+
+def field_error(field: str, problem: str) -> dict[str, str]:
+    return {"field": field, "problem": problem}
+
+
+def validation_errors(error: RequestValidationError) -> tuple[int, list[dict[str, str]]]:
+    """Pydantic's findings as `{field, problem}` pairs; 400 when the body is not JSON at all."""
+    found: list[dict[str, str]] = []
+    status = 422
+    for item in error.errors():
+        location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query")]
+        if item.get("type") == "json_invalid":
+            status = 400
+            found.append(field_error("body", "must be a JSON object"))
+            continue
+        if item.get("type") == "model_attributes_type":
+            found.append(field_error("body", "must be a JSON object"))
+            continue
+        problem = str(item.get("msg", "is not valid")).removeprefix("Value error, ")
+        if item.get("type") == "missing":
+            problem = "is required"
+        elif item.get("type") == "extra_forbidden":
+            problem = "is not a field of this request"
+        found.append(field_error(".".join(location) or "body", problem))
+    return status, found
+
+
+def function_url_response(status_code: int, body: dict[str, Any]) -> dict[str, Any]:
+    """A raw Function URL response, for answers given before the router runs."""
+    return {
+        "statusCode": status_code,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def body_size(event: dict[str, Any]) -> int:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return len(body) * 3 // 4
+    return len(body.encode())

@@ -1,0 +1,34 @@
+"""Powertools Logger, Tracer and Metrics, set up once and imported by every handler."""
+
+from collections.abc import Mapping
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from handlers.domain.signals import METRICS_NAMESPACE, SERVICE_NAME, Metric
+
+logger = Logger(service=SERVICE_NAME)
+tracer = Tracer(service=SERVICE_NAME)
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
+
+
+def emit_metric(
+    metric: Metric,
+    value: float = 1,
+    unit: MetricUnit = MetricUnit.Count,
+    dimensions: Mapping[str, str] | None = None,
+) -> None:
+    """Write one business metric now, as its own EMF record.
+
+    Flushing at once (rather than at the end of the invocation) is what lets a durable step
+    emit a metric exactly when its side effect happens, so replays never count it twice.
+    """
+    with single_metric(
+        name=metric.value,
+        unit=unit,
+        value=value,
+        namespace=METRICS_NAMESPACE,
+        default_dimensions={"service": SERVICE_NAME},
+    ) as one:
+        for name, dimension_value in (dimensions or {}).items():
+            one.add_dimension(name=name, value=dimension_value)

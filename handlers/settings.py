@@ -1,0 +1,101 @@
+"""Each function's settings, read from its environment into a typed, validated model.
+
+The field aliases are the environment variable names. The Pulumi program builds each function's
+environment with `environment_for`, so the names exist only here.
+"""
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+    return value
+
+
+CsvList = Annotated[tuple[str, ...], BeforeValidator(_split_csv)]
+
+
+class SettingsError(RuntimeError):
+    """The function was deployed with missing or invalid settings."""
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    table_name: str = Field(alias="LEAVE_TABLE_NAME", min_length=1)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Self:
+        try:
+            return cls.model_validate(dict(os.environ if environ is None else environ))
+        except ValidationError as error:
+            raise SettingsError(f"{cls.__name__} are not valid: {error}") from error
+
+    @classmethod
+    def environment_for(cls, **values: Any) -> dict[str, Any]:
+        """Map field names to environment variable names, for deploy tooling.
+
+        Values may be Pulumi Outputs, so they are not validated here; names are. Sequences are
+        joined with commas and numbers turned into strings.
+        """
+        fields = cls.model_fields
+        unknown = sorted(set(values) - set(fields))
+        if unknown:
+            raise SettingsError(f"{cls.__name__} has no settings named {unknown}")
+        missing = sorted(n for n, f in fields.items() if f.is_required() and n not in values)
+        if missing:
+            raise SettingsError(f"{cls.__name__} needs {missing}")
+        environment: dict[str, Any] = {}
+        for name, value in values.items():
+            if isinstance(value, list | tuple):
+                value = ",".join(value)
+            elif isinstance(value, bool | int | float):
+                value = str(value)
+            environment[fields[name].alias or name] = value
+        return environment
+
+
+class SubmitSettings(_Settings):
+    workflow_function: str = Field(alias="WORKFLOW_FUNCTION", min_length=1)
+    allowed_email_domains: CsvList = Field(alias="ALLOWED_EMAIL_DOMAINS", min_length=1)
+    default_approver: str = Field(alias="DEFAULT_APPROVER_EMAIL", min_length=3)
+    max_leave_days: int = Field(alias="MAX_LEAVE_DAYS", ge=1, le=366)
+    max_body_bytes: int = Field(default=16_384, alias="MAX_BODY_BYTES", ge=256)
+    # Without an Idempotency-Key header, the same body within this window is the same request.
+    idempotency_window_seconds: int = Field(
+        default=86_400, alias="IDEMPOTENCY_WINDOW_SECONDS", ge=60
+    )
+
+
+class WorkflowSettings(_Settings):
+    sender_email: str = Field(alias="SENDER_EMAIL", min_length=3)
+    decision_url: str = Field(alias="DECISION_URL", min_length=1)
+    submit_url: str = Field(alias="SUBMIT_URL", min_length=1)
+    signing_key_parameter: str = Field(alias="SIGNING_KEY_PARAMETER", min_length=1)
+    approval_timeout_seconds: int = Field(alias="APPROVAL_TIMEOUT_SECONDS", ge=1)
+    event_bus_name: str = Field(default="", alias="EVENT_BUS_NAME")
+
+
+class DecisionSettings(_Settings):
+    signing_key_parameter: str = Field(alias="SIGNING_KEY_PARAMETER", min_length=1)
+
+
+@cache
+def submit_settings() -> SubmitSettings:
+    return SubmitSettings.from_environment()
+
+
+@cache
+def workflow_settings() -> WorkflowSettings:
+    return WorkflowSettings.from_environment()
+
+
+@cache
+def decision_settings() -> DecisionSettings:
+    return DecisionSettings.from_environment()

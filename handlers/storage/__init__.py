@@ -1,0 +1,1 @@
+"""DynamoDB: the leave requests and the approver directory, behind small interfaces."""

@@ -1,0 +1,132 @@
+"""Employees' endpoint (a Function URL): submit a leave request, follow its status.
+
+POST /                      submit; 202 with the request id and where to follow it
+GET  /requests/{request_id} the request, its status and its history
+"""
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from handlers.domain.leave_request import LeaveSubmission
+from handlers.domain.signals import REJECTION_REASON_DIMENSION, Metric, RejectionReason
+from handlers.domain.statuses import LeaveStatus
+from handlers.gateways.workflow_service import LambdaWorkflowService, WorkflowUnavailableError
+from handlers.http_responses import (
+    body_size,
+    error_response,
+    field_error,
+    function_url_response,
+    json_response,
+    validation_errors,
+)
+from handlers.logic.submission import (
+    SubmissionRefusedError,
+    Submitter,
+    check_idempotency_key,
+    submit_leave,
+)
+from handlers.observability import emit_metric, logger, tracer
+from handlers.settings import submit_settings
+from handlers.storage.approver_directory import DynamoDbApproverDirectory
+from handlers.storage.leave_store import DynamoDbLeaveStore
+
+app = LambdaFunctionUrlResolver(enable_validation=True)
+
+
+@cache
+def submitter() -> Submitter:
+    settings = submit_settings()
+    return Submitter(
+        settings=settings,
+        store=DynamoDbLeaveStore(settings.table_name),
+        directory=DynamoDbApproverDirectory(settings.table_name),
+        workflow=LambdaWorkflowService(settings.workflow_function),
+        clock=lambda: datetime.now(UTC),
+    )
+
+
+def _base_url() -> str:
+    headers = app.current_event.headers
+    host = headers.get("host") or app.current_event.request_context.domain_name
+    return f"{headers.get('x-forwarded-proto', 'https')}://{host}"
+
+
+@app.post("/")
+@tracer.capture_method
+def submit(
+    submission: LeaveSubmission,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response[str]:
+    accepted = submit_leave(submission, check_idempotency_key(idempotency_key), submitter())
+    request_id = accepted.request.request_id
+    status = accepted.existing.status if accepted.existing else LeaveStatus.PENDING
+    logger.info(
+        "leave request accepted",
+        extra={"request_id": request_id, "repeat": bool(accepted.existing)},
+    )
+    return json_response(
+        202,
+        {
+            "request_id": request_id,
+            "status": status.value,
+            "status_url": f"{_base_url()}/requests/{request_id}",
+        },
+    )
+
+
+@app.get("/requests/<request_id>")
+@tracer.capture_method
+def request_status(
+    request_id: Annotated[str, Path(max_length=64)],
+) -> Response[str]:
+    record = submitter().store.get(request_id)
+    if record is None:
+        return error_response(404, f"There is no leave request {request_id}.")
+    return json_response(200, record.public_view())
+
+
+def _count_rejection(reason: RejectionReason) -> None:
+    emit_metric(Metric.INPUTS_REJECTED, dimensions={REJECTION_REASON_DIMENSION: reason.value})
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid(error: RequestValidationError) -> Response[str]:
+    status, errors = validation_errors(error)
+    _count_rejection(RejectionReason.INVALID_INPUT)
+    return error_response(status, "The leave request is not valid.", errors)
+
+
+@app.exception_handler(SubmissionRefusedError)
+def _refused(error: SubmissionRefusedError) -> Response[str]:
+    _count_rejection(error.reason)
+    errors = [field_error(error.field, error.problem)] if error.field else None
+    return error_response(error.status_code, "The leave request was refused.", errors)
+
+
+@app.exception_handler(WorkflowUnavailableError)
+def _busy(_: WorkflowUnavailableError) -> Response[str]:
+    return error_response(
+        503, "The service is busy: please retry shortly.", headers={"Retry-After": "5"}
+    )
+
+
+@app.not_found
+def _no_route(_: Exception) -> Response[str]:
+    return error_response(404, "Nothing here: POST / to submit, GET /requests/{id} to follow one.")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    limit = submit_settings().max_body_bytes
+    if body_size(event) > limit:
+        _count_rejection(RejectionReason.BODY_TOO_LARGE)
+        return function_url_response(413, {"message": f"The body is larger than {limit} bytes."})
+    return app.resolve(event, context)

@@ -1,0 +1,36 @@
+"""The durable workflow of one leave request (see logic/leave_workflow.py for its steps)."""
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+from handlers.domain.leave_request import LeaveRequest
+from handlers.gateways.mailer import SesMailer
+from handlers.gateways.signing_key import signing_key
+from handlers.logic.leave_workflow import LeaveSteps, run_leave_workflow
+from handlers.observability import logger
+from handlers.settings import workflow_settings
+from handlers.storage.leave_store import DynamoDbLeaveStore
+
+
+@cache
+def leave_steps() -> LeaveSteps:
+    settings = workflow_settings()
+    return LeaveSteps(
+        settings=settings,
+        store=DynamoDbLeaveStore(settings.table_name),
+        mailer=SesMailer(settings.sender_email),
+        signing_key=lambda: signing_key(settings.signing_key_parameter),
+        clock=lambda: datetime.now(UTC),
+    )
+
+
+@durable_execution
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: DurableContext) -> dict[str, str]:
+    context.set_logger(logger)
+    request = LeaveRequest.model_validate(event)
+    logger.append_keys(request_id=request.request_id)
+    return run_leave_workflow(context, request, leave_steps())

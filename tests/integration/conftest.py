@@ -1,0 +1,157 @@
+"""The service wired in process: real handlers, moto for AWS, the durable test runner for Lambda."""
+
+import dataclasses
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+
+from handlers import decision, settings, submit, workflow
+from sandbox.mailbox import ReceivedEmail
+from tests.support.aws import Account, create_resources, sent_emails
+from tests.support.durable import InProcessWorkflowService
+from tests.support.function_url import HttpResponse, call, query_of
+
+DEFAULT_APPROVER = "manager@email.com"
+DIRECTORY = {
+    "alice@email.com": "carol@email.com",
+    "manager@email.com": "director@email.com",
+}
+DECISION_URL = "https://decide.lambda-url.us-east-2.on.aws/"
+SUBMIT_URL = "https://submit.lambda-url.us-east-2.on.aws/"
+
+
+def environment(account: Account, approval_timeout: int) -> dict[str, str]:
+    return {
+        **settings.SubmitSettings.environment_for(
+            table_name=account.table_name,
+            workflow_function=account.workflow_function,
+            allowed_email_domains=["email.com", "example.com"],
+            default_approver=DEFAULT_APPROVER,
+            max_leave_days=30,
+            max_body_bytes=4096,
+        ),
+        **settings.WorkflowSettings.environment_for(
+            table_name=account.table_name,
+            sender_email=account.sender,
+            decision_url=DECISION_URL,
+            submit_url=SUBMIT_URL,
+            signing_key_parameter=account.signing_key_parameter,
+            approval_timeout_seconds=approval_timeout,
+        ),
+    }
+
+
+# Taken at import, before any test swaps a factory for its wired copy.
+_CACHED_FACTORIES = (
+    settings.submit_settings,
+    settings.workflow_settings,
+    settings.decision_settings,
+    submit.submitter,
+    decision.decider,
+    workflow.leave_steps,
+)
+
+
+def _clear_caches() -> None:
+    """Forget clients and settings, so each test builds them inside its own moto account."""
+    for cached in _CACHED_FACTORIES:
+        cached.cache_clear()
+    parameters.clear_caches()
+
+
+@dataclasses.dataclass
+class LeaveApp:
+    """The service as its users meet it: two HTTP endpoints and their mailboxes."""
+
+    account: Account
+    workflow: InProcessWorkflowService
+
+    def submit(self, body: Any = None, **kwargs: Any) -> HttpResponse:
+        if body is not None:
+            kwargs["json"] = body
+        return call(submit.handler, "POST", "/", **kwargs)
+
+    def status(self, request_id: str) -> HttpResponse:
+        return call(submit.handler, "GET", f"/requests/{request_id}")
+
+    def open_link(self, link: str) -> HttpResponse:
+        return call(decision.handler, "GET", "/", query=query_of(link))
+
+    def decide(self, link: str, choice: str, comment: str | None = None, **kw: Any) -> HttpResponse:
+        form = {"token": query_of(link)["token"], "decision": choice}
+        if comment is not None:
+            form["comment"] = comment
+        if kw.pop("as_json", False):
+            return call(decision.handler, "POST", "/", json=form, **kw)
+        return call(decision.handler, "POST", "/", form=form, **kw)
+
+    @staticmethod
+    def emails_to(address: str) -> list[ReceivedEmail]:
+        return [email for email in sent_emails() if email.to == address]
+
+    @staticmethod
+    def wait_for_email(
+        address: str, matching: Callable[[ReceivedEmail], bool], timeout: float = 15
+    ) -> ReceivedEmail:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [e for e in LeaveApp.emails_to(address) if matching(e)]
+            if found:
+                return found[0]
+            time.sleep(0.05)
+        raise AssertionError(f"no matching email reached {address} in {timeout}s")
+
+    def decision_link(self, request_id: str, approver: str = DEFAULT_APPROVER) -> str:
+        email = self.wait_for_email(approver, lambda e: request_id in e.text)
+        match = re.search(r"(https://\S+\?token=\S+)", email.text)
+        assert match, email.text
+        return match.group(1)
+
+    def wait_until_final(self, request_id: str, timeout: int = 30) -> dict[str, Any]:
+        self.workflow.result(request_id, timeout=timeout)
+        return self.status(request_id).json()
+
+
+@pytest.fixture
+def approval_timeout() -> int:
+    """Seconds an approver has; tests of expiry override it with a few seconds."""
+    return 60
+
+
+@pytest.fixture
+def workflow_handler() -> Callable[..., Any]:
+    """The durable handler the runner invokes; fault tests wrap it."""
+    return workflow.handler
+
+
+@pytest.fixture
+def leave_app(
+    monkeypatch: pytest.MonkeyPatch, approval_timeout: int, workflow_handler: Callable[..., Any]
+) -> Iterator[LeaveApp]:
+    account = Account()
+    with mock_aws():
+        create_resources(account, DIRECTORY)
+        for name, value in environment(account, approval_timeout).items():
+            monkeypatch.setenv(name, value)
+        _clear_caches()
+        with DurableFunctionTestRunner(handler=workflow_handler, skip_time=True) as runner:
+            service = InProcessWorkflowService(runner)
+            wired_submitter = dataclasses.replace(submit.submitter(), workflow=service)
+            wired_decider = dataclasses.replace(decision.decider(), workflow=service)
+            monkeypatch.setattr(submit, "submitter", lambda: wired_submitter)
+            monkeypatch.setattr(decision, "decider", lambda: wired_decider)
+            yield LeaveApp(account, service)
+        _clear_caches()
+
+
+SEED_PAYLOAD = {
+    "start_date": "2026-01-10",
+    "end_date": "2026-01-20",
+    "employee_email": "employee@email.com",
+}

@@ -1,0 +1,38 @@
+"""The emulated AWS account of the tests (moto, in process): resources and what they hold."""
+
+from dataclasses import dataclass
+
+import boto3
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from handlers.storage.table_schema import create_table_request, directory_item
+from sandbox.mailbox import ReceivedEmail, parse_raw_email
+
+REGION = "us-east-2"
+
+
+@dataclass(frozen=True)
+class Account:
+    table_name: str = "leave-requests"
+    sender: str = "leave@email.com"
+    signing_key_parameter: str = "/leave/decision-link-key"
+    signing_key: str = "test-signing-key-0123456789abcdef"
+    workflow_function: str = "arn:aws:lambda:us-east-2:123456789012:function:leave-workflow:live"
+
+
+def create_resources(account: Account, directory: dict[str, str]) -> None:
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(**create_table_request(account.table_name))
+    for employee, approver in directory.items():
+        item = {k: {"S": v} for k, v in directory_item(employee, approver).items()}
+        dynamodb.put_item(TableName=account.table_name, Item=item)
+    boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=account.sender)
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name=account.signing_key_parameter, Value=account.signing_key, Type="SecureString"
+    )
+
+
+def sent_emails() -> list[ReceivedEmail]:
+    backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
+    return [parse_raw_email(m.raw_data, m.id) for m in backend.sent_messages]
