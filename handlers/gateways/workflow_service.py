@@ -14,6 +14,10 @@ class ExecutionNameConflictError(RuntimeError):
 class CallbackClosedError(RuntimeError):
     """The callback no longer accepts a result: it completed, timed out or its execution ended."""
 
+    @property
+    def timed_out(self) -> bool:
+        return str(self) == "CallbackTimeoutException"
+
 
 class WorkflowUnavailableError(RuntimeError):
     """Lambda refused for a passing reason (throttling, a service error): try again later."""

@@ -21,6 +21,8 @@ from handlers.storage.leave_store import LeaveStore, RequestConflictError
 
 # The ErrorType a rejection carries into the workflow.
 REJECTION_ERROR_TYPE = "LeaveRejected"
+_EXPIRED = "This request has expired: it can no longer be decided."
+_BEING_RECORDED = "Another decision on this request is being recorded."
 
 
 class DecisionRefusedError(Exception):
@@ -75,16 +77,16 @@ def decide(
     except RequestConflictError as conflict:
         latest = conflict.record or record
         _ensure_open(latest)
-        raise DecisionRefusedError(
-            409, "Another decision on this request is being recorded.", latest
-        ) from None
+        raise DecisionRefusedError(409, _BEING_RECORDED, latest) from None
     try:
         _resume(decider.workflow, callback_id, claim)
-    except CallbackClosedError:
+    except CallbackClosedError as closed:
         decider.store.release_decision(record.request_id, claim)
-        raise DecisionRefusedError(
-            410, "This request has expired: it can no longer be decided.", record
-        ) from None
+        latest = decider.store.get(record.request_id) or record
+        _ensure_open(latest)
+        if closed.timed_out:
+            raise DecisionRefusedError(410, _EXPIRED, latest) from None
+        raise DecisionRefusedError(409, _BEING_RECORDED, latest) from None
     except WorkflowUnavailableError:
         decider.store.release_decision(record.request_id, claim)
         raise DecisionRefusedError(
@@ -105,9 +107,7 @@ def _resume(workflow: WorkflowService, callback_id: str, claim: DecisionPayload)
 
 def _ensure_open(record: LeaveRecord) -> None:
     if record.status is LeaveStatus.EXPIRED:
-        raise DecisionRefusedError(
-            410, "This request has expired: it can no longer be decided.", record
-        )
+        raise DecisionRefusedError(410, _EXPIRED, record)
     if record.status.is_final:
         last = record.history[-1] if record.history else None
         by = f" by {last.by}" if last and last.by else ""

@@ -1,0 +1,197 @@
+"""The decision endpoint: only the approver's genuine, current link decides, and only once."""
+
+import dataclasses
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from handlers import decision
+from handlers.domain.decision_token import DecisionToken, sign_token
+from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
+from tests.support.aws import Account
+from tests.support.function_url import HttpResponse, call, query_of
+
+EMPLOYEE = SEED_PAYLOAD["employee_email"]
+
+
+def _pending(app: LeaveApp) -> tuple[str, str]:
+    request_id = app.submit(SEED_PAYLOAD).json()["request_id"]
+    return request_id, app.decision_link(request_id)
+
+
+def _link_for(token: DecisionToken, key: str = Account().signing_key) -> str:
+    return f"https://decide/?token={sign_token(token, key.encode())}"
+
+
+def _still_pending(app: LeaveApp, request_id: str) -> None:
+    assert app.status(request_id).json()["status"] == "pending"
+    assert len(app.emails_to(EMPLOYEE)) == 1
+
+
+def test_opening_the_link_shows_the_request_and_changes_nothing(leave_app: LeaveApp) -> None:
+    request_id, link = _pending(leave_app)
+
+    for _ in range(2):  # mail scanners open links too
+        page = leave_app.open_link(link)
+        assert page.status == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert EMPLOYEE in page.body
+        assert 'name="decision" value="approve"' in page.body
+        assert page.headers["referrer-policy"] == "no-referrer"
+
+    _still_pending(leave_app, request_id)
+
+
+def test_a_link_without_a_token_is_a_400_page(leave_app: LeaveApp) -> None:
+    page = call(decision.handler, "GET", "/")
+    assert page.status == 400
+    assert "no token" in page.body
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda t: t[:-1] + ("B" if t.endswith("A") else "A"), id="altered-signature"),
+        pytest.param(lambda t: "x" + t[1:], id="altered-payload"),
+        pytest.param(lambda t: "not-a-token", id="forged"),
+    ],
+)
+def test_a_forged_or_altered_link_is_a_403(
+    leave_app: LeaveApp, tamper: Callable[[str], str]
+) -> None:
+    request_id, link = _pending(leave_app)
+    token = tamper(query_of(link)["token"])
+
+    assert call(decision.handler, "GET", "/", query={"token": token}).status == 403
+    response = call(decision.handler, "POST", "/", form={"token": token, "decision": "approve"})
+
+    assert response.status == 403
+    assert "not valid" in response.body
+    _still_pending(leave_app, request_id)
+
+
+def test_a_link_signed_with_another_key_is_a_403(leave_app: LeaveApp) -> None:
+    request_id, _ = _pending(leave_app)
+    forged = _link_for(
+        DecisionToken(request_id, DEFAULT_APPROVER, int(time.time()) + 600), "guessed"
+    )
+
+    assert leave_app.decide(forged, "approve").status == 403
+    _still_pending(leave_app, request_id)
+
+
+def test_a_genuine_link_for_someone_who_is_not_the_approver_is_a_403(leave_app: LeaveApp) -> None:
+    request_id, _ = _pending(leave_app)
+    other = _link_for(DecisionToken(request_id, EMPLOYEE, int(time.time()) + 600))
+
+    response = leave_app.decide(other, "approve", as_json=True)
+
+    assert response.status == 403
+    assert "not for the approver" in response.json()["message"]
+    _still_pending(leave_app, request_id)
+
+
+def test_an_expired_link_is_a_410(leave_app: LeaveApp) -> None:
+    request_id, _ = _pending(leave_app)
+    stale = _link_for(DecisionToken(request_id, DEFAULT_APPROVER, int(time.time()) - 1))
+
+    assert leave_app.open_link(stale).status == 410
+    assert leave_app.decide(stale, "approve").status == 410
+    _still_pending(leave_app, request_id)
+
+
+def test_deciding_twice_is_a_409_that_names_the_first_decision(leave_app: LeaveApp) -> None:
+    request_id, link = _pending(leave_app)
+    assert leave_app.decide(link, "approve").status == 200
+    leave_app.wait_until_final(request_id)
+
+    again = leave_app.decide(link, "reject")
+
+    assert again.status == 409
+    assert f"already approved by {DEFAULT_APPROVER}" in again.body
+    assert leave_app.open_link(link).status == 409
+    assert leave_app.status(request_id).json()["status"] == "approved"
+
+
+class DecideDuringFirstCallback:
+    """Runs a rival decision while the first one is between its claim and its callback.
+
+    That is the window two racing approvers share; the rival must lose there. (A thread race
+    against moto cannot show this: moto's DynamoDB does not make conditional writes atomic.)
+    """
+
+    def __init__(self, inner: Any, rival: Callable[[], HttpResponse]) -> None:
+        self._inner = inner
+        self._rival: Callable[[], HttpResponse] | None = rival
+        self.rival_response: HttpResponse | None = None
+
+    def _first_runs_rival(self) -> None:
+        if self._rival is not None:
+            rival, self._rival = self._rival, None
+            self.rival_response = rival()
+
+    def succeed_callback(self, callback_id: str, result: str) -> None:
+        self._first_runs_rival()
+        self._inner.succeed_callback(callback_id, result)
+
+    def fail_callback(self, callback_id: str, error_type: str, message: str, data: str) -> None:
+        self._first_runs_rival()
+        self._inner.fail_callback(callback_id, error_type, message, data)
+
+
+@pytest.mark.parametrize(("first", "rival"), [("approve", "reject"), ("reject", "approve")])
+def test_of_two_racing_decisions_exactly_one_wins(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, first: str, rival: str
+) -> None:
+    request_id, link = _pending(leave_app)
+    wired = decision.decider()
+    racing = DecideDuringFirstCallback(
+        wired.workflow, lambda: leave_app.decide(link, rival, as_json=True)
+    )
+    monkeypatch.setattr(decision, "decider", lambda: dataclasses.replace(wired, workflow=racing))
+
+    winner = leave_app.decide(link, first, as_json=True)
+
+    assert winner.status == 200
+    assert racing.rival_response is not None
+    assert racing.rival_response.status == 409
+    final = leave_app.wait_until_final(request_id)
+    assert final["status"] == {"approve": "approved", "reject": "rejected"}[first]
+    assert len(leave_app.emails_to(EMPLOYEE)) == 2
+
+
+def test_a_json_decision_is_answered_in_json(leave_app: LeaveApp) -> None:
+    request_id, link = _pending(leave_app)
+
+    response = leave_app.decide(link, "reject", comment="  ", as_json=True)
+
+    assert response.status == 200
+    assert response.json() == {"request_id": request_id, "decision": "reject"}
+    history = leave_app.wait_until_final(request_id)["history"]
+    assert "comment" not in history[-1]
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"decision": "approve"}, "token"),
+        ({"token": "abc.def", "decision": "maybe"}, "decision"),
+        ({"token": "abc.def", "decision": "approve", "comment": "x" * 1001}, "comment"),
+    ],
+)
+def test_a_malformed_decision_is_a_422_naming_the_field(
+    leave_app: LeaveApp, form: dict[str, str], field: str
+) -> None:
+    response = call(decision.handler, "POST", "/", json=form)
+
+    assert response.status == 422
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_a_decision_body_that_is_not_json_is_a_400(leave_app: LeaveApp) -> None:
+    response = call(
+        decision.handler, "POST", "/", body="{", headers={"content-type": "application/json"}
+    )
+    assert response.status == 400

@@ -1,0 +1,214 @@
+"""The submit endpoint: every bad input gets a clear 4xx naming the problem, and changes nothing."""
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from handlers import submit
+from tests.integration.conftest import SEED_PAYLOAD, LeaveApp
+from tests.support.aws import sent_emails
+from tests.support.function_url import HttpResponse, call
+
+VALID = {**SEED_PAYLOAD, "reason": "Family visit", "leave_type": "annual"}
+
+
+def _without(field: str) -> dict[str, Any]:
+    return {k: v for k, v in VALID.items() if k != field}
+
+
+def _problems(response: HttpResponse) -> dict[str, str]:
+    body = response.json()
+    assert body["message"]
+    return {error["field"]: error["problem"] for error in body.get("errors", [])}
+
+
+def _assert_nothing_happened(app: LeaveApp) -> None:
+    assert app.workflow.executions == {}
+    assert sent_emails() == []
+
+
+BAD_BODIES = [
+    pytest.param(
+        _without("employee_email"), 422, "employee_email", "is required", id="missing-email"
+    ),
+    pytest.param(_without("start_date"), 422, "start_date", "is required", id="missing-start"),
+    pytest.param(
+        {**VALID, "start_date": 20260110}, 422, "start_date", "YYYY-MM-DD", id="number-date"
+    ),
+    pytest.param(
+        {**VALID, "start_date": "10/01/2026"}, 422, "start_date", "YYYY-MM-DD", id="us-date"
+    ),
+    pytest.param(
+        {**VALID, "end_date": "2026-02-30"},
+        422,
+        "end_date",
+        "not a date on the calendar",
+        id="impossible-date",
+    ),
+    pytest.param(
+        {**VALID, "end_date": "2026-01-09"},
+        422,
+        "end_date",
+        "must not be before start_date",
+        id="end-before-start",
+    ),
+    pytest.param(
+        {**VALID, "employee_email": "employee.email.com"},
+        422,
+        "employee_email",
+        "@-sign",
+        id="bad-email",
+    ),
+    pytest.param(
+        {**VALID, "employee_email": "bob@other.org"},
+        422,
+        "employee_email",
+        "email.com or example.com",
+        id="foreign-domain",
+    ),
+    pytest.param(
+        {**VALID, "end_date": "2026-03-10"},
+        422,
+        "end_date",
+        "most one request may take is 30",
+        id="too-long",
+    ),
+    pytest.param(
+        {**VALID, "leave_type": "sabbatical"}, 422, "leave_type", "annual", id="unknown-type"
+    ),
+    pytest.param({**VALID, "reason": "x" * 501}, 422, "reason", "500", id="long-reason"),
+    pytest.param(
+        {**VALID, "approver": "me@email.com"}, 422, "approver", "not a field", id="unknown-field"
+    ),
+    pytest.param(["not", "an", "object"], 422, "body", "JSON object", id="array-body"),
+]
+
+
+@pytest.mark.parametrize(("body", "status", "field", "problem"), BAD_BODIES)
+def test_a_bad_request_is_refused_with_the_field_and_the_problem(
+    leave_app: LeaveApp, body: Any, status: int, field: str, problem: str
+) -> None:
+    response = leave_app.submit(body)
+
+    assert response.status == status, response.body
+    assert problem in _problems(response)[field]
+    _assert_nothing_happened(leave_app)
+
+
+def test_a_body_that_is_not_json_is_a_400(leave_app: LeaveApp) -> None:
+    response = call(
+        submit.handler,
+        "POST",
+        "/",
+        body="start_date=2026-01-10",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status == 400
+    assert _problems(response) == {"body": "must be a JSON object"}
+    _assert_nothing_happened(leave_app)
+
+
+def test_an_oversized_body_is_a_413(leave_app: LeaveApp) -> None:
+    response = leave_app.submit({**VALID, "reason": "x" * 5000})
+    assert response.status == 413
+    assert "4096 bytes" in response.json()["message"]
+    _assert_nothing_happened(leave_app)
+
+
+def test_an_employee_who_is_their_own_only_approver_is_refused(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    response = leave_app.submit({**VALID, "employee_email": "manager@example.com"})
+    assert response.status == 202  # the default approver is someone else
+    response = leave_app.submit({**VALID, "employee_email": "manager@email.com"})
+    assert response.status == 202  # the directory gives the default approver their own approver
+
+    wired = submit.submitter()
+    settings = wired.settings.model_copy(update={"default_approver": "solo@email.com"})
+    lonely = dataclasses.replace(wired, settings=settings)
+    monkeypatch.setattr(submit, "submitter", lambda: lonely)
+    response = leave_app.submit({**VALID, "employee_email": "solo@email.com"})
+    assert response.status == 422
+    assert "no approver other than yourself" in _problems(response)["employee_email"]
+
+
+def test_a_request_overlapping_pending_leave_is_a_409(leave_app: LeaveApp) -> None:
+    first = leave_app.submit(VALID)
+    assert first.status == 202
+    leave_app.decision_link(first.json()["request_id"])  # recorded and waiting
+
+    overlapping = leave_app.submit({**VALID, "start_date": "2026-01-15", "end_date": "2026-01-25"})
+
+    assert overlapping.status == 409
+    assert first.json()["request_id"] in _problems(overlapping)["start_date"]
+    assert len(leave_app.workflow.executions) == 1
+    adjacent = leave_app.submit({**VALID, "start_date": "2026-01-21", "end_date": "2026-01-22"})
+    assert adjacent.status == 202
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_same_request(
+    leave_app: LeaveApp,
+) -> None:
+    headers = {"Idempotency-Key": "retry-me-1"}
+    first = leave_app.submit(VALID, headers=headers)
+    leave_app.decision_link(first.json()["request_id"])
+    again = leave_app.submit(VALID, headers=headers)
+
+    assert first.status == again.status == 202
+    assert again.json()["request_id"] == first.json()["request_id"]
+    assert len(leave_app.workflow.executions) == 1
+    assert len(leave_app.emails_to(VALID["employee_email"])) == 1
+
+
+def test_a_retry_of_the_same_body_before_it_is_recorded_starts_nothing_new(
+    leave_app: LeaveApp,
+) -> None:
+    responses = [leave_app.submit(VALID) for _ in range(3)]
+
+    assert {r.json()["request_id"] for r in responses} == {responses[0].json()["request_id"]}
+    assert len(leave_app.workflow.executions) == 1
+    leave_app.decision_link(responses[0].json()["request_id"])
+    assert len(leave_app.emails_to(VALID["employee_email"])) == 1
+
+
+def test_reusing_an_idempotency_key_for_another_request_is_a_409(leave_app: LeaveApp) -> None:
+    headers = {"Idempotency-Key": "key-2"}
+    assert leave_app.submit(VALID, headers=headers).status == 202
+    other = leave_app.submit(
+        {**VALID, "start_date": "2026-05-01", "end_date": "2026-05-02"}, headers=headers
+    )
+
+    assert other.status == 409
+    assert "already used" in _problems(other)["Idempotency-Key"]
+    assert len(leave_app.workflow.executions) == 1
+
+
+def test_the_status_endpoint_shows_the_request_and_its_history(leave_app: LeaveApp) -> None:
+    submitted = leave_app.submit(VALID).json()
+    leave_app.decision_link(submitted["request_id"])
+
+    status = leave_app.status(submitted["request_id"])
+
+    assert status.status == 200
+    record = status.json()
+    assert submitted["status_url"].endswith(f"/requests/{submitted['request_id']}")
+    assert record | {"submitted_at": None, "history": None} == {
+        **VALID,
+        "request_id": submitted["request_id"],
+        "approver_email": "manager@email.com",
+        "status": "pending",
+        "days": 11,
+        "submitted_at": None,
+        "history": None,
+    }
+    assert [entry["event"] for entry in record["history"]] == ["submitted"]
+
+
+def test_unknown_requests_and_routes_are_404s_in_json(leave_app: LeaveApp) -> None:
+    missing = leave_app.status("lr-doesnotexist")
+    assert missing.status == 404
+    assert "lr-doesnotexist" in missing.json()["message"]
+    no_route = call(submit.handler, "DELETE", "/")
+    assert no_route.status == 404
+    assert "POST /" in no_route.json()["message"]

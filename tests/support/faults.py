@@ -1,0 +1,66 @@
+"""Dependencies that fail on purpose, to show the workflow survives them."""
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from handlers.domain.emails import Email
+from handlers.gateways.mailer import Mailer
+
+
+def throttled(operation: str) -> ClientError:
+    return ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, operation)
+
+
+class FlakyMailer:
+    """Fails the first `failures` sends of emails matching `which`, then delivers."""
+
+    def __init__(self, inner: Mailer, which: Callable[[Email], bool], failures: int = 1) -> None:
+        self._inner = inner
+        self._which = which
+        self._failures_left = failures
+        self._lock = threading.Lock()
+        self.failed = 0
+
+    def send(self, email: Email) -> str:
+        with self._lock:
+            fail = self._which(email) and self._failures_left > 0
+            if fail:
+                self._failures_left -= 1
+                self.failed += 1
+        if fail:
+            raise throttled("SendRawEmail")
+        return self._inner.send(email)
+
+
+class LambdaCrash(RuntimeError):
+    """The invocation died after its work was checkpointed (out of memory, a host failure)."""
+
+
+class CountedHandler:
+    """Wraps the durable handler to count its invocations; optionally the first one crashes.
+
+    A crash comes after the handler returned, so after everything it checkpointed. The runner
+    then invokes again, as Lambda retries a failed invocation: what was checkpointed must be
+    replayed, not redone.
+    """
+
+    def __init__(self, handler: Callable[..., Any], crash_first: bool = False) -> None:
+        self._handler = handler
+        self._crash_next = crash_first
+        self._lock = threading.Lock()
+        self.invocations = 0
+        self.crashes = 0
+
+    def __call__(self, event: Any, context: Any) -> Any:
+        with self._lock:
+            self.invocations += 1
+            crash, self._crash_next = self._crash_next, False
+        output = self._handler(event, context)
+        if crash:
+            with self._lock:
+                self.crashes += 1
+            raise LambdaCrash("invocation crashed after checkpointing")
+        return output

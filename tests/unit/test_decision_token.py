@@ -1,0 +1,60 @@
+import pytest
+
+from handlers.domain.decision_token import (
+    DecisionToken,
+    ExpiredTokenError,
+    InvalidTokenError,
+    sign_token,
+    verify_token,
+)
+
+KEY = b"k" * 32
+TOKEN = DecisionToken("lr-abc", "manager@email.com", 2_000)
+
+
+def test_a_signed_token_verifies_to_its_claims() -> None:
+    assert verify_token(sign_token(TOKEN, KEY), KEY, now=1_999) == TOKEN
+
+
+def test_a_token_is_url_safe() -> None:
+    text = sign_token(TOKEN, KEY)
+    assert set(text) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+def test_a_token_past_its_expiry_is_refused() -> None:
+    with pytest.raises(ExpiredTokenError):
+        verify_token(sign_token(TOKEN, KEY), KEY, now=2_000)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "only-one-part",
+        ".",
+        "payload.",
+        "é.é",
+        sign_token(TOKEN, b"another key"),
+        sign_token(DecisionToken("lr-other", "manager@email.com", 2_000), KEY).split(".")[0]
+        + "."
+        + sign_token(TOKEN, KEY).split(".")[1],
+    ],
+)
+def test_a_malformed_forged_or_spliced_token_is_invalid(text: str) -> None:
+    with pytest.raises(InvalidTokenError):
+        verify_token(text, KEY, now=0)
+
+
+def test_a_validly_signed_payload_that_is_not_a_token_is_invalid() -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    payload = base64.urlsafe_b64encode(b'{"r": 1}').rstrip(b"=").decode()
+    signature = (
+        base64.urlsafe_b64encode(hmac.new(KEY, payload.encode(), hashlib.sha256).digest())
+        .rstrip(b"=")
+        .decode()
+    )
+    with pytest.raises(InvalidTokenError, match="unreadable"):
+        verify_token(f"{payload}.{signature}", KEY, now=0)

@@ -1,0 +1,52 @@
+from datetime import UTC, date, datetime
+
+from handlers.domain.emails import approval_request_email, outcome_email, receipt_email
+from handlers.domain.leave_request import LeaveRequest, Outcome
+from handlers.domain.statuses import LeaveStatus
+
+REQUEST = LeaveRequest(
+    request_id="lr-1",
+    employee_email="employee@email.com",
+    approver_email="manager@email.com",
+    start_date=date(2026, 1, 10),
+    end_date=date(2026, 1, 20),
+    reason='<script>alert("x")</script> & family',
+)
+
+
+def test_what_people_typed_is_escaped_in_html_but_kept_in_text() -> None:
+    email = receipt_email(REQUEST, "https://s/requests/lr-1")
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;" in email.html
+    assert '<script>alert("x")</script> & family' in email.text
+
+
+def test_the_approver_email_carries_the_dates_and_the_link() -> None:
+    email = approval_request_email(
+        REQUEST, "https://d/?token=a.b", "Monday 12 January 2026 09:00 UTC"
+    )
+    assert email.to == "manager@email.com"
+    assert "Saturday 10 January 2026 to Tuesday 20 January 2026 (11 days)" in email.text
+    assert "https://d/?token=a.b" in email.text
+    assert 'href="https://d/?token=a.b"' in email.html
+
+
+def test_each_outcome_has_its_own_subject_and_the_comment() -> None:
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+    subjects = {
+        status: outcome_email(
+            REQUEST, Outcome(status=status, decided_at=at, by="m@e.com", comment="ok"), "l"
+        ).subject
+        for status in (LeaveStatus.APPROVED, LeaveStatus.REJECTED, LeaveStatus.EXPIRED)
+    }
+    assert [s.split(":")[0] for s in subjects.values()] == [
+        "Leave request approved",
+        "Leave request rejected",
+        "Leave request expired",
+    ]
+    assert (
+        "ok"
+        in outcome_email(
+            REQUEST, Outcome(status=LeaveStatus.REJECTED, decided_at=at, comment="ok"), "l"
+        ).text
+    )

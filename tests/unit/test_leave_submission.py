@@ -1,0 +1,41 @@
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from handlers.domain.leave_request import LeaveSubmission
+from handlers.logic.submission import request_id_for
+
+SUBMISSION = LeaveSubmission.model_validate(
+    {"employee_email": "Employee@Email.com", "start_date": "2026-01-10", "end_date": "2026-01-10"}
+)
+NOON = datetime(2026, 11, 22, 12, tzinfo=UTC)
+
+
+def test_a_single_day_counts_as_one_day_and_the_email_is_normalised() -> None:
+    assert SUBMISSION.days == 1
+    assert SUBMISSION.employee_email == "employee@email.com"
+    assert SUBMISSION.leave_type == "annual"
+
+
+def test_dates_must_be_iso_calendar_dates() -> None:
+    with pytest.raises(ValidationError, match="YYYY-MM-DD"):
+        LeaveSubmission.model_validate(
+            {**SUBMISSION.model_dump(mode="json"), "start_date": "2026-1-1"}
+        )
+
+
+def test_the_same_submission_gets_the_same_id_within_the_window_only() -> None:
+    first = request_id_for(SUBMISSION, None, NOON, window_seconds=86_400)
+    assert request_id_for(SUBMISSION, None, NOON.replace(hour=13), 86_400) == first
+    assert request_id_for(SUBMISSION, None, NOON.replace(day=23), 86_400) != first
+    assert len(first) <= 64
+    assert first.startswith("lr-")
+
+
+def test_an_idempotency_key_decides_the_id_per_employee() -> None:
+    keyed = request_id_for(SUBMISSION, "k1", NOON, 60)
+    assert request_id_for(SUBMISSION, "k1", NOON.replace(day=30), 60) == keyed
+    assert request_id_for(SUBMISSION, "k2", NOON, 60) != keyed
+    other = SUBMISSION.model_copy(update={"employee_email": "other@email.com"})
+    assert request_id_for(other, "k1", NOON, 60) != keyed

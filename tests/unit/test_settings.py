@@ -1,0 +1,46 @@
+import pytest
+
+from handlers.settings import SettingsError, SubmitSettings, WorkflowSettings
+
+SUBMIT_ENV = {
+    "LEAVE_TABLE_NAME": "leave",
+    "WORKFLOW_FUNCTION": "arn:aws:lambda:us-east-2:1:function:wf:live",
+    "ALLOWED_EMAIL_DOMAINS": " Email.com, example.com ,",
+    "DEFAULT_APPROVER_EMAIL": "boss@email.com",
+    "MAX_LEAVE_DAYS": "30",
+}
+
+
+def test_settings_are_read_from_the_environment_with_lists_split() -> None:
+    settings = SubmitSettings.from_environment(SUBMIT_ENV)
+    assert settings.allowed_email_domains == ("email.com", "example.com")
+    assert settings.max_leave_days == 30
+    assert settings.max_body_bytes == 16_384
+
+
+def test_a_missing_or_bad_setting_is_named_in_the_error() -> None:
+    env = {k: v for k, v in SUBMIT_ENV.items() if k != "LEAVE_TABLE_NAME"}
+    with pytest.raises(SettingsError, match="LEAVE_TABLE_NAME"):
+        SubmitSettings.from_environment(env)
+    with pytest.raises(SettingsError, match="MAX_LEAVE_DAYS"):
+        SubmitSettings.from_environment({**SUBMIT_ENV, "MAX_LEAVE_DAYS": "0"})
+
+
+def test_environment_for_round_trips_through_from_environment() -> None:
+    environment = SubmitSettings.environment_for(
+        table_name="leave",
+        workflow_function="arn:wf:live",
+        allowed_email_domains=["email.com"],
+        default_approver="boss@email.com",
+        max_leave_days=10,
+    )
+    assert environment["ALLOWED_EMAIL_DOMAINS"] == "email.com"
+    assert environment["MAX_LEAVE_DAYS"] == "10"
+    assert SubmitSettings.from_environment(environment).max_leave_days == 10
+
+
+def test_environment_for_refuses_unknown_and_missing_settings() -> None:
+    with pytest.raises(SettingsError, match="approval_timeout"):
+        SubmitSettings.environment_for(approval_timeout=5)
+    with pytest.raises(SettingsError, match="sender_email"):
+        WorkflowSettings.environment_for(table_name="leave")
