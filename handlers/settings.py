@@ -79,11 +79,15 @@ class WorkflowSettings(_Settings):
     submit_url: str = Field(alias="SUBMIT_URL", min_length=1)
     signing_key_parameter: str = Field(alias="SIGNING_KEY_PARAMETER", min_length=1)
     approval_timeout_seconds: int = Field(alias="APPROVAL_TIMEOUT_SECONDS", ge=1)
-    event_bus_name: str = Field(default="", alias="EVENT_BUS_NAME")
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
 
 
 class DecisionSettings(_Settings):
     signing_key_parameter: str = Field(alias="SIGNING_KEY_PARAMETER", min_length=1)
+
+
+class GaugeSettings(_Settings):
+    """The pending gauge needs only the table."""
 
 
 @cache
@@ -99,3 +103,8 @@ def workflow_settings() -> WorkflowSettings:
 @cache
 def decision_settings() -> DecisionSettings:
     return DecisionSettings.from_environment()
+
+
+@cache
+def gauge_settings() -> GaugeSettings:
+    return GaugeSettings.from_environment()

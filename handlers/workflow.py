@@ -7,6 +7,7 @@ from typing import Any
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 
 from handlers.domain.leave_request import LeaveRequest
+from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
 from handlers.gateways.signing_key import signing_key
 from handlers.logic.leave_workflow import LeaveSteps, run_leave_workflow
@@ -22,6 +23,7 @@ def leave_steps() -> LeaveSteps:
         settings=settings,
         store=DynamoDbLeaveStore(settings.table_name),
         mailer=SesMailer(settings.sender_email),
+        events=EventBridgePublisher(settings.event_bus_name),
         signing_key=lambda: signing_key(settings.signing_key_parameter),
         clock=lambda: datetime.now(UTC),
     )

@@ -25,8 +25,9 @@ from pydantic import ValidationError
 from handlers.domain.decision_token import DecisionToken, sign_token
 from handlers.domain.emails import approval_request_email, outcome_email, receipt_email
 from handlers.domain.leave_request import DecisionPayload, LeaveRequest, Outcome
-from handlers.domain.signals import OUTCOME_METRICS, Metric
+from handlers.domain.signals import OUTCOME_METRICS, EventType, Metric
 from handlers.domain.statuses import LeaveStatus
+from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
 from handlers.observability import emit_metric
 from handlers.settings import WorkflowSettings
@@ -50,14 +51,27 @@ class LeaveSteps:
     settings: WorkflowSettings
     store: LeaveStore
     mailer: Mailer
+    events: EventPublisher
     signing_key: Callable[[], bytes]
     clock: Callable[[], datetime]
 
     def status_link(self, request: LeaveRequest) -> str:
         return f"{self.settings.submit_url.rstrip('/')}/requests/{request.request_id}"
 
+    # Within a step the order is: the write, then the event, then the metric. A step that
+    # fails is retried whole, and the write is idempotent, so the event and the metric go out
+    # once: the metric is last because it cannot fail.
+
     def record_pending(self, request: LeaveRequest) -> str:
         record = self.store.create_pending(request, self.clock())
+        self.events.publish(
+            EventType.REQUEST_SUBMITTED,
+            {
+                **_event_fields(request),
+                "status": record.status,
+                "submitted_at": record.submitted_at.isoformat(),
+            },
+        )
         emit_metric(Metric.REQUESTS_SUBMITTED)
         return record.submitted_at.isoformat()
 
@@ -82,10 +96,19 @@ class LeaveSteps:
             comment=decision.comment if decision else verdict.note,
         )
         self.store.record_outcome(request.request_id, outcome)
+        waited = outcome.decided_at - datetime.fromisoformat(submitted_at)
+        self.events.publish(
+            EventType.REQUEST_DECIDED,
+            {
+                **_event_fields(request),
+                **outcome.model_dump(mode="json", exclude={"comment"}),
+                "submitted_at": submitted_at,
+                "waited_seconds": round(waited.total_seconds(), 3),
+            },
+        )
         emit_metric(OUTCOME_METRICS[outcome.status])
         if outcome.status is not LeaveStatus.EXPIRED:
-            latency = outcome.decided_at - datetime.fromisoformat(submitted_at)
-            emit_metric(Metric.DECISION_LATENCY, latency.total_seconds(), MetricUnit.Seconds)
+            emit_metric(Metric.DECISION_LATENCY, waited.total_seconds(), MetricUnit.Seconds)
         return outcome.model_dump(mode="json")
 
     def send_outcome(self, request: LeaveRequest, outcome: Outcome) -> str:
@@ -95,6 +118,11 @@ class LeaveSteps:
         message_id = self.mailer.send(email)
         emit_metric(Metric.EMAILS_SENT)
         return message_id
+
+
+def _event_fields(request: LeaveRequest) -> dict[str, Any]:
+    """What every domain event says about its request: who, when, never free text."""
+    return request.model_dump(mode="json", exclude={"reason"}) | {"days": request.days}
 
 
 @dataclass(frozen=True)

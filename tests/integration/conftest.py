@@ -43,6 +43,7 @@ def environment(account: Account, approval_timeout: int) -> dict[str, str]:
             submit_url=SUBMIT_URL,
             signing_key_parameter=account.signing_key_parameter,
             approval_timeout_seconds=approval_timeout,
+            event_bus_name=account.event_bus_name,
         ),
     }
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from handlers import submit
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
 
 EMPLOYEE = SEED_PAYLOAD["employee_email"]
@@ -83,3 +84,19 @@ def test_a_request_nobody_decides_expires(leave_app: LeaveApp) -> None:
     assert too_late.status == 410
     assert leave_app.status(request_id).json()["status"] == "expired"
     assert len(leave_app.emails_to(EMPLOYEE)) == 2
+
+
+def test_a_failure_sent_by_something_else_still_rejects_with_its_message(
+    leave_app: LeaveApp,
+) -> None:
+    request_id = _submit(leave_app)
+    leave_app.decision_link(request_id)
+    callback_id = submit.submitter().store.callback_id(request_id)
+    assert callback_id
+
+    leave_app.workflow.fail_callback(callback_id, "OperatorStop", "Cancelled by HR", "")
+
+    record = leave_app.wait_until_final(request_id)
+    assert record["status"] == "rejected"
+    assert record["history"][-1]["comment"] == "Cancelled by HR"
+    assert "by" not in record["history"][-1]

@@ -1,11 +1,14 @@
 """The emulated AWS account of the tests (moto, in process): resources and what they hold."""
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from handlers.domain.event_patterns import DOMAIN_EVENTS
 from handlers.storage.table_schema import create_table_request, directory_item
 from sandbox.mailbox import ReceivedEmail, parse_raw_email
 
@@ -19,6 +22,8 @@ class Account:
     signing_key_parameter: str = "/leave/decision-link-key"
     signing_key: str = "test-signing-key-0123456789abcdef"
     workflow_function: str = "arn:aws:lambda:us-east-2:123456789012:function:leave-workflow:live"
+    event_bus_name: str = "leave-events"
+    audit_log_group: str = "/leave/audit"
 
 
 def create_resources(account: Account, directory: dict[str, str]) -> None:
@@ -31,6 +36,34 @@ def create_resources(account: Account, directory: dict[str, str]) -> None:
     boto3.client("ssm", region_name=REGION).put_parameter(
         Name=account.signing_key_parameter, Value=account.signing_key, Type="SecureString"
     )
+    _route_domain_events_to_audit_log(account)
+
+
+def _route_domain_events_to_audit_log(account: Account) -> None:
+    logs = boto3.client("logs", region_name=REGION)
+    logs.create_log_group(logGroupName=account.audit_log_group)
+    group_arn = logs.describe_log_groups(logGroupNamePrefix=account.audit_log_group)["logGroups"][
+        0
+    ]["arn"].removesuffix(":*")
+    events = boto3.client("events", region_name=REGION)
+    events.create_event_bus(Name=account.event_bus_name)
+    events.put_rule(
+        Name="audit",
+        EventBusName=account.event_bus_name,
+        EventPattern=json.dumps(DOMAIN_EVENTS),
+    )
+    events.put_targets(
+        Rule="audit",
+        EventBusName=account.event_bus_name,
+        Targets=[{"Id": "audit-log", "Arn": group_arn}],
+    )
+
+
+def audited_events(account: Account) -> list[dict[str, Any]]:
+    """The domain events the bus delivered to the audit log group, oldest first."""
+    logs = boto3.client("logs", region_name=REGION)
+    found = logs.filter_log_events(logGroupName=account.audit_log_group)["events"]
+    return [json.loads(e["message"]) for e in sorted(found, key=lambda e: e["timestamp"])]
 
 
 def sent_emails() -> list[ReceivedEmail]:

@@ -7,6 +7,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from handlers.domain.emails import Email
+from handlers.domain.signals import EventType
+from handlers.gateways.event_publisher import EventPublisher, EventPublishError
 from handlers.gateways.mailer import Mailer
 
 
@@ -33,6 +35,25 @@ class FlakyMailer:
         if fail:
             raise throttled("SendRawEmail")
         return self._inner.send(email)
+
+
+class FlakyPublisher:
+    """Refuses the first `failures` events of one type, then publishes."""
+
+    def __init__(self, inner: EventPublisher, which: EventType, failures: int = 1) -> None:
+        self._inner = inner
+        self._which = which
+        self._failures_left = failures
+        self._lock = threading.Lock()
+
+    def publish(self, event_type: EventType, detail: dict[str, Any]) -> None:
+        with self._lock:
+            fail = event_type is self._which and self._failures_left > 0
+            if fail:
+                self._failures_left -= 1
+        if fail:
+            raise EventPublishError("FailedEntryCount: 1")
+        self._inner.publish(event_type, detail)
 
 
 class LambdaCrash(RuntimeError):

@@ -1,0 +1,39 @@
+"""The pending gauge (run on a schedule): how many requests wait now, and the oldest one's age.
+
+Pending is a level, not a count of events, so it is measured rather than summed from
+submissions and decisions.
+"""
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from handlers.domain.signals import Metric
+from handlers.observability import emit_metric, logger
+from handlers.settings import gauge_settings
+from handlers.storage.leave_store import DynamoDbLeaveStore, LeaveStore
+
+
+def measure_pending(store: LeaveStore, now: datetime) -> dict[str, float]:
+    summary = store.pending_summary()
+    oldest_age = (
+        (now - summary.oldest_submitted_at).total_seconds() if summary.oldest_submitted_at else 0.0
+    )
+    emit_metric(Metric.PENDING_REQUESTS, summary.count)
+    emit_metric(Metric.OLDEST_PENDING_AGE, max(oldest_age, 0.0), MetricUnit.Seconds)
+    return {"pending": summary.count, "oldest_pending_age_seconds": oldest_age}
+
+
+@cache
+def store() -> LeaveStore:
+    return DynamoDbLeaveStore(gauge_settings().table_name)
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, float]:
+    figures = measure_pending(store(), datetime.now(UTC))
+    logger.info("pending requests measured", extra=figures)
+    return figures
