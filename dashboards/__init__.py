@@ -1,0 +1,1 @@
+"""Dashboard definitions: declared once, rendered for CloudWatch and for the local sandbox."""

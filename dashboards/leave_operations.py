@@ -1,0 +1,171 @@
+"""The operators' dashboard of the leave service: where requests stand and what is failing.
+
+Every business metric comes from `handlers.domain.signals`, with the dimensions the handlers
+emit; Lambda's and SQS's own metrics are named here once, for the whole project.
+"""
+
+from dataclasses import dataclass
+
+from dashboards.widgets import Dashboard, LogsTable, MetricChart, MetricSeries, Stat
+from handlers.domain.signals import (
+    METRICS_NAMESPACE,
+    REJECTION_REASON_DIMENSION,
+    SERVICE_DIMENSION,
+    SERVICE_NAME,
+    Metric,
+    RejectionReason,
+)
+
+LAMBDA_NAMESPACE = "AWS/Lambda"
+SQS_NAMESPACE = "AWS/SQS"
+
+
+class LambdaMetric:
+    ERRORS = "Errors"
+    THROTTLES = "Throttles"
+    DURATION = "Duration"
+    DURABLE_STARTED = "DurableExecutionStarted"
+    DURABLE_SUCCEEDED = "DurableExecutionSucceeded"
+    DURABLE_FAILED = "DurableExecutionFailed"
+    DURABLE_TIMED_OUT = "DurableExecutionTimedOut"
+    DURABLE_STOPPED = "DurableExecutionStopped"
+    DURABLE_RUNNING = "ApproximateRunningDurableExecutions"
+    DURABLE_RUNNING_UTILIZATION = "ApproximateRunningDurableExecutionsUtilization"
+
+
+QUEUE_DEPTH = "ApproximateNumberOfMessagesVisible"
+
+
+@dataclass(frozen=True)
+class DeployedNames:
+    """What the dashboard needs to know of one deployment."""
+
+    dashboard_name: str
+    # Function names by role: submit, workflow, decision, pending_gauge.
+    functions: dict[str, str]
+    failed_start_queue: str
+    log_groups: tuple[str, ...]
+
+    @property
+    def workflow(self) -> str:
+        return self.functions["workflow"]
+
+
+def business(name: Metric, stat: Stat, label: str, **dimensions: str) -> MetricSeries:
+    return MetricSeries(
+        METRICS_NAMESPACE,
+        name.value,
+        stat,
+        label,
+        ((SERVICE_DIMENSION, SERVICE_NAME), *dimensions.items()),
+    )
+
+
+def of_function(name: str, function: str, stat: Stat, label: str) -> MetricSeries:
+    return MetricSeries(LAMBDA_NAMESPACE, name, stat, label, (("FunctionName", function),))
+
+
+RECENT_FAILURES_QUERY = (
+    "fields @timestamp, @log, level, message, request_id, error.type, error.message\n"
+    '| filter level = "ERROR" or @message like /Task timed out|Runtime\\.\\w+Error/\n'
+    "| sort @timestamp desc\n"
+    "| limit 50"
+)
+
+
+def leave_operations_dashboard(names: DeployedNames) -> Dashboard:
+    workflow = names.workflow
+    return Dashboard(
+        names.dashboard_name,
+        (
+            MetricChart(
+                "Pending now",
+                (
+                    business(Metric.PENDING_REQUESTS, "Maximum", "Pending requests"),
+                    of_function(
+                        LambdaMetric.DURABLE_RUNNING, workflow, "Maximum", "Running executions"
+                    ),
+                ),
+                view="singleValue",
+                period_seconds=60,
+            ),
+            MetricChart(
+                "Oldest pending request (seconds)",
+                (business(Metric.OLDEST_PENDING_AGE, "Maximum", "Oldest pending age"),),
+                period_seconds=60,
+            ),
+            MetricChart(
+                "Requests by outcome",
+                (
+                    business(Metric.REQUESTS_SUBMITTED, "Sum", "Submitted"),
+                    business(Metric.REQUESTS_APPROVED, "Sum", "Approved"),
+                    business(Metric.REQUESTS_REJECTED, "Sum", "Rejected"),
+                    business(Metric.REQUESTS_EXPIRED, "Sum", "Expired"),
+                ),
+                view="bar",
+            ),
+            MetricChart(
+                "Time to decision (seconds)",
+                (
+                    business(Metric.DECISION_LATENCY, "p50", "p50"),
+                    business(Metric.DECISION_LATENCY, "p90", "p90"),
+                ),
+            ),
+            MetricChart(
+                "Workflow executions that went wrong",
+                (
+                    of_function(LambdaMetric.DURABLE_FAILED, workflow, "Sum", "Failed"),
+                    of_function(LambdaMetric.DURABLE_TIMED_OUT, workflow, "Sum", "Timed out"),
+                    of_function(LambdaMetric.DURABLE_STOPPED, workflow, "Sum", "Stopped"),
+                ),
+            ),
+            MetricChart(
+                "Starts that never ran (failed-start queue)",
+                (
+                    MetricSeries(
+                        SQS_NAMESPACE,
+                        QUEUE_DEPTH,
+                        "Maximum",
+                        "Messages waiting",
+                        (("QueueName", names.failed_start_queue),),
+                    ),
+                ),
+            ),
+            MetricChart(
+                "Function errors",
+                tuple(
+                    of_function(LambdaMetric.ERRORS, fn, "Sum", role)
+                    for role, fn in names.functions.items()
+                ),
+            ),
+            MetricChart(
+                "Function throttles",
+                tuple(
+                    of_function(LambdaMetric.THROTTLES, fn, "Sum", role)
+                    for role, fn in names.functions.items()
+                ),
+            ),
+            MetricChart(
+                "Function duration, p90 (ms)",
+                tuple(
+                    of_function(LambdaMetric.DURATION, fn, "p90", role)
+                    for role, fn in names.functions.items()
+                ),
+            ),
+            MetricChart(
+                "Refused submissions by reason",
+                tuple(
+                    business(
+                        Metric.INPUTS_REJECTED,
+                        "Sum",
+                        reason.value.replace("_", " "),
+                        **{REJECTION_REASON_DIMENSION: reason.value},
+                    )
+                    for reason in RejectionReason
+                ),
+                view="bar",
+            ),
+            MetricChart("Emails sent", (business(Metric.EMAILS_SENT, "Sum", "Emails"),)),
+            LogsTable("Recent failures", names.log_groups, RECENT_FAILURES_QUERY),
+        ),
+    )

@@ -1,0 +1,67 @@
+"""Every business series on the dashboard is one the handlers really emit, dimensions and all."""
+
+import dataclasses
+
+import pytest
+
+from dashboards.leave_operations import DeployedNames, leave_operations_dashboard
+from handlers import pending_gauge, settings, submit
+from handlers.domain.signals import METRICS_NAMESPACE
+from tests.integration.conftest import SEED_PAYLOAD, LeaveApp
+from tests.support.emf import emitted_metrics
+from tests.support.lambda_context import lambda_context
+
+NAMES = DeployedNames("d", {"workflow": "w"}, "q", ("/aws/lambda/w",))
+
+
+def _bad_inputs(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One refusal of each reason."""
+    app.submit({**SEED_PAYLOAD, "end_date": "nope"})
+    app.submit({**SEED_PAYLOAD, "reason": "x" * 5000})
+    app.submit({**SEED_PAYLOAD, "employee_email": "a@elsewhere.org"})
+    app.submit({**SEED_PAYLOAD, "end_date": "2026-12-31"})
+    app.submit({**SEED_PAYLOAD, "start_date": "2026-01-02", "end_date": "2026-01-03"})  # overlap
+    app.submit(SEED_PAYLOAD, headers={"Idempotency-Key": "k"})
+    app.submit(
+        {**SEED_PAYLOAD, "start_date": "2026-09-01", "end_date": "2026-09-01"},
+        headers={"Idempotency-Key": "k"},
+    )
+    wired = submit.submitter()
+    alone = dataclasses.replace(
+        wired, settings=wired.settings.model_copy(update={"default_approver": "solo@email.com"})
+    )
+    monkeypatch.setattr(submit, "submitter", lambda: alone)
+    app.submit({**SEED_PAYLOAD, "employee_email": "solo@email.com"})
+
+
+@pytest.mark.parametrize("approval_timeout", [4])
+def test_the_dashboard_reads_only_series_the_handlers_emitted(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = [
+        leave_app.submit(
+            {**SEED_PAYLOAD, "start_date": f"2026-0{m}-01", "end_date": f"2026-0{m}-02"}
+        ).json()["request_id"]
+        for m in (1, 2, 3)
+    ]
+    leave_app.decide(leave_app.decision_link(ids[0]), "approve")
+    leave_app.decide(leave_app.decision_link(ids[1]), "reject")
+    for name, value in settings.GaugeSettings.environment_for(
+        table_name=leave_app.account.table_name
+    ).items():
+        monkeypatch.setenv(name, value)
+    pending_gauge.store.cache_clear()
+    settings.gauge_settings.cache_clear()
+    pending_gauge.handler({}, lambda_context())
+    _bad_inputs(leave_app, monkeypatch)
+    for request_id in ids:
+        leave_app.wait_until_final(request_id)
+    pending_gauge.store.cache_clear()
+
+    emitted = {(m.name, frozenset(m.dimensions)) for m in emitted_metrics(capsys.readouterr().out)}
+    shown = {
+        (s.name, frozenset(s.dimensions))
+        for s in leave_operations_dashboard(NAMES).metric_series()
+        if s.namespace == METRICS_NAMESPACE
+    }
+    assert shown - emitted == set()
