@@ -22,7 +22,7 @@ from handlers.gateways.signing_key import signing_key
 from handlers.gateways.workflow_service import LambdaWorkflowService
 from handlers.http_responses import error_response, field_error, json_response
 from handlers.logic.deciding import Decider, DecisionRefusedError, decide, open_request
-from handlers.observability import logger, tracer
+from handlers.observability import logger
 from handlers.settings import decision_settings
 from handlers.storage.leave_store import DynamoDbLeaveStore
 
@@ -81,7 +81,6 @@ def _refusal(error: DecisionRefusedError) -> Response[str]:
 
 
 @app.get("/")
-@tracer.capture_method
 def show_request() -> Response[str]:
     token = app.current_event.get_query_string_value("token")
     if not token:
@@ -91,7 +90,6 @@ def show_request() -> Response[str]:
 
 
 @app.post("/")
-@tracer.capture_method
 def record_decision() -> Response[str]:
     try:
         form = DecisionForm.model_validate(_read_body())
@@ -139,6 +137,5 @@ def _no_route(_: Exception) -> Response[str]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL)
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

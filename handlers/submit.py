@@ -32,7 +32,7 @@ from handlers.logic.submission import (
     check_idempotency_key,
     submit_leave,
 )
-from handlers.observability import emit_metric, logger, tracer
+from handlers.observability import emit_metric, logger
 from handlers.settings import submit_settings
 from handlers.storage.approver_directory import DynamoDbApproverDirectory
 from handlers.storage.leave_store import DynamoDbLeaveStore
@@ -59,7 +59,6 @@ def _base_url() -> str:
 
 
 @app.post("/")
-@tracer.capture_method
 def submit(
     submission: LeaveSubmission,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
@@ -82,7 +81,6 @@ def submit(
 
 
 @app.get("/requests/<request_id>")
-@tracer.capture_method
 def request_status(
     request_id: Annotated[str, Path(max_length=64)],
 ) -> Response[str]:
@@ -123,7 +121,6 @@ def _no_route(_: Exception) -> Response[str]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL)
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     limit = submit_settings().max_body_bytes
     if body_size(event) > limit:
