@@ -1,0 +1,48 @@
+"""`python -m bench`: measure, print a table, write bench/results.json."""
+
+import argparse
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.cold_start import cold_starts
+
+RESULTS = Path(__file__).with_name("results.json")
+
+
+def _print_cold_starts(figures: dict[str, Any]) -> None:
+    base = figures["baseline"]
+    print(f"\nCold start: median import time of {figures['runs']} fresh interpreters")
+    print(f"  {'module':28} {'ms':>8} {'x boto3':>8}")
+    print(f"  {base['module']:28} {base['median_ms']:>8.1f} {1:>8.2f}")
+    for row in figures["handlers"]:
+        flag = "" if row["ratio_to_boto3"] <= figures["target_ratio"] else "  (over target)"
+        print(f"  {row['module']:28} {row['median_ms']:>8.1f} {row['ratio_to_boto3']:>8.2f}{flag}")
+    print(f"  target: every handler at most {figures['target_ratio']} x boto3")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per module")
+    args = parser.parse_args()
+
+    results: dict[str, Any] = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+    }
+    results["cold_start"] = cold_starts(args.runs)
+    _print_cold_starts(results["cold_start"])
+
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwritten to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
