@@ -1,0 +1,112 @@
+"""What one sandbox is: its options, its addresses, and the emulated account's fixed names."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# Where `handlers` and `sandbox` live: the working directory of every process the sandbox starts.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+REGION = "us-east-2"
+ACCOUNT_ID = "123456789012"
+# Every process that talks to an emulator signs with these; nothing checks them.
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "sandbox",
+    "AWS_SECRET_ACCESS_KEY": "sandbox",
+    "AWS_SESSION_TOKEN": "sandbox",
+}
+
+# Physical names follow the Pulumi program's scheme for project `leave-approvals`, stack `sandbox`.
+NAME_PREFIX = "leave-approvals-sandbox"
+TABLE_NAME = f"{NAME_PREFIX}-requests"
+EVENT_BUS_NAME = NAME_PREFIX
+SIGNING_KEY_PARAMETER = "/leave-approvals/sandbox/signing-key"
+SENDER_EMAIL = "leave@email.com"
+# The seed article's payload comes from employee@email.com: its domain must be allowed, and
+# anyone without a directory entry is decided by the default approver.
+ALLOWED_EMAIL_DOMAINS = ("email.com", "example.com")
+DEFAULT_APPROVER = "manager@email.com"
+APPROVER_DIRECTORY = {DEFAULT_APPROVER: "director@email.com"}
+MAX_LEAVE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Each Function URL is its own origin on AWS, so each gets its own port here."""
+
+    base: int
+
+    @property
+    def home(self) -> int:
+        return self.base
+
+    @property
+    def submit_url(self) -> int:
+        return self.base + 1
+
+    @property
+    def decision_url(self) -> int:
+        return self.base + 2
+
+    @property
+    def lambda_api(self) -> int:
+        return self.base + 3
+
+    @property
+    def durable_emulator(self) -> int:
+        return self.base + 4
+
+    @property
+    def aws_emulator(self) -> int:
+        return self.base + 5
+
+    def all(self) -> tuple[int, ...]:
+        return tuple(self.base + offset for offset in range(6))
+
+
+def loopback_url(port: int, path: str = "/") -> str:
+    return f"http://127.0.0.1:{port}{path}"
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    port: int = 8000
+    approval_timeout_seconds: int = 300
+    data_dir: Path = Path(".sandbox")
+    # How often the scheduler fires each registered scheduled function.
+    schedule_seconds: float = 30.0
+
+    @property
+    def ports(self) -> Ports:
+        return Ports(self.port)
+
+    @property
+    def submit_url(self) -> str:
+        return loopback_url(self.ports.submit_url)
+
+    @property
+    def decision_url(self) -> str:
+        return loopback_url(self.ports.decision_url)
+
+    @property
+    def home_url(self) -> str:
+        return loopback_url(self.ports.home)
+
+    @property
+    def dashboard_url(self) -> str:
+        return loopback_url(self.ports.home, "/dashboard")
+
+    @property
+    def mailbox_url(self) -> str:
+        return loopback_url(self.ports.home, "/mailbox")
+
+    @property
+    def aws_endpoint(self) -> str:
+        return loopback_url(self.ports.aws_emulator).rstrip("/")
+
+    @property
+    def lambda_endpoint(self) -> str:
+        return loopback_url(self.ports.lambda_api).rstrip("/")
+
+    @property
+    def durable_endpoint(self) -> str:
+        return loopback_url(self.ports.durable_emulator).rstrip("/")

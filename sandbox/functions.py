@@ -1,0 +1,156 @@
+"""The Lambda functions the sandbox runs: the same handlers and settings the Pulumi program deploys.
+
+The handlers learn where AWS is only from the standard `AWS_ENDPOINT_URL_<SERVICE>` variables,
+so nothing in them knows it runs here. Scheduled functions are data: add one to
+`scheduled_functions` and the sandbox's scheduler fires it, as an EventBridge schedule rule would.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from handlers.settings import DecisionSettings, GaugeSettings, SubmitSettings, WorkflowSettings
+from sandbox.config import (
+    ACCOUNT_ID,
+    ALLOWED_EMAIL_DOMAINS,
+    DEFAULT_APPROVER,
+    EVENT_BUS_NAME,
+    FAKE_CREDENTIALS,
+    MAX_LEAVE_DAYS,
+    NAME_PREFIX,
+    REGION,
+    SENDER_EMAIL,
+    SIGNING_KEY_PARAMETER,
+    TABLE_NAME,
+    SandboxConfig,
+)
+
+SUBMIT = f"{NAME_PREFIX}-submit"
+WORKFLOW = f"{NAME_PREFIX}-workflow"
+DECISION = f"{NAME_PREFIX}-decision"
+PENDING_GAUGE = f"{NAME_PREFIX}-pending-gauge"
+# Durable functions are invoked through an alias, never unqualified.
+WORKFLOW_ALIAS = "live"
+# As deployed: the workflow runs a little after the approval wait ends (record, email).
+EXECUTION_TIMEOUT_MARGIN_SECONDS = 86_400
+
+# botocore's names for the services the handlers call (`AWS_ENDPOINT_URL_<name>`).
+EMULATED_SERVICES = (
+    "DYNAMODB",
+    "SES",
+    "SESV2",
+    "SSM",
+    "CLOUDWATCH",
+    "CLOUDWATCH_LOGS",
+    "EVENTBRIDGE",
+)
+
+
+def function_arn(name: str, qualifier: str | None = None) -> str:
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+    return f"{arn}:{qualifier}" if qualifier else arn
+
+
+@dataclass(frozen=True)
+class DurableConfig:
+    execution_timeout_seconds: int
+    retention_period_days: int = 1
+
+
+@dataclass(frozen=True)
+class LambdaFunction:
+    name: str
+    handler: str
+    settings: Mapping[str, str]
+    timeout_seconds: int = 15
+    memory_mb: int = 512
+    # Environments (worker processes) at most; further invocations wait for a free one.
+    max_concurrency: int = 4
+    durable: DurableConfig | None = None
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.name}"
+
+
+@dataclass(frozen=True)
+class ScheduledFunction:
+    """A function an EventBridge schedule rule invokes; `every_seconds` overrides the default."""
+
+    function: LambdaFunction
+    every_seconds: float | None = None
+    rule_name: str = field(default="")
+
+    @property
+    def rule(self) -> str:
+        return self.rule_name or f"{self.function.name}-schedule"
+
+
+def platform_environment(config: SandboxConfig) -> dict[str, str]:
+    """What every function's environment holds besides its settings: region, keys, endpoints."""
+    environment = {
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        **FAKE_CREDENTIALS,
+        "AWS_ENDPOINT_URL_LAMBDA": config.lambda_endpoint,
+        # No X-Ray daemon runs here: Powertools' own switch keeps the tracer quiet.
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+    for service in EMULATED_SERVICES:
+        environment[f"AWS_ENDPOINT_URL_{service}"] = config.aws_endpoint
+    return environment
+
+
+def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
+    approval_timeout = config.approval_timeout_seconds
+    return [
+        LambdaFunction(
+            name=SUBMIT,
+            handler="handlers.submit.handler",
+            settings=SubmitSettings.environment_for(
+                table_name=TABLE_NAME,
+                workflow_function=function_arn(WORKFLOW, WORKFLOW_ALIAS),
+                allowed_email_domains=ALLOWED_EMAIL_DOMAINS,
+                default_approver=DEFAULT_APPROVER,
+                max_leave_days=MAX_LEAVE_DAYS,
+            ),
+        ),
+        LambdaFunction(
+            name=WORKFLOW,
+            handler="handlers.workflow.handler",
+            settings=WorkflowSettings.environment_for(
+                table_name=TABLE_NAME,
+                sender_email=SENDER_EMAIL,
+                decision_url=config.decision_url,
+                submit_url=config.submit_url,
+                signing_key_parameter=SIGNING_KEY_PARAMETER,
+                approval_timeout_seconds=approval_timeout,
+                event_bus_name=EVENT_BUS_NAME,
+            ),
+            timeout_seconds=60,
+            durable=DurableConfig(
+                execution_timeout_seconds=approval_timeout + EXECUTION_TIMEOUT_MARGIN_SECONDS
+            ),
+        ),
+        LambdaFunction(
+            name=DECISION,
+            handler="handlers.decision.handler",
+            settings=DecisionSettings.environment_for(
+                table_name=TABLE_NAME, signing_key_parameter=SIGNING_KEY_PARAMETER
+            ),
+        ),
+    ]
+
+
+def scheduled_functions(config: SandboxConfig) -> list[ScheduledFunction]:
+    """The functions schedule rules invoke, each every `config.schedule_seconds` by default."""
+    del config  # no scheduled function needs a sandbox-specific setting yet
+    return [
+        ScheduledFunction(
+            LambdaFunction(
+                name=PENDING_GAUGE,
+                handler="handlers.pending_gauge.handler",
+                settings=GaugeSettings.environment_for(table_name=TABLE_NAME),
+                max_concurrency=1,
+            )
+        ),
+    ]

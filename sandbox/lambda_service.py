@@ -1,0 +1,164 @@
+"""The local Lambda API: what `AWS_ENDPOINT_URL_LAMBDA` points every client at.
+
+- `POST /2015-03-31/functions/{FunctionName}/invocations` (Invoke):
+  - from the durable emulator (its requests carry `X-Dex-Handler-Invoke: true`): one invocation
+    of the durable function's handler with the durable invocation input, answering its output;
+  - from anyone else, of a durable function: starts a durable execution in the emulator
+    (asynchronously, by a qualified name, with Lambda's execution-name rule);
+  - of any other function: an invocation, synchronous or (`InvocationType: Event`) queued.
+- Every durable API (`/2025-12-01/...`: checkpoints and state from the workflow's SDK,
+  callbacks from the decision handler, execution queries) is forwarded to the emulator as is.
+"""
+
+import http.client
+import json
+import logging
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import unquote, urlsplit
+
+from aws_durable_execution_sdk_python_testing.invoker import (
+    INVOCATION_MARKER_HEADER,
+    INVOCATION_MARKER_VALUE,
+)
+
+from sandbox.durable_starts import DurableStarts, ExecutionNameTakenError
+from sandbox.functions import function_arn
+from sandbox.http_server import HOP_BY_HOP_HEADERS, Request, Response
+from sandbox.lambda_runtime import FunctionRuntime, Invocation, InvocationResult
+
+logger = logging.getLogger(__name__)
+
+_INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
+DURABLE_API_PREFIX = "/2025-12-01/"
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    """A Lambda API error as botocore reads it: the code in a header, the message in the body."""
+    body = json.dumps({"Type": "User", "Message": message, "message": message})
+    return Response.json(body, status=status, x_amzn_ErrorType=code)
+
+
+def parse_function_name(raw: str, qualifier: str | None) -> tuple[str, str | None]:
+    """(name, qualifier) from a name, a partial ARN or an ARN, each with or without a qualifier."""
+    parts = unquote(raw).split(":")
+    if parts[0] == "arn":
+        parts = parts[6:]
+    elif len(parts) > 2 and parts[1] == "function":
+        parts = parts[2:]
+    name = parts[0]
+    return name, (parts[1] if len(parts) > 1 else None) or qualifier
+
+
+class LambdaService:
+    def __init__(
+        self, runtimes: dict[str, FunctionRuntime], starts: DurableStarts, durable_endpoint: str
+    ) -> None:
+        self._runtimes = runtimes
+        self._starts = starts
+        self._durable = urlsplit(durable_endpoint)
+        # Asynchronous invocations of plain functions wait here for a free environment.
+        self._event_queue = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lambda-event")
+
+    def stop(self) -> None:
+        self._event_queue.shutdown(wait=False, cancel_futures=True)
+
+    def invoke_event(self, name: str, payload: bytes) -> str:
+        """Queue an asynchronous invocation (`InvocationType: Event`); return its request id."""
+        invocation = Invocation(payload, function_arn(name), str(uuid.uuid4()))
+        self._event_queue.submit(self._invoke_logging_errors, self._runtimes[name], invocation)
+        return invocation.request_id
+
+    def handle(self, request: Request) -> Response:
+        match = _INVOKE_PATH.match(request.path)
+        if match and request.method == "POST":
+            return self._invoke(request, match["name"])
+        if request.path.startswith(DURABLE_API_PREFIX):
+            return self._forward_to_emulator(request)
+        return error_response(404, "UnknownOperationException", f"No operation at {request.path}")
+
+    def _invoke(self, request: Request, raw_name: str) -> Response:
+        name, qualifier = parse_function_name(raw_name, request.query_params().get("Qualifier"))
+        runtime = self._runtimes.get(name)
+        if runtime is None:
+            return error_response(
+                404, "ResourceNotFoundException", f"Function not found: {function_arn(name)}"
+            )
+        invocation_type = request.header("X-Amz-Invocation-Type", "RequestResponse")
+        from_emulator = request.header(INVOCATION_MARKER_HEADER) == INVOCATION_MARKER_VALUE
+        if runtime.function.durable and not from_emulator:
+            return self._start_execution(runtime, qualifier, invocation_type, request)
+        invocation = Invocation(
+            payload=request.body,
+            invoked_arn=function_arn(name, qualifier),
+            request_id=str(uuid.uuid4()),
+            tenant_id=request.header("X-Amz-Tenant-Id") or None,
+        )
+        if invocation_type == "DryRun":
+            return Response(204, headers=[("x-amzn-RequestId", invocation.request_id)])
+        if invocation_type == "Event":
+            request_id = self.invoke_event(name, invocation.payload)
+            return Response(202, headers=[("x-amzn-RequestId", request_id)])
+        return invocation_response(runtime.invoke(invocation))
+
+    @staticmethod
+    def _invoke_logging_errors(runtime: FunctionRuntime, invocation: Invocation) -> None:
+        result = runtime.invoke(invocation)
+        if result.function_error:
+            logger.warning("%s failed: %s", runtime.function.name, result.payload.decode())
+
+    def _start_execution(
+        self,
+        runtime: FunctionRuntime,
+        qualifier: str | None,
+        invocation_type: str,
+        request: Request,
+    ) -> Response:
+        if qualifier is None:
+            return error_response(
+                400,
+                "InvalidParameterValueException",
+                "A durable function must be invoked by a qualified ARN: a version or an alias.",
+            )
+        if invocation_type != "Event":
+            return error_response(
+                400,
+                "InvalidParameterValueException",
+                "The sandbox starts durable executions asynchronously only (InvocationType Event).",
+            )
+        name = request.header("X-Amz-Durable-Execution-Name") or str(uuid.uuid4())
+        try:
+            arn = self._starts.start(runtime.function, qualifier, name, request.body.decode())
+        except ExecutionNameTakenError:
+            return error_response(
+                409,
+                "DurableExecutionAlreadyStartedException",
+                f"An execution named {name} was already started with a different payload.",
+            )
+        return Response(
+            202, headers=[("X-Amz-Durable-Execution-Arn", arn), ("x-amzn-RequestId", name)]
+        )
+
+    def _forward_to_emulator(self, request: Request) -> Response:
+        connection = http.client.HTTPConnection(
+            self._durable.hostname or "127.0.0.1", self._durable.port, timeout=90
+        )
+        try:
+            target = request.path + (f"?{request.query}" if request.query else "")
+            headers = {k: v for k, v in request.headers if k.lower() not in HOP_BY_HOP_HEADERS}
+            headers["Host"] = self._durable.netloc
+            connection.request(request.method, target, body=request.body or None, headers=headers)
+            answer = connection.getresponse()
+            body = answer.read()
+            kept = [(k, v) for k, v in answer.getheaders() if k.lower() not in HOP_BY_HOP_HEADERS]
+            return Response(answer.status, body, kept)
+        finally:
+            connection.close()
+
+
+def invocation_response(result: InvocationResult) -> Response:
+    headers = [("X-Amz-Executed-Version", "$LATEST"), ("x-amzn-RequestId", result.request_id)]
+    if result.function_error:
+        headers.append(("X-Amz-Function-Error", result.function_error))
+    return Response(200, result.payload, [("Content-Type", "application/json"), *headers])
