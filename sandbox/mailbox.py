@@ -1,9 +1,16 @@
 """Reading the mail the service sent, as the local SES emulator (moto) kept it."""
 
+import json
+import threading
+import urllib.request
 from dataclasses import asdict, dataclass
 from email import message_from_bytes, message_from_string, policy
 from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from typing import Any
+
+# The route of the sandbox's AWS emulator that lists the raw messages SES accepted.
+SENT_EMAILS_PATH = "/_sandbox/sent-emails"
 
 
 @dataclass(frozen=True)
@@ -15,8 +22,16 @@ class ReceivedEmail:
     sent_at: str
     message_id: str
 
+    @property
+    def time(self) -> str:
+        """When it was sent, as ISO 8601 (from its Date header)."""
+        try:
+            return parsedate_to_datetime(self.sent_at).isoformat()
+        except (TypeError, ValueError):
+            return self.sent_at
+
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "time": self.time}
 
 
 def parse_raw_email(raw: str | bytes, message_id: str = "") -> ReceivedEmail:
@@ -36,3 +51,26 @@ def parse_raw_email(raw: str | bytes, message_id: str = "") -> ReceivedEmail:
         sent_at=str(message["Date"]),
         message_id=message_id,
     )
+
+
+class Mailbox:
+    """Every email the local SES accepted, oldest first; each parsed once."""
+
+    def __init__(self, aws_endpoint: str) -> None:
+        self._url = aws_endpoint + SENT_EMAILS_PATH
+        self._parsed: dict[str, ReceivedEmail] = {}
+        self._lock = threading.Lock()
+
+    def emails(self, to: str | None = None) -> list[ReceivedEmail]:
+        with urllib.request.urlopen(self._url, timeout=10) as response:  # noqa: S310
+            sent = json.loads(response.read())
+        found = []
+        with self._lock:
+            for message in sent:
+                email = self._parsed.get(message["id"])
+                if email is None:
+                    email = parse_raw_email(message["raw"], message["id"])
+                    self._parsed[message["id"]] = email
+                found.append(email)
+        wanted = to.lower() if to else None
+        return [e for e in found if wanted is None or e.to.lower() == wanted]

@@ -1,0 +1,84 @@
+"""The local AWS: moto's server in its own process, with its requests recorded for restarts.
+
+Run as `python -m sandbox.aws_emulator PORT RECORDING`. moto keeps state in memory only; its
+recorder appends every request to RECORDING, and a restart replays that file before serving, so
+the table, the mail and the metrics survive a restart of the sandbox. Two routes are added
+in front of moto's: `/_sandbox/ready` (200 once the replay is done) and `/_sandbox/sent-emails`
+(the raw messages SES accepted, which moto keeps but exposes through no AWS API).
+"""
+
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from sandbox.child_process import serve_until_parent_exits
+from sandbox.config import ACCOUNT_ID, REGION
+from sandbox.mailbox import SENT_EMAILS_PATH
+
+READY_PATH = "/_sandbox/ready"
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def _sent_emails() -> list[dict[str, Any]]:
+    from moto.ses.models import RawMessage, ses_backends
+
+    messages = ses_backends[ACCOUNT_ID][REGION].sent_messages
+    return [
+        {"id": m.id, "source": m.source, "destinations": m.destinations, "raw": m.raw_data}
+        for m in list(messages)
+        if isinstance(m, RawMessage)
+    ]
+
+
+def _with_sandbox_routes(moto_app: WsgiApp, ready: threading.Event) -> WsgiApp:
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == READY_PATH:
+            status = "200 OK" if ready.is_set() else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "text/plain")])
+            return [status.encode()]
+        if path == SENT_EMAILS_PATH:
+            body = json.dumps(_sent_emails()).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        return moto_app(environ, start_response)
+
+    return app
+
+
+def main(port: int, recording: Path) -> None:
+    # moto's recorder reads where to write when it is imported.
+    os.environ["MOTO_RECORDER_FILEPATH"] = str(recording)
+    from moto.moto_api import recorder
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    ready = threading.Event()
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(
+        "127.0.0.1",
+        port,
+        _with_sandbox_routes(moto_app, ready),
+        threaded=True,
+        request_handler=MotoRequestHandler,
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    if recording.exists() and recording.stat().st_size:
+        recorder.replay_recording(target_host=f"http://127.0.0.1:{port}")
+    recorder.start_recording()
+    ready.set()
+    serve_until_parent_exits(server.shutdown)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), Path(sys.argv[2]))
