@@ -1,0 +1,76 @@
+"""`python -m sandbox`: run the whole service on this machine until SIGINT or SIGTERM."""
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from sandbox.config import SandboxConfig
+from sandbox.stack import PortInUseError, SandboxStack
+
+
+def _arguments(argv: list[str] | None) -> SandboxConfig:
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox",
+        description="The leave-approval service on 127.0.0.1, against local emulators of AWS.",
+    )
+    parser.add_argument("--port", type=int, default=8000, help="home page port; N+1..N+5 follow")
+    parser.add_argument(
+        "--approval-timeout",
+        type=int,
+        default=300,
+        metavar="SECONDS",
+        help="how long an approver has before a request expires (default 300)",
+    )
+    parser.add_argument("--data-dir", type=Path, default=Path(".sandbox"), metavar="DIR")
+    parser.add_argument(
+        "--schedule-every",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how often scheduled functions fire (default 60)",
+    )
+    options = parser.parse_args(argv)
+    if not 1024 <= options.port <= 65530:
+        parser.error("--port must be between 1024 and 65530")
+    if options.approval_timeout < 1:
+        parser.error("--approval-timeout must be at least 1 second")
+    return SandboxConfig(
+        port=options.port,
+        approval_timeout_seconds=options.approval_timeout,
+        data_dir=options.data_dir,
+        schedule_seconds=options.schedule_every,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    config = _arguments(argv)
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    stack = SandboxStack(config)
+    try:
+        outputs = stack.start()
+    except PortInUseError as error:
+        print(f"sandbox: {error}", file=sys.stderr)
+        stack.stop()
+        return 2
+    except BaseException:
+        stack.stop()
+        raise
+    print("The sandbox is running (Ctrl+C stops it):", flush=True)
+    print(f"  home          {config.home_url}")
+    for name, url in outputs.items():
+        print(f"  {name:<13} {url}")
+    print(f"  outputs       {stack.outputs_path}", flush=True)
+    stopping.wait()
+    print("Stopping the sandbox...", flush=True)
+    stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

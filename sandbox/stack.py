@@ -1,0 +1,195 @@
+"""The whole sandbox: on one machine, what the Pulumi stack is on AWS.
+
+Processes (ports from `--port N`, all on 127.0.0.1):
+- this one: the home site (N), the submit and decision Function URLs (N+1, N+2), the local
+  Lambda API (N+3), the scheduler, and the telemetry that ships logs and EMF metrics;
+- the durable emulator (N+4), which drives workflow executions through the Lambda API;
+- the AWS emulator, moto (N+5): DynamoDB, SES, SSM, CloudWatch, Logs, EventBridge;
+- one worker process per Lambda execution environment, started on demand.
+"""
+
+import json
+import logging
+import os
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from sandbox.aws_clients import local_client
+from sandbox.child_process import ChildProcess
+from sandbox.config import FAKE_CREDENTIALS, TABLE_NAME, SandboxConfig
+from sandbox.dashboard import DashboardPage
+from sandbox.durable_starts import DurableStarts
+from sandbox.function_url_gateway import Cors, FunctionUrlConfig, FunctionUrlGateway, url_id
+from sandbox.functions import (
+    DECISION,
+    SUBMIT,
+    WORKFLOW,
+    WORKFLOW_ALIAS,
+    function_arn,
+    platform_environment,
+    scheduled_functions,
+    service_functions,
+)
+from sandbox.http_server import LoopbackServer
+from sandbox.lambda_runtime import FunctionRuntime
+from sandbox.lambda_service import LambdaService
+from sandbox.mailbox import Mailbox
+from sandbox.scheduler import Scheduler
+from sandbox.seed import seed, signing_key
+from sandbox.telemetry import Telemetry
+from sandbox.ui import HomeSite
+
+logger = logging.getLogger(__name__)
+
+OUTPUTS_FILE = "outputs.json"
+AWS_RECORDING = "aws-requests.jsonl"
+DURABLE_STORE = "durable-executions.sqlite"
+
+
+class PortInUseError(RuntimeError):
+    pass
+
+
+def _check_ports_free(ports: tuple[int, ...]) -> None:
+    for port in ports:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise PortInUseError(f"port {port} is in use: choose another --port")
+
+
+def _child_environment() -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", **FAKE_CREDENTIALS}
+
+
+class SandboxStack:
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self._children: list[ChildProcess] = []
+        self._servers: list[LoopbackServer] = []
+        self._runtimes: dict[str, FunctionRuntime] = {}
+        self._telemetry: Telemetry | None = None
+        self._lambda: LambdaService | None = None
+        self._scheduler: Scheduler | None = None
+
+    @property
+    def outputs_path(self) -> Path:
+        return self.config.data_dir / OUTPUTS_FILE
+
+    def outputs(self) -> dict[str, str]:
+        """The Pulumi stack's outputs, plus the mailbox."""
+        return {
+            "submit_url": self.config.submit_url,
+            "decision_url": self.config.decision_url,
+            "dashboard_url": self.config.dashboard_url,
+            "table_name": TABLE_NAME,
+            "workflow_alias_arn": function_arn(WORKFLOW, WORKFLOW_ALIAS),
+            "mailbox_url": self.config.mailbox_url,
+        }
+
+    def start(self) -> dict[str, str]:
+        config = self.config
+        data_dir = config.data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.outputs_path.unlink(missing_ok=True)
+        _check_ports_free(config.ports.all())
+        self._start_emulators()
+
+        clients: dict[str, Any] = {
+            service: local_client(service, config.aws_endpoint)
+            for service in ("dynamodb", "ses", "ssm", "logs", "cloudwatch", "events")
+        }
+        seed(clients, signing_key(data_dir))
+        self._telemetry = Telemetry(clients["logs"], clients["cloudwatch"])
+        self._telemetry.start()
+
+        platform = platform_environment(config)
+        scheduled = scheduled_functions(config)
+        for function in [*service_functions(config), *(s.function for s in scheduled)]:
+            self._runtimes[function.name] = FunctionRuntime(function, platform, self._telemetry)
+        with ThreadPoolExecutor() as warming:
+            list(warming.map(lambda runtime: runtime.warm(), self._runtimes.values()))
+
+        self._lambda = LambdaService(
+            self._runtimes, DurableStarts(config.durable_endpoint), config.durable_endpoint
+        )
+        home = config.home_url.rstrip("/")
+        submit_gateway = FunctionUrlGateway(
+            self._runtimes[SUBMIT],
+            FunctionUrlConfig(
+                url_id(SUBMIT),
+                # The home page's form posts JSON to the submit URL from another origin.
+                Cors(allow_origins=(home,), allow_headers=("content-type", "idempotency-key")),
+            ),
+        )
+        decision_gateway = FunctionUrlGateway(
+            self._runtimes[DECISION], FunctionUrlConfig(url_id(DECISION))
+        )
+        site = HomeSite(
+            config.submit_url,
+            config.decision_url,
+            Mailbox(config.aws_endpoint),
+            DashboardPage(clients["cloudwatch"]).handle,
+        )
+        for name, port, handle in (
+            ("lambda", config.ports.lambda_api, self._lambda.handle),
+            ("submit-url", config.ports.submit_url, submit_gateway.handle),
+            ("decision-url", config.ports.decision_url, decision_gateway.handle),
+            ("home", config.ports.home, site.handle),
+        ):
+            server = LoopbackServer(name, port, handle)
+            server.start()
+            self._servers.append(server)
+
+        self._scheduler = Scheduler(scheduled, config.schedule_seconds, self._lambda.invoke_event)
+        self._scheduler.start()
+
+        outputs = self.outputs()
+        partial = self.outputs_path.with_suffix(".tmp")
+        partial.write_text(json.dumps(outputs, indent=2) + "\n")
+        partial.replace(self.outputs_path)
+        return outputs
+
+    def _start_emulators(self) -> None:
+        config = self.config
+        logs = config.data_dir / "logs"
+        logs.mkdir(exist_ok=True)
+        aws = ChildProcess(
+            "aws-emulator",
+            "sandbox.aws_emulator",
+            [str(config.ports.aws_emulator), str(config.data_dir / AWS_RECORDING)],
+            _child_environment(),
+            logs / "aws-emulator.log",
+        )
+        self._children.append(aws)
+        durable = ChildProcess(
+            "durable-emulator",
+            "sandbox.durable_emulator",
+            [
+                str(config.ports.durable_emulator),
+                config.lambda_endpoint,
+                str(config.data_dir / DURABLE_STORE),
+            ],
+            _child_environment(),
+            logs / "durable-emulator.log",
+        )
+        self._children.append(durable)
+        aws.wait_until_ready(config.aws_endpoint + "/_sandbox/ready")
+        durable.wait_until_ready(config.durable_endpoint + "/health")
+
+    def stop(self) -> None:
+        """Stop everything this stack started, newest first; safe after a failed start."""
+        self.outputs_path.unlink(missing_ok=True)
+        if self._scheduler:
+            self._scheduler.stop()
+        for server in reversed(self._servers):
+            server.stop()
+        if self._lambda:
+            self._lambda.stop()
+        for runtime in self._runtimes.values():
+            runtime.stop()
+        if self._telemetry:
+            self._telemetry.stop()
+        for child in reversed(self._children):
+            child.stop()

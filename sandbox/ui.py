@@ -1,0 +1,36 @@
+"""The sandbox's home site on `--port`: the submit form, the mailbox and the dashboard."""
+
+from sandbox.http_server import Handle, Request, Response
+from sandbox.mailbox import Mailbox
+from sandbox.pages import home_page, mailbox_json, mailbox_page, not_found_page
+
+
+class HomeSite:
+    def __init__(
+        self, submit_url: str, decision_url: str, mailbox: Mailbox, dashboard: Handle
+    ) -> None:
+        self._submit_url = submit_url
+        self._decision_url = decision_url
+        self._mailbox = mailbox
+        self._routes: dict[str, Handle] = {
+            "/": self._home,
+            "/mailbox": self._mail,
+            "/dashboard": dashboard,
+        }
+
+    def handle(self, request: Request) -> Response:
+        route = self._routes.get(request.path.rstrip("/") or "/")
+        if route is None or request.method not in ("GET", "HEAD"):
+            return Response.html(not_found_page(), status=404)
+        return route(request)
+
+    def _home(self, request: Request) -> Response:
+        return Response.html(home_page(self._submit_url, self._decision_url))
+
+    def _mail(self, request: Request) -> Response:
+        to = request.query_params().get("to") or None
+        emails = self._mailbox.emails()
+        chosen = [e for e in emails if to is None or e.to.lower() == to.lower()]
+        if request.wants_json():
+            return Response.json(mailbox_json(chosen))
+        return Response.html(mailbox_page(chosen, emails, to))
