@@ -1,0 +1,203 @@
+"""The stack's settings: read from `pulumi config`, checked here, before anything is created.
+
+Pulumi (and its mocks) check no ranges, and AWS would refuse a bad value only halfway through a
+deploy, so every value is validated here with an error that names the key and how to set it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+# Lambda durable functions: an execution may last 1 s to 366 days; its state is kept 1 to 90 days.
+MAX_EXECUTION_TIMEOUT_SECONDS = 31_622_400
+# The workflow runs a little after the approval wait ends (record, email): a day covers retries.
+EXECUTION_TIMEOUT_MARGIN_SECONDS = 86_400
+MIN_APPROVAL_TIMEOUT_SECONDS = 60
+MAX_APPROVAL_TIMEOUT_SECONDS = MAX_EXECUTION_TIMEOUT_SECONDS - EXECUTION_TIMEOUT_MARGIN_SECONDS
+# What CloudWatch Logs accepts as a retention period.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+MIN_SIGNING_KEY_LENGTH = 32
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
+
+
+class ConfigError(pulumi.RunError):
+    """A setting is missing or out of range; the message says which and how to set it."""
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    approval_timeout_seconds: int
+    max_leave_days: int
+    allowed_email_domains: tuple[str, ...]
+    default_approver: str
+    sender_email: str
+    alarm_email: str
+    signing_key: pulumi.Output[str]
+    approver_directory: Mapping[str, str] = field(default_factory=dict)
+    log_retention_days: int = 30
+    execution_retention_days: int = 14
+    table_deletion_protection: bool = True
+    # Addresses to verify as SES identities, so a new account (in the SES sandbox) can mail them.
+    sandbox_recipients: tuple[str, ...] = ()
+
+    @property
+    def execution_timeout_seconds(self) -> int:
+        """The workflow's durable execution timeout: the approval wait and a margin."""
+        return min(
+            self.approval_timeout_seconds + EXECUTION_TIMEOUT_MARGIN_SECONDS,
+            MAX_EXECUTION_TIMEOUT_SECONDS,
+        )
+
+
+def _set_hint(key: str, example: str, secret: bool = False) -> str:
+    flag = " --secret" if secret else ""
+    return f"set it with `pulumi config set{flag} {key} {example}`"
+
+
+def _int_in_range(config: pulumi.Config, key: str, default: int, low: int, high: int) -> int:
+    raw = config.get(key)
+    if raw is None:
+        return default
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise ConfigError(f"{key} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{key} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _email(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
+        raise ConfigError(f"{key} must be an email address, not {value!r}")
+    return value.strip().lower()
+
+
+def _required_email(config: pulumi.Config, key: str) -> str:
+    raw = config.get(key)
+    if raw is None or not raw.strip():
+        raise ConfigError(f"{key} is required: {_set_hint(key, 'someone@example.com')}")
+    return _email(key, raw)
+
+
+def _string_list(config: pulumi.Config, key: str) -> list[str]:
+    """A list, as YAML/JSON (`["a", "b"]`) or as comma-separated text (`a,b`)."""
+    raw = config.get(key)
+    if raw is None:
+        return []
+    text = raw.strip()
+    if text.startswith("["):
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError:
+            raise ConfigError(f"{key} is not a valid list: {raw!r}") from None
+    else:
+        values = text.split(",")
+    if not all(isinstance(value, str) for value in values):
+        raise ConfigError(f"{key} must be a list of strings, not {raw!r}")
+    return [value.strip() for value in values if value.strip()]
+
+
+def _domains(config: pulumi.Config, key: str) -> tuple[str, ...]:
+    domains = [domain.lower() for domain in _string_list(config, key)]
+    if not domains:
+        raise ConfigError(f"{key} is required: {_set_hint(key, 'example.com,example.org')}")
+    for domain in domains:
+        if not _DOMAIN.match(domain):
+            raise ConfigError(f"{key}: {domain!r} is not a domain name")
+    return tuple(dict.fromkeys(domains))
+
+
+def _directory(config: pulumi.Config, key: str) -> dict[str, str]:
+    try:
+        raw = config.get_object(key)
+    except pulumi.ConfigTypeError:
+        raw = config.get(key)
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{key} must map employee addresses to approver addresses, e.g. "
+            f"`pulumi config set --path '{key}[\"alice@example.com\"]' bob@example.com`"
+        )
+    directory: dict[str, str] = {}
+    for employee, approver in raw.items():
+        employee_email = _email(f"{key} (employee)", employee)
+        approver_email = _email(f"{key}[{employee!r}]", approver)
+        if employee_email == approver_email:
+            raise ConfigError(f"{key}: {employee_email} cannot approve their own leave")
+        if employee_email in directory:
+            raise ConfigError(f"{key}: {employee_email} is listed twice")
+        directory[employee_email] = approver_email
+    return directory
+
+
+def _bool(config: pulumi.Config, key: str, default: bool) -> bool:
+    raw = config.get(key)
+    if raw is None:
+        return default
+    text = str(raw).strip().lower()
+    if text not in {"true", "false"}:
+        raise ConfigError(f"{key} must be true or false, not {raw!r}")
+    return text == "true"
+
+
+def _signing_key(config: pulumi.Config, key: str) -> pulumi.Output[str]:
+    hint = _set_hint(key, '"$(openssl rand -base64 48)"', secret=True)
+    # Read as plain text to check it now; it is wrapped as a secret at once, and only ever
+    # leaves the program as the value of an SSM SecureString.
+    raw = config.get(key)
+    if raw is None or not raw.strip():
+        raise ConfigError(f"{key} (the key that signs approvers' links) is required: {hint}")
+    if len(raw) < MIN_SIGNING_KEY_LENGTH:
+        raise ConfigError(f"{key} must be at least {MIN_SIGNING_KEY_LENGTH} characters: {hint}")
+    return pulumi.Output.secret(raw)
+
+
+def load_config(config: pulumi.Config | None = None) -> ServiceConfig:
+    """Every setting of the stack, validated."""
+    config = config or pulumi.Config()
+    log_retention = _int_in_range(config, "logRetentionDays", 30, 1, LOG_RETENTION_DAYS[-1])
+    if log_retention not in LOG_RETENTION_DAYS:
+        raise ConfigError(
+            f"logRetentionDays must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}, "
+            f"not {log_retention}"
+        )
+    sender = _required_email(config, "senderEmail")
+    return ServiceConfig(
+        approval_timeout_seconds=_int_in_range(
+            config,
+            "approvalTimeoutSeconds",
+            7 * 86_400,
+            MIN_APPROVAL_TIMEOUT_SECONDS,
+            MAX_APPROVAL_TIMEOUT_SECONDS,
+        ),
+        max_leave_days=_int_in_range(config, "maxLeaveDays", 30, 1, 366),
+        allowed_email_domains=_domains(config, "allowedEmailDomains"),
+        default_approver=_required_email(config, "defaultApprover"),
+        approver_directory=_directory(config, "approverDirectory"),
+        sender_email=sender,
+        alarm_email=_required_email(config, "alarmEmail"),
+        signing_key=_signing_key(config, "signingKey"),
+        log_retention_days=log_retention,
+        execution_retention_days=_int_in_range(config, "executionRetentionDays", 14, 1, 90),
+        table_deletion_protection=_bool(config, "tableDeletionProtection", True),
+        sandbox_recipients=tuple(
+            dict.fromkeys(
+                _email("sandboxRecipients", address)
+                for address in _string_list(config, "sandboxRecipients")
+                if address.strip().lower() != sender
+            )
+        ),
+    )

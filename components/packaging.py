@@ -1,0 +1,315 @@
+"""The Lambda packages, built by the program: the code archive and the dependency layer.
+
+Both are zip files whose bytes depend only on their inputs: entries sorted, every timestamp
+1980-01-01, every mode rw-r--r--, nothing machine-specific inside. The same sources and the same
+lock therefore give the same archive hash, and a second `pulumi up` changes nothing.
+
+- Code: the `handlers` package's `.py` files, nothing else (no caches, no tests), laid out so
+  `handlers.submit.handler` imports from the archive root (/var/task).
+- Layer: the `lambda` dependency group of pyproject.toml, exactly as uv.lock pins it, installed
+  from wheels built for the Lambda platform (python3.13 on arm64) under `python/` (/opt/python).
+
+Builds are cached under `build/`, keyed by a hash of their inputs. Each is written to a temporary
+file and renamed into place, so two processes building at once (pytest -n 2) cannot see half a
+zip: both write the same bytes, and whichever rename lands last wins.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUILD_DIR = PROJECT_ROOT / "build"
+CODE_PACKAGE = "handlers"
+
+LAMBDA_RUNTIME = "python3.13"
+LAMBDA_ARCHITECTURE = "arm64"
+# What uv calls the Lambda platform: Amazon Linux 2023 on Graviton runs manylinux2014 wheels.
+PYTHON_PLATFORM = "aarch64-manylinux2014"
+PYTHON_VERSION = "3.13"
+DEPENDENCY_GROUP = "lambda"
+# Where a Python layer's packages go: Lambda puts /opt/python on sys.path.
+LAYER_ROOT = "python"
+
+# Bump when the way an archive is built changes, so cached builds of the old format are ignored.
+BUILD_FORMAT = "1"
+
+_ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+_REGULAR_FILE_RW_R_R = (0o100644 & 0xFFFF) << 16
+_CREATED_ON_UNIX = 3
+_COMPRESS_LEVEL = 6
+_CHUNK = 1 << 20
+
+
+class PackagingError(RuntimeError):
+    """A package could not be built; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class BuiltArchive:
+    """A built zip file, ready to hand to Lambda."""
+
+    path: Path
+
+    @property
+    def sha256(self) -> str:
+        """Base64 SHA-256 of the zip: what Lambda reports as CodeSha256."""
+        digest = hashlib.sha256()
+        with self.path.open("rb") as stream:
+            for chunk in iter(lambda: stream.read(_CHUNK), b""):
+                digest.update(chunk)
+        return base64.b64encode(digest.digest()).decode("ascii")
+
+    def archive(self) -> pulumi.FileArchive:
+        return pulumi.FileArchive(str(self.path))
+
+
+# An entry's bytes are read from a file, optionally rewritten on the way into the zip.
+Rewrite = Callable[[str, bytes], bytes]
+
+
+def write_deterministic_zip(
+    entries: Iterable[tuple[str, Path]], destination: Path, rewrite: Rewrite | None = None
+) -> None:
+    """Zip files under the given archive names; the bytes depend only on names and contents."""
+    ordered = sorted(entries, key=lambda entry: entry[0])
+    names = [name for name, _ in ordered]
+    if len(set(names)) != len(names):
+        raise PackagingError(f"duplicate entries for {destination.name}")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
+    )
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temporary, "w") as archive:
+            for name, source in ordered:
+                info = zipfile.ZipInfo(name, date_time=_ZIP_TIMESTAMP)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.create_system = _CREATED_ON_UNIX
+                info.external_attr = _REGULAR_FILE_RW_R_R
+                content = source.read_bytes()
+                if rewrite is not None:
+                    content = rewrite(name, content)
+                archive.writestr(info, content, compresslevel=_COMPRESS_LEVEL)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; nothing in it is secret
+        os.replace(temporary, destination)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _digest(*parts: str | bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# The code archive
+
+
+def _is_runtime_source(relative: Path) -> bool:
+    parts = relative.parts
+    return not (
+        "__pycache__" in parts
+        or any(part in {"tests", "test"} for part in parts)
+        or relative.name.startswith("test_")
+        or relative.name == "conftest.py"
+    )
+
+
+def code_files(root: Path = PROJECT_ROOT) -> list[tuple[str, Path]]:
+    """The handlers package's runtime sources, as (archive name, file) pairs."""
+    package = root / CODE_PACKAGE
+    if not (package / "__init__.py").is_file():
+        raise PackagingError(f"no {CODE_PACKAGE} package in {root}")
+    files = []
+    for path in package.rglob("*.py"):
+        relative = path.relative_to(root)
+        if path.is_file() and _is_runtime_source(relative):
+            files.append((relative.as_posix(), path))
+    return sorted(files)
+
+
+def build_code_archive(root: Path = PROJECT_ROOT, build_dir: Path = BUILD_DIR) -> BuiltArchive:
+    files = code_files(root)
+    key = _digest(
+        BUILD_FORMAT, *(part for name, path in files for part in (name, path.read_bytes()))
+    )
+    destination = build_dir / f"code-{key[:24]}.zip"
+    if not destination.is_file():
+        write_deterministic_zip(files, destination)
+    return BuiltArchive(destination)
+
+
+# ---------------------------------------------------------------------------------------------
+# The dependency layer
+
+
+def uv_command() -> list[str]:
+    """uv, a project dependency: next to this interpreter, else as a module, else on PATH."""
+    beside = shutil.which("uv", path=str(Path(sys.executable).parent))
+    if beside:
+        return [beside]
+    if importlib.util.find_spec("uv") is not None:
+        return [sys.executable, "-m", "uv"]
+    on_path = shutil.which("uv")
+    if on_path:
+        return [on_path]
+    raise PackagingError(
+        "uv is needed to build the Lambda layer: run `make install` (it is a project dependency)"
+    )
+
+
+def _run_uv(*arguments: str, cwd: Path) -> str:
+    environment = dict(os.environ)
+    # Bytecode would be compiled for this machine's Python, not the Lambda runtime's.
+    environment.pop("UV_COMPILE_BYTECODE", None)
+    environment["UV_PYTHON_DOWNLOADS"] = "never"
+    command = [*uv_command(), *arguments]
+    try:
+        result = subprocess.run(  # noqa: S603 - a fixed program with arguments we build
+            command, cwd=cwd, env=environment, capture_output=True, text=True, check=True
+        )
+    except subprocess.CalledProcessError as failure:
+        raise PackagingError(
+            f"`uv {' '.join(arguments[:2])}` failed ({failure.returncode}):\n{failure.stderr}"
+        ) from None
+    return result.stdout
+
+
+def uv_version() -> str:
+    return _run_uv("--version", cwd=PROJECT_ROOT).strip()
+
+
+def export_requirements(root: Path = PROJECT_ROOT) -> str:
+    """The `lambda` group as uv.lock pins it: a requirements file with hashes."""
+    return _run_uv(
+        "export",
+        "--frozen",
+        "--only-group",
+        DEPENDENCY_GROUP,
+        "--no-emit-project",
+        "--format",
+        "requirements.txt",
+        "--no-header",
+        "--no-annotate",
+        cwd=root,
+    )
+
+
+def install_dependencies(requirements: str, target: Path) -> None:
+    """Install exactly the pinned wheels for the Lambda platform into `target`."""
+    requirements_file = target.parent / "requirements.txt"
+    requirements_file.write_text(requirements)
+    _run_uv(
+        "pip",
+        "install",
+        "--target",
+        str(target),
+        "--python-platform",
+        PYTHON_PLATFORM,
+        "--python-version",
+        PYTHON_VERSION,
+        "--only-binary",
+        ":all:",
+        "--no-deps",
+        "--require-hashes",
+        # Copies, not links into uv's cache: the files are read into the zip as they are.
+        "--link-mode",
+        "copy",
+        "--requirement",
+        str(requirements_file),
+        cwd=target.parent,
+    )
+
+
+def _layer_entry_wanted(relative: Path) -> bool:
+    parts = relative.parts
+    if len(parts) > 1 and parts[1] == "bin":
+        # Console scripts: their first line names this machine's Python, and Lambda never
+        # runs them.
+        return False
+    return "__pycache__" not in parts and relative.suffix != ".pyc"
+
+
+def _drop_scripts_from_records(name: str, content: bytes) -> bytes:
+    """RECORD files list the console scripts (with hashes of this machine's shebang)."""
+    if not name.endswith(".dist-info/RECORD"):
+        return content
+    lines = content.decode("utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(("bin/", "../"))]
+    return "".join(kept).encode("utf-8")
+
+
+def layer_files(install_root: Path) -> list[tuple[str, Path]]:
+    files = []
+    for path in (install_root / LAYER_ROOT).rglob("*"):
+        relative = path.relative_to(install_root)
+        if path.is_file() and _layer_entry_wanted(relative):
+            files.append((relative.as_posix(), path))
+    return sorted(files)
+
+
+def layer_key(requirements: str) -> str:
+    return _digest(
+        BUILD_FORMAT, PYTHON_PLATFORM, PYTHON_VERSION, uv_version(), json.dumps(requirements)
+    )
+
+
+def build_layer_archive(
+    destination: Path, requirements: str, scratch_dir: Path | None = None
+) -> BuiltArchive:
+    """Build the layer zip at `destination`, from scratch (no cache)."""
+    scratch_dir = scratch_dir or destination.parent
+    scratch_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".layer-", dir=scratch_dir) as work:
+        install_root = Path(work) / "root"
+        target = install_root / LAYER_ROOT
+        target.mkdir(parents=True)
+        install_dependencies(requirements, target)
+        write_deterministic_zip(
+            layer_files(install_root), destination, rewrite=_drop_scripts_from_records
+        )
+    return BuiltArchive(destination)
+
+
+def build_layer(root: Path = PROJECT_ROOT, build_dir: Path = BUILD_DIR) -> BuiltArchive:
+    """The dependency layer, built once per distinct lock and platform."""
+    requirements = export_requirements(root)
+    destination = build_dir / f"layer-{layer_key(requirements)[:24]}.zip"
+    if destination.is_file():
+        return BuiltArchive(destination)
+    return build_layer_archive(destination, requirements, scratch_dir=build_dir)
+
+
+@dataclass(frozen=True)
+class LambdaPackages:
+    """What every function of the service runs: its code, and the layer beneath it."""
+
+    code: BuiltArchive
+    layer: BuiltArchive
+
+
+def build_packages(root: Path = PROJECT_ROOT, build_dir: Path = BUILD_DIR) -> LambdaPackages:
+    return LambdaPackages(
+        code=build_code_archive(root, build_dir), layer=build_layer(root, build_dir)
+    )

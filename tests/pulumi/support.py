@@ -1,0 +1,303 @@
+"""Running the Pulumi program (or one component) under mocks, and looking at what it created.
+
+The mocks answer like AWS would in the ways the program relies on: ARNs in their real formats
+(so an ARN the program builds can be compared with the resource's own), Function URLs, versions,
+and the caller identity, region and partition lookups.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import runpy
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import settings as runtime_settings
+
+from components.config import ServiceConfig
+from components.naming import Naming
+from components.packaging import BuiltArchive, LambdaPackages
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT = "leave-approvals"
+STACK = "dev"
+REGION = "us-east-2"
+ACCOUNT = "123456789012"
+PARTITION = "aws"
+SIGNING_KEY = "k" * 48
+
+
+@dataclass(frozen=True)
+class Registered:
+    """One resource as the program registered it: inputs as sent, outputs as mocked."""
+
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    options: pulumi.ResourceOptions | None = None
+
+    @property
+    def custom(self) -> bool:
+        return not self.typ.startswith(("leave:", "pulumi:"))
+
+
+def _physical_name(args: pulumi.runtime.MockResourceArgs) -> str:
+    return str(args.inputs.get("name") or f"{args.name}-0a1b2c3")
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.registered: list[Registered] = []
+        self.calls: list[str] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        outputs = dict(args.inputs)
+        name = _physical_name(args)
+        arn_prefix = f"arn:{PARTITION}"
+        regional = f"{REGION}:{ACCOUNT}"
+        typ = args.typ
+        if typ == "aws:lambda/function:Function":
+            arn = f"{arn_prefix}:lambda:{regional}:function:{name}"
+            version = "1" if args.inputs.get("publish") else "$LATEST"
+            outputs |= {
+                "name": name,
+                "arn": arn,
+                "version": version,
+                "qualifiedArn": f"{arn}:{version}",
+            }
+        elif typ == "aws:lambda/alias:Alias":
+            function = str(args.inputs["functionName"]).rsplit(":", 1)[-1]
+            outputs["arn"] = f"{arn_prefix}:lambda:{regional}:function:{function}:{name}"
+        elif typ == "aws:lambda/functionUrl:FunctionUrl":
+            url_id = f"{zlib.crc32(args.name.encode()):010d}"
+            outputs |= {
+                "functionUrl": f"https://{url_id}.lambda-url.{REGION}.on.aws/",
+                "urlId": url_id,
+            }
+        elif typ == "aws:lambda/layerVersion:LayerVersion":
+            layer = args.inputs["layerName"]
+            outputs |= {
+                "arn": f"{arn_prefix}:lambda:{regional}:layer:{layer}:1",
+                "layerArn": f"{arn_prefix}:lambda:{regional}:layer:{layer}",
+                "version": "1",
+            }
+        elif typ == "aws:dynamodb/table:Table":
+            outputs |= {"name": name, "arn": f"{arn_prefix}:dynamodb:{regional}:table/{name}"}
+        elif typ == "aws:iam/role:Role":
+            outputs |= {"name": name, "arn": f"{arn_prefix}:iam::{ACCOUNT}:role/{name}"}
+        elif typ == "aws:cloudwatch/logGroup:LogGroup":
+            outputs["arn"] = f"{arn_prefix}:logs:{regional}:log-group:{name}"
+        elif typ == "aws:ssm/parameter:Parameter":
+            outputs["arn"] = f"{arn_prefix}:ssm:{regional}:parameter{name}"
+        elif typ == "aws:cloudwatch/eventBus:EventBus":
+            outputs |= {"name": name, "arn": f"{arn_prefix}:events:{regional}:event-bus/{name}"}
+        elif typ == "aws:ses/emailIdentity:EmailIdentity":
+            outputs["arn"] = f"{arn_prefix}:ses:{regional}:identity/{args.inputs['email']}"
+        self.registered.append(Registered(typ, args.name, dict(args.inputs), outputs))
+        return f"{name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
+        self.calls.append(args.token)
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": ACCOUNT,
+                "arn": f"arn:aws:iam::{ACCOUNT}:user/deployer",
+                "userId": "AIDEXAMPLE",
+                "id": ACCOUNT,
+            }, []
+        if args.token == "aws:index/getRegion:getRegion":
+            return {
+                "region": REGION,
+                "name": REGION,
+                "id": REGION,
+                "endpoint": f"ec2.{REGION}.amazonaws.com",
+                "description": "US East (Ohio)",
+            }, []
+        if args.token == "aws:index/getPartition:getPartition":
+            return {
+                "partition": PARTITION,
+                "dnsSuffix": "amazonaws.com",
+                "reverseDnsPrefix": "com.amazonaws",
+                "id": PARTITION,
+            }, []
+        raise NotImplementedError(f"no mock for {args.token}")
+
+
+@dataclass
+class Deployment:
+    """What one run of a program under mocks created and resolved."""
+
+    resources: list[Registered]
+    outputs: dict[str, Any]
+    values: dict[str, Any]
+    options: dict[str, pulumi.ResourceOptions] = field(default_factory=dict)
+
+    def of_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def one(self, typ: str, name: str | None = None) -> Registered:
+        found = [r for r in self.of_type(typ) if name is None or r.name == name]
+        assert len(found) == 1, f"expected one {typ} {name or ''}, found {[r.name for r in found]}"
+        return found[0]
+
+    def named(self, name: str) -> Registered:
+        found = [r for r in self.resources if r.name == name]
+        assert len(found) == 1, f"expected one resource named {name}, found {len(found)}"
+        return found[0]
+
+    def policies(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every IAM policy document the program created: (resource name, document)."""
+        for role in self.of_type("aws:iam/role:Role"):
+            yield role.name, json.loads(role.inputs["assumeRolePolicy"])
+        for policy in self.of_type("aws:iam/rolePolicy:RolePolicy"):
+            yield policy.name, json.loads(policy.inputs["policy"])
+
+    def role_statements(self, component: str) -> list[dict[str, Any]]:
+        """The statements of a component's role policy, named `<component>-policy`."""
+        document = json.loads(self.named(f"{component}-policy").inputs["policy"])
+        return list(document["Statement"])
+
+
+Program = Callable[[], Mapping[str, Any] | None]
+
+
+def run(
+    program: Program,
+    config: Mapping[str, str] | None = None,
+    secret_keys: Sequence[str] = (),
+    project: str = PROJECT,
+    stack: str = STACK,
+) -> Deployment:
+    """Run `program` in a fresh mocked stack. Whatever Inputs it returns come back resolved."""
+    mocks = RecordingMocks()
+    options: dict[str, pulumi.ResourceOptions] = {}
+    captured: dict[str, Any] = {}
+    runtime_settings.ROOT.set(None)
+    pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys))
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+
+    def record_options(
+        args: pulumi.ResourceTransformationArgs,
+    ) -> pulumi.ResourceTransformationResult | None:
+        options[args.name] = args.opts
+        return None
+
+    @pulumi.runtime.test
+    def body() -> pulumi.Output[Any]:
+        pulumi.runtime.register_stack_transformation(record_options)
+        values = program() or {}
+        root = runtime_settings.get_root_resource()
+        exported = dict(getattr(root, "outputs", {}))
+        return pulumi.Output.all(
+            pulumi.Output.from_input(exported), pulumi.Output.from_input(dict(values))
+        ).apply(lambda both: captured.update(outputs=both[0], values=both[1]))
+
+    body()
+    resources = [
+        Registered(r.typ, r.name, r.inputs, r.outputs, options.get(r.name))
+        for r in mocks.registered
+    ]
+    return Deployment(resources, captured["outputs"], captured["values"], options)
+
+
+# ---------------------------------------------------------------------------------------------
+# The dev stack's configuration, and the unmodified __main__.py
+
+
+def dev_stack_config() -> dict[str, str]:
+    """Pulumi.dev.yaml as the CLI hands it to the program: every value a string."""
+    document = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())
+    config: dict[str, str] = {}
+    for key, value in document["config"].items():
+        if isinstance(value, bool):
+            config[key] = "true" if value else "false"
+        elif isinstance(value, str):
+            config[key] = value
+        elif isinstance(value, int | float):
+            config[key] = str(value)
+        else:
+            config[key] = json.dumps(value)
+    return config
+
+
+def run_main(extra_config: Mapping[str, str] | None = None) -> Deployment:
+    """Run the unmodified __main__.py with the dev stack's config and a signing key secret."""
+    config = {
+        **dev_stack_config(),
+        f"{PROJECT}:signingKey": SIGNING_KEY,
+        **(extra_config or {}),
+    }
+
+    def program() -> None:
+        runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__main__")
+
+    return run(program, config=config, secret_keys=[f"{PROJECT}:signingKey"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs for component tests
+
+
+def tiny_archive(directory: Path, name: str) -> BuiltArchive:
+    path = directory / name
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("handlers/__init__.py", "")
+    return BuiltArchive(path)
+
+
+def tiny_packages(directory: Path) -> LambdaPackages:
+    return LambdaPackages(
+        code=tiny_archive(directory, "code.zip"), layer=tiny_archive(directory, "layer.zip")
+    )
+
+
+def service_config(**overrides: Any) -> ServiceConfig:
+    values: dict[str, Any] = {
+        "approval_timeout_seconds": 3600,
+        "max_leave_days": 20,
+        "allowed_email_domains": ("example.com",),
+        "default_approver": "boss@example.com",
+        "sender_email": "leave@example.com",
+        "alarm_email": "ops@example.com",
+        "signing_key": pulumi.Output.secret(SIGNING_KEY),
+        "approver_directory": {"alice@example.com": "carol@example.com"},
+        "log_retention_days": 14,
+        "execution_retention_days": 7,
+        "table_deletion_protection": True,
+        "sandbox_recipients": ("alice@example.com",),
+    }
+    values.update(overrides)
+    return ServiceConfig(**values)
+
+
+NAMING = Naming(PROJECT, STACK)
+
+
+def resource_class(typ: str) -> type:
+    """The pulumi_aws class behind a type token such as `aws:lambda/function:Function`."""
+    _, module_path, class_name = typ.split(":")
+    module_name = module_path.split("/")[0]
+    for candidate in (module_name, f"{module_name}_"):
+        try:
+            module = importlib.import_module(f"pulumi_aws.{candidate}")
+        except ModuleNotFoundError:
+            continue
+        if hasattr(module, class_name):
+            found: type = getattr(module, class_name)
+            return found
+    raise LookupError(f"no pulumi_aws class for {typ}")
+
+
+def is_taggable(typ: str) -> bool:
+    """Whether AWS resources of this type take tags (their Pulumi class has a `tags` input)."""
+    cls = resource_class(typ)
+    return "tags" in inspect.signature(cls._internal_init).parameters  # type: ignore[attr-defined]

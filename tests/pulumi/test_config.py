@@ -1,0 +1,168 @@
+"""The stack's settings: read from config, validated with errors that say what to do."""
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.config import (
+    EXECUTION_TIMEOUT_MARGIN_SECONDS,
+    MAX_APPROVAL_TIMEOUT_SECONDS,
+    MAX_EXECUTION_TIMEOUT_SECONDS,
+    ConfigError,
+    ServiceConfig,
+    load_config,
+)
+from tests.pulumi.support import PROJECT, SIGNING_KEY, dev_stack_config, run, service_config
+
+
+class RecordingConfig(pulumi.Config):
+    """A Config that remembers every key the program asked for."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.keys: set[str] = set()
+
+    def _get(self, key: str, use: Any = None, instead_of: Any = None) -> str | None:
+        self.keys.add(key)
+        return super()._get(key, use, instead_of)
+
+
+def dev_config(**overrides: str | None) -> dict[str, str]:
+    config = {**dev_stack_config(), f"{PROJECT}:signingKey": SIGNING_KEY}
+    for key, value in overrides.items():
+        if value is None:
+            config.pop(f"{PROJECT}:{key}", None)
+        else:
+            config[f"{PROJECT}:{key}"] = value
+    return config
+
+
+def load(config: dict[str, str]) -> tuple[ServiceConfig, dict[str, Any]]:
+    loaded: dict[str, ServiceConfig] = {}
+
+    def program() -> dict[str, Any]:
+        loaded["config"] = load_config()
+        return {"signing_key": loaded["config"].signing_key}
+
+    deployment = run(program, config=config, secret_keys=[f"{PROJECT}:signingKey"])
+    return loaded["config"], deployment.values
+
+
+def test_the_dev_stack_config_loads_with_every_setting() -> None:
+    config, values = load(dev_config())
+    assert config.approval_timeout_seconds == 604_800
+    assert config.max_leave_days == 30
+    assert config.allowed_email_domains == ("example.com",)
+    assert config.default_approver == "manager@example.com"
+    assert config.approver_directory == {
+        "alice@example.com": "carol@example.com",
+        "manager@example.com": "director@example.com",
+    }
+    assert config.sender_email == "leave@example.com"
+    assert config.alarm_email == "ops@example.com"
+    assert config.log_retention_days == 30
+    assert config.execution_retention_days == 14
+    assert config.table_deletion_protection is False
+    assert config.sandbox_recipients == (
+        "alice@example.com",
+        "carol@example.com",
+        "manager@example.com",
+    )
+    assert values["signing_key"] == SIGNING_KEY
+
+
+def test_every_setting_the_program_reads_is_in_the_dev_stack() -> None:
+    recording: dict[str, RecordingConfig] = {}
+
+    def program() -> None:
+        recording["config"] = RecordingConfig(PROJECT)
+        load_config(recording["config"])
+
+    run(program, config=dev_config(), secret_keys=[f"{PROJECT}:signingKey"])
+    in_dev_stack = {
+        key.split(":", 1)[1] for key in dev_stack_config() if key.startswith(f"{PROJECT}:")
+    }
+    # The signing key is a secret: set with `pulumi config set --secret`, never in the file.
+    assert recording["config"].keys == in_dev_stack | {"signingKey"}
+    assert "aws:region" in dev_stack_config()
+
+
+def test_the_signing_key_stays_a_secret() -> None:
+    def program() -> dict[str, Any]:
+        key = load_config().signing_key
+        return {"is_secret": pulumi.Output.from_input(key).is_secret()}
+
+    values = run(program, config=dev_config(), secret_keys=[f"{PROJECT}:signingKey"]).values
+    assert values["is_secret"] is True
+
+
+def test_execution_timeout_is_the_approval_timeout_plus_a_day_within_the_limit() -> None:
+    def with_approval(seconds: int) -> ServiceConfig:
+        return service_config(approval_timeout_seconds=seconds)
+
+    configs: dict[str, ServiceConfig] = {}
+
+    def program() -> None:
+        configs["week"] = with_approval(604_800)
+        configs["longest"] = with_approval(MAX_APPROVAL_TIMEOUT_SECONDS)
+
+    run(program)
+    assert configs["week"].execution_timeout_seconds == 604_800 + EXECUTION_TIMEOUT_MARGIN_SECONDS
+    assert configs["longest"].execution_timeout_seconds == MAX_EXECUTION_TIMEOUT_SECONDS
+
+
+def test_lists_may_be_given_as_comma_separated_text() -> None:
+    config, _ = load(
+        dev_config(allowedEmailDomains="Example.com, example.org", sandboxRecipients="")
+    )
+    assert config.allowed_email_domains == ("example.com", "example.org")
+    assert config.sandbox_recipients == ()
+
+
+def test_optional_settings_have_defaults() -> None:
+    config, _ = load(
+        dev_config(
+            approvalTimeoutSeconds=None,
+            maxLeaveDays=None,
+            approverDirectory=None,
+            logRetentionDays=None,
+            executionRetentionDays=None,
+            tableDeletionProtection=None,
+            sandboxRecipients=None,
+        )
+    )
+    assert config.approval_timeout_seconds == 7 * 86_400
+    assert config.approver_directory == {}
+    assert config.table_deletion_protection is True
+    assert config.sandbox_recipients == ()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("approvalTimeoutSeconds", "30", "approvalTimeoutSeconds must be between 60"),
+        ("approvalTimeoutSeconds", str(MAX_APPROVAL_TIMEOUT_SECONDS + 1), "between 60 and"),
+        ("approvalTimeoutSeconds", "a week", "approvalTimeoutSeconds must be a whole number"),
+        ("maxLeaveDays", "0", "maxLeaveDays must be between 1 and 366"),
+        ("logRetentionDays", "8", "logRetentionDays must be one of 1, 3, 5, 7, 14"),
+        ("executionRetentionDays", "91", "executionRetentionDays must be between 1 and 90"),
+        ("allowedEmailDomains", None, "allowedEmailDomains is required"),
+        ("allowedEmailDomains", '["not a domain"]', "is not a domain name"),
+        ("defaultApprover", None, "defaultApprover is required: set it with `pulumi config"),
+        ("senderEmail", "leave", "senderEmail must be an email address"),
+        ("alarmEmail", None, "alarmEmail is required"),
+        ("approverDirectory", '{"a@example.com": "a@example.com"}', "cannot approve their own"),
+        ("approverDirectory", '["a@example.com"]', "approverDirectory must map employee"),
+        ("approverDirectory", '{"a@example.com": "nobody"}', "must be an email address"),
+        ("tableDeletionProtection", "maybe", "tableDeletionProtection must be true or false"),
+        ("sandboxRecipients", '["someone"]', "sandboxRecipients must be an email address"),
+        ("signingKey", None, "pulumi config set --secret signingKey"),
+        ("signingKey", "short", "signingKey must be at least 32 characters"),
+    ],
+)
+def test_a_bad_setting_fails_before_anything_is_created(
+    key: str, value: str | None, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        load(dev_config(**{key: value}))
