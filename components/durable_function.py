@@ -1,0 +1,136 @@
+"""A Lambda durable function, reached only through a published version's alias.
+
+Durable executions replay the code they started on, so nothing may invoke the unqualified
+function: every invoke, permission and event target goes to the alias, which moves to each new
+published version while executions in flight stay on theirs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import Statement
+from components.lambda_function import (
+    FunctionArgs,
+    create_function,
+    create_log_group,
+    create_role,
+    create_role_policy,
+    logs_statement,
+    tracing_statement,
+)
+from components.naming import WORKFLOW_ALIAS
+
+# Lambda stops a durable function's executions before deleting it, which can take up to an hour.
+DELETE_TIMEOUT = "60m"
+# What the function's role needs to run durably: checkpoint, and read its state on replay.
+DURABLE_EXECUTION_ACTIONS = (
+    "lambda:CheckpointDurableExecution",
+    "lambda:GetDurableExecutionState",
+)
+
+
+@dataclass(frozen=True)
+class DurableFunctionArgs:
+    function: FunctionArgs
+    # Seconds an execution may run in all (1 to 31,622,400).
+    execution_timeout_seconds: int
+    # Days Lambda keeps a finished execution's state and history (1 to 90).
+    retention_days: int
+    alias_name: str = WORKFLOW_ALIAS
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.execution_timeout_seconds <= 31_622_400:
+            raise ValueError("execution_timeout_seconds must be between 1 and 31622400")
+        if not 1 <= self.retention_days <= 90:
+            raise ValueError("retention_days must be between 1 and 90")
+
+
+class DurableFunction(pulumi.ComponentResource):
+    """A durable function, its alias, role and log group.
+
+    Attributes: `function`, `alias`, `alias_arn`, `role`, `log_group`. Grant invokes (EventBridge,
+    async destinations, ...) with `grant_invoke`, which always targets the alias.
+    """
+
+    function: aws.lambda_.Function
+    alias: aws.lambda_.Alias
+    alias_arn: pulumi.Output[str]
+    role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+
+    def __init__(
+        self, name: str, args: DurableFunctionArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("leave:durable_function:DurableFunction", name, None, opts)
+        self._name = name
+        spec = args.function
+        self.log_group = create_log_group(self, name, spec)
+        self.role = create_role(self, name, spec)
+        self.function = create_function(
+            self,
+            name,
+            spec,
+            self.role,
+            self.log_group,
+            opts=pulumi.ResourceOptions(
+                custom_timeouts=pulumi.CustomTimeouts(delete=DELETE_TIMEOUT)
+            ),
+            publish=True,
+            durable_config=aws.lambda_.FunctionDurableConfigArgs(
+                execution_timeout=args.execution_timeout_seconds,
+                retention_period=args.retention_days,
+            ),
+        )
+        self.alias = aws.lambda_.Alias(
+            f"{name}-alias",
+            name=args.alias_name,
+            description="What every invoke uses: the current published version",
+            function_name=self.function.name,
+            function_version=self.function.version,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.alias_arn = self.alias.arn
+        # Executions are named by qualified ARNs (function:NAME:VERSION/durable-execution/...),
+        # hence `:*` beside the unqualified ARN.
+        durable = Statement(
+            sid="RunDurably",
+            actions=list(DURABLE_EXECUTION_ACTIONS),
+            resources=[self.function.arn, self.function.arn.apply(lambda arn: f"{arn}:*")],
+        )
+        self.policy = create_role_policy(
+            self,
+            name,
+            self.role,
+            [logs_statement(self.log_group), tracing_statement(), durable, *spec.statements],
+        )
+        self.register_outputs(
+            {
+                "function_name": self.function.name,
+                "function_arn": self.function.arn,
+                "alias_arn": self.alias_arn,
+                "version": self.function.version,
+                "log_group": self.log_group.name,
+            }
+        )
+
+    def grant_invoke(
+        self,
+        name: str,
+        principal: pulumi.Input[str],
+        source_arn: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> aws.lambda_.Permission:
+        """Let a service (EventBridge, ...) invoke the alias, from one source only."""
+        return aws.lambda_.Permission(
+            f"{self._name}-{name}",
+            function=self.function.name,
+            qualifier=self.alias.name,
+            action="lambda:InvokeFunction",
+            principal=principal,
+            source_arn=source_arn,
+            opts=pulumi.ResourceOptions.merge(pulumi.ResourceOptions(parent=self), opts),
+        )
