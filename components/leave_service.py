@@ -1,0 +1,388 @@
+"""The leave-approval service: the table, the signing key, the sender, and the three functions.
+
+    employees --URL--> submit --invoke (alias)--> workflow (durable) --mail--> approver
+    approver --URL--> decision --callback--> workflow
+
+Everything the observability component needs is an attribute: the functions, the workflow's
+alias, the table, the log groups, the event bus, the dashboard name it must use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import ServiceConfig
+from components.durable_function import DurableFunction, DurableFunctionArgs
+from components.http_function import HttpFunction, HttpFunctionArgs
+from components.iam import Statement
+from components.lambda_function import FunctionArgs
+from components.naming import WORKFLOW_ALIAS, Naming, dashboard_url, lambda_function_arn
+from components.packaging import (
+    LAMBDA_ARCHITECTURE,
+    LAMBDA_RUNTIME,
+    LambdaPackages,
+    build_packages,
+)
+from handlers.domain.signals import EVENT_SOURCE, METRICS_NAMESPACE, SERVICE_NAME
+from handlers.settings import DecisionSettings, SubmitSettings, WorkflowSettings
+from handlers.storage.table_schema import (
+    BY_EMPLOYEE,
+    PARTITION_KEY,
+    SECONDARY_INDEXES,
+    SORT_KEY,
+    directory_item,
+    key_attributes,
+)
+
+SUBMIT_HANDLER = "handlers.submit.handler"
+WORKFLOW_HANDLER = "handlers.workflow.handler"
+DECISION_HANDLER = "handlers.decision.handler"
+
+# Powertools reads these; the handlers also name the service and namespace in code.
+POWERTOOLS_ENVIRONMENT = {
+    "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+    "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+}
+
+
+def _failed(error: Exception) -> pulumi.Output[str]:
+    def fail(_: object) -> str:
+        raise error
+
+    return pulumi.Output.from_input("").apply(fail)
+
+
+@dataclass(frozen=True)
+class LeaveServiceArgs:
+    config: ServiceConfig
+    naming: Naming
+    # Built from the handlers package and uv.lock when not given (tests pass small ones).
+    packages: LambdaPackages | None = None
+
+
+class LeaveService(pulumi.ComponentResource):
+    """The whole service. Attributes for other components:
+
+    `table`, `signing_key`, `sender_identity`, `event_bus`, `layer`, `packages`,
+    `submit` and `decision` (HttpFunction), `workflow` (DurableFunction), `workflow_alias`,
+    `functions` and `log_groups` (by role: submit, workflow, decision),
+    `submit_url`, `decision_url`, `workflow_alias_arn`, `table_name`,
+    `dashboard_name` (for the observability component's dashboard) and `dashboard_url`.
+    """
+
+    def __init__(
+        self, name: str, args: LeaveServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("leave:leave_service:LeaveService", name, None, opts)
+        config, naming = args.config, args.naming
+        self.naming = naming
+        self.tags = naming.tags
+        child = pulumi.ResourceOptions(parent=self)
+        self.packages = args.packages or build_packages()
+
+        lookup = pulumi.InvokeOutputOptions(parent=self)
+        self.account_id = aws.get_caller_identity_output(opts=lookup).account_id
+        self.region = aws.get_region_output(opts=lookup).region
+        self.partition = aws.get_partition_output(opts=lookup).partition
+
+        self.table = self._table(name, config, child)
+        self.directory_entries = [
+            aws.dynamodb.TableItem(
+                f"{name}-approver-{employee}",
+                table_name=self.table.name,
+                hash_key=PARTITION_KEY,
+                range_key=SORT_KEY,
+                item=json.dumps(
+                    {k: {"S": v} for k, v in directory_item(employee, approver).items()},
+                    sort_keys=True,
+                ),
+                opts=child,
+            )
+            for employee, approver in sorted(config.approver_directory.items())
+        ]
+        self.signing_key = aws.ssm.Parameter(
+            f"{name}-signing-key",
+            name=naming.signing_key_parameter,
+            description="Signs the links in approvers' emails",
+            type="SecureString",
+            value=config.signing_key,
+            tags=self.tags,
+            opts=child,
+        )
+        # SES mails a verification link to each address; nothing is sent until it is clicked.
+        self.sender_identity = aws.ses.EmailIdentity(
+            f"{name}-sender", email=config.sender_email, opts=child
+        )
+        self.recipient_identities = [
+            aws.ses.EmailIdentity(f"{name}-recipient-{address}", email=address, opts=child)
+            for address in config.sandbox_recipients
+        ]
+        self.event_bus = aws.cloudwatch.EventBus(
+            f"{name}-events", name=naming.event_bus_name, tags=self.tags, opts=child
+        )
+        self.layer = aws.lambda_.LayerVersion(
+            f"{name}-dependencies",
+            layer_name=naming.layer_name,
+            description="Durable execution SDK, boto3, Powertools, pydantic (from uv.lock)",
+            code=self.packages.layer.archive(),
+            source_code_hash=self.packages.layer.sha256,
+            compatible_runtimes=[LAMBDA_RUNTIME],
+            compatible_architectures=[LAMBDA_ARCHITECTURE],
+            opts=child,
+        )
+
+        workflow_name = naming.function_name("workflow")
+        # Breaking a cycle: the workflow's environment holds both Function URLs, and the submit
+        # function's holds the workflow alias ARN. So the submit function (its environment and
+        # its invoke grant) gets the alias ARN as a string built from the account, the region
+        # and the workflow's fixed name, and does not depend on the workflow's resources. A test
+        # checks that this string equals the alias's own ARN. Every other reference below is a
+        # real resource output.
+        self.workflow_alias_arn_for_callers: pulumi.Output[str] = pulumi.Output.all(
+            self.partition, self.region, self.account_id
+        ).apply(
+            lambda where: lambda_function_arn(
+                partition=where[0],
+                region=where[1],
+                account=where[2],
+                function_name=workflow_name,
+                qualifier=WORKFLOW_ALIAS,
+            )
+        )
+        # The decision function's policy names the workflow function, created after it (the
+        # workflow needs the decision URL): a deferred output, resolved once the workflow exists.
+        workflow_function_arn: pulumi.Output[str]
+        resolve_workflow_function_arn: Callable[[pulumi.Output[str]], None]
+        workflow_function_arn, resolve_workflow_function_arn = pulumi.deferred_output()
+
+        self.submit = HttpFunction(
+            f"{name}-submit",
+            HttpFunctionArgs(self._submit_function(naming, config)),
+            opts=child,
+        )
+        self.decision = HttpFunction(
+            f"{name}-decision",
+            HttpFunctionArgs(self._decision_function(naming, config, workflow_function_arn)),
+            opts=child,
+        )
+        try:
+            self.workflow = DurableFunction(
+                f"{name}-workflow",
+                DurableFunctionArgs(
+                    function=self._workflow_function(naming, config, workflow_name),
+                    execution_timeout_seconds=config.execution_timeout_seconds,
+                    retention_days=config.execution_retention_days,
+                    alias_name=WORKFLOW_ALIAS,
+                ),
+                opts=child,
+            )
+        except Exception as error:
+            # Fail what waits for the ARN too: left unresolved, the program would never end.
+            resolve_workflow_function_arn(_failed(error))
+            raise
+        resolve_workflow_function_arn(self.workflow.function.arn)
+
+        self.workflow_alias = self.workflow.alias
+        self.functions = {
+            "submit": self.submit.function,
+            "workflow": self.workflow.function,
+            "decision": self.decision.function,
+        }
+        self.log_groups = {
+            "submit": self.submit.log_group,
+            "workflow": self.workflow.log_group,
+            "decision": self.decision.log_group,
+        }
+        self.submit_url = self.submit.url
+        self.decision_url = self.decision.url
+        self.workflow_alias_arn = self.workflow.alias_arn
+        self.table_name = self.table.name
+        self.dashboard_name = naming.dashboard_name
+        self.dashboard_url = self.region.apply(
+            lambda region: dashboard_url(region, naming.dashboard_name)
+        )
+        self.register_outputs(
+            {
+                "submit_url": self.submit_url,
+                "decision_url": self.decision_url,
+                "workflow_alias_arn": self.workflow_alias_arn,
+                "table_name": self.table_name,
+                "dashboard_url": self.dashboard_url,
+            }
+        )
+
+    # -- resources -----------------------------------------------------------------------------
+
+    def _table(
+        self, name: str, config: ServiceConfig, opts: pulumi.ResourceOptions
+    ) -> aws.dynamodb.Table:
+        return aws.dynamodb.Table(
+            f"{name}-table",
+            billing_mode="PAY_PER_REQUEST",
+            hash_key=PARTITION_KEY,
+            range_key=SORT_KEY,
+            attributes=[
+                aws.dynamodb.TableAttributeArgs(name=attribute, type="S")
+                for attribute in key_attributes()
+            ],
+            global_secondary_indexes=[
+                aws.dynamodb.TableGlobalSecondaryIndexArgs(
+                    name=index.name,
+                    key_schemas=[
+                        aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                            attribute_name=index.partition_key, key_type="HASH"
+                        ),
+                        aws.dynamodb.TableGlobalSecondaryIndexKeySchemaArgs(
+                            attribute_name=index.sort_key, key_type="RANGE"
+                        ),
+                    ],
+                    projection_type="ALL",
+                )
+                for index in SECONDARY_INDEXES
+            ],
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            deletion_protection_enabled=config.table_deletion_protection,
+            tags=self.tags,
+            opts=opts,
+        )
+
+    def _function_args(
+        self,
+        config: ServiceConfig,
+        function_name: str,
+        handler: str,
+        description: str,
+        environment: dict[str, pulumi.Input[str]],
+        statements: list[Statement],
+        timeout_seconds: int = 15,
+    ) -> FunctionArgs:
+        return FunctionArgs(
+            function_name=function_name,
+            handler=handler,
+            description=description,
+            code=self.packages.code,
+            layers=[self.layer.arn],
+            environment={**environment, **POWERTOOLS_ENVIRONMENT},
+            statements=statements,
+            log_retention_days=config.log_retention_days,
+            tags=self.tags,
+            timeout_seconds=timeout_seconds,
+        )
+
+    def _signing_key_statement(self) -> Statement:
+        # The SecureString uses the AWS managed key aws/ssm, whose key policy already lets every
+        # principal of the account decrypt through SSM: GetParameter is all the role needs.
+        return Statement(
+            sid="ReadSigningKey", actions=["ssm:GetParameter"], resources=[self.signing_key.arn]
+        )
+
+    def _submit_function(self, naming: Naming, config: ServiceConfig) -> FunctionArgs:
+        by_employee = self.table.arn.apply(lambda arn: f"{arn}/index/{BY_EMPLOYEE.name}")
+        return self._function_args(
+            config,
+            naming.function_name("submit"),
+            SUBMIT_HANDLER,
+            "Employees' endpoint: submit a leave request, follow it",
+            SubmitSettings.environment_for(
+                table_name=self.table.name,
+                workflow_function=self.workflow_alias_arn_for_callers,
+                allowed_email_domains=list(config.allowed_email_domains),
+                default_approver=config.default_approver,
+                max_leave_days=config.max_leave_days,
+            ),
+            [
+                # Requests by id, and the approver directory (same table).
+                Statement("ReadRequests", ["dynamodb:GetItem"], [self.table.arn]),
+                Statement("FindOverlappingLeave", ["dynamodb:Query"], [by_employee]),
+                # Only the alias: never the unqualified function, never another version.
+                Statement(
+                    "StartWorkflow",
+                    ["lambda:InvokeFunction"],
+                    [self.workflow_alias_arn_for_callers],
+                ),
+            ],
+        )
+
+    def _decision_function(
+        self, naming: Naming, config: ServiceConfig, workflow_function_arn: pulumi.Output[str]
+    ) -> FunctionArgs:
+        # Callbacks are checked against the execution's ARN, which carries a version
+        # (function:NAME:VERSION/durable-execution/...): a grant on the unqualified ARN is denied.
+        workflow_executions = workflow_function_arn.apply(lambda arn: f"{arn}:*")
+        return self._function_args(
+            config,
+            naming.function_name("decision"),
+            DECISION_HANDLER,
+            "Approvers' endpoint: the page behind the email link, and the decision",
+            DecisionSettings.environment_for(
+                table_name=self.table.name,
+                signing_key_parameter=self.signing_key.name,
+            ),
+            [
+                Statement(
+                    "ReadAndClaimRequests",
+                    ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+                    [self.table.arn],
+                ),
+                self._signing_key_statement(),
+                Statement(
+                    "ResumeWorkflow",
+                    [
+                        "lambda:SendDurableExecutionCallbackSuccess",
+                        "lambda:SendDurableExecutionCallbackFailure",
+                    ],
+                    [workflow_executions],
+                ),
+            ],
+        )
+
+    def _workflow_function(
+        self, naming: Naming, config: ServiceConfig, function_name: str
+    ) -> FunctionArgs:
+        sender_identities = pulumi.Output.all(self.partition, self.region, self.account_id).apply(
+            lambda where: f"arn:{where[0]}:ses:{where[1]}:{where[2]}:identity/*"
+        )
+        return self._function_args(
+            config,
+            function_name,
+            WORKFLOW_HANDLER,
+            "The durable workflow of one leave request",
+            WorkflowSettings.environment_for(
+                table_name=self.table.name,
+                sender_email=config.sender_email,
+                decision_url=self.decision.url,
+                submit_url=self.submit.url,
+                signing_key_parameter=self.signing_key.name,
+                approval_timeout_seconds=config.approval_timeout_seconds,
+                event_bus_name=self.event_bus.name,
+            ),
+            [
+                Statement(
+                    "KeepRequests",
+                    ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                    [self.table.arn],
+                ),
+                self._signing_key_statement(),
+                # SES checks the sending identity and, while the account is in the SES sandbox,
+                # each recipient's identity too: hence every identity of this account and
+                # region, but only ever from the configured sender address.
+                Statement(
+                    "SendMailAsSender",
+                    ["ses:SendRawEmail"],
+                    [sender_identities],
+                    condition={"StringEquals": {"ses:FromAddress": config.sender_email}},
+                ),
+                Statement(
+                    "PublishDomainEvents",
+                    ["events:PutEvents"],
+                    [self.event_bus.arn],
+                    condition={"StringEquals": {"events:source": EVENT_SOURCE}},
+                ),
+            ],
+            timeout_seconds=60,
+        )

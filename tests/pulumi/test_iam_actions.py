@@ -1,0 +1,115 @@
+"""Every IAM action the program grants is a real one, and none is a wildcard.
+
+Actions are checked against botocore's service models, so a typo fails here rather than in a
+user's deploy (IAM accepts a policy naming an action that does not exist, and then denies).
+"""
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+import botocore.session
+import pytest
+
+from tests.pulumi.support import ACCOUNT, REGION, Deployment, run_main
+
+# IAM names that are not API operation names. Keep this list tiny, and say why each is here.
+IAM_ONLY_ACTIONS = {
+    # The Invoke operation is authorised as InvokeFunction.
+    "lambda:InvokeFunction",
+    # Calling a Function URL is an HTTP request, not an API operation.
+    "lambda:InvokeFunctionUrl",
+}
+# botocore model names of the services whose action prefix differs from them.
+SERVICE_MODELS = {"events": ["events"], "logs": ["logs"], "ses": ["ses", "sesv2"]}
+# Actions that take no resource-level permissions: "*" is the only resource they accept.
+RESOURCELESS_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+@pytest.fixture(scope="module")
+def deployment() -> Deployment:
+    return run_main()
+
+
+@cache
+def operations(prefix: str) -> frozenset[str]:
+    session = botocore.session.get_session()
+    names: set[str] = set()
+    for model in SERVICE_MODELS.get(prefix, [prefix]):
+        names |= set(session.get_service_model(model).operation_names)
+    return frozenset(names)
+
+
+def as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+def granted(deployment: Deployment) -> Iterator[tuple[str, str, dict[str, object]]]:
+    """(where, action, statement) for every action in every policy and Lambda permission."""
+    for name, document in deployment.policies():
+        for statement in document["Statement"]:
+            for action in as_list(statement["Action"]):
+                yield name, action, statement
+    for permission in deployment.of_type("aws:lambda/permission:Permission"):
+        yield permission.name, permission.inputs["action"], {}
+
+
+def test_the_program_grants_actions_of_every_kind_it_needs(deployment: Deployment) -> None:
+    actions = {action for _, action, _ in granted(deployment)}
+    prefixes = {action.split(":")[0] for action in actions}
+    assert prefixes == {"sts", "logs", "xray", "lambda", "dynamodb", "ssm", "ses", "events"}
+    assert len(actions) >= 18
+
+
+def test_no_action_is_a_wildcard(deployment: Deployment) -> None:
+    for where, action, _ in granted(deployment):
+        assert re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9]+", action), (where, action)
+
+
+def test_every_action_exists_in_its_service(deployment: Deployment) -> None:
+    unknown = sorted(
+        {
+            (where, action)
+            for where, action, _ in granted(deployment)
+            if action not in IAM_ONLY_ACTIONS
+            and action.split(":")[1] not in operations(action.split(":")[0])
+        }
+    )
+    assert unknown == []
+
+
+def test_the_allowlist_holds_only_names_botocore_lacks() -> None:
+    for action in IAM_ONLY_ACTIONS:
+        prefix, name = action.split(":")
+        assert name not in operations(prefix)
+
+
+def test_a_misspelt_action_would_be_caught() -> None:
+    assert "CheckpointDurableExecution" in operations("lambda")
+    assert "CheckpointDurableExecutions" not in operations("lambda")
+    assert "SendRawEmail" in operations("ses")
+
+
+def test_every_resource_is_an_arn_of_this_account_and_region(deployment: Deployment) -> None:
+    for name, document in deployment.policies():
+        for statement in document["Statement"]:
+            assert statement["Effect"] == "Allow"
+            if "Principal" in statement:  # a trust policy: who may assume the role
+                assert statement == {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+                continue
+            resources = as_list(statement["Resource"])
+            if set(as_list(statement["Action"])) <= RESOURCELESS_ACTIONS:
+                assert resources == ["*"], name
+                continue
+            for resource in resources:
+                assert resource.startswith("arn:aws:"), (name, resource)
+                assert f":{REGION}:{ACCOUNT}:" in resource, (name, resource)
+                # A wildcard only ever narrows within one named thing: streams of one log
+                # group, versions of one function, SES identities of this account.
+                if "*" in resource:
+                    assert resource.endswith((":*", "identity/*")), (name, resource)
+                    assert resource.count("*") == 1, (name, resource)

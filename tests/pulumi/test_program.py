@@ -1,0 +1,154 @@
+"""The unmodified __main__.py, run under mocks with the dev stack's config from Pulumi.dev.yaml."""
+
+from collections import Counter
+
+import pytest
+import yaml
+
+from components.config import ConfigError
+from handlers.domain.signals import SERVICE_NAME
+from tests.pulumi.support import (
+    ACCOUNT,
+    PROJECT,
+    PROJECT_ROOT,
+    REGION,
+    Deployment,
+    dev_stack_config,
+    run_main,
+)
+
+
+@pytest.fixture(scope="module")
+def deployment() -> Deployment:
+    return run_main()
+
+
+def test_the_project_runs_python_from_the_projects_uv_environment() -> None:
+    project = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())
+    assert project["name"] == PROJECT == SERVICE_NAME
+    assert project["runtime"] == {
+        "name": "python",
+        "options": {"toolchain": "uv", "virtualenv": ".venv"},
+    }
+
+
+def test_the_dev_stack_deploys_to_a_region_with_durable_functions() -> None:
+    config = dev_stack_config()
+    assert config["aws:region"] == "us-east-2"
+    assert all(key.startswith((f"{PROJECT}:", "aws:")) for key in config)
+
+
+def test_every_output_is_exported(deployment: Deployment) -> None:
+    outputs = deployment.outputs
+    assert set(outputs) == {
+        "submit_url",
+        "decision_url",
+        "dashboard_url",
+        "table_name",
+        "workflow_alias_arn",
+    }
+    assert outputs["submit_url"].startswith("https://")
+    assert outputs["submit_url"].endswith(f".lambda-url.{REGION}.on.aws/")
+    assert outputs["decision_url"].endswith(f".lambda-url.{REGION}.on.aws/")
+    assert outputs["submit_url"] != outputs["decision_url"]
+    assert outputs["workflow_alias_arn"] == (
+        f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:leave-approvals-dev-workflow:live"
+    )
+    assert outputs["table_name"] == deployment.one("aws:dynamodb/table:Table").outputs["name"]
+    assert outputs["dashboard_url"] == (
+        f"https://{REGION}.console.aws.amazon.com/cloudwatch/home?region={REGION}"
+        "#dashboards/dashboard/leave-approvals-dev"
+    )
+
+
+def test_the_full_resource_inventory(deployment: Deployment) -> None:
+    assert Counter(r.typ for r in deployment.resources) == {
+        "leave:leave_service:LeaveService": 1,
+        "leave:http_function:HttpFunction": 2,
+        "leave:durable_function:DurableFunction": 1,
+        "aws:dynamodb/table:Table": 1,
+        # The dev stack's approver directory has two entries.
+        "aws:dynamodb/tableItem:TableItem": 2,
+        "aws:ssm/parameter:Parameter": 1,
+        # The sender and the dev stack's three sandbox recipients.
+        "aws:ses/emailIdentity:EmailIdentity": 4,
+        "aws:cloudwatch/eventBus:EventBus": 1,
+        "aws:lambda/layerVersion:LayerVersion": 1,
+        "aws:cloudwatch/logGroup:LogGroup": 3,
+        "aws:iam/role:Role": 3,
+        "aws:iam/rolePolicy:RolePolicy": 3,
+        "aws:lambda/function:Function": 3,
+        "aws:lambda/alias:Alias": 1,
+        "aws:lambda/functionUrl:FunctionUrl": 2,
+        "aws:lambda/permission:Permission": 4,
+    }
+    assert sorted(r.name for r in deployment.resources) == sorted(
+        [
+            "leave",
+            "leave-table",
+            "leave-approver-alice@example.com",
+            "leave-approver-manager@example.com",
+            "leave-signing-key",
+            "leave-sender",
+            "leave-recipient-alice@example.com",
+            "leave-recipient-carol@example.com",
+            "leave-recipient-manager@example.com",
+            "leave-events",
+            "leave-dependencies",
+            *(
+                f"leave-{role}{part}"
+                for role in ("submit", "decision")
+                for part in (
+                    "",
+                    "-logs",
+                    "-role",
+                    "-policy",
+                    "-function",
+                    "-url",
+                    "-url-invoke-url",
+                    "-url-invoke-function",
+                )
+            ),
+            *(
+                f"leave-workflow{part}"
+                for part in ("", "-logs", "-role", "-policy", "-function", "-alias")
+            ),
+        ]
+    )
+
+
+def test_the_functions_are_named_after_the_project_and_stack(deployment: Deployment) -> None:
+    names = {f.inputs["name"] for f in deployment.of_type("aws:lambda/function:Function")}
+    assert names == {
+        "leave-approvals-dev-submit",
+        "leave-approvals-dev-workflow",
+        "leave-approvals-dev-decision",
+    }
+
+
+def test_the_program_uses_the_real_packages(deployment: Deployment) -> None:
+    layer = deployment.one("aws:lambda/layerVersion:LayerVersion").inputs
+    functions = deployment.of_type("aws:lambda/function:Function")
+    assert layer["sourceCodeHash"] != functions[0].inputs["sourceCodeHash"]
+    assert len({f.inputs["sourceCodeHash"] for f in functions}) == 1
+
+
+def test_the_dev_stack_settings_reach_the_functions(deployment: Deployment) -> None:
+    submit = deployment.one("aws:lambda/function:Function", "leave-submit-function")
+    variables = submit.inputs["environment"]["variables"]
+    assert variables["ALLOWED_EMAIL_DOMAINS"] == "example.com"
+    assert variables["MAX_LEAVE_DAYS"] == "30"
+    assert variables["DEFAULT_APPROVER_EMAIL"] == "manager@example.com"
+    workflow = deployment.one("aws:lambda/function:Function", "leave-workflow-function")
+    assert workflow.inputs["environment"]["variables"]["APPROVAL_TIMEOUT_SECONDS"] == "604800"
+    assert workflow.inputs["durableConfig"] == {
+        "executionTimeout": 604_800 + 86_400,
+        "retentionPeriod": 14,
+    }
+    table = deployment.one("aws:dynamodb/table:Table").inputs
+    assert table["deletionProtectionEnabled"] is False
+
+
+def test_without_a_signing_key_the_program_says_how_to_set_one() -> None:
+    with pytest.raises(ConfigError, match="pulumi config set --secret signingKey"):
+        run_main({f"{PROJECT}:signingKey": ""})
