@@ -22,7 +22,7 @@ from components.lambda_function import (
     logs_statement,
     tracing_statement,
 )
-from components.naming import WORKFLOW_ALIAS
+from components.naming import WORKFLOW_ALIAS, lambda_function_arn
 
 # Lambda stops a durable function's executions before deleting it, which can take up to an hour.
 DELETE_TIMEOUT = "60m"
@@ -52,7 +52,8 @@ class DurableFunctionArgs:
 class DurableFunction(pulumi.ComponentResource):
     """A durable function, its alias, role and log group.
 
-    Attributes: `function`, `alias`, `alias_arn`, `role`, `log_group`. Grant invokes (EventBridge,
+    Attributes: `function`, `alias`, `alias_arn`, `role`, `policy`, `log_group`, and
+    `arn_from_name` (the function's ARN, known before it exists). Grant invokes (EventBridge,
     async destinations, ...) with `grant_invoke`, which always targets the alias.
     """
 
@@ -70,11 +71,40 @@ class DurableFunction(pulumi.ComponentResource):
         spec = args.function
         self.log_group = create_log_group(self, name, spec)
         self.role = create_role(self, name, spec)
+        # The role holds these before the function exists (see lambda_function), so they name
+        # the function by an ARN built from its fixed name, not by its ARN output; a test checks
+        # the two are the same. Executions are named by qualified ARNs
+        # (function:NAME:VERSION/durable-execution/...): hence `:*` beside the unqualified ARN.
+        lookup = pulumi.InvokeOutputOptions(parent=self)
+        self.arn_from_name: pulumi.Output[str] = pulumi.Output.all(
+            aws.get_partition_output(opts=lookup).partition,
+            aws.get_region_output(opts=lookup).region,
+            aws.get_caller_identity_output(opts=lookup).account_id,
+        ).apply(
+            lambda where: lambda_function_arn(
+                partition=where[0],
+                region=where[1],
+                account=where[2],
+                function_name=spec.function_name,
+            )
+        )
+        durable = Statement(
+            sid="RunDurably",
+            actions=list(DURABLE_EXECUTION_ACTIONS),
+            resources=[self.arn_from_name, self.arn_from_name.apply(lambda arn: f"{arn}:*")],
+        )
+        self.policy = create_role_policy(
+            self,
+            name,
+            self.role,
+            [logs_statement(self.log_group), tracing_statement(), durable, *spec.statements],
+        )
         self.function = create_function(
             self,
             name,
             spec,
             self.role,
+            self.policy,
             self.log_group,
             opts=pulumi.ResourceOptions(
                 custom_timeouts=pulumi.CustomTimeouts(delete=DELETE_TIMEOUT)
@@ -94,19 +124,6 @@ class DurableFunction(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.alias_arn = self.alias.arn
-        # Executions are named by qualified ARNs (function:NAME:VERSION/durable-execution/...),
-        # hence `:*` beside the unqualified ARN.
-        durable = Statement(
-            sid="RunDurably",
-            actions=list(DURABLE_EXECUTION_ACTIONS),
-            resources=[self.function.arn, self.function.arn.apply(lambda arn: f"{arn}:*")],
-        )
-        self.policy = create_role_policy(
-            self,
-            name,
-            self.role,
-            [logs_statement(self.log_group), tracing_statement(), durable, *spec.statements],
-        )
         self.register_outputs(
             {
                 "function_name": self.function.name,

@@ -48,7 +48,7 @@ class HttpFunction(pulumi.ComponentResource):
             self.role,
             [logs_statement(self.log_group), tracing_statement(), *spec.statements],
         )
-        self.function = create_function(self, name, spec, self.role, self.log_group)
+        self.function = create_function(self, name, spec, self.role, self.policy, self.log_group)
         self.function_url = aws.lambda_.FunctionUrl(
             f"{name}-url",
             function_name=self.function.name,

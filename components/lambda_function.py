@@ -2,6 +2,12 @@
 
 The HTTP and durable function components build on these helpers; each resource is created as a
 child of the calling component, named after it (URNs do not include the parent's name).
+
+A function is created only once its role's policy exists: Lambda checks some of the execution
+role's permissions when it creates a function (active tracing is refused without X-Ray's), and a
+function should never run without its permissions. So a policy cannot name resources that
+themselves wait for the function: where it must (the workflow's own ARN, its callers' grants),
+the ARN is built from the function's fixed name.
 """
 
 from __future__ import annotations
@@ -101,10 +107,12 @@ def create_function(
     name: str,
     args: FunctionArgs,
     role: aws.iam.Role,
+    policy: aws.iam.RolePolicy,
     log_group: aws.cloudwatch.LogGroup,
     opts: pulumi.ResourceOptions | None = None,
     **function_args: Any,
 ) -> aws.lambda_.Function:
+    own = pulumi.ResourceOptions(parent=component, depends_on=[policy])
     return aws.lambda_.Function(
         f"{name}-function",
         name=args.function_name,
@@ -126,6 +134,6 @@ def create_function(
             log_format="Text", log_group=log_group.name
         ),
         tags=dict(args.tags),
-        opts=pulumi.ResourceOptions.merge(pulumi.ResourceOptions(parent=component), opts),
+        opts=pulumi.ResourceOptions.merge(own, opts),
         **function_args,
     )

@@ -10,7 +10,6 @@ alias, the table, the log groups, the event bus, the dashboard name it must use.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
@@ -48,13 +47,6 @@ POWERTOOLS_ENVIRONMENT = {
     "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
     "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
 }
-
-
-def _failed(error: Exception) -> pulumi.Output[str]:
-    def fail(_: object) -> str:
-        raise error
-
-    return pulumi.Output.from_input("").apply(fail)
 
 
 @dataclass(frozen=True)
@@ -137,13 +129,13 @@ class LeaveService(pulumi.ComponentResource):
         )
 
         workflow_name = naming.function_name("workflow")
-        # Breaking a cycle: the workflow's environment holds both Function URLs, and the submit
-        # function's holds the workflow alias ARN. So the submit function (its environment and
-        # its invoke grant) gets the alias ARN as a string built from the account, the region
-        # and the workflow's fixed name, and does not depend on the workflow's resources. A test
-        # checks that this string equals the alias's own ARN. Every other reference below is a
-        # real resource output.
-        self.workflow_alias_arn_for_callers: pulumi.Output[str] = pulumi.Output.all(
+        # Breaking a cycle: the workflow's environment holds both Function URLs, while the submit
+        # function's environment and policy name the workflow's alias, and the decision
+        # function's policy its executions (a function waits for its policy: lambda_function).
+        # So those two name the workflow by ARNs built from the account, the region and its
+        # fixed name, and depend on none of its resources. Tests check these strings against
+        # the function's and the alias's own ARNs. Every other reference is a resource output.
+        self.workflow_arn_for_callers: pulumi.Output[str] = pulumi.Output.all(
             self.partition, self.region, self.account_id
         ).apply(
             lambda where: lambda_function_arn(
@@ -151,14 +143,11 @@ class LeaveService(pulumi.ComponentResource):
                 region=where[1],
                 account=where[2],
                 function_name=workflow_name,
-                qualifier=WORKFLOW_ALIAS,
             )
         )
-        # The decision function's policy names the workflow function, created after it (the
-        # workflow needs the decision URL): a deferred output, resolved once the workflow exists.
-        workflow_function_arn: pulumi.Output[str]
-        resolve_workflow_function_arn: Callable[[pulumi.Output[str]], None]
-        workflow_function_arn, resolve_workflow_function_arn = pulumi.deferred_output()
+        self.workflow_alias_arn_for_callers = self.workflow_arn_for_callers.apply(
+            lambda arn: f"{arn}:{WORKFLOW_ALIAS}"
+        )
 
         self.submit = HttpFunction(
             f"{name}-submit",
@@ -167,25 +156,19 @@ class LeaveService(pulumi.ComponentResource):
         )
         self.decision = HttpFunction(
             f"{name}-decision",
-            HttpFunctionArgs(self._decision_function(naming, config, workflow_function_arn)),
+            HttpFunctionArgs(self._decision_function(naming, config)),
             opts=child,
         )
-        try:
-            self.workflow = DurableFunction(
-                f"{name}-workflow",
-                DurableFunctionArgs(
-                    function=self._workflow_function(naming, config, workflow_name),
-                    execution_timeout_seconds=config.execution_timeout_seconds,
-                    retention_days=config.execution_retention_days,
-                    alias_name=WORKFLOW_ALIAS,
-                ),
-                opts=child,
-            )
-        except Exception as error:
-            # Fail what waits for the ARN too: left unresolved, the program would never end.
-            resolve_workflow_function_arn(_failed(error))
-            raise
-        resolve_workflow_function_arn(self.workflow.function.arn)
+        self.workflow = DurableFunction(
+            f"{name}-workflow",
+            DurableFunctionArgs(
+                function=self._workflow_function(naming, config, workflow_name),
+                execution_timeout_seconds=config.execution_timeout_seconds,
+                retention_days=config.execution_retention_days,
+                alias_name=WORKFLOW_ALIAS,
+            ),
+            opts=child,
+        )
 
         self.workflow_alias = self.workflow.alias
         self.functions = {
@@ -308,12 +291,10 @@ class LeaveService(pulumi.ComponentResource):
             ],
         )
 
-    def _decision_function(
-        self, naming: Naming, config: ServiceConfig, workflow_function_arn: pulumi.Output[str]
-    ) -> FunctionArgs:
+    def _decision_function(self, naming: Naming, config: ServiceConfig) -> FunctionArgs:
         # Callbacks are checked against the execution's ARN, which carries a version
         # (function:NAME:VERSION/durable-execution/...): a grant on the unqualified ARN is denied.
-        workflow_executions = workflow_function_arn.apply(lambda arn: f"{arn}:*")
+        workflow_executions = self.workflow_arn_for_callers.apply(lambda arn: f"{arn}:*")
         return self._function_args(
             config,
             naming.function_name("decision"),

@@ -48,7 +48,11 @@ def deployment(tmp_path: Path) -> tuple[Deployment, dict[str, Any]]:
         flow = DurableFunction("flow", durable_args(tmp_path))
         created["flow"] = flow
         created["permission"] = flow.grant_invoke("from-events", "events.amazonaws.com", RULE_ARN)
-        return {"alias_arn": flow.alias_arn}
+        return {
+            "alias_arn": flow.alias_arn,
+            "function_arn": flow.function.arn,
+            "arn_from_name": flow.arn_from_name,
+        }
 
     return run(program), created
 
@@ -72,6 +76,17 @@ def test_deleting_it_may_take_an_hour(deployment: tuple[Deployment, dict[str, An
     assert options is not None
     assert options.custom_timeouts is not None
     assert options.custom_timeouts.delete == DELETE_TIMEOUT == "60m"
+
+
+def test_the_function_waits_for_its_permissions(
+    deployment: tuple[Deployment, dict[str, Any]],
+) -> None:
+    result, _ = deployment
+    options = result.one("aws:lambda/function:Function").options
+    assert options is not None
+    assert [d.pulumi_resource_name for d in options.depends_on or []] == ["flow-policy"]
+    # So the policy names the function by an ARN built from its name: the same ARN.
+    assert result.values["arn_from_name"] == result.values["function_arn"] == FUNCTION_ARN
 
 
 def test_the_alias_follows_the_published_version(

@@ -109,6 +109,17 @@ def test_the_role_may_write_its_logs_and_do_what_it_was_given(
     assert '"lambda.amazonaws.com"' in role["assumeRolePolicy"]
 
 
+def test_the_function_waits_for_its_permissions(
+    deployment: tuple[Deployment, dict[str, Any]],
+) -> None:
+    # Lambda refuses active tracing to a role without X-Ray's permissions, and a function
+    # should never run without its grants: the policy comes first.
+    result, _ = deployment
+    options = result.one("aws:lambda/function:Function").options
+    assert options is not None
+    assert [d.pulumi_resource_name for d in options.depends_on or []] == ["api-policy"]
+
+
 def test_taggable_resources_are_tagged(deployment: tuple[Deployment, dict[str, Any]]) -> None:
     result, _ = deployment
     for typ in (

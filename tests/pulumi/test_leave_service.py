@@ -1,8 +1,6 @@
 """The service component: the table, the secret, the sender and the three functions, wired."""
 
-import asyncio
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +46,8 @@ def deploy(tmp_path: Path, **config: Any) -> tuple[Deployment, dict[str, Any]]:
         return {
             "alias_arn": service.workflow_alias_arn,
             "alias_arn_for_callers": service.workflow_alias_arn_for_callers,
+            "workflow_arn": service.workflow.function.arn,
+            "workflow_arn_for_callers": service.workflow_arn_for_callers,
             "submit_url": service.submit_url,
             "decision_url": service.decision_url,
             "dashboard_url": service.dashboard_url,
@@ -88,7 +88,9 @@ def test_only_the_workflow_is_durable_and_published(deployment: Deployment) -> N
     assert workflow["name"] == "leave-approvals-dev-workflow"
 
 
-def test_the_alias_arn_built_for_callers_is_the_alias_own_arn(deployment: Deployment) -> None:
+def test_the_arns_built_for_callers_are_the_workflow_own_arns(deployment: Deployment) -> None:
+    assert deployment.values["workflow_arn_for_callers"] == deployment.values["workflow_arn"]
+    assert deployment.values["workflow_arn"] == WORKFLOW
     assert deployment.values["alias_arn_for_callers"] == deployment.values["alias_arn"]
     assert deployment.values["alias_arn"] == WORKFLOW_ALIAS
     assert deployment.one("aws:lambda/alias:Alias").inputs["name"] == "live"
@@ -346,6 +348,15 @@ def test_every_function_logs_to_its_own_group_with_the_configured_retention(
         assert record.inputs["loggingConfig"]["logGroup"] == f"/aws/lambda/{record.inputs['name']}"
 
 
+def test_no_function_exists_before_its_permissions(deployment: Deployment) -> None:
+    for record in deployment.of_type(FUNCTION):
+        assert record.options is not None
+        component = record.name.removesuffix("-function")
+        assert [d.pulumi_resource_name for d in record.options.depends_on or []] == [
+            f"{component}-policy"
+        ]
+
+
 def test_every_taggable_resource_carries_the_project_and_stack(deployment: Deployment) -> None:
     taggable = [r for r in deployment.resources if r.custom and is_taggable(r.typ)]
     assert {r.typ for r in taggable} >= {
@@ -389,23 +400,3 @@ def test_the_components_nest_under_the_service(tmp_path: Path) -> None:
             assert record.name.startswith("leave-"), record.name
             assert record.options is not None
             assert record.options.parent is not None
-
-
-def test_a_workflow_that_cannot_be_built_fails_the_program_instead_of_hanging(
-    tmp_path: Path,
-) -> None:
-    # The decision policy waits on the workflow's ARN: it must fail with it, not wait forever.
-    outcome: dict[str, Exception] = {}
-
-    def attempt() -> None:
-        asyncio.set_event_loop(asyncio.new_event_loop())
-        try:
-            deploy(tmp_path, execution_retention_days=0)
-        except Exception as error:
-            outcome["error"] = error
-
-    thread = threading.Thread(target=attempt, daemon=True)
-    thread.start()
-    thread.join(timeout=30)
-    assert not thread.is_alive()
-    assert "retention_days must be between 1 and 90" in str(outcome["error"])
