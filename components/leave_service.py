@@ -61,10 +61,11 @@ class LeaveService(pulumi.ComponentResource):
     """The whole service. Attributes for other components:
 
     `table`, `signing_key`, `sender_identity`, `event_bus`, `layer`, `packages`,
-    `submit` and `decision` (HttpFunction), `workflow` (DurableFunction), `workflow_alias`,
-    `functions` and `log_groups` (by role: submit, workflow, decision),
-    `submit_url`, `decision_url`, `workflow_alias_arn`, `table_name`,
-    `dashboard_name` (for the observability component's dashboard) and `dashboard_url`.
+    `submit` and `decision` (HttpFunction), `workflow` (DurableFunction: its `role`, and
+    `grant_invoke` for event targets), `workflow_alias`, `functions` and `log_groups` (by role:
+    submit, workflow, decision), `submit_url`, `decision_url`, `workflow_alias_arn`,
+    `table_name`, `dashboard_name` (the name the observability component must give its
+    dashboard) and `dashboard_url`, `naming`, `tags`, `region`, `account_id`, `partition`.
     """
 
     def __init__(
