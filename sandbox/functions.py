@@ -92,8 +92,6 @@ def platform_environment(config: SandboxConfig) -> dict[str, str]:
         "AWS_DEFAULT_REGION": REGION,
         **FAKE_CREDENTIALS,
         "AWS_ENDPOINT_URL_LAMBDA": config.lambda_endpoint,
-        # No X-Ray daemon runs here: Powertools' own switch keeps the tracer quiet.
-        "POWERTOOLS_TRACE_DISABLED": "true",
     }
     for service in EMULATED_SERVICES:
         environment[f"AWS_ENDPOINT_URL_{service}"] = config.aws_endpoint
@@ -127,6 +125,8 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
                 event_bus_name=EVENT_BUS_NAME,
             ),
             timeout_seconds=60,
+            # The durable emulator invokes up to 6 executions at once on 2 cores.
+            max_concurrency=6,
             durable=DurableConfig(
                 execution_timeout_seconds=approval_timeout + EXECUTION_TIMEOUT_MARGIN_SECONDS
             ),

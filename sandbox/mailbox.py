@@ -43,9 +43,10 @@ def parse_raw_email(raw: str | bytes, message_id: str = "") -> ReceivedEmail:
     assert isinstance(message, EmailMessage)
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
+    # Long headers come folded ("Subject:\n Leave ..."): the folding whitespace is not content.
     return ReceivedEmail(
-        to=str(message["To"]),
-        subject=str(message["Subject"]),
+        to=str(message["To"]).strip(),
+        subject=str(message["Subject"]).strip(),
         text=text.get_content() if text else "",
         html=html.get_content() if html else "",
         sent_at=str(message["Date"]),
@@ -54,23 +55,19 @@ def parse_raw_email(raw: str | bytes, message_id: str = "") -> ReceivedEmail:
 
 
 class Mailbox:
-    """Every email the local SES accepted, oldest first; each parsed once."""
+    """Every email the local SES accepted, oldest first; each fetched and parsed once."""
 
     def __init__(self, aws_endpoint: str) -> None:
         self._url = aws_endpoint + SENT_EMAILS_PATH
-        self._parsed: dict[str, ReceivedEmail] = {}
+        self._emails: list[ReceivedEmail] = []
         self._lock = threading.Lock()
 
     def emails(self, to: str | None = None) -> list[ReceivedEmail]:
-        with urllib.request.urlopen(self._url, timeout=10) as response:  # noqa: S310
-            sent = json.loads(response.read())
-        found = []
         with self._lock:
-            for message in sent:
-                email = self._parsed.get(message["id"])
-                if email is None:
-                    email = parse_raw_email(message["raw"], message["id"])
-                    self._parsed[message["id"]] = email
-                found.append(email)
+            url = f"{self._url}?from={len(self._emails)}"
+            with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+                sent = json.loads(response.read())
+            self._emails += [parse_raw_email(m["raw"], m["id"]) for m in sent]
+            found = list(self._emails)
         wanted = to.lower() if to else None
         return [e for e in found if wanted is None or e.to.lower() == wanted]

@@ -24,7 +24,7 @@ _MAX_EVENTS_PER_CALL = 10_000
 
 
 class Telemetry:
-    def __init__(self, logs_client: Any, cloudwatch_client: Any, flush_seconds: float = 0.25):
+    def __init__(self, logs_client: Any, cloudwatch_client: Any, flush_seconds: float = 1.0):
         self._logs = logs_client
         self._cloudwatch = cloudwatch_client
         self._flush_seconds = flush_seconds
