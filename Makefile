@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install test lint typecheck unit sandbox bench clean
+.PHONY: install test lint typecheck unit sandbox bench clean browser
 
 install: $(VENV)/.installed
 
@@ -25,8 +25,18 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck browser
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+# The browser test drives Debian's Chromium and its driver: installed here when missing
+# (as root, or through sudo).
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends \
+			chromium chromium-driver; \
+	fi
 
 sandbox: install
 	$(BIN)/python -m sandbox

@@ -1,0 +1,262 @@
+"""The sandbox as a user meets it: a process started with `python -m sandbox`, then HTTP only."""
+
+import json
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The Pulumi stack's outputs, and the mailbox.
+OUTPUT_KEYS = {
+    "submit_url",
+    "decision_url",
+    "dashboard_url",
+    "table_name",
+    "workflow_alias_arn",
+    "mailbox_url",
+}
+PORTS_PER_SANDBOX = 6
+FINAL_STATUSES = {"approved", "rejected", "expired"}
+
+
+@dataclass
+class Answer:
+    status: int
+    text: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+def http(
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30,
+) -> Answer:
+    # Only the sandbox's own http://127.0.0.1 URLs come here.
+    request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            raw, status, got = response.read(), response.status, response.headers
+    except urllib.error.HTTPError as error:
+        raw, status, got = error.read(), error.code, error.headers
+    return Answer(status, raw.decode(), {k.lower(): v for k, v in got.items()})
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
+    """Poll until `condition` returns something truthy; return it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = condition()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout}s")
+        time.sleep(interval)
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_base_port() -> int:
+    """A port N with N..N+5 all free (a sandbox uses six consecutive ports)."""
+    for _ in range(200):
+        base = random.randrange(20_000, 60_000, PORTS_PER_SANDBOX)
+        if all(_free(base + offset) for offset in range(PORTS_PER_SANDBOX)):
+            return base
+    raise RuntimeError("no six consecutive free ports")
+
+
+class SandboxProcess:
+    """`python -m sandbox` as a child process; ready once it has written outputs.json."""
+
+    def __init__(self, data_dir: Path, approval_timeout: int, port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port or free_base_port()
+        self.approval_timeout = approval_timeout
+        self._log_path = data_dir.parent / f"{data_dir.name}-console.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def outputs_path(self) -> Path:
+        return self.data_dir / "outputs.json"
+
+    def start(self, timeout: float = 60) -> dict[str, str]:
+        log = self._log_path.open("ab")
+        self._process = subprocess.Popen(  # noqa: S603
+            [
+                *(sys.executable, "-m", "sandbox", "--port", str(self.port)),
+                *("--data-dir", str(self.data_dir)),
+                *("--approval-timeout", str(self.approval_timeout)),
+            ],
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        process = self._process
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                raise AssertionError(f"the sandbox exited early:\n{self.console()}")
+            return self.outputs_path.exists()
+
+        wait_for(ready, timeout, "the sandbox writes outputs.json")
+        outputs: dict[str, str] = json.loads(self.outputs_path.read_text())
+        return outputs
+
+    def stop(self, timeout: float = 30) -> int:
+        """SIGTERM, as a service manager would; the exit code."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            return self._process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+            raise AssertionError(f"the sandbox ignored SIGTERM:\n{self.console()}") from None
+
+    def console(self) -> str:
+        return self._log_path.read_text() if self._log_path.exists() else ""
+
+
+@contextmanager
+def running_sandbox(data_dir: Path, approval_timeout: int) -> Iterator["SandboxClient"]:
+    process = SandboxProcess(data_dir, approval_timeout)
+    outputs = process.start()
+    try:
+        yield SandboxClient(outputs, process)
+    finally:
+        exit_code = process.stop()
+    assert exit_code == 0, process.console()
+
+
+_LINK = re.compile(r"(http://\S+\?token=\S+)")
+_REFERENCE = re.compile(r"Reference:\s+(lr-\w+)")
+
+
+class SandboxClient:
+    def __init__(self, outputs: dict[str, str], process: SandboxProcess) -> None:
+        self.outputs = outputs
+        self.process = process
+
+    @property
+    def home_url(self) -> str:
+        return self.outputs["mailbox_url"].rsplit("/", 1)[0] + "/"
+
+    def submit(self, payload: dict[str, Any], **headers: str) -> Answer:
+        return http(
+            "POST",
+            self.outputs["submit_url"],
+            json.dumps(payload).encode(),
+            {"Content-Type": "application/json", **headers},
+        )
+
+    def status(self, request_id: str) -> dict[str, Any]:
+        answer = http("GET", f"{self.outputs['submit_url']}requests/{request_id}")
+        assert answer.status == 200, answer.text
+        result: dict[str, Any] = answer.json()
+        return result
+
+    def emails(self, to: str | None = None) -> list[dict[str, Any]]:
+        url = self.outputs["mailbox_url"] + (f"?{urlencode({'to': to})}" if to else "")
+        answer = http("GET", url, headers={"Accept": "application/json"})
+        assert answer.status == 200, answer.text
+        messages: list[dict[str, Any]] = answer.json()["messages"]
+        return messages
+
+    def emails_about(self, request_id: str, to: str) -> list[dict[str, Any]]:
+        return [m for m in self.emails(to) if request_id in m["text"]]
+
+    def wait_for_email(
+        self, to: str, request_id: str, subject_start: str, timeout: float = 20
+    ) -> dict[str, Any]:
+        def found() -> dict[str, Any] | None:
+            matching = [
+                m
+                for m in self.emails_about(request_id, to)
+                if m["subject"].startswith(subject_start)
+            ]
+            return matching[0] if matching else None
+
+        email: dict[str, Any] = wait_for(found, timeout, f"{subject_start!r} to {to}")
+        return email
+
+    @staticmethod
+    def decision_link(email: dict[str, Any]) -> str:
+        match = _LINK.search(email["text"])
+        assert match, email["text"]
+        return match.group(1)
+
+    @staticmethod
+    def decision_links(emails: list[dict[str, Any]]) -> dict[str, str]:
+        """Each approval email's link, by the request it is about."""
+        links = {}
+        for email in emails:
+            reference, link = _REFERENCE.search(email["text"]), _LINK.search(email["text"])
+            if reference and link:
+                links[reference.group(1)] = link.group(1)
+        return links
+
+    def decide(self, link: str, decision: str, comment: str = "", as_json: bool = False) -> Answer:
+        token = dict(parse_qsl(link.partition("?")[2]))["token"]
+        form = {"token": token, "decision": decision, "comment": comment}
+        if as_json:
+            body, kind = json.dumps(form).encode(), "application/json"
+        else:
+            body, kind = urlencode(form).encode(), "application/x-www-form-urlencoded"
+        return http("POST", link.partition("?")[0], body, {"Content-Type": kind})
+
+    def wait_until_final(self, request_id: str, timeout: float = 30) -> dict[str, Any]:
+        record: dict[str, Any] = wait_for(
+            lambda: (r := self.status(request_id))["status"] in FINAL_STATUSES and r,
+            timeout,
+            f"{request_id} reaches a final status",
+            interval=0.2,
+        )
+        return record
+
+    def figures(self) -> dict[str, float]:
+        answer = http("GET", self.outputs["dashboard_url"], headers={"Accept": "application/json"})
+        assert answer.status == 200, answer.text
+        figures: dict[str, float] = answer.json()["figures"]
+        return figures
+
+    def wait_until_figure(self, name: str, at_least: float, timeout: float = 60) -> None:
+        """Wait until the dashboard's `name` reaches `at_least`: cheaper than polling the mail."""
+        wait_for(lambda: self.figures()[name] >= at_least, timeout, f"{name} >= {at_least}", 0.5)
+
+    def wait_for_figures(self, expected: dict[str, float], timeout: float = 20) -> dict[str, float]:
+        """The dashboard's figures once they show `expected` (metrics arrive a moment late)."""
+
+        def reached() -> dict[str, float] | None:
+            figures = self.figures()
+            return figures if all(figures[k] == v for k, v in expected.items()) else None
+
+        try:
+            figures: dict[str, float] = wait_for(reached, timeout, "dashboard figures", 0.3)
+        except AssertionError:
+            shown = self.figures()
+            raise AssertionError(f"expected {expected}, the dashboard shows {shown}") from None
+        return figures

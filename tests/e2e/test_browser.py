@@ -1,0 +1,120 @@
+"""A person in a real browser (Debian's headless Chromium): submit, mailbox, decision, dashboard.
+
+Chromium and its driver are installed by the test set-up (`make browser`, run by `make test`);
+if they are missing this test fails: a skipped browser test would hide a broken set-up.
+"""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.e2e.harness import SandboxClient
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+EMPLOYEE = "browser@email.com"
+APPROVER = "manager@email.com"
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not shutil.which(path)]
+    assert not missing, f"{missing} missing: run `make browser` (Debian chromium, chromium-driver)"
+    options = Options()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,900",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.save_screenshot(str(tmp_path / "last-page.png"))
+        driver.quit()
+
+
+def _until(driver: WebDriver, timeout: float = 20) -> WebDriverWait[WebDriver]:
+    return WebDriverWait(driver, timeout, poll_frequency=0.2)
+
+
+def _text(driver: WebDriver, css: str) -> str:
+    return str(driver.find_element(By.CSS_SELECTOR, css).text)
+
+
+def test_a_person_submits_approves_in_the_browser_and_sees_the_dashboard(
+    flows_sandbox: SandboxClient, browser: WebDriver
+) -> None:
+    before = flows_sandbox.figures()
+
+    browser.get(flows_sandbox.home_url)
+    email_field = browser.find_element(By.ID, "employee_email")
+    email_field.clear()
+    email_field.send_keys(EMPLOYEE)
+    browser.find_element(By.ID, "reason").send_keys("Family visit")
+    browser.find_element(By.ID, "submit").click()
+    _until(browser).until(lambda d: "is pending" in _text(d, "#outcome"))
+    request_id = _text(browser, "#outcome").split("request ")[1].split(" ")[0]
+
+    browser.find_element(By.ID, "mailbox-link").click()
+    browser.get(f"{flows_sandbox.outputs['mailbox_url']}?to={APPROVER}")
+
+    def approval_link(driver: WebDriver) -> object:
+        for email in driver.find_elements(By.CSS_SELECTOR, "article.email"):
+            if request_id in email.text:
+                return email.find_element(By.CSS_SELECTOR, "pre.text a[href*='token=']")
+        driver.refresh()
+        return False
+
+    link = _until(browser).until(approval_link)
+    link.click()  # type: ignore[attr-defined]
+
+    _until(browser).until(lambda d: "Leave request to decide" in d.title)
+    assert EMPLOYEE in _text(browser, "#request")
+    browser.find_element(By.ID, "comment").send_keys("Have a good trip")
+    browser.find_element(By.CSS_SELECTOR, "button[value='approve']").click()
+    _until(browser).until(lambda d: "You approved" in _text(d, "#outcome"))
+
+    browser.get(f"{flows_sandbox.outputs['mailbox_url']}?to={EMPLOYEE}")
+
+    def told(driver: WebDriver) -> bool:
+        subjects = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "article.email h3")]
+        if any(s.startswith("Leave request approved") for s in subjects):
+            return True
+        driver.refresh()
+        return False
+
+    _until(browser).until(told)
+
+    browser.get(flows_sandbox.outputs["dashboard_url"])
+    approved = before["approved"] + 1
+
+    def dashboard_shows_it(driver: WebDriver) -> bool:
+        if _text(driver, "#figure-approved .value") == f"{approved:.0f}":
+            return True
+        driver.refresh()
+        return False
+
+    _until(browser).until(dashboard_shows_it)
+    assert _text(browser, "#figure-submitted .value") == f"{before['submitted'] + 1:.0f}"
+    assert browser.find_elements(By.CSS_SELECTOR, "svg rect"), "the chart has no bars"

@@ -1,0 +1,150 @@
+"""The three ways a request ends, driven over HTTP as a person would: submit, read the mail,
+follow the link, decide (or wait); then the status endpoint, the final email and the dashboard."""
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import FLOWS_APPROVAL_TIMEOUT
+from tests.e2e.harness import OUTPUT_KEYS, SandboxClient, http
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
+
+# The seed article's curl payload, exactly.
+SEED_PAYLOAD = {
+    "start_date": "2026-01-10",
+    "end_date": "2026-01-20",
+    "employee_email": "employee@email.com",
+}
+APPROVER = "manager@email.com"
+
+
+def _submitted(sandbox: SandboxClient, payload: dict[str, Any], **headers: str) -> str:
+    answer = sandbox.submit(payload, **headers)
+    assert answer.status == 202, answer.text
+    body = answer.json()
+    assert body["status"] == "pending"
+    assert body["status_url"] == f"{sandbox.outputs['submit_url']}requests/{body['request_id']}"
+    request_id: str = body["request_id"]
+    return request_id
+
+
+def _changed(before: dict[str, float], **deltas: float) -> dict[str, float]:
+    return {name: before[name] + delta for name, delta in deltas.items()}
+
+
+def test_the_outputs_are_the_stacks_and_the_mailbox(flows_sandbox: SandboxClient) -> None:
+    assert set(flows_sandbox.outputs) == OUTPUT_KEYS
+    for name in ("submit_url", "decision_url", "dashboard_url", "mailbox_url"):
+        assert flows_sandbox.outputs[name].startswith("http://127.0.0.1:")
+    home = http("GET", flows_sandbox.home_url)
+    assert home.status == 200
+    assert flows_sandbox.outputs["submit_url"] in home.text
+
+
+def test_the_seed_request_is_approved_through_the_link_in_the_approvers_email(
+    flows_sandbox: SandboxClient,
+) -> None:
+    sandbox = flows_sandbox
+    before = sandbox.figures()
+    request_id = _submitted(sandbox, SEED_PAYLOAD)
+    employee = SEED_PAYLOAD["employee_email"]
+
+    sandbox.wait_for_email(employee, request_id, "Leave request received")
+    link = sandbox.decision_link(sandbox.wait_for_email(APPROVER, request_id, "Leave to approve"))
+    assert link.startswith(sandbox.outputs["decision_url"])
+    page = http("GET", link)
+    assert page.status == 200
+    assert "Approve" in page.text
+    assert "Reject" in page.text
+    assert employee in page.text
+
+    decided = sandbox.decide(link, "approve", comment="Enjoy the break")
+    assert decided.status == 200, decided.text
+    assert "You approved" in decided.text
+
+    record = sandbox.wait_until_final(request_id)
+    assert record["status"] == "approved"
+    assert record["history"][-1]["by"] == APPROVER
+    assert record["history"][-1]["comment"] == "Enjoy the break"
+    final = sandbox.wait_for_email(employee, request_id, "Leave request approved")
+    assert "Enjoy the break" in final["text"]
+    assert final["html"]
+    assert final["time"]
+    subjects = [m["subject"].split(":")[0] for m in sandbox.emails_about(request_id, employee)]
+    assert subjects == ["Leave request received", "Leave request approved"]
+    sandbox.wait_for_figures(
+        {
+            **_changed(before, submitted=1, approved=1, emails_sent=3),
+            "pending": before["pending"],
+        }
+    )
+
+
+def test_a_rejected_request_ends_rejected_and_the_employee_is_told(
+    flows_sandbox: SandboxClient,
+) -> None:
+    sandbox = flows_sandbox
+    employee = "rita@email.com"
+    before = sandbox.figures()
+    request_id = _submitted(
+        sandbox, {"employee_email": employee, "start_date": "2026-03-02", "end_date": "2026-03-06"}
+    )
+    link = sandbox.decision_link(sandbox.wait_for_email(APPROVER, request_id, "Leave to approve"))
+
+    decided = sandbox.decide(link, "reject", comment="Team offsite that week", as_json=True)
+    assert decided.status == 200, decided.text
+    assert decided.json() == {"request_id": request_id, "decision": "reject"}
+
+    record = sandbox.wait_until_final(request_id)
+    assert record["status"] == "rejected"
+    assert record["history"][-1]["comment"] == "Team offsite that week"
+    final = sandbox.wait_for_email(employee, request_id, "Leave request rejected")
+    assert "Team offsite that week" in final["text"]
+    again = sandbox.decide(link, "approve")
+    assert again.status == 409
+    assert len(sandbox.emails_about(request_id, employee)) == 2
+    sandbox.wait_for_figures(_changed(before, submitted=1, rejected=1, emails_sent=3))
+
+
+def test_a_request_nobody_decides_expires(flows_sandbox: SandboxClient) -> None:
+    sandbox = flows_sandbox
+    employee = "eve@email.com"
+    before = sandbox.figures()
+    request_id = _submitted(
+        sandbox, {"employee_email": employee, "start_date": "2026-04-01", "end_date": "2026-04-01"}
+    )
+    link = sandbox.decision_link(sandbox.wait_for_email(APPROVER, request_id, "Leave to approve"))
+
+    record = sandbox.wait_until_final(request_id, timeout=FLOWS_APPROVAL_TIMEOUT + 30)
+    assert record["status"] == "expired"
+    assert [h["event"] for h in record["history"]] == ["submitted", "expired"]
+    sandbox.wait_for_email(employee, request_id, "Leave request expired")
+    too_late = sandbox.decide(link, "approve")
+    assert too_late.status == 410
+    assert sandbox.status(request_id)["status"] == "expired"
+    assert len(sandbox.emails_about(request_id, employee)) == 2
+    sandbox.wait_for_figures(_changed(before, submitted=1, expired=1, emails_sent=3))
+
+
+def test_racing_retries_of_one_submission_start_one_workflow(flows_sandbox: SandboxClient) -> None:
+    """The local Lambda service keeps Lambda's rule: one execution name, one execution."""
+    sandbox = flows_sandbox
+    employee = "retry@email.com"
+    payload = {"employee_email": employee, "start_date": "2026-05-04", "end_date": "2026-05-05"}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(
+            pool.map(lambda _: sandbox.submit(payload, **{"Idempotency-Key": "k-1"}), range(6))
+        )
+    assert {a.status for a in answers} == {202}, [a.text for a in answers]
+    (request_id,) = {a.json()["request_id"] for a in answers}
+    link = sandbox.decision_link(sandbox.wait_for_email(APPROVER, request_id, "Leave to approve"))
+    assert sandbox.decide(link, "approve").status == 200
+    sandbox.wait_until_final(request_id)
+    sandbox.wait_for_email(employee, request_id, "Leave request approved")
+    assert len(sandbox.emails_about(request_id, employee)) == 2
+    assert len(sandbox.emails_about(request_id, APPROVER)) == 1
+
+    other = sandbox.submit({**payload, "end_date": "2026-05-06"}, **{"Idempotency-Key": "k-1"})
+    assert other.status == 409

@@ -1,0 +1,92 @@
+"""200 requests submitted at once, all decided: nothing is lost, nothing happens twice.
+
+Bounded: 200 submissions and 200 decisions, every wait capped, loopback only.
+"""
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import SandboxClient, running_sandbox
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-load")]
+
+REQUESTS = 200
+APPROVER = "manager@email.com"
+OUTCOME_SUBJECTS = {"approved": "Leave request approved", "rejected": "Leave request rejected"}
+
+
+@pytest.fixture(scope="module")
+def load_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxClient]:
+    # Nobody's request may expire while the others are being decided.
+    with running_sandbox(tmp_path_factory.mktemp("load") / "data", approval_timeout=600) as sb:
+        yield sb
+
+
+def _all_at_once(calls: list[Any], workers: int) -> list[Any]:
+    """Run the calls on `workers` threads released together."""
+    start = threading.Barrier(min(workers, len(calls)))
+
+    def run(call: Any) -> Any:
+        start.wait(timeout=30)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_200_concurrent_requests_are_each_decided_once(load_sandbox: SandboxClient) -> None:
+    sandbox = load_sandbox
+    before = sandbox.figures()
+    employees = [f"load{i:03d}@email.com" for i in range(REQUESTS)]
+    submissions = [
+        {"employee_email": e, "start_date": "2026-07-01", "end_date": "2026-07-03"}
+        for e in employees
+    ]
+
+    answers = _all_at_once([lambda p=p: sandbox.submit(p) for p in submissions], REQUESTS)
+    assert Counter(a.status for a in answers) == {202: REQUESTS}
+    request_ids = [a.json()["request_id"] for a in answers]
+    assert len(set(request_ids)) == REQUESTS
+
+    # Each workflow counts an email once SES took it: the receipt, then the approver's.
+    sandbox.wait_until_figure("emails_sent", before["emails_sent"] + 2 * REQUESTS)
+    links = sandbox.decision_links(sandbox.emails(APPROVER))
+    assert set(request_ids) <= set(links)
+    wanted = {rid: ("approve" if i % 2 == 0 else "reject") for i, rid in enumerate(request_ids)}
+    decided = _all_at_once(
+        [lambda rid=rid: sandbox.decide(links[rid], wanted[rid]) for rid in request_ids], 50
+    )
+    assert Counter(d.status for d in decided) == {200: REQUESTS}, [d.text for d in decided][:3]
+
+    sandbox.wait_until_figure("emails_sent", before["emails_sent"] + 3 * REQUESTS)
+    mail = sandbox.emails()
+    for index, request_id in enumerate(request_ids):
+        outcome = "approved" if wanted[request_id] == "approve" else "rejected"
+        record = sandbox.status(request_id)
+        assert record["status"] == outcome
+        assert [h["event"] for h in record["history"]] == ["submitted", outcome]
+        to_employee = [
+            m["subject"].split(":")[0]
+            for m in mail
+            if m["to"] == employees[index] and request_id in m["text"]
+        ]
+        assert to_employee == ["Leave request received", OUTCOME_SUBJECTS[outcome]]
+    to_approver = [m for m in mail if m["to"] == APPROVER]
+    assert len(to_approver) == REQUESTS
+
+    sandbox.wait_for_figures(
+        {
+            "submitted": before["submitted"] + REQUESTS,
+            "approved": before["approved"] + REQUESTS / 2,
+            "rejected": before["rejected"] + REQUESTS / 2,
+            "expired": before["expired"],
+            "pending": before["pending"],
+            "emails_sent": before["emails_sent"] + 3 * REQUESTS,
+        },
+        timeout=30,
+    )

@@ -1,0 +1,47 @@
+"""A pending request survives a restart of the sandbox and can still be approved.
+
+moto replays its recorded requests and the durable emulator keeps executions in SQLite, both in
+the data dir, so a stop and a start on the same data dir and port carry on where they were.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import SandboxClient, SandboxProcess, http
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-restart")]
+
+EMPLOYEE = "restart@email.com"
+APPROVER = "manager@email.com"
+
+
+def test_a_pending_request_survives_a_restart_and_can_still_be_approved(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    first = SandboxProcess(data_dir, approval_timeout=300)
+    before = SandboxClient(first.start(), first)
+    answer = before.submit(
+        {"employee_email": EMPLOYEE, "start_date": "2026-08-03", "end_date": "2026-08-07"}
+    )
+    assert answer.status == 202, answer.text
+    request_id = answer.json()["request_id"]
+    link = before.decision_link(before.wait_for_email(APPROVER, request_id, "Leave to approve"))
+    assert first.stop() == 0
+    assert not first.outputs_path.exists()
+
+    second = SandboxProcess(data_dir, approval_timeout=300, port=first.port)
+    after = SandboxClient(second.start(), second)
+    try:
+        assert after.outputs == before.outputs
+        assert after.status(request_id)["status"] == "pending"
+        assert http("GET", link).status == 200
+        decided = after.decide(link, "approve")
+        assert decided.status == 200, decided.text
+
+        assert after.wait_until_final(request_id)["status"] == "approved"
+        after.wait_for_email(EMPLOYEE, request_id, "Leave request approved")
+        subjects = [m["subject"].split(":")[0] for m in after.emails_about(request_id, EMPLOYEE)]
+        assert subjects == ["Leave request received", "Leave request approved"]
+        after.wait_for_figures({"submitted": 1, "approved": 1, "pending": 0, "emails_sent": 3})
+    finally:
+        assert second.stop() == 0, second.console()
