@@ -5,8 +5,22 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Protocol
 
 import boto3
+from botocore.exceptions import ClientError
 
 from handlers.domain.emails import Email
+
+# SES refusals that no retry will change (an unverified address, a bad configuration).
+_PERMANENT_SES_ERRORS = {
+    "MessageRejected",
+    "MailFromDomainNotVerifiedException",
+    "ConfigurationSetDoesNotExistException",
+    "AccountSendingPausedException",
+    "InvalidParameterValue",
+}
+
+
+class UndeliverableEmailError(RuntimeError):
+    """SES refused the email for good: retrying would only delay the workflow."""
 
 
 class Mailer(Protocol):
@@ -32,9 +46,15 @@ class SesMailer:
 
     def send(self, email: Email) -> str:
         """Send one email; return SES's message id."""
-        response = self._client.send_raw_email(
-            Source=self._sender,
-            Destinations=[email.to],
-            RawMessage={"Data": to_mime(email, self._sender)},
-        )
+        try:
+            response = self._client.send_raw_email(
+                Source=self._sender,
+                Destinations=[email.to],
+                RawMessage={"Data": to_mime(email, self._sender)},
+            )
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code in _PERMANENT_SES_ERRORS:
+                raise UndeliverableEmailError(f"{code}: {error}") from error
+            raise
         return str(response["MessageId"])

@@ -15,10 +15,17 @@ from urllib.parse import quote
 
 from aws_durable_execution_sdk_python import (
     CallbackExternalError,
+    CallbackSubmitterError,
     CallbackTimeoutError,
     DurableContext,
+    StepError,
 )
-from aws_durable_execution_sdk_python.config import Duration, WaitForCallbackConfig
+from aws_durable_execution_sdk_python.config import Duration, StepConfig, WaitForCallbackConfig
+from aws_durable_execution_sdk_python.retries import (
+    RetryDecision,
+    RetryStrategyConfig,
+    create_retry_strategy,
+)
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
@@ -28,7 +35,7 @@ from handlers.domain.leave_request import DecisionPayload, LeaveRequest, Outcome
 from handlers.domain.signals import OUTCOME_METRICS, EventType, Metric
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
-from handlers.gateways.mailer import Mailer
+from handlers.gateways.mailer import Mailer, UndeliverableEmailError
 from handlers.observability import emit_metric
 from handlers.settings import WorkflowSettings
 from handlers.storage.leave_store import LeaveStore
@@ -42,6 +49,25 @@ class StepName:
     APPROVAL = "approval"
     RECORD_OUTCOME = "record-outcome"
     EMAIL_OUTCOME = "email-outcome"
+
+
+_retry_transient = create_retry_strategy(
+    RetryStrategyConfig(
+        max_attempts=6,
+        initial_delay=Duration.from_seconds(5),
+        max_delay=Duration.from_minutes(5),
+    )
+)
+
+
+def retry_email(error: Exception, attempts_made: int) -> RetryDecision:
+    """Retry what may pass (throttling, an outage); give up at once on a refused address."""
+    if isinstance(error, UndeliverableEmailError):
+        return RetryDecision.no_retry()
+    return _retry_transient(error, attempts_made)
+
+
+EMAIL_STEP = StepConfig(retry_strategy=retry_email)
 
 
 @dataclass(frozen=True)
@@ -125,6 +151,9 @@ def _event_fields(request: LeaveRequest) -> dict[str, Any]:
     return request.model_dump(mode="json", exclude={"reason"}) | {"days": request.days}
 
 
+UNREACHABLE_APPROVER = "Your approver could not be reached by email. Please contact them."
+
+
 @dataclass(frozen=True)
 class Verdict:
     """How the wait for a decision ended."""
@@ -140,7 +169,13 @@ def run_leave_workflow(
     submitted_at: str = context.step(
         lambda _: steps.record_pending(request), name=StepName.RECORD_PENDING
     )
-    context.step(lambda _: steps.send_receipt(request), name=StepName.EMAIL_RECEIPT)
+    try:
+        context.step(
+            lambda _: steps.send_receipt(request), name=StepName.EMAIL_RECEIPT, config=EMAIL_STEP
+        )
+    except StepError as error:
+        # A receipt is a courtesy: the approver must still be asked.
+        context.logger.error("the receipt could not be sent", extra={"error": str(error)})
 
     verdict = _wait_for_verdict(context, request, steps)
 
@@ -150,13 +185,20 @@ def run_leave_workflow(
             name=StepName.RECORD_OUTCOME,
         )
     )
-    context.step(lambda _: steps.send_outcome(request, outcome), name=StepName.EMAIL_OUTCOME)
+    # The record is final before this step: if the email fails for good, the execution fails
+    # and the broken-executions alarm tells the operators, with nothing left pending.
+    context.step(
+        lambda _: steps.send_outcome(request, outcome),
+        name=StepName.EMAIL_OUTCOME,
+        config=EMAIL_STEP,
+    )
     return {"request_id": request.request_id, "status": outcome.status.value}
 
 
 def _wait_for_verdict(context: DurableContext, request: LeaveRequest, steps: LeaveSteps) -> Verdict:
     config = WaitForCallbackConfig(
-        timeout=Duration.from_seconds(steps.settings.approval_timeout_seconds)
+        timeout=Duration.from_seconds(steps.settings.approval_timeout_seconds),
+        retry_strategy=retry_email,
     )
     try:
         approval = context.wait_for_callback(
@@ -168,6 +210,11 @@ def _wait_for_verdict(context: DurableContext, request: LeaveRequest, steps: Lea
         return _rejected(rejection)
     except CallbackTimeoutError:
         return Verdict(LeaveStatus.EXPIRED)
+    except CallbackSubmitterError as error:
+        # Nobody can decide a request whose approver was never asked: end it rather than
+        # leave it pending (and blocking the employee's calendar) forever.
+        context.logger.error("the approver could not be asked", extra={"error": str(error)})
+        return Verdict(LeaveStatus.EXPIRED, note=UNREACHABLE_APPROVER)
     return Verdict(LeaveStatus.APPROVED, DecisionPayload.model_validate_json(approval))
 
 

@@ -37,6 +37,24 @@ class FlakyMailer:
         return self._inner.send(email)
 
 
+class RecipientRefusingSes:
+    """An SES client that refuses one address, as SES does for an unverified recipient."""
+
+    def __init__(self, inner: Any, refused: str) -> None:
+        self._inner = inner
+        self._refused = refused
+        self.refusals = 0
+
+    def send_raw_email(self, **request: Any) -> Any:
+        if self._refused in request["Destinations"]:
+            self.refusals += 1
+            raise ClientError(
+                {"Error": {"Code": "MessageRejected", "Message": "Email address is not verified."}},
+                "SendRawEmail",
+            )
+        return self._inner.send_raw_email(**request)
+
+
 class FlakyPublisher:
     """Refuses the first `failures` events of one type, then publishes."""
 
