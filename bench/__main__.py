@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.cold_start import cold_starts
+from bench.package_size import package_sizes
+from bench.pulumi_eval import pulumi_evaluation
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -22,6 +24,24 @@ def _print_cold_starts(figures: dict[str, Any]) -> None:
         flag = "" if row["ratio_to_boto3"] <= figures["target_ratio"] else "  (over target)"
         print(f"  {row['module']:28} {row['median_ms']:>8.1f} {row['ratio_to_boto3']:>8.2f}{flag}")
     print(f"  target: every handler at most {figures['target_ratio']} x boto3")
+
+
+def _print_package_sizes(figures: dict[str, Any]) -> None:
+    print("\nPackage size (one code archive shared by every function, one layer)")
+    print(f"  {'archive':14} {'zipped KB':>10} {'unzipped KB':>12} {'files':>6}")
+    for name in ("code_archive", "layer"):
+        row = figures[name]
+        print(
+            f"  {name:14} {row['zipped_kb']:>10.1f} {row['unzipped_kb']:>12.1f} {row['files']:>6}"
+        )
+    print(f"  target: code archive under {figures['code_target_kb']} KB")
+
+
+def _print_pulumi(figures: dict[str, Any]) -> None:
+    resources, runs = figures["resources"], figures["runs"]
+    print(f"\nPulumi program under mocks ({resources} resources, median of {runs} runs)")
+    print(f"  import SDK and program: {figures['import_ms']} ms")
+    print(f"  evaluate: {figures['program_ms']} ms")
 
 
 def main() -> None:
@@ -39,6 +59,10 @@ def main() -> None:
     }
     results["cold_start"] = cold_starts(args.runs)
     _print_cold_starts(results["cold_start"])
+    results["package_size"] = package_sizes()
+    _print_package_sizes(results["package_size"])
+    results["pulumi"] = pulumi_evaluation()
+    _print_pulumi(results["pulumi"])
 
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten to {RESULTS}")
