@@ -8,6 +8,7 @@ are queued and shipped in batches from one thread, so a handler never waits on C
 import logging
 import queue
 import threading
+import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,15 @@ _MAX_DATUMS_PER_CALL = 1000
 _MAX_EVENTS_PER_CALL = 10_000
 
 
+def _is_error(line: str) -> bool:
+    """The runtime's report of an unhandled error, a timeout, or a Powertools error entry."""
+    return (
+        line.startswith("[ERROR]")
+        or "Task timed out after" in line
+        or (line.startswith("{") and '"level":"ERROR"' in line.replace(" ", ""))
+    )
+
+
 class Telemetry:
     def __init__(self, logs_client: Any, cloudwatch_client: Any, flush_seconds: float = 1.0):
         self._logs = logs_client
@@ -34,7 +44,6 @@ class Telemetry:
         self._streams: set[tuple[str, str]] = set()
         self._groups: set[str] = set()
         self._thread = threading.Thread(target=self._run, name="telemetry", daemon=True)
-        self._drained = threading.Event()
 
     def start(self) -> None:
         self._thread.start()
@@ -46,6 +55,9 @@ class Telemetry:
 
     def log(self, group: str, stream: str, timestamp_ms: int, message: str) -> None:
         self._queue.put((group, stream, timestamp_ms, message))
+        if _is_error(message):
+            # Also on the sandbox's console: nobody reads the local CloudWatch Logs by default.
+            logger.warning("%s: %s", group.removeprefix("/aws/lambda/"), message[:2000])
         for datum in metric_data(message):
             self._queue.put(datum)
 
@@ -59,36 +71,27 @@ class Telemetry:
         ):
             self._queue.put(MetricDatum(LAMBDA_NAMESPACE, name, value, unit, dimensions, now))
 
-    def flushed(self, timeout: float = 10) -> bool:
-        """Wait until everything queued so far has been shipped."""
-        self._drained.clear()
-        self._queue.put(self._drained)  # type: ignore[arg-type]
-        return self._drained.wait(timeout)
-
     def _run(self) -> None:
         stopping = False
         while not stopping:
             events: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
             datums: dict[str, list[MetricDatum]] = defaultdict(list)
-            waiters: list[threading.Event] = []
-            try:
-                item: Any = self._queue.get(timeout=self._flush_seconds)
-                while True:
-                    if item is None:
-                        stopping = True
-                    elif isinstance(item, threading.Event):
-                        waiters.append(item)
-                    elif isinstance(item, MetricDatum):
-                        datums[item.namespace].append(item)
-                    else:
-                        group, stream, timestamp, message = item
-                        events[(group, stream)].append({"timestamp": timestamp, "message": message})
-                    item = self._queue.get_nowait()
-            except queue.Empty:
-                pass
+            # One batch per interval: under load the queue is never empty for long.
+            deadline = time.monotonic() + self._flush_seconds
+            while (remaining := deadline - time.monotonic()) > 0:
+                try:
+                    item = self._queue.get(timeout=remaining)
+                except queue.Empty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                if isinstance(item, MetricDatum):
+                    datums[item.namespace].append(item)
+                else:
+                    group, stream, timestamp, message = item
+                    events[(group, stream)].append({"timestamp": timestamp, "message": message})
             self._ship(events, datums)
-            for waiter in waiters:
-                waiter.set()
 
     def _ship(
         self,

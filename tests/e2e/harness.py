@@ -12,10 +12,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+
+from tests.support.function_url import HttpResponse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The Pulumi stack's outputs, and the mailbox.
@@ -31,23 +32,13 @@ PORTS_PER_SANDBOX = 6
 FINAL_STATUSES = {"approved", "rejected", "expired"}
 
 
-@dataclass
-class Answer:
-    status: int
-    text: str
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def json(self) -> Any:
-        return json.loads(self.text)
-
-
 def http(
     method: str,
     url: str,
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
     timeout: float = 30,
-) -> Answer:
+) -> HttpResponse:
     # Only the sandbox's own http://127.0.0.1 URLs come here.
     request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)  # noqa: S310
     try:
@@ -55,7 +46,7 @@ def http(
             raw, status, got = response.read(), response.status, response.headers
     except urllib.error.HTTPError as error:
         raw, status, got = error.read(), error.code, error.headers
-    return Answer(status, raw.decode(), {k.lower(): v for k, v in got.items()})
+    return HttpResponse(status, raw.decode(), {k.lower(): v for k, v in got.items()})
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
@@ -165,7 +156,7 @@ class SandboxClient:
     def home_url(self) -> str:
         return self.outputs["mailbox_url"].rsplit("/", 1)[0] + "/"
 
-    def submit(self, payload: dict[str, Any], **headers: str) -> Answer:
+    def submit(self, payload: dict[str, Any], **headers: str) -> HttpResponse:
         return http(
             "POST",
             self.outputs["submit_url"],
@@ -175,14 +166,14 @@ class SandboxClient:
 
     def status(self, request_id: str) -> dict[str, Any]:
         answer = http("GET", f"{self.outputs['submit_url']}requests/{request_id}")
-        assert answer.status == 200, answer.text
+        assert answer.status == 200, answer.body
         result: dict[str, Any] = answer.json()
         return result
 
     def emails(self, to: str | None = None) -> list[dict[str, Any]]:
         url = self.outputs["mailbox_url"] + (f"?{urlencode({'to': to})}" if to else "")
         answer = http("GET", url, headers={"Accept": "application/json"})
-        assert answer.status == 200, answer.text
+        assert answer.status == 200, answer.body
         messages: list[dict[str, Any]] = answer.json()["messages"]
         return messages
 
@@ -190,7 +181,7 @@ class SandboxClient:
         return [m for m in self.emails(to) if request_id in m["text"]]
 
     def wait_for_email(
-        self, to: str, request_id: str, subject_start: str, timeout: float = 20
+        self, to: str, request_id: str, subject_start: str, timeout: float = 30
     ) -> dict[str, Any]:
         def found() -> dict[str, Any] | None:
             matching = [
@@ -219,7 +210,9 @@ class SandboxClient:
                 links[reference.group(1)] = link.group(1)
         return links
 
-    def decide(self, link: str, decision: str, comment: str = "", as_json: bool = False) -> Answer:
+    def decide(
+        self, link: str, decision: str, comment: str = "", as_json: bool = False
+    ) -> HttpResponse:
         token = dict(parse_qsl(link.partition("?")[2]))["token"]
         form = {"token": token, "decision": decision, "comment": comment}
         if as_json:
@@ -239,13 +232,9 @@ class SandboxClient:
 
     def figures(self) -> dict[str, float]:
         answer = http("GET", self.outputs["dashboard_url"], headers={"Accept": "application/json"})
-        assert answer.status == 200, answer.text
+        assert answer.status == 200, answer.body
         figures: dict[str, float] = answer.json()["figures"]
         return figures
-
-    def wait_until_figure(self, name: str, at_least: float, timeout: float = 60) -> None:
-        """Wait until the dashboard's `name` reaches `at_least`: cheaper than polling the mail."""
-        wait_for(lambda: self.figures()[name] >= at_least, timeout, f"{name} >= {at_least}", 0.5)
 
     def wait_for_figures(self, expected: dict[str, float], timeout: float = 20) -> dict[str, float]:
         """The dashboard's figures once they show `expected` (metrics arrive a moment late)."""
@@ -255,7 +244,7 @@ class SandboxClient:
             return figures if all(figures[k] == v for k, v in expected.items()) else None
 
         try:
-            figures: dict[str, float] = wait_for(reached, timeout, "dashboard figures", 0.3)
+            figures: dict[str, float] = wait_for(reached, timeout, "dashboard figures", 0.5)
         except AssertionError:
             shown = self.figures()
             raise AssertionError(f"expected {expected}, the dashboard shows {shown}") from None

@@ -22,12 +22,23 @@ APPROVER = "manager@email.com"
 
 def _submitted(sandbox: SandboxClient, payload: dict[str, Any], **headers: str) -> str:
     answer = sandbox.submit(payload, **headers)
-    assert answer.status == 202, answer.text
+    assert answer.status == 202, answer.body
     body = answer.json()
     assert body["status"] == "pending"
     assert body["status_url"] == f"{sandbox.outputs['submit_url']}requests/{body['request_id']}"
     request_id: str = body["request_id"]
     return request_id
+
+
+def _submitted_for_approval(
+    sandbox: SandboxClient, employee: str, start: str, end: str
+) -> tuple[str, str]:
+    """Submit, then find the link in the approver's email: (request id, link)."""
+    request_id = _submitted(
+        sandbox, {"employee_email": employee, "start_date": start, "end_date": end}
+    )
+    email = sandbox.wait_for_email(APPROVER, request_id, "Leave to approve")
+    return request_id, sandbox.decision_link(email)
 
 
 def _changed(before: dict[str, float], **deltas: float) -> dict[str, float]:
@@ -40,7 +51,7 @@ def test_the_outputs_are_the_stacks_and_the_mailbox(flows_sandbox: SandboxClient
         assert flows_sandbox.outputs[name].startswith("http://127.0.0.1:")
     home = http("GET", flows_sandbox.home_url)
     assert home.status == 200
-    assert flows_sandbox.outputs["submit_url"] in home.text
+    assert flows_sandbox.outputs["submit_url"] in home.body
 
 
 def test_the_seed_request_is_approved_through_the_link_in_the_approvers_email(
@@ -56,13 +67,13 @@ def test_the_seed_request_is_approved_through_the_link_in_the_approvers_email(
     assert link.startswith(sandbox.outputs["decision_url"])
     page = http("GET", link)
     assert page.status == 200
-    assert "Approve" in page.text
-    assert "Reject" in page.text
-    assert employee in page.text
+    assert "Approve" in page.body
+    assert "Reject" in page.body
+    assert employee in page.body
 
     decided = sandbox.decide(link, "approve", comment="Enjoy the break")
-    assert decided.status == 200, decided.text
-    assert "You approved" in decided.text
+    assert decided.status == 200, decided.body
+    assert "You approved" in decided.body
 
     record = sandbox.wait_until_final(request_id)
     assert record["status"] == "approved"
@@ -88,13 +99,10 @@ def test_a_rejected_request_ends_rejected_and_the_employee_is_told(
     sandbox = flows_sandbox
     employee = "rita@email.com"
     before = sandbox.figures()
-    request_id = _submitted(
-        sandbox, {"employee_email": employee, "start_date": "2026-03-02", "end_date": "2026-03-06"}
-    )
-    link = sandbox.decision_link(sandbox.wait_for_email(APPROVER, request_id, "Leave to approve"))
+    request_id, link = _submitted_for_approval(sandbox, employee, "2026-03-02", "2026-03-06")
 
     decided = sandbox.decide(link, "reject", comment="Team offsite that week", as_json=True)
-    assert decided.status == 200, decided.text
+    assert decided.status == 200, decided.body
     assert decided.json() == {"request_id": request_id, "decision": "reject"}
 
     record = sandbox.wait_until_final(request_id)
@@ -112,10 +120,7 @@ def test_a_request_nobody_decides_expires(flows_sandbox: SandboxClient) -> None:
     sandbox = flows_sandbox
     employee = "eve@email.com"
     before = sandbox.figures()
-    request_id = _submitted(
-        sandbox, {"employee_email": employee, "start_date": "2026-04-01", "end_date": "2026-04-01"}
-    )
-    link = sandbox.decision_link(sandbox.wait_for_email(APPROVER, request_id, "Leave to approve"))
+    request_id, link = _submitted_for_approval(sandbox, employee, "2026-04-01", "2026-04-01")
 
     record = sandbox.wait_until_final(request_id, timeout=FLOWS_APPROVAL_TIMEOUT + 30)
     assert record["status"] == "expired"
@@ -137,7 +142,7 @@ def test_racing_retries_of_one_submission_start_one_workflow(flows_sandbox: Sand
         answers = list(
             pool.map(lambda _: sandbox.submit(payload, **{"Idempotency-Key": "k-1"}), range(6))
         )
-    assert {a.status for a in answers} == {202}, [a.text for a in answers]
+    assert {a.status for a in answers} == {202}, [a.body for a in answers]
     (request_id,) = {a.json()["request_id"] for a in answers}
     link = sandbox.decision_link(sandbox.wait_for_email(APPROVER, request_id, "Leave to approve"))
     assert sandbox.decide(link, "approve").status == 200

@@ -23,7 +23,7 @@ def test_a_pending_request_survives_a_restart_and_can_still_be_approved(tmp_path
     answer = before.submit(
         {"employee_email": EMPLOYEE, "start_date": "2026-08-03", "end_date": "2026-08-07"}
     )
-    assert answer.status == 202, answer.text
+    assert answer.status == 202, answer.body
     request_id = answer.json()["request_id"]
     link = before.decision_link(before.wait_for_email(APPROVER, request_id, "Leave to approve"))
     assert first.stop() == 0
@@ -36,7 +36,7 @@ def test_a_pending_request_survives_a_restart_and_can_still_be_approved(tmp_path
         assert after.status(request_id)["status"] == "pending"
         assert http("GET", link).status == 200
         decided = after.decide(link, "approve")
-        assert decided.status == 200, decided.text
+        assert decided.status == 200, decided.body
 
         assert after.wait_until_final(request_id)["status"] == "approved"
         after.wait_for_email(EMPLOYEE, request_id, "Leave request approved")
