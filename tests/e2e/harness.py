@@ -236,7 +236,7 @@ class SandboxClient:
         figures: dict[str, float] = answer.json()["figures"]
         return figures
 
-    def wait_for_figures(self, expected: dict[str, float], timeout: float = 20) -> dict[str, float]:
+    def wait_for_figures(self, expected: dict[str, float], timeout: float = 30) -> dict[str, float]:
         """The dashboard's figures once they show `expected` (metrics arrive a moment late)."""
 
         def reached() -> dict[str, float] | None:
