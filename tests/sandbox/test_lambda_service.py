@@ -1,0 +1,120 @@
+"""The local Lambda API as boto3 sees it: the errors the handlers map must parse as on AWS."""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from sandbox.durable_starts import ExecutionNameTakenError
+from sandbox.functions import DurableConfig, LambdaFunction
+from sandbox.http_server import LoopbackServer
+from sandbox.lambda_runtime import Invocation, InvocationResult
+from sandbox.lambda_service import LambdaService, parse_function_name
+from tests.e2e.harness import free_base_port
+
+WORKFLOW = LambdaFunction("wf", "h.w", {}, durable=DurableConfig(execution_timeout_seconds=60))
+PLAIN = LambdaFunction("plain", "h.p", {})
+
+
+@dataclass
+class FakeRuntime:
+    function: LambdaFunction
+    invoked: list[Invocation] = field(default_factory=list)
+
+    def invoke(self, invocation: Invocation) -> InvocationResult:
+        self.invoked.append(invocation)
+        return InvocationResult(invocation.request_id, b'{"ok": true}')
+
+
+@dataclass
+class FakeStarts:
+    started: dict[str, str] = field(default_factory=dict)
+
+    def start(self, function: LambdaFunction, qualifier: str, name: str, payload: str) -> str:
+        if name in self.started and self.started[name] != payload:
+            raise ExecutionNameTakenError(name)
+        self.started[name] = payload
+        return f"arn:{function.name}:{qualifier}/{name}"
+
+
+@pytest.fixture
+def lambda_client() -> Iterator[Any]:
+    runtimes: Any = {f.name: FakeRuntime(f) for f in (WORKFLOW, PLAIN)}
+    service = LambdaService(runtimes, FakeStarts(), "http://127.0.0.1:9")  # type: ignore[arg-type]
+    port = free_base_port()
+    server = LoopbackServer("lambda", port, service.handle)
+    server.start()
+    yield boto3.client(
+        "lambda",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-2",
+        aws_access_key_id="k",
+        aws_secret_access_key="s",
+        config=Config(retries={"max_attempts": 0}),
+    )
+    server.stop()
+    service.stop()
+
+
+def _error_code(error: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(error.value.response["Error"]["Code"])
+
+
+def test_a_named_start_is_idempotent_and_another_payload_is_refused(lambda_client: Any) -> None:
+    start = {
+        "FunctionName": "arn:aws:lambda:us-east-2:123456789012:function:wf:live",
+        "InvocationType": "Event",
+        "DurableExecutionName": "lr-1",
+    }
+    first = lambda_client.invoke(**start, Payload=b'{"a": 1}')
+    again = lambda_client.invoke(**start, Payload=b'{"a": 1}')
+
+    assert first["StatusCode"] == 202
+    assert first["DurableExecutionArn"] == again["DurableExecutionArn"] == "arn:wf:live/lr-1"
+    with pytest.raises(ClientError) as refused:
+        lambda_client.invoke(**start, Payload=b'{"a": 2}')
+    assert _error_code(refused) == "DurableExecutionAlreadyStartedException"
+    assert isinstance(
+        refused.value, lambda_client.exceptions.DurableExecutionAlreadyStartedException
+    )
+
+
+def test_a_durable_function_is_never_started_unqualified(lambda_client: Any) -> None:
+    with pytest.raises(ClientError) as refused:
+        lambda_client.invoke(FunctionName="wf", InvocationType="Event", Payload=b"{}")
+    assert _error_code(refused) == "InvalidParameterValueException"
+
+
+def test_an_unknown_function_is_not_found(lambda_client: Any) -> None:
+    with pytest.raises(ClientError) as missing:
+        lambda_client.invoke(FunctionName="nobody", Payload=b"{}")
+    assert _error_code(missing) == "ResourceNotFoundException"
+
+
+def test_a_plain_function_answers_a_synchronous_invoke(lambda_client: Any) -> None:
+    answer = lambda_client.invoke(FunctionName="plain", Payload=b'{"x": 1}')
+    assert answer["StatusCode"] == 200
+    assert json.loads(answer["Payload"].read()) == {"ok": True}
+    assert "FunctionError" not in answer
+
+
+@pytest.mark.parametrize(
+    ("raw", "qualifier", "expected"),
+    [
+        ("wf", None, ("wf", None)),
+        ("wf:live", None, ("wf", "live")),
+        ("wf", "7", ("wf", "7")),
+        ("123456789012:function:wf:live", None, ("wf", "live")),
+        ("arn:aws:lambda:us-east-2:123456789012:function:wf", None, ("wf", None)),
+        ("arn%3Aaws%3Alambda%3Aus-east-2%3A123456789012%3Afunction%3Awf%3A3", None, ("wf", "3")),
+    ],
+)
+def test_function_names_come_in_every_form_lambda_accepts(
+    raw: str, qualifier: str | None, expected: tuple[str, str | None]
+) -> None:
+    assert parse_function_name(raw, qualifier) == expected
