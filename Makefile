@@ -38,8 +38,9 @@ browser:
 			chromium chromium-driver; \
 	fi
 
+# Options pass through, e.g. make sandbox SANDBOX_ARGS="--port 9000 --approval-timeout 60"
 sandbox: install
-	$(BIN)/python -m sandbox
+	$(BIN)/python -m sandbox $(SANDBOX_ARGS)
 
 bench: install
 	$(BIN)/python -m bench
