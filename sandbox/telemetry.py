@@ -29,7 +29,7 @@ def _is_error(line: str) -> bool:
     return (
         line.startswith("[ERROR]")
         or "Task timed out after" in line
-        or (line.startswith("{") and '"level":"ERROR"' in line.replace(" ", ""))
+        or (line.startswith("{") and ('"level":"ERROR"' in line or '"level": "ERROR"' in line))
     )
 
 
