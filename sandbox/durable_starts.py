@@ -10,6 +10,7 @@ import json
 import threading
 import urllib.request
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 from sandbox.aws_clients import local_client
@@ -24,6 +25,13 @@ class ExecutionNameTakenError(Exception):
     """The name already started an execution with another payload."""
 
 
+@dataclass(frozen=True)
+class StartedExecution:
+    arn: str
+    # False when the name and payload had started it before.
+    new: bool
+
+
 class DurableStarts:
     def __init__(self, durable_endpoint: str) -> None:
         self._endpoint = durable_endpoint
@@ -31,7 +39,9 @@ class DurableStarts:
         # Starts of one name are serialised, so two racing starts cannot both begin one.
         self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
 
-    def start(self, function: LambdaFunction, qualifier: str, name: str, payload: str) -> str:
+    def start(
+        self, function: LambdaFunction, qualifier: str, name: str, payload: str
+    ) -> StartedExecution:
         """Start the execution, or return the one this name and payload already started."""
         assert function.durable is not None
         with self._locks[zlib.crc32(name.encode()) % _LOCK_STRIPES]:
@@ -40,8 +50,8 @@ class DurableStarts:
                 arn, existing_payload = existing
                 if existing_payload != payload:
                     raise ExecutionNameTakenError(name)
-                return arn
-            return self._start(
+                return StartedExecution(arn, new=False)
+            arn = self._start(
                 {
                     "AccountId": ACCOUNT_ID,
                     "FunctionName": function.name,
@@ -52,6 +62,7 @@ class DurableStarts:
                     "Input": payload,
                 }
             )
+            return StartedExecution(arn, new=True)
 
     def _existing(self, function_name: str, name: str) -> tuple[str, str] | None:
         listed = self._client.list_durable_executions_by_function(

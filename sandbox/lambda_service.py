@@ -23,6 +23,7 @@ from aws_durable_execution_sdk_python_testing.invoker import (
     INVOCATION_MARKER_VALUE,
 )
 
+from sandbox.durable_signals import DurableSignals
 from sandbox.durable_starts import DurableStarts, ExecutionNameTakenError
 from sandbox.functions import function_arn
 from sandbox.http_server import HOP_BY_HOP_HEADERS, Request, Response
@@ -53,10 +54,15 @@ def parse_function_name(raw: str, qualifier: str | None) -> tuple[str, str | Non
 
 class LambdaService:
     def __init__(
-        self, runtimes: dict[str, FunctionRuntime], starts: DurableStarts, durable_endpoint: str
+        self,
+        runtimes: dict[str, FunctionRuntime],
+        starts: DurableStarts,
+        signals: DurableSignals,
+        durable_endpoint: str,
     ) -> None:
         self._runtimes = runtimes
         self._starts = starts
+        self._signals = signals
         self._durable = urlsplit(durable_endpoint)
         # Asynchronous invocations of plain functions wait here for a free environment.
         self._event_queue = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lambda-event")
@@ -100,7 +106,12 @@ class LambdaService:
         if invocation_type == "Event":
             request_id = self.invoke_event(name, invocation.payload)
             return Response(202, headers=[("x-amzn-RequestId", request_id)])
-        return invocation_response(runtime.invoke(invocation))
+        result = runtime.invoke(invocation)
+        if runtime.function.durable and not result.function_error:
+            self._signals.handler_returned(
+                name, invocation.invoked_arn, request.body, result.payload
+            )
+        return invocation_response(result)
 
     @staticmethod
     def _invoke_logging_errors(runtime: FunctionRuntime, invocation: Invocation) -> None:
@@ -128,16 +139,21 @@ class LambdaService:
                 "The sandbox starts durable executions asynchronously only (InvocationType Event).",
             )
         name = request.header("X-Amz-Durable-Execution-Name") or str(uuid.uuid4())
+        function = runtime.function
         try:
-            arn = self._starts.start(runtime.function, qualifier, name, request.body.decode())
+            started = self._starts.start(function, qualifier, name, request.body.decode())
         except ExecutionNameTakenError:
             return error_response(
                 409,
                 "DurableExecutionAlreadyStartedException",
                 f"An execution named {name} was already started with a different payload.",
             )
+        if started.new:
+            arn = function_arn(function.name, qualifier)
+            self._signals.started(function.name, arn, name, started.arn)
         return Response(
-            202, headers=[("X-Amz-Durable-Execution-Arn", arn), ("x-amzn-RequestId", name)]
+            202,
+            headers=[("X-Amz-Durable-Execution-Arn", started.arn), ("x-amzn-RequestId", name)],
         )
 
     def _forward_to_emulator(self, request: Request) -> Response:

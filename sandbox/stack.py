@@ -20,6 +20,7 @@ from sandbox.aws_clients import local_client
 from sandbox.child_process import ChildProcess
 from sandbox.config import FAKE_CREDENTIALS, TABLE_NAME, SandboxConfig
 from sandbox.dashboard import DashboardPage
+from sandbox.durable_signals import DurableSignals
 from sandbox.durable_starts import DurableStarts
 from sandbox.function_url_gateway import Cors, FunctionUrlConfig, FunctionUrlGateway, url_id
 from sandbox.functions import (
@@ -70,6 +71,7 @@ class SandboxStack:
         self._servers: list[LoopbackServer] = []
         self._runtimes: dict[str, FunctionRuntime] = {}
         self._telemetry: Telemetry | None = None
+        self._signals: DurableSignals | None = None
         self._lambda: LambdaService | None = None
         self._scheduler: Scheduler | None = None
 
@@ -101,8 +103,11 @@ class SandboxStack:
             for service in ("dynamodb", "ses", "ssm", "logs", "cloudwatch", "events")
         }
         seed(clients, signing_key(data_dir))
-        self._telemetry = Telemetry(clients["logs"], clients["cloudwatch"])
+        self._telemetry = Telemetry(clients["logs"], clients["cloudwatch"], clients["events"])
         self._telemetry.start()
+        self._signals = DurableSignals(
+            self._telemetry, local_client("lambda", config.durable_endpoint)
+        )
 
         platform = platform_environment(config)
         scheduled = scheduled_functions(config)
@@ -111,8 +116,14 @@ class SandboxStack:
         with ThreadPoolExecutor() as warming:
             list(warming.map(lambda runtime: runtime.warm(), self._runtimes.values()))
 
+        for runtime in self._runtimes.values():
+            if runtime.function.durable:
+                self._signals.recall_running(runtime.function.name)
         self._lambda = LambdaService(
-            self._runtimes, DurableStarts(config.durable_endpoint), config.durable_endpoint
+            self._runtimes,
+            DurableStarts(config.durable_endpoint),
+            self._signals,
+            config.durable_endpoint,
         )
         home = config.home_url.rstrip("/")
         submit_gateway = FunctionUrlGateway(
@@ -189,6 +200,8 @@ class SandboxStack:
             self._lambda.stop()
         for runtime in self._runtimes.values():
             runtime.stop()
+        if self._signals:
+            self._signals.stop()
         if self._telemetry:
             self._telemetry.stop()
         for child in reversed(self._children):

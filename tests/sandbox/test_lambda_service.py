@@ -10,7 +10,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from sandbox.durable_starts import ExecutionNameTakenError
+from sandbox.durable_starts import ExecutionNameTakenError, StartedExecution
 from sandbox.functions import DurableConfig, LambdaFunction
 from sandbox.http_server import LoopbackServer
 from sandbox.lambda_runtime import Invocation, InvocationResult
@@ -35,17 +35,37 @@ class FakeRuntime:
 class FakeStarts:
     started: dict[str, str] = field(default_factory=dict)
 
-    def start(self, function: LambdaFunction, qualifier: str, name: str, payload: str) -> str:
+    def start(
+        self, function: LambdaFunction, qualifier: str, name: str, payload: str
+    ) -> StartedExecution:
         if name in self.started and self.started[name] != payload:
             raise ExecutionNameTakenError(name)
+        new = name not in self.started
         self.started[name] = payload
-        return f"arn:{function.name}:{qualifier}/{name}"
+        return StartedExecution(f"arn:{function.name}:{qualifier}/{name}", new)
+
+
+@dataclass
+class FakeSignals:
+    said: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def started(self, *arguments: Any) -> None:
+        self.said.append(("started", *arguments))
+
+    def handler_returned(self, *arguments: Any) -> None:
+        self.said.append(("returned", *arguments))
 
 
 @pytest.fixture
-def lambda_client() -> Iterator[Any]:
+def signals() -> FakeSignals:
+    return FakeSignals()
+
+
+@pytest.fixture
+def lambda_client(signals: FakeSignals) -> Iterator[Any]:
     runtimes: Any = {f.name: FakeRuntime(f) for f in (WORKFLOW, PLAIN)}
-    service = LambdaService(runtimes, FakeStarts(), "http://127.0.0.1:9")  # type: ignore[arg-type]
+    starts: Any = FakeStarts()
+    service = LambdaService(runtimes, starts, signals, "http://127.0.0.1:9")  # type: ignore[arg-type]
     port = free_base_port()
     server = LoopbackServer("lambda", port, service.handle)
     server.start()
@@ -65,7 +85,9 @@ def _error_code(error: pytest.ExceptionInfo[ClientError]) -> str:
     return str(error.value.response["Error"]["Code"])
 
 
-def test_a_named_start_is_idempotent_and_another_payload_is_refused(lambda_client: Any) -> None:
+def test_a_named_start_is_idempotent_and_another_payload_is_refused(
+    lambda_client: Any, signals: FakeSignals
+) -> None:
     start = {
         "FunctionName": "arn:aws:lambda:us-east-2:123456789012:function:wf:live",
         "InvocationType": "Event",
@@ -82,6 +104,22 @@ def test_a_named_start_is_idempotent_and_another_payload_is_refused(lambda_clien
     assert isinstance(
         refused.value, lambda_client.exceptions.DurableExecutionAlreadyStartedException
     )
+    workflow_arn = "arn:aws:lambda:us-east-2:123456789012:function:wf:live"
+    assert signals.said == [("started", "wf", workflow_arn, "lr-1", "arn:wf:live/lr-1")]
+
+
+def test_the_emulators_invocation_runs_the_handler_and_its_output_is_reported(
+    lambda_client: Any, signals: FakeSignals
+) -> None:
+    def mark_as_the_emulator_does(params: dict[str, Any], **_: Any) -> None:
+        params["headers"]["X-Dex-Handler-Invoke"] = "true"
+
+    lambda_client.meta.events.register("before-call.lambda.Invoke", mark_as_the_emulator_does)
+    answer = lambda_client.invoke(FunctionName="wf:live", Payload=b'{"DurableExecutionArn": "e"}')
+
+    assert json.loads(answer["Payload"].read()) == {"ok": True}
+    (said,) = signals.said
+    assert said[:3] == ("returned", "wf", "arn:aws:lambda:us-east-2:123456789012:function:wf:live")
 
 
 def test_a_durable_function_is_never_started_unqualified(lambda_client: Any) -> None:

@@ -1,0 +1,139 @@
+"""What Lambda publishes about a function's durable executions, published here too: a
+`Durable Execution Status Change` event on the default bus for each start and end, and the
+function's durable metrics in `AWS/Lambda` (started, succeeded, failed, duration, running).
+
+The local Lambda API sees every start, and every output of the workflow's handler: an output
+whose `Status` is SUCCEEDED or FAILED ends the execution. Executions the emulator itself times
+out or stops are not seen, so they go unreported.
+"""
+
+import json
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+from dashboards.leave_operations import LAMBDA_NAMESPACE, LambdaMetric
+from handlers.domain.event_patterns import DURABLE_STATUS_DETAIL_TYPE, DURABLE_STATUS_SOURCE
+from sandbox.emf import MetricDatum
+from sandbox.telemetry import Telemetry
+
+logger = logging.getLogger(__name__)
+
+_ENDED = {"SUCCEEDED": LambdaMetric.DURABLE_SUCCEEDED, "FAILED": LambdaMetric.DURABLE_FAILED}
+# Published by Lambda, charted by no dashboard yet.
+DURABLE_DURATION = "DurableExecutionDuration"
+
+
+def _running_gauge(count: int) -> tuple[str, float, str]:
+    return (LambdaMetric.DURABLE_RUNNING, float(count), "Count")
+
+
+def _millis(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+class DurableSignals:
+    def __init__(self, telemetry: Telemetry, emulator: Any) -> None:
+        """`emulator`: a boto3 Lambda client of the durable emulator, to describe executions."""
+        self._telemetry = telemetry
+        self._emulator = emulator
+        self._running: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+        # Ends are described off the request path: the emulator waits for the invoke's answer.
+        self._ends = ThreadPoolExecutor(max_workers=2, thread_name_prefix="durable-signals")
+
+    def stop(self) -> None:
+        self._ends.shutdown(wait=True, cancel_futures=False)
+
+    def recall_running(self, function: str) -> None:
+        """Count the executions still running from before a restart."""
+        arns = set()
+        paginator = self._emulator.get_paginator("list_durable_executions_by_function")
+        for page in paginator.paginate(FunctionName=function, Statuses=["RUNNING"]):
+            arns |= {e["DurableExecutionArn"] for e in page.get("DurableExecutions", [])}
+        with self._lock:
+            self._running[function] = arns
+
+    def started(self, function: str, function_arn: str, name: str, arn: str) -> None:
+        now = datetime.now(UTC)
+        with self._lock:
+            running = self._running.setdefault(function, set())
+            running.add(arn)
+            count = len(running)
+        self._metrics(
+            function,
+            now,
+            [(LambdaMetric.DURABLE_STARTED, 1.0, "Count"), _running_gauge(count)],
+        )
+        self._event(function_arn, name, arn, "RUNNING", now, None)
+
+    def handler_returned(
+        self, function: str, function_arn: str, invocation_input: bytes, output: bytes
+    ) -> None:
+        try:
+            status = json.loads(output or b"{}").get("Status")
+            arn = json.loads(invocation_input or b"{}").get("DurableExecutionArn")
+        except (ValueError, AttributeError):
+            return
+        if status in _ENDED and arn:
+            self._ends.submit(self._ended, function, function_arn, arn, status)
+
+    def _ended(self, function: str, function_arn: str, arn: str, status: str) -> None:
+        now = datetime.now(UTC)
+        try:
+            described = self._emulator.get_durable_execution(DurableExecutionArn=arn)
+        except Exception:
+            logger.exception("could not describe the ended execution %s", arn)
+            return
+        started = described["StartTimestamp"]
+        with self._lock:
+            running = self._running.setdefault(function, set())
+            running.discard(arn)
+            count = len(running)
+        duration_ms = max(0.0, (now - started).total_seconds() * 1000)
+        self._metrics(
+            function,
+            now,
+            [
+                (_ENDED[status], 1.0, "Count"),
+                (DURABLE_DURATION, duration_ms, "Milliseconds"),
+                _running_gauge(count),
+            ],
+        )
+        self._event(function_arn, described["DurableExecutionName"], arn, status, started, now)
+
+    def _metrics(self, function: str, at: datetime, values: list[tuple[str, float, str]]) -> None:
+        dimensions = (("FunctionName", function),)
+        for name, amount, unit in values:
+            self._telemetry.metric(
+                MetricDatum(LAMBDA_NAMESPACE, name, amount, unit, dimensions, at)
+            )
+
+    def _event(
+        self,
+        function_arn: str,
+        name: str,
+        arn: str,
+        status: str,
+        started: datetime,
+        ended: datetime | None,
+    ) -> None:
+        detail: dict[str, Any] = {
+            "durableExecutionArn": arn,
+            "durableExecutionName": name,
+            "functionArn": function_arn,
+            "status": status,
+            "startTimestamp": _millis(started),
+        }
+        if ended is not None:
+            detail["endTimestamp"] = _millis(ended)
+        self._telemetry.event(
+            {
+                "Source": DURABLE_STATUS_SOURCE,
+                "DetailType": DURABLE_STATUS_DETAIL_TYPE,
+                "Detail": json.dumps(detail),
+                "Resources": [arn],
+            }
+        )

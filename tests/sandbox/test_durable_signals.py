@@ -1,0 +1,74 @@
+"""Lambda's durable execution events and metrics, as the sandbox publishes them."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sandbox.durable_signals import DurableSignals
+from sandbox.emf import MetricDatum
+
+FUNCTION = "leave-workflow"
+FUNCTION_ARN = f"arn:aws:lambda:us-east-2:123456789012:function:{FUNCTION}:live"
+STARTED_AT = datetime.now(UTC) - timedelta(seconds=3)
+
+
+@dataclass
+class Recorded:
+    metrics: list[MetricDatum] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def metric(self, datum: MetricDatum) -> None:
+        self.metrics.append(datum)
+
+    def event(self, entry: dict[str, Any]) -> None:
+        self.events.append(entry)
+
+    def values(self) -> dict[str, float]:
+        return {d.name: d.value for d in self.metrics}
+
+
+class Emulator:
+    def get_durable_execution(self, DurableExecutionArn: str) -> dict[str, Any]:
+        return {"DurableExecutionName": "lr-1", "StartTimestamp": STARTED_AT}
+
+
+def _signals() -> tuple[DurableSignals, Recorded]:
+    recorded = Recorded()
+    return DurableSignals(recorded, Emulator()), recorded  # type: ignore[arg-type]
+
+
+def test_a_start_is_a_running_event_and_counts() -> None:
+    signals, recorded = _signals()
+
+    signals.started(FUNCTION, FUNCTION_ARN, "lr-1", "exec-1")
+
+    (event,) = recorded.events
+    assert event["Source"] == "aws.lambda"
+    assert event["DetailType"] == "Durable Execution Status Change"
+    detail = json.loads(event["Detail"])
+    assert detail["status"] == "RUNNING"
+    assert detail["durableExecutionName"] == "lr-1"
+    assert detail["functionArn"] == FUNCTION_ARN
+    assert recorded.values() == {
+        "DurableExecutionStarted": 1,
+        "ApproximateRunningDurableExecutions": 1,
+    }
+    assert {d.dimensions for d in recorded.metrics} == {(("FunctionName", FUNCTION),)}
+
+
+def test_an_output_that_ends_the_execution_is_an_event_and_counts() -> None:
+    signals, recorded = _signals()
+    signals.started(FUNCTION, FUNCTION_ARN, "lr-1", "exec-1")
+    invocation_input = json.dumps({"DurableExecutionArn": "exec-1"}).encode()
+
+    signals.handler_returned(FUNCTION, FUNCTION_ARN, invocation_input, b'{"Status": "PENDING"}')
+    signals.handler_returned(FUNCTION, FUNCTION_ARN, invocation_input, b'{"Status": "SUCCEEDED"}')
+    signals.stop()
+
+    assert [json.loads(e["Detail"])["status"] for e in recorded.events] == ["RUNNING", "SUCCEEDED"]
+    ended = json.loads(recorded.events[-1]["Detail"])
+    assert ended["endTimestamp"] - ended["startTimestamp"] >= 3000
+    assert recorded.values()["DurableExecutionSucceeded"] == 1
+    assert recorded.values()["ApproximateRunningDurableExecutions"] == 0
+    assert recorded.values()["DurableExecutionDuration"] >= 3000
