@@ -40,7 +40,8 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
     return SandboxConfig(
         port=options.port,
         approval_timeout_seconds=options.approval_timeout,
-        data_dir=options.data_dir,
+        # Absolute: the emulators and workers run from the project root, not from here.
+        data_dir=options.data_dir.resolve(),
         schedule_seconds=options.schedule_every,
     )
 
