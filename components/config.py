@@ -26,6 +26,11 @@ LOG_RETENTION_DAYS = (
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 MIN_SIGNING_KEY_LENGTH = 32
+# The pending gauge runs every 1 to 60 minutes; its alarm and dashboard read one figure a run.
+MAX_PENDING_GAUGE_INTERVAL_MINUTES = 60
+# EventBridge keeps an archive's events 1 day to 10 years (0, forever, is not offered here:
+# the audit log group already keeps them as long as logRetentionDays says).
+MAX_EVENT_ARCHIVE_RETENTION_DAYS = 3650
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
@@ -50,6 +55,14 @@ class ServiceConfig:
     table_deletion_protection: bool = True
     # Addresses to verify as SES identities, so a new account (in the SES sandbox) can mail them.
     sandbox_recipients: tuple[str, ...] = ()
+    # Observability: how often the pending gauge measures, what the alarms call too much, and
+    # how long the domain events stay replayable.
+    pending_gauge_interval_minutes: int = 1
+    # Alarm when the oldest pending request has waited this share of approvalTimeoutSeconds.
+    oldest_pending_alarm_share: float = 0.5
+    # Alarm when this share of the requests ended in a window expired instead of being decided.
+    expiry_rate_alarm_threshold: float = 0.5
+    event_archive_retention_days: int = 90
 
     @property
     def execution_timeout_seconds(self) -> int:
@@ -75,6 +88,20 @@ def _int_in_range(config: pulumi.Config, key: str, default: int, low: int, high:
         raise ConfigError(f"{key} must be a whole number, not {raw!r}") from None
     if not low <= value <= high:
         raise ConfigError(f"{key} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _share(config: pulumi.Config, key: str, default: float) -> float:
+    """A fraction above 0 and at most 1, e.g. 0.5 for half."""
+    raw = config.get(key)
+    if raw is None:
+        return default
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        raise ConfigError(f"{key} must be a number above 0 and at most 1, not {raw!r}") from None
+    if not 0 < value <= 1:
+        raise ConfigError(f"{key} must be above 0 and at most 1 (0.5 is half), not {value}")
     return value
 
 
@@ -193,6 +220,14 @@ def load_config(config: pulumi.Config | None = None) -> ServiceConfig:
         log_retention_days=log_retention,
         execution_retention_days=_int_in_range(config, "executionRetentionDays", 14, 1, 90),
         table_deletion_protection=_bool(config, "tableDeletionProtection", True),
+        pending_gauge_interval_minutes=_int_in_range(
+            config, "pendingGaugeIntervalMinutes", 1, 1, MAX_PENDING_GAUGE_INTERVAL_MINUTES
+        ),
+        oldest_pending_alarm_share=_share(config, "oldestPendingAlarmShare", 0.5),
+        expiry_rate_alarm_threshold=_share(config, "expiryRateAlarmThreshold", 0.5),
+        event_archive_retention_days=_int_in_range(
+            config, "eventArchiveRetentionDays", 90, 1, MAX_EVENT_ARCHIVE_RETENTION_DAYS
+        ),
         sandbox_recipients=tuple(
             dict.fromkeys(
                 _email("sandboxRecipients", address)

@@ -69,6 +69,10 @@ def test_the_dev_stack_config_loads_with_every_setting() -> None:
         "carol@example.com",
         "manager@example.com",
     )
+    assert config.pending_gauge_interval_minutes == 1
+    assert config.oldest_pending_alarm_share == 0.5
+    assert config.expiry_rate_alarm_threshold == 0.5
+    assert config.event_archive_retention_days == 90
     assert values["signing_key"] == SIGNING_KEY
 
 
@@ -130,12 +134,35 @@ def test_optional_settings_have_defaults() -> None:
             executionRetentionDays=None,
             tableDeletionProtection=None,
             sandboxRecipients=None,
+            pendingGaugeIntervalMinutes=None,
+            oldestPendingAlarmShare=None,
+            expiryRateAlarmThreshold=None,
+            eventArchiveRetentionDays=None,
         )
     )
     assert config.approval_timeout_seconds == 7 * 86_400
     assert config.approver_directory == {}
     assert config.table_deletion_protection is True
     assert config.sandbox_recipients == ()
+    assert config.pending_gauge_interval_minutes == 1
+    assert config.oldest_pending_alarm_share == 0.5
+    assert config.expiry_rate_alarm_threshold == 0.5
+    assert config.event_archive_retention_days == 90
+
+
+def test_observability_settings_take_any_value_in_range() -> None:
+    config, _ = load(
+        dev_config(
+            oldestPendingAlarmShare="0.25",
+            expiryRateAlarmThreshold="1",
+            pendingGaugeIntervalMinutes="5",
+            eventArchiveRetentionDays="3650",
+        )
+    )
+    assert config.oldest_pending_alarm_share == 0.25
+    assert config.expiry_rate_alarm_threshold == 1.0
+    assert config.pending_gauge_interval_minutes == 5
+    assert config.event_archive_retention_days == 3650
 
 
 @pytest.mark.parametrize(
@@ -159,6 +186,15 @@ def test_optional_settings_have_defaults() -> None:
         ("sandboxRecipients", '["someone"]', "sandboxRecipients must be an email address"),
         ("signingKey", None, "pulumi config set --secret signingKey"),
         ("signingKey", "short", "signingKey must be at least 32 characters"),
+        ("pendingGaugeIntervalMinutes", "0", "pendingGaugeIntervalMinutes must be between 1"),
+        ("pendingGaugeIntervalMinutes", "61", "pendingGaugeIntervalMinutes must be between 1"),
+        ("oldestPendingAlarmShare", "0", "oldestPendingAlarmShare must be above 0 and at most 1"),
+        ("oldestPendingAlarmShare", "1.5", "oldestPendingAlarmShare must be above 0 and at most"),
+        ("oldestPendingAlarmShare", "half", "oldestPendingAlarmShare must be a number above 0"),
+        ("oldestPendingAlarmShare", "nan", "oldestPendingAlarmShare must be above 0"),
+        ("expiryRateAlarmThreshold", "-0.1", "expiryRateAlarmThreshold must be above 0"),
+        ("expiryRateAlarmThreshold", "50%", "expiryRateAlarmThreshold must be a number"),
+        ("eventArchiveRetentionDays", "0", "eventArchiveRetentionDays must be between 1 and 3650"),
     ],
 )
 def test_a_bad_setting_fails_before_anything_is_created(
