@@ -26,6 +26,9 @@ code{background:#eef0f3;padding:0 .3em}.muted{color:#5b6472;font-size:.9em}
 .tabs a{margin-right:1em}.tabs a.current{font-weight:700}
 iframe{width:100%;height:22em;border:1px solid #dde1e7;background:#fff}
 .tiles{display:flex;flex-wrap:wrap;gap:.8em}
+.widgets{display:grid;grid-template-columns:repeat(auto-fill,minmax(18em,1fr));gap:1em}
+.widget h3{margin:0 0 .5em;font-size:1em}.widget table{font-size:.8em;width:100%}
+.widget:last-child{grid-column:1/-1}
 .tile{flex:1 1 8em;background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:.8em}
 .tile .value{font-size:2em;font-weight:700}
 .error{color:#a11}

@@ -141,7 +141,7 @@ class SandboxStack:
             config.submit_url,
             config.decision_url,
             Mailbox(config.aws_endpoint),
-            DashboardPage(clients["cloudwatch"]).handle,
+            DashboardPage(clients["cloudwatch"], clients["logs"]).handle,
         )
         for name, port, handle in (
             ("lambda", config.ports.lambda_api, self._lambda.handle),

@@ -1,0 +1,247 @@
+"""The CloudWatch dashboard's own definition (`dashboards/`), read and drawn from the local AWS.
+
+Each metric series is read under its exact namespace, name, dimensions, stat and period, as the
+CloudWatch widget reads it. Two things the local emulators cannot do are said on the widget:
+moto computes no percentiles (a p50 or p90 series shows the average), and has no Logs Insights
+(the failures table lists recent ERROR lines of the same log groups).
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import escape
+from typing import Any
+
+from dashboards.leave_operations import DeployedNames, leave_operations_dashboard
+from dashboards.widgets import Dashboard, LogsTable, MetricChart, MetricSeries
+from sandbox.functions import DECISION, PENDING_GAUGE, SUBMIT, WORKFLOW
+
+WINDOW = timedelta(hours=3)
+_PERCENTILE = re.compile(r"^p\d")
+_COLOURS = ("#0b5cad", "#1a7f37", "#a11", "#8a6d00", "#6f42c1", "#0a7b83", "#c2410c", "#555")
+_FUNCTIONS = {
+    "submit": SUBMIT,
+    "workflow": WORKFLOW,
+    "decision": DECISION,
+    "pending_gauge": PENDING_GAUGE,
+}
+
+
+def sandbox_dashboard() -> Dashboard:
+    return leave_operations_dashboard(
+        DeployedNames(
+            dashboard_name="leave-approvals-sandbox",
+            functions=_FUNCTIONS,
+            # Lambda's failure destinations are not emulated: this queue stays empty.
+            failed_start_queue="leave-approvals-sandbox-failed-starts",
+            log_groups=tuple(f"/aws/lambda/{name}" for name in _FUNCTIONS.values()),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SeriesData:
+    series: MetricSeries
+    points: list[tuple[datetime, float]]
+    approximated: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.series.label} (local: average)" if self.approximated else self.series.label
+
+    def reduced(self) -> float | None:
+        """One figure for the window: what a single-value or bar widget shows."""
+        if not self.points:
+            return None
+        values = [v for _, v in self.points]
+        if self.series.stat in ("Sum", "SampleCount"):
+            return sum(values)
+        if self.series.stat == "Maximum":
+            return max(values)
+        if self.series.stat == "Minimum":
+            return min(values)
+        return sum(values) / len(values)
+
+    def latest(self) -> float | None:
+        return self.points[-1][1] if self.points else None
+
+
+def read_series(
+    cloudwatch: Any, series: MetricSeries, period: int, since: datetime, until: datetime
+) -> SeriesData:
+    approximated = bool(_PERCENTILE.match(series.stat))
+    answer = cloudwatch.get_metric_data(
+        MetricDataQueries=[
+            {
+                "Id": "series",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": series.namespace,
+                        "MetricName": series.name,
+                        "Dimensions": [{"Name": n, "Value": v} for n, v in series.dimensions],
+                    },
+                    "Period": period,
+                    "Stat": "Average" if approximated else series.stat,
+                },
+            }
+        ],
+        StartTime=since,
+        EndTime=until,
+    )["MetricDataResults"][0]
+    points = sorted(zip(answer["Timestamps"], answer["Values"], strict=True))
+    return SeriesData(series, points, approximated)
+
+
+def recent_errors(logs: Any, widget: LogsTable, since: datetime) -> list[dict[str, str]]:
+    rows = []
+    for group in widget.log_groups:
+        try:
+            found = logs.filter_log_events(
+                logGroupName=group,
+                startTime=int(since.timestamp() * 1000),
+                filterPattern="ERROR",
+            )["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            continue
+        rows += [
+            {
+                "time": datetime.fromtimestamp(e["timestamp"] / 1000).isoformat(timespec="seconds"),
+                "log_group": group,
+                "message": e["message"][:300],
+            }
+            for e in found
+        ]
+    return sorted(rows, key=lambda r: r["time"], reverse=True)[:50]
+
+
+def format_number(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.1f}" if value % 1 else f"{value:,.0f}"
+
+
+def _time_series_svg(data: list[SeriesData], since: datetime, until: datetime) -> str:
+    width, height = 360, 120
+    peak = max([1.0, *(v for d in data for _, v in d.points)])
+    span = (until - since).total_seconds()
+    marks = []
+    for colour, d in zip(_COLOURS, data, strict=False):
+        xy = [
+            ((t - since).total_seconds() / span * width, height - v / peak * (height - 8))
+            for t, v in d.points
+        ]
+        if len(xy) > 1:
+            coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+            marks.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{coords}"/>'
+            )
+        marks += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"/>' for x, y in xy]
+    return (
+        f'<svg viewBox="0 0 {width} {height}" width="100%" role="img">'
+        f'<line x1="0" y1="{height}" x2="{width}" y2="{height}" stroke="#999"/>{"".join(marks)}'
+        f'</svg><p class="muted">peak {format_number(peak)}</p>'
+    )
+
+
+def _bars_svg(data: list[SeriesData]) -> str:
+    values = [d.reduced() or 0.0 for d in data]
+    peak = max([1.0, *values])
+    rows = "".join(
+        f'<rect x="0" y="{i * 18}" width="{value / peak * 240:.1f}" height="14" fill="{colour}"/>'
+        f'<text x="{value / peak * 240 + 4:.1f}" y="{i * 18 + 12}" font-size="11">'
+        f"{format_number(value)}</text>"
+        for i, (colour, value) in enumerate(zip(_COLOURS, values, strict=False))
+    )
+    return f'<svg viewBox="0 0 300 {len(values) * 18}" width="100%" role="img">{rows}</svg>'
+
+
+def _legend(data: list[SeriesData], show_latest: bool) -> str:
+    def entry(colour: str, d: SeriesData) -> str:
+        latest = f": <b>{format_number(d.latest())}</b>" if show_latest else ""
+        return f'<div><span style="color:{colour}">■</span> {escape(d.label)}{latest}</div>'
+
+    return "".join(entry(colour, d) for colour, d in zip(_COLOURS, data, strict=False))
+
+
+def render_chart(
+    widget: MetricChart, data: list[SeriesData], since: datetime, until: datetime
+) -> str:
+    if widget.view == "singleValue":
+        body = "".join(
+            f'<div class="tile"><div class="muted">{escape(d.label)}</div>'
+            f'<div class="value">{format_number(d.latest())}</div></div>'
+            for d in data
+        )
+        body = f'<div class="tiles">{body}</div>'
+    elif widget.view == "bar":
+        body = _bars_svg(data) + _legend(data, show_latest=False)
+    else:
+        body = _time_series_svg(data, since, until) + _legend(data, show_latest=True)
+    return f'<div class="card widget"><h3>{escape(widget.title)}</h3>{body}</div>'
+
+
+def render_logs(widget: LogsTable, rows: list[dict[str, str]]) -> str:
+    cells = (
+        "".join(
+            f"<tr><td>{escape(r['time'])}</td><td>{escape(r['log_group'])}</td>"
+            f"<td><code>{escape(r['message'])}</code></td></tr>"
+            for r in rows
+        )
+        or '<tr><td colspan="3" class="muted">No errors in the last three hours.</td></tr>'
+    )
+    return (
+        f'<div class="card widget"><h3>{escape(widget.title)}</h3>'
+        '<p class="muted">Locally: ERROR lines of the same log groups (no Logs Insights).</p>'
+        f"<table><tr><th>time</th><th>log group</th><th>message</th></tr>{cells}</table></div>"
+    )
+
+
+def read_dashboard(cloudwatch: Any, logs: Any, now: datetime) -> list[dict[str, Any]]:
+    """Every widget's data, as the page draws it and its JSON form returns it."""
+    since, until = now - WINDOW, now + timedelta(minutes=1)
+    widgets: list[dict[str, Any]] = []
+    for widget in sandbox_dashboard().widgets:
+        if isinstance(widget, MetricChart):
+            data = [
+                read_series(cloudwatch, s, widget.period_seconds, since, until)
+                for s in widget.series
+            ]
+            widgets.append({"widget": widget, "data": data, "since": since, "until": until})
+        else:
+            widgets.append({"widget": widget, "rows": recent_errors(logs, widget, since)})
+    return widgets
+
+
+def render_widgets(widgets: list[dict[str, Any]]) -> str:
+    return "".join(
+        render_chart(w["widget"], w["data"], w["since"], w["until"])
+        if "data" in w
+        else render_logs(w["widget"], w["rows"])
+        for w in widgets
+    )
+
+
+def widgets_as_json(widgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for w in widgets:
+        widget = w["widget"]
+        if "data" in w:
+            out.append(
+                {
+                    "title": widget.title,
+                    "view": widget.view,
+                    "series": [
+                        {
+                            "label": d.label,
+                            "metric": d.series.name,
+                            "stat": d.series.stat,
+                            "latest": d.latest(),
+                            "over_window": d.reduced(),
+                        }
+                        for d in w["data"]
+                    ],
+                }
+            )
+        else:
+            out.append({"title": widget.title, "rows": w["rows"]})
+    return out

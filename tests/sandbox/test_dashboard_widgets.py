@@ -1,0 +1,54 @@
+"""The sandbox draws the CloudWatch dashboard's own definition, series by series."""
+
+from datetime import UTC, datetime
+
+import boto3
+from moto import mock_aws
+
+from handlers.domain.signals import METRICS_NAMESPACE, SERVICE_NAME, Metric
+from sandbox.dashboard_widgets import (
+    read_dashboard,
+    render_widgets,
+    sandbox_dashboard,
+    widgets_as_json,
+)
+
+
+def _put(cloudwatch: object, metric: Metric, value: float, **dimensions: str) -> None:
+    cloudwatch.put_metric_data(  # type: ignore[attr-defined]
+        Namespace=METRICS_NAMESPACE,
+        MetricData=[
+            {
+                "MetricName": metric.value,
+                "Value": value,
+                "Dimensions": [
+                    {"Name": n, "Value": v}
+                    for n, v in {"service": SERVICE_NAME, **dimensions}.items()
+                ],
+            }
+        ],
+    )
+
+
+def test_every_widget_of_the_definition_is_drawn_with_its_own_series() -> None:
+    with mock_aws():
+        cloudwatch = boto3.client("cloudwatch", region_name="us-east-2")
+        logs = boto3.client("logs", region_name="us-east-2")
+        _put(cloudwatch, Metric.REQUESTS_APPROVED, 1)
+        _put(cloudwatch, Metric.REQUESTS_APPROVED, 1)
+        _put(cloudwatch, Metric.INPUTS_REJECTED, 1, reason="overlap")
+        _put(cloudwatch, Metric.INPUTS_REJECTED, 5)  # no reason: no widget reads this one
+        _put(cloudwatch, Metric.DECISION_LATENCY, 30)
+
+        widgets = read_dashboard(cloudwatch, logs, datetime.now(UTC))
+        page = render_widgets(widgets)
+        shown = widgets_as_json(widgets)
+
+    assert [w["title"] for w in shown] == [w.title for w in sandbox_dashboard().widgets]
+    series = {(w["title"], s["label"]): s for w in shown for s in w.get("series", [])}
+    assert series["Requests by outcome", "Approved"]["over_window"] == 2
+    assert series["Requests by outcome", "Rejected"]["over_window"] is None
+    assert series["Refused submissions by reason", "overlap"]["over_window"] == 1
+    assert series["Time to decision (seconds)", "p90 (local: average)"]["latest"] == 30
+    for widget in sandbox_dashboard().widgets:
+        assert widget.title in page
