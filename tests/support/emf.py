@@ -1,38 +1,12 @@
-"""Business metrics as the handlers print them: CloudWatch Embedded Metric Format lines."""
+"""Business metrics as the handlers print them, read with the sandbox's EMF parser."""
 
-import json
 from collections import Counter
-from dataclasses import dataclass
+
+from sandbox.emf import MetricDatum, metric_data
 
 
-@dataclass(frozen=True)
-class EmittedMetric:
-    namespace: str
-    name: str
-    value: float
-    dimensions: tuple[tuple[str, str], ...]
-
-
-def emitted_metrics(output: str) -> list[EmittedMetric]:
-    found = []
-    for line in output.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(record, dict) or "_aws" not in record:
-            continue
-        for directive in record["_aws"]["CloudWatchMetrics"]:
-            dimensions = tuple(
-                (name, str(record[name])) for group in directive["Dimensions"] for name in group
-            )
-            for metric in directive["Metrics"]:
-                values = record[metric["Name"]]
-                for value in values if isinstance(values, list) else [values]:
-                    found.append(
-                        EmittedMetric(directive["Namespace"], metric["Name"], value, dimensions)
-                    )
-    return found
+def emitted_metrics(output: str) -> list[MetricDatum]:
+    return [datum for line in output.splitlines() for datum in metric_data(line)]
 
 
 def metric_counts(output: str) -> Counter[str]:
