@@ -29,6 +29,7 @@ class LambdaMetric:
     DURABLE_FAILED = "DurableExecutionFailed"
     DURABLE_TIMED_OUT = "DurableExecutionTimedOut"
     DURABLE_STOPPED = "DurableExecutionStopped"
+    DURABLE_DURATION = "DurableExecutionDuration"
     DURABLE_RUNNING = "ApproximateRunningDurableExecutions"
     DURABLE_RUNNING_UTILIZATION = "ApproximateRunningDurableExecutionsUtilization"
 

@@ -23,7 +23,6 @@ logger = logging.getLogger(__name__)
 
 _ENDED = {"SUCCEEDED": LambdaMetric.DURABLE_SUCCEEDED, "FAILED": LambdaMetric.DURABLE_FAILED}
 # Published by Lambda, charted by no dashboard yet.
-DURABLE_DURATION = "DurableExecutionDuration"
 
 
 def _running_gauge(count: int) -> tuple[str, float, str]:
@@ -98,7 +97,7 @@ class DurableSignals:
             now,
             [
                 (_ENDED[status], 1.0, "Count"),
-                (DURABLE_DURATION, duration_ms, "Milliseconds"),
+                (LambdaMetric.DURABLE_DURATION, duration_ms, "Milliseconds"),
                 _running_gauge(count),
             ],
         )
