@@ -26,12 +26,17 @@ LAMBDA_ASSUME_ROLE_POLICY = json.dumps(
 
 @dataclass(frozen=True)
 class Statement:
-    """One Allow statement. Resources may be Pulumi Outputs."""
+    """One Allow statement. Resources may be Pulumi Outputs.
+
+    `service_principals` makes it a statement of a resource policy (an SNS topic's, CloudWatch
+    Logs'): the AWS services it lets in, e.g. `events.amazonaws.com`.
+    """
 
     sid: str
     actions: Sequence[str]
     resources: Sequence[pulumi.Input[str]]
     condition: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
+    service_principals: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         if not self.actions or not self.resources:
@@ -50,6 +55,8 @@ class Statement:
             "Action": sorted(self.actions),
             "Resource": list(self.resources),
         }
+        if self.service_principals:
+            statement["Principal"] = {"Service": sorted(self.service_principals)}
         if self.condition:
             statement["Condition"] = {k: dict(v) for k, v in self.condition.items()}
         return statement

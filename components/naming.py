@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -34,13 +35,33 @@ class Naming:
         return _NOT_A_NAME_CHARACTER.sub("-", f"{self.project}-{self.stack}").strip("-")
 
     def function_name(self, role: str) -> str:
-        name = f"{self.prefix}-{role}"
-        if len(name) > _LAMBDA_NAME_LIMIT:
+        return self.resource_name(role, _LAMBDA_NAME_LIMIT, "Lambda function")
+
+    def resource_name(self, part: str, limit: int, kind: str) -> str:
+        """`<prefix>-<part>`, refused when longer than AWS allows for that kind of resource."""
+        name = f"{self.prefix}-{part}"
+        if len(name) > limit:
             raise NamingError(
-                f"the Lambda function name {name!r} is longer than {_LAMBDA_NAME_LIMIT} "
-                "characters: choose a shorter stack name"
+                f"the {kind} name {name!r} is longer than {limit} characters: "
+                "choose a shorter stack name"
             )
         return name
+
+    def short_resource_name(self, part: str, limit: int) -> str:
+        """`<prefix>-<part>` where it fits; else the prefix cut short, with a hash of it
+        that keeps names of different stacks apart (for kinds with tight limits)."""
+        name = f"{self.prefix}-{part}"
+        if len(name) <= limit:
+            return name
+        digest = hashlib.sha256(self.prefix.encode()).hexdigest()[:8]
+        keep = limit - len(part) - len(digest) - 2
+        if keep < 1:
+            raise NamingError(f"{part!r} leaves no room for a name within {limit} characters")
+        return f"{self.prefix[:keep].rstrip('-')}-{digest}-{part}"
+
+    def events_log_group_name(self, part: str) -> str:
+        """A log group EventBridge writes to: under /aws/events/, where its console looks."""
+        return f"/aws/events/{self.prefix}/{part}"
 
     @property
     def layer_name(self) -> str:

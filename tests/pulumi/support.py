@@ -102,6 +102,22 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs |= {"name": name, "arn": f"{arn_prefix}:events:{regional}:event-bus/{name}"}
         elif typ == "aws:ses/emailIdentity:EmailIdentity":
             outputs["arn"] = f"{arn_prefix}:ses:{regional}:identity/{args.inputs['email']}"
+        elif typ == "aws:cloudwatch/eventRule:EventRule":
+            bus = args.inputs.get("eventBusName", "default")
+            path = name if bus == "default" else f"{bus}/{name}"
+            outputs |= {"name": name, "arn": f"{arn_prefix}:events:{regional}:rule/{path}"}
+        elif typ == "aws:cloudwatch/eventArchive:EventArchive":
+            outputs["arn"] = f"{arn_prefix}:events:{regional}:archive/{name}"
+        elif typ == "aws:sqs/queue:Queue":
+            outputs |= {
+                "name": name,
+                "arn": f"{arn_prefix}:sqs:{regional}:{name}",
+                "url": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}",
+            }
+        elif typ == "aws:sns/topic:Topic":
+            outputs |= {"name": name, "arn": f"{arn_prefix}:sns:{regional}:{name}"}
+        elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            outputs["arn"] = f"{arn_prefix}:cloudwatch:{regional}:alarm:{name}"
         self.registered.append(Registered(typ, args.name, dict(args.inputs), outputs))
         return f"{name}-id", outputs
 
@@ -160,6 +176,13 @@ class Deployment:
             yield role.name, json.loads(role.inputs["assumeRolePolicy"])
         for policy in self.of_type("aws:iam/rolePolicy:RolePolicy"):
             yield policy.name, json.loads(policy.inputs["policy"])
+
+    def resource_policies(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every resource policy: who else (an AWS service) may act on what the program made."""
+        for topic_policy in self.of_type("aws:sns/topicPolicy:TopicPolicy"):
+            yield topic_policy.name, json.loads(topic_policy.inputs["policy"])
+        for logs_policy in self.of_type("aws:cloudwatch/logResourcePolicy:LogResourcePolicy"):
+            yield logs_policy.name, json.loads(logs_policy.inputs["policyDocument"])
 
     def role_statements(self, component: str) -> list[dict[str, Any]]:
         """The statements of a component's role policy, named `<component>-policy`."""

@@ -4,6 +4,7 @@ Actions are checked against botocore's service models, so a typo fails here rath
 user's deploy (IAM accepts a policy naming an action that does not exist, and then denies).
 """
 
+import json
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -45,8 +46,9 @@ def as_list(value: str | list[str]) -> list[str]:
 
 
 def granted(deployment: Deployment) -> Iterator[tuple[str, str, dict[str, object]]]:
-    """(where, action, statement) for every action in every policy and Lambda permission."""
-    for name, document in deployment.policies():
+    """(where, action, statement) for every action in every policy (a role's or a resource's)
+    and every Lambda permission."""
+    for name, document in [*deployment.policies(), *deployment.resource_policies()]:
         for statement in document["Statement"]:
             for action in as_list(statement["Action"]):
                 yield name, action, statement
@@ -57,8 +59,23 @@ def granted(deployment: Deployment) -> Iterator[tuple[str, str, dict[str, object
 def test_the_program_grants_actions_of_every_kind_it_needs(deployment: Deployment) -> None:
     actions = {action for _, action, _ in granted(deployment)}
     prefixes = {action.split(":")[0] for action in actions}
-    assert prefixes == {"sts", "logs", "xray", "lambda", "dynamodb", "ssm", "ses", "events"}
-    assert len(actions) >= 18
+    assert prefixes == {
+        "sts",
+        "logs",
+        "xray",
+        "lambda",
+        "dynamodb",
+        "ssm",
+        "ses",
+        "events",
+        "sqs",
+        "sns",
+    }
+    assert len(actions) >= 20
+    # What observability adds: the gauge's query, failed starts, alarms and event logs.
+    assert {"dynamodb:Query", "sqs:SendMessage", "sns:Publish", "logs:PutLogEvents"} <= actions
+    resource_policies = dict(deployment.resource_policies())
+    assert len(resource_policies) == 2
 
 
 def test_no_action_is_a_wildcard(deployment: Deployment) -> None:
@@ -113,3 +130,22 @@ def test_every_resource_is_an_arn_of_this_account_and_region(deployment: Deploym
                 if "*" in resource:
                     assert resource.endswith((":*", "identity/*")), (name, resource)
                     assert resource.count("*") == 1, (name, resource)
+
+
+def test_resource_policies_let_in_named_services_on_this_stacks_resources_only(
+    deployment: Deployment,
+) -> None:
+    """The alarm topic's and the event logs' policies: AWS services, never an account or `*`,
+    on ARNs of this account and region, each held to one source where the service says it."""
+    for name, document in deployment.resource_policies():
+        for statement in document["Statement"]:
+            assert statement["Effect"] == "Allow", name
+            services = statement["Principal"]["Service"]
+            assert set(statement["Principal"]) == {"Service"}, name
+            assert all(s.endswith(".amazonaws.com") for s in as_list(services)), name
+            for resource in as_list(statement["Resource"]):
+                assert resource.startswith("arn:aws:"), (name, resource)
+                assert f":{REGION}:{ACCOUNT}:" in resource, (name, resource)
+                assert "*" not in resource or resource.endswith(":*"), (name, resource)
+            if any(action.startswith("sns:") for action in as_list(statement["Action"])):
+                assert "aws:SourceArn" in json.dumps(statement.get("Condition", {})), name

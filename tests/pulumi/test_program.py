@@ -46,6 +46,8 @@ def test_every_output_is_exported(deployment: Deployment) -> None:
         "dashboard_url",
         "table_name",
         "workflow_alias_arn",
+        "alarm_topic_arn",
+        "failed_start_queue_url",
     }
     assert outputs["submit_url"].startswith("https://")
     assert outputs["submit_url"].endswith(f".lambda-url.{REGION}.on.aws/")
@@ -59,6 +61,14 @@ def test_every_output_is_exported(deployment: Deployment) -> None:
         f"https://{REGION}.console.aws.amazon.com/cloudwatch/home?region={REGION}"
         "#dashboards/dashboard/leave-approvals-dev"
     )
+    assert outputs["alarm_topic_arn"] == (
+        f"arn:aws:sns:{REGION}:{ACCOUNT}:leave-approvals-dev-alarms"
+    )
+    assert outputs["failed_start_queue_url"] == (
+        f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/leave-approvals-dev-failed-starts"
+    )
+    dashboard = deployment.one("aws:cloudwatch/dashboard:Dashboard").inputs
+    assert outputs["dashboard_url"].endswith(f"/{dashboard['dashboardName']}")
 
 
 def test_the_full_resource_inventory(deployment: Deployment) -> None:
@@ -66,6 +76,8 @@ def test_the_full_resource_inventory(deployment: Deployment) -> None:
         "leave:leave_service:LeaveService": 1,
         "leave:http_function:HttpFunction": 2,
         "leave:durable_function:DurableFunction": 1,
+        "leave:observability:Observability": 1,
+        "leave:scheduled_function:ScheduledFunction": 1,
         "aws:dynamodb/table:Table": 1,
         # The dev stack's approver directory has two entries.
         "aws:dynamodb/tableItem:TableItem": 2,
@@ -74,13 +86,29 @@ def test_the_full_resource_inventory(deployment: Deployment) -> None:
         "aws:ses/emailIdentity:EmailIdentity": 4,
         "aws:cloudwatch/eventBus:EventBus": 1,
         "aws:lambda/layerVersion:LayerVersion": 1,
-        "aws:cloudwatch/logGroup:LogGroup": 3,
-        "aws:iam/role:Role": 3,
-        "aws:iam/rolePolicy:RolePolicy": 3,
-        "aws:lambda/function:Function": 3,
+        # The functions' four, the audit log and the broken executions' log.
+        "aws:cloudwatch/logGroup:LogGroup": 6,
+        "aws:iam/role:Role": 4,
+        # Each function's own, and the workflow's grant to send failed starts to the queue.
+        "aws:iam/rolePolicy:RolePolicy": 5,
+        "aws:lambda/function:Function": 4,
         "aws:lambda/alias:Alias": 1,
         "aws:lambda/functionUrl:FunctionUrl": 2,
-        "aws:lambda/permission:Permission": 4,
+        # Two per Function URL, and the gauge's schedule.
+        "aws:lambda/permission:Permission": 5,
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
+        "aws:sqs/queue:Queue": 1,
+        # The gauge's schedule, the audit rule, the broken executions' rule.
+        "aws:cloudwatch/eventRule:EventRule": 3,
+        # The gauge; the audit log; the topic and a log for broken executions.
+        "aws:cloudwatch/eventTarget:EventTarget": 4,
+        "aws:cloudwatch/eventArchive:EventArchive": 1,
+        "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": 1,
+        "aws:sns/topic:Topic": 1,
+        "aws:sns/topicPolicy:TopicPolicy": 1,
+        "aws:sns/topicSubscription:TopicSubscription": 1,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 6,
+        "aws:cloudwatch/dashboard:Dashboard": 1,
     }
     assert sorted(r.name for r in deployment.resources) == sorted(
         [
@@ -113,6 +141,47 @@ def test_the_full_resource_inventory(deployment: Deployment) -> None:
                 f"leave-workflow{part}"
                 for part in ("", "-logs", "-role", "-policy", "-function", "-alias")
             ),
+            *(
+                f"leave-observability{part}"
+                for part in (
+                    "",
+                    "-alarms",
+                    "-alarm-email",
+                    "-alarm-topic-policy",
+                    "-failed-starts",
+                    "-failed-starts-policy",
+                    "-workflow-async-starts",
+                    "-archive",
+                    "-audit-logs",
+                    "-audit-rule",
+                    "-audit-target",
+                    "-events-to-logs",
+                    "-broken-executions-logs",
+                    "-broken-executions-rule",
+                    "-broken-executions-to-topic",
+                    "-broken-executions-to-logs",
+                    "-workflow-executions-failed",
+                    "-function-errors",
+                    "-failed-starts-waiting",
+                    "-oldest-pending-request",
+                    "-expiry-rate",
+                    "-durable-executions-utilization",
+                    "-dashboard",
+                )
+            ),
+            *(
+                f"leave-observability-pending-gauge{part}"
+                for part in (
+                    "",
+                    "-logs",
+                    "-role",
+                    "-policy",
+                    "-function",
+                    "-schedule",
+                    "-schedule-target",
+                    "-invoke-from-schedule",
+                )
+            ),
         ]
     )
 
@@ -123,6 +192,7 @@ def test_the_functions_are_named_after_the_project_and_stack(deployment: Deploym
         "leave-approvals-dev-submit",
         "leave-approvals-dev-workflow",
         "leave-approvals-dev-decision",
+        "leave-approvals-dev-pending-gauge",
     }
 
 
@@ -147,6 +217,12 @@ def test_the_dev_stack_settings_reach_the_functions(deployment: Deployment) -> N
     }
     table = deployment.one("aws:dynamodb/table:Table").inputs
     assert table["deletionProtectionEnabled"] is False
+    subscription = deployment.one("aws:sns/topicSubscription:TopicSubscription").inputs
+    assert (subscription["protocol"], subscription["endpoint"]) == ("email", "ops@example.com")
+    oldest = deployment.named("leave-observability-oldest-pending-request").inputs
+    assert oldest["threshold"] == 0.5 * 604_800
+    archive = deployment.one("aws:cloudwatch/eventArchive:EventArchive").inputs
+    assert archive["retentionDays"] == 90
 
 
 def test_without_a_signing_key_the_program_says_how_to_set_one() -> None:

@@ -1,0 +1,93 @@
+"""A Lambda function that EventBridge runs on a schedule (the pending gauge)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.lambda_function import (
+    FunctionArgs,
+    create_function,
+    create_log_group,
+    create_role,
+    create_role_policy,
+    logs_statement,
+    tracing_statement,
+)
+
+
+def rate_expression(minutes: int) -> str:
+    """An EventBridge schedule every `minutes` minutes (EventBridge wants `1 minute` singular)."""
+    if minutes < 1:
+        raise ValueError("a schedule runs at most once a minute")
+    return "rate(1 minute)" if minutes == 1 else f"rate({minutes} minutes)"
+
+
+@dataclass(frozen=True)
+class ScheduledFunctionArgs:
+    function: FunctionArgs
+    # The EventBridge rule's name and schedule (`rate(...)` or `cron(...)`).
+    rule_name: str
+    schedule_expression: str
+
+
+class ScheduledFunction(pulumi.ComponentResource):
+    """A function, its role and log group, the scheduled rule that runs it and the permission
+    that lets that rule, and no other, invoke it.
+
+    Attributes: `function`, `role`, `log_group`, `rule`, `target`, `permission`.
+    """
+
+    function: aws.lambda_.Function
+    role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+    rule: aws.cloudwatch.EventRule
+
+    def __init__(
+        self, name: str, args: ScheduledFunctionArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("leave:scheduled_function:ScheduledFunction", name, None, opts)
+        spec = args.function
+        child = pulumi.ResourceOptions(parent=self)
+        self.log_group = create_log_group(self, name, spec)
+        self.role = create_role(self, name, spec)
+        self.policy = create_role_policy(
+            self,
+            name,
+            self.role,
+            [logs_statement(self.log_group), tracing_statement(), *spec.statements],
+        )
+        self.function = create_function(self, name, spec, self.role, self.policy, self.log_group)
+        self.rule = aws.cloudwatch.EventRule(
+            f"{name}-schedule",
+            name=args.rule_name,
+            description=f"Runs {spec.function_name}: {args.schedule_expression}",
+            schedule_expression=args.schedule_expression,
+            tags=dict(spec.tags),
+            opts=child,
+        )
+        self.permission = aws.lambda_.Permission(
+            f"{name}-invoke-from-schedule",
+            function=self.function.name,
+            action="lambda:InvokeFunction",
+            principal="events.amazonaws.com",
+            source_arn=self.rule.arn,
+            opts=child,
+        )
+        # The target waits for the permission, so the first scheduled run is allowed in.
+        self.target = aws.cloudwatch.EventTarget(
+            f"{name}-schedule-target",
+            rule=self.rule.name,
+            arn=self.function.arn,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.permission]),
+        )
+        self.register_outputs(
+            {
+                "function_name": self.function.name,
+                "function_arn": self.function.arn,
+                "rule_arn": self.rule.arn,
+                "log_group": self.log_group.name,
+            }
+        )
