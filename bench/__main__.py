@@ -11,6 +11,7 @@ from typing import Any
 from bench.cold_start import cold_starts
 from bench.package_size import package_sizes
 from bench.pulumi_eval import pulumi_evaluation
+from bench.sandbox_runs import durable_costs, sandbox, throughput
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -44,6 +45,30 @@ def _print_pulumi(figures: dict[str, Any]) -> None:
     print(f"  evaluate: {figures['program_ms']} ms")
 
 
+def _print_durable_costs(figures: dict[str, Any]) -> None:
+    targets = figures["targets"]
+    print("\nDurable cost per request, from the execution history")
+    print(f"  {'path':8} {'operations':>10} {'checkpoint B':>13} {'invocations':>12}")
+    for path in ("approve", "reject", "expire"):
+        row = figures[path]
+        print(
+            f"  {path:8} {row['operations']:>10} {row['checkpoint_bytes']:>13} "
+            f"{row['invocations']:>12}"
+        )
+    print(f"  targets: at most {targets['operations']} operations, {targets['checkpoint_bytes']} B")
+
+
+def _print_throughput(rows: list[dict[str, Any]], cores: int | None) -> None:
+    print(f"\nSandbox throughput on {cores} cores (submit, email, decide, final email)")
+    print(f"  {'concurrency':>11} {'requests':>9} {'complete/s':>11} {'p50 ms':>8} {'p99 ms':>8}")
+    for row in rows:
+        print(
+            f"  {row['concurrency']:>11} {row['requests']:>9} {row['complete_per_second']:>11} "
+            f"{row['decision_to_email_p50_ms']:>8} {row['decision_to_email_p99_ms']:>8}"
+        )
+    print("  latency: from the decision POST to the final email in the employee's mailbox")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per module")
@@ -63,6 +88,11 @@ def main() -> None:
     _print_package_sizes(results["package_size"])
     results["pulumi"] = pulumi_evaluation()
     _print_pulumi(results["pulumi"])
+    with sandbox() as client:
+        results["durable_cost"] = durable_costs(client)
+        _print_durable_costs(results["durable_cost"])
+        results["throughput"] = throughput(client)
+        _print_throughput(results["throughput"], os.cpu_count())
 
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten to {RESULTS}")

@@ -1,0 +1,159 @@
+"""Measurements taken on a running sandbox, through HTTP as users would, plus Lambda's history.
+
+- Durable cost per request: operations and checkpointed bytes of one approved, one rejected
+  and one expired request, read from `GetDurableExecutionHistory` as on AWS.
+- Throughput: complete requests (submit, approver's email, decision, employee's final email)
+  per second at a few concurrency levels, and the latency from the decision POST to the final
+  email in the employee's mailbox.
+"""
+
+import statistics
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from sandbox.functions import WORKFLOW
+from tests.e2e.harness import SandboxClient, running_sandbox, wait_for
+
+APPROVAL_TIMEOUT = 15
+APPROVER = "manager@email.com"
+TARGETS = {"operations": 10, "checkpoint_bytes": 4096}
+# Concurrency level -> requests at that level: bounded, so the whole run stays short.
+LEVELS = {1: 5, 4: 16, 8: 32}
+
+
+@contextmanager
+def sandbox() -> Iterator[SandboxClient]:
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        running_sandbox(Path(scratch) / "data", APPROVAL_TIMEOUT) as client,
+    ):
+        yield client
+
+
+def _lambda_client(client: SandboxClient) -> Any:
+    # The local Lambda API serves the durable APIs, as Lambda's endpoint does.
+    home_port = int(client.outputs["mailbox_url"].split(":")[2].split("/")[0])
+    return boto3.client(
+        "lambda",
+        endpoint_url=f"http://127.0.0.1:{home_port + 3}",
+        region_name="us-east-2",
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",  # noqa: S106 - the local emulator's fake credentials
+    )
+
+
+def _submit(client: SandboxClient, employee: str, day: int = 10) -> str:
+    answer = client.submit(
+        {
+            "start_date": f"2026-02-{day:02d}",
+            "end_date": f"2026-02-{day:02d}",
+            "employee_email": employee,
+        }
+    )
+    assert answer.status == 202, answer.body
+    request_id: str = answer.json()["request_id"]
+    return request_id
+
+
+def _decide(client: SandboxClient, request_id: str, choice: str) -> None:
+    email = client.wait_for_email(APPROVER, request_id, "Leave to approve", timeout=60)
+    assert client.decide(client.decision_link(email), choice).status == 200
+
+
+def execution_cost(lambda_client: Any, request_id: str) -> dict[str, Any]:
+    def ended() -> str | None:
+        found = lambda_client.list_durable_executions_by_function(FunctionName=WORKFLOW)
+        for execution in found["DurableExecutions"]:
+            if execution["DurableExecutionName"] == request_id and execution["Status"] != "RUNNING":
+                return str(execution["DurableExecutionArn"])
+        return None
+
+    arn = wait_for(ended, 60, f"the execution of {request_id} ends", interval=0.2)
+    events = lambda_client.get_durable_execution_history(
+        DurableExecutionArn=arn, IncludeExecutionData=True
+    )["Events"]
+    operations = {e["Id"]: e.get("SubType", e["EventType"]) for e in events if "Id" in e}
+    execution_id = next(e["Id"] for e in events if e["EventType"] == "ExecutionStarted")
+    checkpointed = 0
+    for event in events:
+        for details in (
+            v for k, v in event.items() if k.endswith("Details") and isinstance(v, dict)
+        ):
+            for part in ("Input", "Result", "Output", "Error"):
+                payload = details.get(part)
+                if isinstance(payload, dict):
+                    checkpointed += len(str(payload.get("Payload", "")).encode())
+    return {
+        # The execution itself is not counted: these are the workflow's own operations.
+        "operations": len(operations) - 1,
+        "by_kind": dict(Counter(kind for op, kind in operations.items() if op != execution_id)),
+        "checkpoint_bytes": checkpointed,
+        "invocations": sum(1 for e in events if e["EventType"] == "InvocationCompleted"),
+    }
+
+
+def durable_costs(client: SandboxClient) -> dict[str, Any]:
+    lam = _lambda_client(client)
+    expiring = _submit(client, "cost-expire@email.com")
+    approved = _submit(client, "cost-approve@email.com")
+    rejected = _submit(client, "cost-reject@email.com")
+    _decide(client, approved, "approve")
+    _decide(client, rejected, "reject")
+    return {
+        "approve": execution_cost(lam, approved),
+        "reject": execution_cost(lam, rejected),
+        "expire": execution_cost(lam, expiring),
+        "targets": TARGETS,
+    }
+
+
+def _one_complete_request(client: SandboxClient, index: int) -> float:
+    """Submit, decide through the emailed link, wait for the final email; the latency from
+    the decision POST to that email."""
+    employee = f"load-{index}@email.com"
+    request_id = _submit(client, employee, day=1 + index % 28)
+    email = client.wait_for_email(APPROVER, request_id, "Leave to approve", timeout=120)
+    decided_at = time.perf_counter()
+    assert client.decide(client.decision_link(email), "approve").status == 200
+    wait_for(
+        lambda: client.emails_about(request_id, employee)[1:],
+        120,
+        f"the final email of {request_id}",
+        interval=0.02,
+    )
+    return time.perf_counter() - decided_at
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def throughput(client: SandboxClient) -> list[dict[str, Any]]:
+    rows, offset = [], 0
+    for concurrency, count in LEVELS.items():
+        started = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            latencies = list(
+                pool.map(lambda i: _one_complete_request(client, i), range(offset, offset + count))
+            )
+        elapsed = time.perf_counter() - started
+        offset += count
+        rows.append(
+            {
+                "concurrency": concurrency,
+                "requests": count,
+                "complete_per_second": round(count / elapsed, 2),
+                "decision_to_email_p50_ms": round(statistics.median(latencies) * 1000),
+                "decision_to_email_p99_ms": round(_percentile(latencies, 0.99) * 1000),
+            }
+        )
+    return rows
