@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.cold_start import cold_starts
+from bench.cost_model import cost_model
 from bench.package_size import package_sizes
 from bench.pulumi_eval import pulumi_evaluation
 from bench.sandbox_runs import durable_costs, sandbox, throughput
@@ -69,6 +70,12 @@ def _print_throughput(rows: list[dict[str, Any]], cores: int | None) -> None:
     print("  latency: from the decision POST to the final email in the employee's mailbox")
 
 
+def _print_cost(figures: dict[str, Any]) -> None:
+    print(f"\nCost per 1,000 requests on AWS ({figures['path']} path; see docs/cost.md)")
+    print(f"  durable functions:         ${figures['durable_per_1000_usd']:.4f}")
+    print(f"  Step Functions standard:   ${figures['step_functions_per_1000_usd']:.4f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per module")
@@ -93,6 +100,8 @@ def main() -> None:
         _print_durable_costs(results["durable_cost"])
         results["throughput"] = throughput(client)
         _print_throughput(results["throughput"], os.cpu_count())
+    results["cost_per_1000"] = cost_model(results["durable_cost"])
+    _print_cost(results["cost_per_1000"])
 
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwritten to {RESULTS}")

@@ -1,0 +1,128 @@
+"""Cost per 1,000 leave requests on AWS, from the measured figures in bench/results.json.
+
+Each request is counted as it runs here: its Lambda invocations and their billed time, its
+durable operations and checkpointed bytes (measured), its DynamoDB writes and reads (counted
+from the code's calls), three emails and two domain events. The same flow as a Step Functions
+standard workflow with a task-token approval is priced beside it. Prices: us-east-2, on
+demand, no free tier; `docs/cost.md` gives their sources.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+# USD. Lambda arm64, DynamoDB on demand, SES, EventBridge, Step Functions standard.
+PRICES = {
+    "lambda_request": 0.20 / 1e6,
+    "lambda_gb_second_arm": 0.0000133334,
+    "durable_operation": 8.00 / 1e6,
+    "durable_gb_written": 0.25,
+    "dynamodb_write_unit": 0.625 / 1e6,
+    "dynamodb_read_unit": 0.125 / 1e6,
+    "ses_email": 0.10 / 1000,
+    "eventbridge_event": 1.00 / 1e6,
+    "sfn_state_transition": 0.025 / 1000,
+}
+MEMORY_GB = 0.5  # every function is deployed with 512 MB
+
+# Per request, by function: invocations and billed milliseconds each (the Lambda duration on
+# AWS is estimated at the sandbox's measured average; the workflow's invocations come from the
+# execution history).
+SUBMIT = {"invocations": 1, "ms": 60}
+DECISION = {"invocations": 2, "ms": 60}  # the page (GET) and the decision (POST)
+WORKFLOW_MS = 300
+
+# DynamoDB, counted from handlers/storage: every write of a ~1 KB item with two
+# ALL-projected indexes costs 1 unit on the table and 1 per index whose item changes.
+DYNAMODB_WRITES = {
+    "create_pending (table + 2 indexes)": 3,
+    "attach_callback (table + 2 indexes)": 3,
+    "claim_decision (table + 2 indexes)": 3,
+    "record_outcome (table + status index moves + employee index)": 4,
+}
+# Strongly consistent reads of a ~1 KB item: 1 unit; the overlap query: 1; the directory: 1.
+DYNAMODB_READS = {"submit": 3, "decision page": 1, "decision post": 2}
+EMAILS = 3
+EVENTS = 2
+# Step Functions standard: start, record pending, email receipt, wait for task token (the
+# task emails the approver), choice, record outcome, email outcome, end.
+SFN_TRANSITIONS = 8
+
+
+@dataclass(frozen=True)
+class Line:
+    item: str
+    quantity: float
+    unit_price: float
+
+    @property
+    def cost(self) -> float:
+        return self.quantity * self.unit_price
+
+
+def _common_lines() -> list[Line]:
+    """What both designs pay: the HTTP functions, DynamoDB, SES, EventBridge."""
+    http_gb_s = (
+        (SUBMIT["invocations"] * SUBMIT["ms"] + DECISION["invocations"] * DECISION["ms"])
+        / 1000
+        * MEMORY_GB
+    )
+    return [
+        Line(
+            "HTTP function invocations",
+            SUBMIT["invocations"] + DECISION["invocations"],
+            PRICES["lambda_request"],
+        ),
+        Line("HTTP function GB-seconds", http_gb_s, PRICES["lambda_gb_second_arm"]),
+        Line("DynamoDB write units", sum(DYNAMODB_WRITES.values()), PRICES["dynamodb_write_unit"]),
+        Line("DynamoDB read units", sum(DYNAMODB_READS.values()), PRICES["dynamodb_read_unit"]),
+        Line("SES emails", EMAILS, PRICES["ses_email"]),
+        Line("EventBridge events", EVENTS, PRICES["eventbridge_event"]),
+    ]
+
+
+def durable_lines(measured: dict[str, Any]) -> list[Line]:
+    invocations = measured["invocations"]
+    return [
+        *_common_lines(),
+        Line("workflow invocations", invocations, PRICES["lambda_request"]),
+        Line(
+            "workflow GB-seconds",
+            invocations * WORKFLOW_MS / 1000 * MEMORY_GB,
+            PRICES["lambda_gb_second_arm"],
+        ),
+        Line("durable operations", measured["operations"], PRICES["durable_operation"]),
+        Line(
+            "durable data written (GB)",
+            measured["checkpoint_bytes"] / 1e9,
+            PRICES["durable_gb_written"],
+        ),
+    ]
+
+
+def step_functions_lines() -> list[Line]:
+    # The same steps as Lambda tasks or direct integrations: no workflow function, but one
+    # small task function sends the approver's email with the task token.
+    return [
+        *_common_lines(),
+        Line("state transitions", SFN_TRANSITIONS, PRICES["sfn_state_transition"]),
+        Line("task-token function invocations", 1, PRICES["lambda_request"]),
+        Line("task-token function GB-seconds", 0.1 * MEMORY_GB, PRICES["lambda_gb_second_arm"]),
+    ]
+
+
+def per_thousand(lines: list[Line]) -> float:
+    return round(sum(line.cost for line in lines) * 1000, 4)
+
+
+def cost_model(durable_cost: dict[str, Any]) -> dict[str, Any]:
+    """Per 1,000 requests, on the costliest of the measured paths."""
+    worst = max(("approve", "reject", "expire"), key=lambda p: durable_cost[p]["checkpoint_bytes"])
+    durable = durable_lines(durable_cost[worst])
+    sfn = step_functions_lines()
+    return {
+        "path": worst,
+        "durable_per_1000_usd": per_thousand(durable),
+        "step_functions_per_1000_usd": per_thousand(sfn),
+        "durable_lines": [(l.item, l.quantity, round(l.cost * 1000, 5)) for l in durable],
+        "step_functions_lines": [(l.item, l.quantity, round(l.cost * 1000, 5)) for l in sfn],
+    }
