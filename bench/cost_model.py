@@ -123,6 +123,10 @@ def cost_model(durable_cost: dict[str, Any]) -> dict[str, Any]:
         "path": worst,
         "durable_per_1000_usd": per_thousand(durable),
         "step_functions_per_1000_usd": per_thousand(sfn),
-        "durable_lines": [(l.item, l.quantity, round(l.cost * 1000, 5)) for l in durable],
-        "step_functions_lines": [(l.item, l.quantity, round(l.cost * 1000, 5)) for l in sfn],
+        "durable_lines": [
+            (line.item, line.quantity, round(line.cost * 1000, 5)) for line in durable
+        ],
+        "step_functions_lines": [
+            (line.item, line.quantity, round(line.cost * 1000, 5)) for line in sfn
+        ],
     }
