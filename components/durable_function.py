@@ -13,15 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import Statement
-from components.lambda_function import (
-    FunctionArgs,
-    create_function,
-    create_log_group,
-    create_role,
-    create_role_policy,
-    logs_statement,
-    tracing_statement,
-)
+from components.lambda_function import FunctionArgs, create_function_resources
 from components.naming import WORKFLOW_ALIAS, lambda_function_arn
 
 # Lambda stops a durable function's executions before deleting it, which can take up to an hour.
@@ -69,8 +61,6 @@ class DurableFunction(pulumi.ComponentResource):
         super().__init__("leave:durable_function:DurableFunction", name, None, opts)
         self._name = name
         spec = args.function
-        self.log_group = create_log_group(self, name, spec)
-        self.role = create_role(self, name, spec)
         # The role holds these before the function exists (see lambda_function), so they name
         # the function by an ARN built from its fixed name, not by its ARN output; a test checks
         # the two are the same. Executions are named by qualified ARNs
@@ -93,19 +83,11 @@ class DurableFunction(pulumi.ComponentResource):
             actions=list(DURABLE_EXECUTION_ACTIONS),
             resources=[self.arn_from_name, self.arn_from_name.apply(lambda arn: f"{arn}:*")],
         )
-        self.policy = create_role_policy(
-            self,
-            name,
-            self.role,
-            [logs_statement(self.log_group), tracing_statement(), durable, *spec.statements],
-        )
-        self.function = create_function(
+        created = create_function_resources(
             self,
             name,
             spec,
-            self.role,
-            self.policy,
-            self.log_group,
+            own_statements=[durable],
             opts=pulumi.ResourceOptions(
                 custom_timeouts=pulumi.CustomTimeouts(delete=DELETE_TIMEOUT)
             ),
@@ -115,6 +97,8 @@ class DurableFunction(pulumi.ComponentResource):
                 retention_period=args.retention_days,
             ),
         )
+        self.log_group, self.role = created.log_group, created.role
+        self.policy, self.function = created.policy, created.function
         self.alias = aws.lambda_.Alias(
             f"{name}-alias",
             name=args.alias_name,

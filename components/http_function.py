@@ -7,15 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.lambda_function import (
-    FunctionArgs,
-    create_function,
-    create_log_group,
-    create_role,
-    create_role_policy,
-    logs_statement,
-    tracing_statement,
-)
+from components.lambda_function import FunctionArgs, create_function_resources
 
 
 @dataclass(frozen=True)
@@ -39,16 +31,9 @@ class HttpFunction(pulumi.ComponentResource):
         self, name: str, args: HttpFunctionArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("leave:http_function:HttpFunction", name, None, opts)
-        spec = args.function
-        self.log_group = create_log_group(self, name, spec)
-        self.role = create_role(self, name, spec)
-        self.policy = create_role_policy(
-            self,
-            name,
-            self.role,
-            [logs_statement(self.log_group), tracing_statement(), *spec.statements],
-        )
-        self.function = create_function(self, name, spec, self.role, self.policy, self.log_group)
+        created = create_function_resources(self, name, args.function)
+        self.log_group, self.role = created.log_group, created.role
+        self.policy, self.function = created.policy, created.function
         self.function_url = aws.lambda_.FunctionUrl(
             f"{name}-url",
             function_name=self.function.name,

@@ -137,3 +137,35 @@ def create_function(
         opts=pulumi.ResourceOptions.merge(own, opts),
         **function_args,
     )
+
+
+@dataclass(frozen=True)
+class FunctionResources:
+    log_group: aws.cloudwatch.LogGroup
+    role: aws.iam.Role
+    policy: aws.iam.RolePolicy
+    function: aws.lambda_.Function
+
+
+def create_function_resources(
+    component: pulumi.Resource,
+    name: str,
+    args: FunctionArgs,
+    own_statements: Sequence[Statement] = (),
+    opts: pulumi.ResourceOptions | None = None,
+    **function_args: Any,
+) -> FunctionResources:
+    """A function with its log group, its role and the role's policy: its own logs, traces,
+    what the component adds (`own_statements`) and what the function's args grant."""
+    log_group = create_log_group(component, name, args)
+    role = create_role(component, name, args)
+    policy = create_role_policy(
+        component,
+        name,
+        role,
+        [logs_statement(log_group), tracing_statement(), *own_statements, *args.statements],
+    )
+    function = create_function(
+        component, name, args, role, policy, log_group, opts=opts, **function_args
+    )
+    return FunctionResources(log_group, role, policy, function)

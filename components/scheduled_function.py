@@ -7,15 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.lambda_function import (
-    FunctionArgs,
-    create_function,
-    create_log_group,
-    create_role,
-    create_role_policy,
-    logs_statement,
-    tracing_statement,
-)
+from components.lambda_function import FunctionArgs, create_function_resources
 
 
 def rate_expression(minutes: int) -> str:
@@ -51,15 +43,9 @@ class ScheduledFunction(pulumi.ComponentResource):
         super().__init__("leave:scheduled_function:ScheduledFunction", name, None, opts)
         spec = args.function
         child = pulumi.ResourceOptions(parent=self)
-        self.log_group = create_log_group(self, name, spec)
-        self.role = create_role(self, name, spec)
-        self.policy = create_role_policy(
-            self,
-            name,
-            self.role,
-            [logs_statement(self.log_group), tracing_statement(), *spec.statements],
-        )
-        self.function = create_function(self, name, spec, self.role, self.policy, self.log_group)
+        created = create_function_resources(self, name, spec)
+        self.log_group, self.role = created.log_group, created.role
+        self.policy, self.function = created.policy, created.function
         self.rule = aws.cloudwatch.EventRule(
             f"{name}-schedule",
             name=args.rule_name,
