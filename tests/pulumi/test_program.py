@@ -17,6 +17,9 @@ from tests.pulumi.support import (
     run_main,
 )
 
+# What every function component holds: itself, its log group, role, policy and function.
+FUNCTION_PARTS = ("", "-logs", "-role", "-policy", "-function")
+
 
 @pytest.fixture(scope="module")
 def deployment() -> Deployment:
@@ -126,21 +129,9 @@ def test_the_full_resource_inventory(deployment: Deployment) -> None:
             *(
                 f"leave-{role}{part}"
                 for role in ("submit", "decision")
-                for part in (
-                    "",
-                    "-logs",
-                    "-role",
-                    "-policy",
-                    "-function",
-                    "-url",
-                    "-url-invoke-url",
-                    "-url-invoke-function",
-                )
+                for part in (*FUNCTION_PARTS, "-url", "-url-invoke-url", "-url-invoke-function")
             ),
-            *(
-                f"leave-workflow{part}"
-                for part in ("", "-logs", "-role", "-policy", "-function", "-alias")
-            ),
+            *(f"leave-workflow{part}" for part in (*FUNCTION_PARTS, "-alias")),
             *(
                 f"leave-observability{part}"
                 for part in (
@@ -172,11 +163,7 @@ def test_the_full_resource_inventory(deployment: Deployment) -> None:
             *(
                 f"leave-observability-pending-gauge{part}"
                 for part in (
-                    "",
-                    "-logs",
-                    "-role",
-                    "-policy",
-                    "-function",
+                    *FUNCTION_PARTS,
                     "-schedule",
                     "-schedule-target",
                     "-invoke-from-schedule",

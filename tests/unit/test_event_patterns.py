@@ -45,21 +45,16 @@ def status_change(function_arn: str, status: str, name: str = "req-0001") -> dic
     }
     if status != "RUNNING":
         detail["endTimestamp"] = "2026-11-22T09:00:00.000Z"
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": DURABLE_STATUS_DETAIL_TYPE,
-        "source": DURABLE_STATUS_SOURCE,
-        "account": ACCOUNT,
-        "time": "2026-11-22T09:00:00Z",
-        "region": REGION,
-        "resources": [],
-        "detail": detail,
-    }
+    return envelope(DURABLE_STATUS_SOURCE, DURABLE_STATUS_DETAIL_TYPE, detail)
 
 
 def domain_event(detail_type: str, source: str = EVENT_SOURCE) -> dict[str, Any]:
     """A domain event as the workflow puts it on the service's bus."""
+    return envelope(source, detail_type, {"request_id": "req-0001", "status": "approved"})
+
+
+def envelope(source: str, detail_type: str, detail: dict[str, Any]) -> dict[str, Any]:
+    """An EventBridge event around its detail."""
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
@@ -69,7 +64,7 @@ def domain_event(detail_type: str, source: str = EVENT_SOURCE) -> dict[str, Any]
         "time": "2026-11-22T09:00:00Z",
         "region": REGION,
         "resources": [],
-        "detail": {"request_id": "req-0001", "status": "approved"},
+        "detail": detail,
     }
 
 
