@@ -91,6 +91,15 @@ def leave_operations_dashboard(names: DeployedNames) -> Dashboard:
                 period_seconds=60,
             ),
             MetricChart(
+                "Durable executions: share of the account's limit (%)",
+                (
+                    of_function(
+                        LambdaMetric.DURABLE_RUNNING_UTILIZATION, workflow, "Maximum", "Utilization"
+                    ),
+                ),
+                period_seconds=60,
+            ),
+            MetricChart(
                 "Oldest pending request (seconds)",
                 (business(Metric.OLDEST_PENDING_AGE, "Maximum", "Oldest pending age"),),
                 period_seconds=60,

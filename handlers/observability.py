@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from handlers.domain.signals import METRICS_NAMESPACE, SERVICE_NAME, Metric
+from handlers.domain.signals import METRICS_NAMESPACE, SERVICE_DIMENSION, SERVICE_NAME, Metric
 
 logger = Logger(service=SERVICE_NAME)
 metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE_NAME)
@@ -32,7 +32,7 @@ def emit_metric(
         unit=unit,
         value=value,
         namespace=METRICS_NAMESPACE,
-        default_dimensions={"service": SERVICE_NAME},
+        default_dimensions={SERVICE_DIMENSION: SERVICE_NAME},
     ) as one:
         for name, dimension_value in (dimensions or {}).items():
             one.add_dimension(name=name, value=dimension_value)

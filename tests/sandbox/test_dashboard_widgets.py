@@ -1,6 +1,7 @@
 """The sandbox draws the CloudWatch dashboard's own definition, series by series."""
 
 from datetime import UTC, datetime
+from html import escape
 
 import boto3
 from moto import mock_aws
@@ -51,4 +52,4 @@ def test_every_widget_of_the_definition_is_drawn_with_its_own_series() -> None:
     assert series["Refused submissions by reason", "overlap"]["over_window"] == 1
     assert series["Time to decision (seconds)", "p90 (local: average)"]["latest"] == 30
     for widget in sandbox_dashboard().widgets:
-        assert widget.title in page
+        assert escape(widget.title) in page
