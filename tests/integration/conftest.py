@@ -114,6 +114,23 @@ class LeaveApp:
         assert match, email.text
         return match.group(1)
 
+    def settle(self, timeout: float = 20) -> None:
+        """Wait until no execution this test started is running: each has ended, or waits for
+        its approver. Otherwise a workflow thread could still write into the next test's
+        emulated account (moto's backends are process-wide)."""
+        deadline = time.monotonic() + timeout
+        for request_id in self.workflow.executions:
+            while not (
+                self.workflow.is_complete(request_id)
+                or any(
+                    request_id in e.text and e.subject.startswith("Leave to approve")
+                    for e in sent_emails()
+                )
+            ):
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{request_id} did not settle in {timeout}s")
+                time.sleep(0.05)
+
     def wait_until_final(self, request_id: str, timeout: int = 30) -> dict[str, Any]:
         self.workflow.result(request_id, timeout=timeout)
         return self.status(request_id).json()
@@ -147,7 +164,9 @@ def leave_app(
             wired_decider = dataclasses.replace(decision.decider(), workflow=service)
             monkeypatch.setattr(submit, "submitter", lambda: wired_submitter)
             monkeypatch.setattr(decision, "decider", lambda: wired_decider)
-            yield LeaveApp(account, service)
+            app = LeaveApp(account, service)
+            yield app
+            app.settle()
         _clear_caches()
 
 

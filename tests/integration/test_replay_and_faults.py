@@ -18,7 +18,10 @@ EMPLOYEE = SEED_PAYLOAD["employee_email"]
 
 def _approve(app: LeaveApp) -> str:
     request_id = app.submit(SEED_PAYLOAD).json()["request_id"]
-    assert app.decide(app.decision_link(request_id), "approve").status == 200
+    link = app.decision_link(request_id)
+    # Decide only once the execution sleeps, so that the decision resumes it by a replay.
+    app.workflow.wait_until_suspended(request_id)
+    assert app.decide(link, "approve").status == 200
     assert app.wait_until_final(request_id)["status"] == "approved"
     return request_id
 

@@ -7,6 +7,7 @@ another payload is refused.
 
 import json
 import threading
+import time
 from typing import Any
 
 from aws_durable_execution_sdk_python.lambda_service import ErrorObject
@@ -17,6 +18,8 @@ from aws_durable_execution_sdk_python_testing.runner import (
 )
 
 from handlers.gateways.workflow_service import ExecutionNameConflictError, callback_error
+
+_ENDED = {"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionStopped"}
 
 
 class InProcessWorkflowService:
@@ -60,6 +63,23 @@ class InProcessWorkflowService:
         """Execution ARNs by name."""
         with self._lock:
             return {name: arn for name, (_, arn) in self._started.items()}
+
+    def wait_until_suspended(self, execution_name: str, timeout: float = 15) -> None:
+        """Until an invocation of the execution has ended: from then on, resuming it replays."""
+        deadline = time.monotonic() + timeout
+        while not any(
+            event.event_type == "InvocationCompleted"
+            for event in self.runner.get_execution_history(self.executions[execution_name]).events
+        ):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{execution_name} did not suspend in {timeout}s")
+            time.sleep(0.05)
+
+    def is_complete(self, execution_name: str) -> bool:
+        if execution_name in self._results:
+            return True
+        history = self.runner.get_execution_history(self.executions[execution_name])
+        return any(event.event_type in _ENDED for event in history.events)
 
     def result(self, execution_name: str, timeout: int = 30) -> DurableFunctionTestResult:
         """Wait for the execution to end; the runner signals the end once, so keep it."""
