@@ -66,6 +66,14 @@ def of_function(name: str, function: str, stat: Stat, label: str) -> MetricSerie
     return MetricSeries(LAMBDA_NAMESPACE, name, stat, label, (("FunctionName", function),))
 
 
+def per_function(title: str, metric: str, stat: Stat, names: DeployedNames) -> MetricChart:
+    """One Lambda metric, a series for each of the service's functions."""
+    return MetricChart(
+        title,
+        tuple(of_function(metric, fn, stat, role) for role, fn in names.functions.items()),
+    )
+
+
 RECENT_FAILURES_QUERY = (
     "fields @timestamp, @log, level, message, request_id, error.type, error.message\n"
     '| filter level = "ERROR" or @message like /Task timed out|Runtime\\.\\w+Error/\n'
@@ -141,27 +149,9 @@ def leave_operations_dashboard(names: DeployedNames) -> Dashboard:
                     ),
                 ),
             ),
-            MetricChart(
-                "Function errors",
-                tuple(
-                    of_function(LambdaMetric.ERRORS, fn, "Sum", role)
-                    for role, fn in names.functions.items()
-                ),
-            ),
-            MetricChart(
-                "Function throttles",
-                tuple(
-                    of_function(LambdaMetric.THROTTLES, fn, "Sum", role)
-                    for role, fn in names.functions.items()
-                ),
-            ),
-            MetricChart(
-                "Function duration, p90 (ms)",
-                tuple(
-                    of_function(LambdaMetric.DURATION, fn, "p90", role)
-                    for role, fn in names.functions.items()
-                ),
-            ),
+            per_function("Function errors", LambdaMetric.ERRORS, "Sum", names),
+            per_function("Function throttles", LambdaMetric.THROTTLES, "Sum", names),
+            per_function("Function duration, p90 (ms)", LambdaMetric.DURATION, "p90", names),
             MetricChart(
                 "Refused submissions by reason",
                 tuple(
