@@ -26,7 +26,7 @@ typecheck: install
 	$(BIN)/mypy
 
 test: lint typecheck browser
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=10
 
 # The browser test drives Debian's Chromium and its driver: installed here when missing
 # (as root, or through sudo).
