@@ -267,7 +267,26 @@ def run_main(extra_config: Mapping[str, str] | None = None) -> Deployment:
 
 
 # ---------------------------------------------------------------------------------------------
-# Inputs for component tests
+# Inputs for component tests, and what every function component must hold to
+
+COMPONENT_TAGS = {"project": "leave-approvals", "stack": "dev"}
+# What `create_function_resources` makes for every function; each carries the tags.
+FUNCTION_RESOURCE_TYPES = (
+    "aws:lambda/function:Function",
+    "aws:iam/role:Role",
+    "aws:cloudwatch/logGroup:LogGroup",
+)
+
+
+def assert_function_resources_tagged(result: Deployment, tags: Mapping[str, str]) -> None:
+    for typ in FUNCTION_RESOURCE_TYPES:
+        assert result.one(typ).inputs["tags"] == tags, typ
+
+
+def assert_parented(children: list[Registered], parent: object) -> None:
+    for child in children:
+        assert child.options is not None, child.name
+        assert child.options.parent is parent, child.name
 
 
 def tiny_archive(directory: Path, name: str) -> BuiltArchive:

@@ -13,11 +13,18 @@ from components.durable_function import (
 )
 from components.iam import Statement
 from components.lambda_function import FunctionArgs
-from tests.pulumi.support import Deployment, run, tiny_archive
+from tests.pulumi.support import (
+    COMPONENT_TAGS,
+    Deployment,
+    assert_function_resources_tagged,
+    assert_parented,
+    run,
+    tiny_archive,
+)
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-2:123456789012:function:leave-approvals-dev-flow"
 RULE_ARN = "arn:aws:events:us-east-2:123456789012:rule/leave-approvals-dev-retry"
-TAGS = {"project": "leave-approvals", "stack": "dev"}
+TAGS = COMPONENT_TAGS
 
 
 def durable_args(directory: Path, **overrides: Any) -> DurableFunctionArgs:
@@ -141,12 +148,7 @@ def test_logs_have_retention_and_resources_are_tagged(
     log_group = result.one("aws:cloudwatch/logGroup:LogGroup").inputs
     assert log_group["name"] == "/aws/lambda/leave-approvals-dev-flow"
     assert log_group["retentionInDays"] == 30
-    for typ in (
-        "aws:lambda/function:Function",
-        "aws:iam/role:Role",
-        "aws:cloudwatch/logGroup:LogGroup",
-    ):
-        assert result.one(typ).inputs["tags"] == TAGS
+    assert_function_resources_tagged(result, TAGS)
 
 
 def test_every_child_is_parented_to_the_component(
@@ -162,9 +164,7 @@ def test_every_child_is_parented_to_the_component(
         "aws:cloudwatch/logGroup:LogGroup",
         "aws:lambda/permission:Permission",
     }
-    for child in children:
-        assert child.options is not None
-        assert child.options.parent is created["flow"], child.name
+    assert_parented(children, created["flow"])
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,17 @@ import pytest
 from components.http_function import HttpFunction, HttpFunctionArgs
 from components.iam import Statement
 from components.lambda_function import FunctionArgs
-from tests.pulumi.support import Deployment, run, tiny_archive
+from tests.pulumi.support import (
+    COMPONENT_TAGS,
+    Deployment,
+    assert_function_resources_tagged,
+    assert_parented,
+    run,
+    tiny_archive,
+)
 
 TABLE_ARN = "arn:aws:dynamodb:us-east-2:123456789012:table/leave"
-TAGS = {"project": "leave-approvals", "stack": "dev"}
+TAGS = COMPONENT_TAGS
 
 
 def function_args(directory: Path) -> FunctionArgs:
@@ -122,12 +129,7 @@ def test_the_function_waits_for_its_permissions(
 
 def test_taggable_resources_are_tagged(deployment: tuple[Deployment, dict[str, Any]]) -> None:
     result, _ = deployment
-    for typ in (
-        "aws:lambda/function:Function",
-        "aws:iam/role:Role",
-        "aws:cloudwatch/logGroup:LogGroup",
-    ):
-        assert result.one(typ).inputs["tags"] == TAGS
+    assert_function_resources_tagged(result, TAGS)
 
 
 def test_every_child_is_parented_to_the_component(
@@ -137,7 +139,5 @@ def test_every_child_is_parented_to_the_component(
     component = result.one("leave:http_function:HttpFunction")
     children = [r for r in result.resources if r is not component]
     assert len(children) == 7
-    for child in children:
-        assert child.options is not None
-        assert child.options.parent is created["api"], child.name
-        assert child.name.startswith("api-")
+    assert_parented(children, created["api"])
+    assert all(child.name.startswith("api-") for child in children), [c.name for c in children]
