@@ -41,8 +41,6 @@ class LeaveStore(Protocol):
 
     def attach_callback(self, request_id: str, callback_id: str) -> None: ...
 
-    def callback_id(self, request_id: str) -> str | None: ...
-
     def overlapping(self, employee_email: str, start: date, end: date) -> list[LeaveRecord]: ...
 
     def claim_decision(self, request_id: str, claim: DecisionPayload) -> str: ...
@@ -76,14 +74,12 @@ class DynamoDbLeaveStore:
         self._client = client or boto3.client("dynamodb")
 
     def get(self, request_id: str) -> LeaveRecord | None:
-        item = self._raw(request_id)
-        return None if item is None else LeaveRecord.model_validate(item)
-
-    def _raw(self, request_id: str) -> dict[str, Any] | None:
         response = self._client.get_item(
             TableName=self._table, Key=_to_item(request_key(request_id)), ConsistentRead=True
         )
-        return _from_item(response["Item"]) if "Item" in response else None
+        return (
+            LeaveRecord.model_validate(_from_item(response["Item"])) if "Item" in response else None
+        )
 
     def create_pending(self, request: LeaveRequest, submitted_at: datetime) -> LeaveRecord:
         record = LeaveRecord(
@@ -126,10 +122,6 @@ class DynamoDbLeaveStore:
             if not _is_condition_failure(error):
                 raise
             raise RequestConflictError("the request is no longer pending") from None
-
-    def callback_id(self, request_id: str) -> str | None:
-        item = self._raw(request_id)
-        return None if item is None else item.get("callback_id")
 
     def overlapping(self, employee_email: str, start: date, end: date) -> list[LeaveRecord]:
         return [

@@ -2,8 +2,8 @@
 
 import pytest
 
-from handlers import submit
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
+from tests.support.aws import stored_callback_id
 
 EMPLOYEE = SEED_PAYLOAD["employee_email"]
 
@@ -91,7 +91,7 @@ def test_a_failure_sent_by_something_else_still_rejects_with_its_message(
 ) -> None:
     request_id = _submit(leave_app)
     leave_app.decision_link(request_id)
-    callback_id = submit.submitter().store.callback_id(request_id)
+    callback_id = stored_callback_id(leave_app.account, request_id)
     assert callback_id
 
     leave_app.workflow.fail_callback(callback_id, "OperatorStop", "Cancelled by HR", "")

@@ -9,7 +9,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from handlers.domain.event_patterns import DOMAIN_EVENTS
-from handlers.storage.table_schema import create_table_request, directory_item
+from handlers.storage.table_schema import create_table_request, directory_item, request_key
 from sandbox.mailbox import ReceivedEmail, parse_raw_email
 
 REGION = "us-east-2"
@@ -69,3 +69,11 @@ def audited_events(account: Account) -> list[dict[str, Any]]:
 def sent_emails() -> list[ReceivedEmail]:
     backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
     return [parse_raw_email(m.raw_data, m.id) for m in backend.sent_messages]
+
+
+def stored_callback_id(account: Account, request_id: str) -> str | None:
+    """The callback id the workflow keeps on the record: it never leaves the backend."""
+    item = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName=account.table_name, Key={k: {"S": v} for k, v in request_key(request_id).items()}
+    )["Item"]
+    return item["callback_id"]["S"] if "callback_id" in item else None
