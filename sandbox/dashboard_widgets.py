@@ -14,6 +14,7 @@ from typing import Any
 
 from dashboards.leave_operations import DeployedNames, leave_operations_dashboard
 from dashboards.widgets import Dashboard, LogsTable, MetricChart, MetricSeries
+from sandbox.figures import MetricKey
 from sandbox.functions import DECISION, PENDING_GAUGE, SUBMIT, WORKFLOW
 
 WINDOW = timedelta(hours=3)
@@ -66,7 +67,7 @@ class SeriesData:
         return self.points[-1][1] if self.points else None
 
 
-def read_series(
+def read_widget_series(
     cloudwatch: Any, series: MetricSeries, period: int, since: datetime, until: datetime
 ) -> SeriesData:
     approximated = bool(_PERCENTILE.match(series.stat))
@@ -74,15 +75,9 @@ def read_series(
         MetricDataQueries=[
             {
                 "Id": "series",
-                "MetricStat": {
-                    "Metric": {
-                        "Namespace": series.namespace,
-                        "MetricName": series.name,
-                        "Dimensions": [{"Name": n, "Value": v} for n, v in series.dimensions],
-                    },
-                    "Period": period,
-                    "Stat": "Average" if approximated else series.stat,
-                },
+                "MetricStat": MetricKey(series.name, series.dimensions).metric_stat(
+                    series.namespace, period, "Average" if approximated else series.stat
+                ),
             }
         ],
         StartTime=since,
@@ -203,7 +198,7 @@ def read_dashboard(cloudwatch: Any, logs: Any, now: datetime) -> list[dict[str, 
     for widget in sandbox_dashboard().widgets:
         if isinstance(widget, MetricChart):
             data = [
-                read_series(cloudwatch, s, widget.period_seconds, since, until)
+                read_widget_series(cloudwatch, s, widget.period_seconds, since, until)
                 for s in widget.series
             ]
             widgets.append({"widget": widget, "data": data, "since": since, "until": until})
