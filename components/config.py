@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from pydantic import TypeAdapter, ValidationError
+
+from handlers.domain.leave_request import Email
 
 # Lambda durable functions: an execution may last 1 s to 366 days; its state is kept 1 to 90 days.
 MAX_EXECUTION_TIMEOUT_SECONDS = 31_622_400
@@ -32,7 +35,9 @@ MAX_PENDING_GAUGE_INTERVAL_MINUTES = 60
 # the audit log group already keeps them as long as logRetentionDays says).
 MAX_EVENT_ARCHIVE_RETENTION_DAYS = 3650
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# An address is valid here exactly when the handlers accept it, or a deploy that passes would
+# refuse every request at run time.
+_EMAIL = TypeAdapter(Email)
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
 
 
@@ -106,9 +111,10 @@ def _share(config: pulumi.Config, key: str, default: float) -> float:
 
 
 def _email(key: str, value: Any) -> str:
-    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
-        raise ConfigError(f"{key} must be an email address, not {value!r}")
-    return value.strip().lower()
+    try:
+        return str(_EMAIL.validate_python(value.strip() if isinstance(value, str) else value))
+    except ValidationError:
+        raise ConfigError(f"{key} must be an email address, not {value!r}") from None
 
 
 def _required_email(config: pulumi.Config, key: str) -> str:

@@ -178,6 +178,8 @@ def test_observability_settings_take_any_value_in_range() -> None:
         ("allowedEmailDomains", '["not a domain"]', "is not a domain name"),
         ("defaultApprover", None, "defaultApprover is required: set it with `pulumi config"),
         ("senderEmail", "leave", "senderEmail must be an email address"),
+        # An address the handlers would refuse (a reserved domain) is refused here too.
+        ("defaultApprover", "boss@corp.local", "defaultApprover must be an email address"),
         ("alarmEmail", None, "alarmEmail is required"),
         ("approverDirectory", '{"a@example.com": "a@example.com"}', "cannot approve their own"),
         ("approverDirectory", '["a@example.com"]', "approverDirectory must map employee"),
