@@ -14,11 +14,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from handlers.domain.signals import Metric
 from handlers.observability import emit_metric, logger
 from handlers.settings import gauge_settings
-from handlers.storage.leave_store import DynamoDbLeaveStore, LeaveStore
+from handlers.storage.pending_requests import DynamoDbPendingRequests, PendingRequests
 
 
-def measure_pending(store: LeaveStore, now: datetime) -> dict[str, float]:
-    summary = store.pending_summary()
+def measure_pending(pending: PendingRequests, now: datetime) -> dict[str, float]:
+    summary = pending.summary()
     oldest_age = (
         (now - summary.oldest_submitted_at).total_seconds() if summary.oldest_submitted_at else 0.0
     )
@@ -28,12 +28,12 @@ def measure_pending(store: LeaveStore, now: datetime) -> dict[str, float]:
 
 
 @cache
-def store() -> LeaveStore:
-    return DynamoDbLeaveStore(gauge_settings().table_name)
+def pending_requests() -> PendingRequests:
+    return DynamoDbPendingRequests(gauge_settings().table_name)
 
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, float]:
-    figures = measure_pending(store(), datetime.now(UTC))
+    figures = measure_pending(pending_requests(), datetime.now(UTC))
     logger.info("pending requests measured", extra=figures)
     return figures

@@ -1,7 +1,6 @@
 """Leave requests in DynamoDB. Every write that changes a status is conditional."""
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -17,13 +16,7 @@ from handlers.domain.leave_request import (
     Outcome,
 )
 from handlers.domain.statuses import BLOCKING_STATUSES, HistoryEvent, LeaveStatus
-from handlers.storage.table_schema import BY_EMPLOYEE, BY_STATUS, request_key
-
-
-@dataclass(frozen=True)
-class PendingSummary:
-    count: int
-    oldest_submitted_at: datetime | None
+from handlers.storage.table_schema import BY_EMPLOYEE, request_key
 
 
 class RequestConflictError(RuntimeError):
@@ -48,8 +41,6 @@ class LeaveStore(Protocol):
     def release_decision(self, request_id: str, claim: DecisionPayload) -> None: ...
 
     def record_outcome(self, request_id: str, outcome: Outcome) -> LeaveRecord: ...
-
-    def pending_summary(self) -> PendingSummary: ...
 
 
 _serializer = TypeSerializer()
@@ -227,28 +218,3 @@ class DynamoDbLeaveStore:
                 return existing
             raise RequestConflictError("the request is no longer pending", existing) from None
         return LeaveRecord.model_validate(_from_item(response["Attributes"]))
-
-    def pending_summary(self) -> PendingSummary:
-        """How many requests wait for a decision, and since when the oldest one has."""
-        status = {":pending": {"S": LeaveStatus.PENDING.value}}
-        condition = f"{BY_STATUS.partition_key} = :pending"
-        count = sum(
-            page["Count"]
-            for page in self._client.get_paginator("query").paginate(
-                TableName=self._table,
-                IndexName=BY_STATUS.name,
-                KeyConditionExpression=condition,
-                ExpressionAttributeValues=status,
-                Select="COUNT",
-            )
-        )
-        oldest = self._client.query(
-            TableName=self._table,
-            IndexName=BY_STATUS.name,
-            KeyConditionExpression=condition,
-            ExpressionAttributeValues=status,
-            ScanIndexForward=True,
-            Limit=1,
-        )["Items"]
-        submitted = datetime.fromisoformat(oldest[0][BY_STATUS.sort_key]["S"]) if oldest else None
-        return PendingSummary(count=count, oldest_submitted_at=submitted)

@@ -50,13 +50,13 @@ def test_the_dashboard_reads_only_series_the_handlers_emitted(
         table_name=leave_app.account.table_name
     ).items():
         monkeypatch.setenv(name, value)
-    pending_gauge.store.cache_clear()
+    pending_gauge.pending_requests.cache_clear()
     settings.gauge_settings.cache_clear()
     pending_gauge.handler({}, lambda_context())
     _bad_inputs(leave_app, monkeypatch)
     for request_id in ids:
         leave_app.wait_until_final(request_id)
-    pending_gauge.store.cache_clear()
+    pending_gauge.pending_requests.cache_clear()
 
     emitted = {(m.name, frozenset(m.dimensions)) for m in emitted_metrics(capsys.readouterr().out)}
     shown = {

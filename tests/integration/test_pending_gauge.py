@@ -14,9 +14,9 @@ def gauge(leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> object:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     settings.gauge_settings.cache_clear()
-    pending_gauge.store.cache_clear()
+    pending_gauge.pending_requests.cache_clear()
     yield pending_gauge.handler
-    pending_gauge.store.cache_clear()
+    pending_gauge.pending_requests.cache_clear()
 
 
 def test_the_gauge_counts_what_waits_and_ages_the_oldest(
