@@ -68,6 +68,8 @@ class ServiceConfig:
     # Alarm when this share of the requests ended in a window expired instead of being decided.
     expiry_rate_alarm_threshold: float = 0.5
     event_archive_retention_days: int = 90
+    # Ship bytecode compiled by a local Python of the Lambda runtime's version (see packaging).
+    compile_bytecode: bool = False
 
     @property
     def execution_timeout_seconds(self) -> int:
@@ -226,6 +228,7 @@ def load_config(config: pulumi.Config | None = None) -> ServiceConfig:
         log_retention_days=log_retention,
         execution_retention_days=_int_in_range(config, "executionRetentionDays", 14, 1, 90),
         table_deletion_protection=_bool(config, "tableDeletionProtection", True),
+        compile_bytecode=_bool(config, "compileBytecode", False),
         pending_gauge_interval_minutes=_int_in_range(
             config, "pendingGaugeIntervalMinutes", 1, 1, MAX_PENDING_GAUGE_INTERVAL_MINUTES
         ),

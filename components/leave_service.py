@@ -24,6 +24,7 @@ from components.naming import WORKFLOW_ALIAS, Naming, dashboard_url, lambda_func
 from components.packaging import (
     LAMBDA_ARCHITECTURE,
     LAMBDA_RUNTIME,
+    Bytecode,
     LambdaPackages,
     build_packages,
 )
@@ -76,7 +77,9 @@ class LeaveService(pulumi.ComponentResource):
         self.naming = naming
         self.tags = naming.tags
         child = pulumi.ResourceOptions(parent=self)
-        self.packages = args.packages or build_packages()
+        self.packages = args.packages or build_packages(
+            bytecode=Bytecode.for_runtime() if config.compile_bytecode else None
+        )
 
         lookup = pulumi.InvokeOutputOptions(parent=self)
         self.account_id = aws.get_caller_identity_output(opts=lookup).account_id

@@ -133,6 +133,7 @@ def test_optional_settings_have_defaults() -> None:
             logRetentionDays=None,
             executionRetentionDays=None,
             tableDeletionProtection=None,
+            compileBytecode=None,
             sandboxRecipients=None,
             pendingGaugeIntervalMinutes=None,
             oldestPendingAlarmShare=None,
@@ -143,6 +144,7 @@ def test_optional_settings_have_defaults() -> None:
     assert config.approval_timeout_seconds == 7 * 86_400
     assert config.approver_directory == {}
     assert config.table_deletion_protection is True
+    assert config.compile_bytecode is False
     assert config.sandbox_recipients == ()
     assert config.pending_gauge_interval_minutes == 1
     assert config.oldest_pending_alarm_share == 0.5
@@ -185,6 +187,7 @@ def test_observability_settings_take_any_value_in_range() -> None:
         ("approverDirectory", '["a@example.com"]', "approverDirectory must map employee"),
         ("approverDirectory", '{"a@example.com": "nobody"}', "must be an email address"),
         ("tableDeletionProtection", "maybe", "tableDeletionProtection must be true or false"),
+        ("compileBytecode", "yes", "compileBytecode must be true or false"),
         ("sandboxRecipients", '["someone"]', "sandboxRecipients must be an email address"),
         ("signingKey", None, "pulumi config set --secret signingKey"),
         ("signingKey", "short", "signingKey must be at least 32 characters"),
