@@ -29,6 +29,11 @@ def _print_cold_starts(figures: dict[str, Any]) -> None:
         print(f"  {row['module']:28} {row['median_ms']:>8.1f} {row['ratio_to_boto3']:>8.2f}{flag}")
     print(f"  floor: {floor['module']}, before any code of ours")
     print(f"  target: every handler at most {figures['target_ratio']} x boto3")
+    with_bytecode = {row["module"]: row["median_ms"] for row in [base, *figures["handlers"]]}
+    print("  without bytecode (the default deploy: Lambda compiles the sources at each cold start)")
+    for row in figures["without_bytecode"]:
+        extra = row["median_ms"] - with_bytecode[row["module"]]
+        print(f"  {row['module']:28} {row['median_ms']:>8.1f}   +{extra:.0f} ms")
 
 
 def _print_package_sizes(figures: dict[str, Any]) -> None:
