@@ -34,6 +34,8 @@ MAX_PENDING_GAUGE_INTERVAL_MINUTES = 60
 # EventBridge keeps an archive's events 1 day to 10 years (0, forever, is not offered here:
 # the audit log group already keeps them as long as logRetentionDays says).
 MAX_EVENT_ARCHIVE_RETENTION_DAYS = 3650
+# Lambda's default concurrency quota per account and region; a raised quota allows more.
+MAX_RESERVED_CONCURRENCY = 1000
 
 # An address is valid here exactly when the handlers accept it, or a deploy that passes would
 # refuse every request at run time.
@@ -70,6 +72,8 @@ class ServiceConfig:
     event_archive_retention_days: int = 90
     # Ship bytecode compiled by a local Python of the Lambda runtime's version (see packaging).
     compile_bytecode: bool = False
+    # Caps each public endpoint's concurrency (reserved concurrency); None leaves it uncapped.
+    http_max_concurrency: int | None = None
 
     @property
     def execution_timeout_seconds(self) -> int:
@@ -96,6 +100,12 @@ def _int_in_range(config: pulumi.Config, key: str, default: int, low: int, high:
     if not low <= value <= high:
         raise ConfigError(f"{key} must be between {low} and {high}, not {value}")
     return value
+
+
+def _optional_int_in_range(config: pulumi.Config, key: str, low: int, high: int) -> int | None:
+    if config.get(key) is None:
+        return None
+    return _int_in_range(config, key, low, low, high)
 
 
 def _share(config: pulumi.Config, key: str, default: float) -> float:
@@ -229,6 +239,9 @@ def load_config(config: pulumi.Config | None = None) -> ServiceConfig:
         execution_retention_days=_int_in_range(config, "executionRetentionDays", 14, 1, 90),
         table_deletion_protection=_bool(config, "tableDeletionProtection", True),
         compile_bytecode=_bool(config, "compileBytecode", False),
+        http_max_concurrency=_optional_int_in_range(
+            config, "httpMaxConcurrency", 1, MAX_RESERVED_CONCURRENCY
+        ),
         pending_gauge_interval_minutes=_int_in_range(
             config, "pendingGaugeIntervalMinutes", 1, 1, MAX_PENDING_GAUGE_INTERVAL_MINUTES
         ),

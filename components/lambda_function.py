@@ -39,6 +39,8 @@ class FunctionArgs:
     description: str = ""
     memory_size: int = 512
     timeout_seconds: int = 15
+    # Reserved concurrency: at most this many run at once, the rest are throttled (429).
+    max_concurrency: int | None = None
 
 
 def create_log_group(
@@ -126,6 +128,7 @@ def create_function(
         layers=list(args.layers),
         memory_size=args.memory_size,
         timeout=args.timeout_seconds,
+        reserved_concurrent_executions=args.max_concurrency,
         environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(args.environment)),
         # Lambda traces each invocation (the handlers carry no X-Ray SDK: it slows cold starts).
         tracing_config=aws.lambda_.FunctionTracingConfigArgs(mode="Active"),

@@ -247,6 +247,7 @@ class LeaveService(pulumi.ComponentResource):
         environment: dict[str, pulumi.Input[str]],
         statements: list[Statement],
         timeout_seconds: int = 15,
+        max_concurrency: int | None = None,
     ) -> FunctionArgs:
         return FunctionArgs(
             function_name=function_name,
@@ -259,6 +260,7 @@ class LeaveService(pulumi.ComponentResource):
             log_retention_days=config.log_retention_days,
             tags=self.tags,
             timeout_seconds=timeout_seconds,
+            max_concurrency=max_concurrency,
         )
 
     def _signing_key_statement(self) -> Statement:
@@ -293,6 +295,7 @@ class LeaveService(pulumi.ComponentResource):
                     [self.workflow_alias_arn_for_callers],
                 ),
             ],
+            max_concurrency=config.http_max_concurrency,
         )
 
     def _decision_function(self, naming: Naming, config: ServiceConfig) -> FunctionArgs:
@@ -324,6 +327,7 @@ class LeaveService(pulumi.ComponentResource):
                     [workflow_executions],
                 ),
             ],
+            max_concurrency=config.http_max_concurrency,
         )
 
     def _workflow_function(

@@ -88,7 +88,9 @@ def test_every_setting_the_program_reads_is_in_the_dev_stack() -> None:
         key.split(":", 1)[1] for key in dev_stack_config() if key.startswith(f"{PROJECT}:")
     }
     # The signing key is a secret: set with `pulumi config set --secret`, never in the file.
-    assert recording["config"].keys == in_dev_stack | {"signingKey"}
+    # httpMaxConcurrency stays unset in dev (only commented there): a new account's concurrency
+    # quota leaves nothing to reserve.
+    assert recording["config"].keys == in_dev_stack | {"signingKey", "httpMaxConcurrency"}
     assert "aws:region" in dev_stack_config()
 
 
@@ -145,6 +147,7 @@ def test_optional_settings_have_defaults() -> None:
     assert config.approver_directory == {}
     assert config.table_deletion_protection is True
     assert config.compile_bytecode is False
+    assert config.http_max_concurrency is None
     assert config.sandbox_recipients == ()
     assert config.pending_gauge_interval_minutes == 1
     assert config.oldest_pending_alarm_share == 0.5
@@ -159,12 +162,14 @@ def test_observability_settings_take_any_value_in_range() -> None:
             expiryRateAlarmThreshold="1",
             pendingGaugeIntervalMinutes="5",
             eventArchiveRetentionDays="3650",
+            httpMaxConcurrency="20",
         )
     )
     assert config.oldest_pending_alarm_share == 0.25
     assert config.expiry_rate_alarm_threshold == 1.0
     assert config.pending_gauge_interval_minutes == 5
     assert config.event_archive_retention_days == 3650
+    assert config.http_max_concurrency == 20
 
 
 @pytest.mark.parametrize(
@@ -188,6 +193,8 @@ def test_observability_settings_take_any_value_in_range() -> None:
         ("approverDirectory", '{"a@example.com": "nobody"}', "must be an email address"),
         ("tableDeletionProtection", "maybe", "tableDeletionProtection must be true or false"),
         ("compileBytecode", "yes", "compileBytecode must be true or false"),
+        ("httpMaxConcurrency", "0", "httpMaxConcurrency must be between 1 and 1000"),
+        ("httpMaxConcurrency", "many", "httpMaxConcurrency must be a whole number"),
         ("sandboxRecipients", '["someone"]', "sandboxRecipients must be an email address"),
         ("signingKey", None, "pulumi config set --secret signingKey"),
         ("signingKey", "short", "signingKey must be at least 32 characters"),

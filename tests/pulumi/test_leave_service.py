@@ -301,6 +301,22 @@ def test_deletion_protection_follows_the_config(tmp_path: Path) -> None:
     assert table["deletionProtectionEnabled"] is False
 
 
+def test_the_public_endpoints_are_uncapped_unless_configured(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    uncapped = deployment.of_type(FUNCTION)
+    assert uncapped
+    assert not [f.name for f in uncapped if "reservedConcurrentExecutions" in f.inputs]
+
+    capped, _ = deploy(tmp_path, http_max_concurrency=20)
+    reserved = {
+        role: function(capped, role).get("reservedConcurrentExecutions")
+        for role in ("submit", "decision", "workflow")
+    }
+    # The workflow is started asynchronously: its invocations queue rather than fail.
+    assert reserved == {"submit": 20, "decision": 20, "workflow": None}
+
+
 def test_the_approver_directory_is_seeded_from_config(tmp_path: Path) -> None:
     directory = {"alice@example.com": "carol@example.com", "bob@example.com": "dan@example.com"}
     deployment, _ = deploy(tmp_path, approver_directory=directory)
