@@ -90,9 +90,14 @@ def _set_hint(key: str, example: str, secret: bool = False) -> str:
 
 
 def _int_in_range(config: pulumi.Config, key: str, default: int, low: int, high: int) -> int:
+    value = _optional_int_in_range(config, key, low, high)
+    return default if value is None else value
+
+
+def _optional_int_in_range(config: pulumi.Config, key: str, low: int, high: int) -> int | None:
     raw = config.get(key)
     if raw is None:
-        return default
+        return None
     try:
         value = int(str(raw).strip())
     except ValueError:
@@ -100,12 +105,6 @@ def _int_in_range(config: pulumi.Config, key: str, default: int, low: int, high:
     if not low <= value <= high:
         raise ConfigError(f"{key} must be between {low} and {high}, not {value}")
     return value
-
-
-def _optional_int_in_range(config: pulumi.Config, key: str, low: int, high: int) -> int | None:
-    if config.get(key) is None:
-        return None
-    return _int_in_range(config, key, low, low, high)
 
 
 def _share(config: pulumi.Config, key: str, default: float) -> float:

@@ -10,8 +10,8 @@ lock therefore give the same archive hash, and a second `pulumi up` changes noth
   from wheels built for the Lambda platform (python3.13 on arm64) under `python/` (/opt/python).
 
 Bytecode (optional, `compileBytecode`): Lambda's filesystems are read-only, so Python cannot
-cache what it compiles, and every cold start compiles every module it imports from source (about
-0.6 s more per cold start, see bench/ and the README). Given an interpreter of the runtime's
+cache what it compiles, and every cold start compiles every module it imports from source (0.5 to
+0.8 s more per cold start, see bench/ and the README). Given an interpreter of the runtime's
 version, both archives carry `__pycache__/*.pyc` files compiled by it, hash-based and unchecked,
 so the runtime loads them without reading the sources' timestamps (which the zip fixes at 1980).
 
@@ -221,13 +221,20 @@ def build_code_archive(
         *(part for name, path in files for part in (name, path.read_bytes())),
     )
     destination = build_dir / f"code-{key[:24]}.zip"
-    if destination.is_file():
-        return BuiltArchive(destination)
-    if bytecode is None:
-        write_deterministic_zip(files, destination)
-        return BuiltArchive(destination)
-    build_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".code-", dir=build_dir) as work:
+    if not destination.is_file():
+        if bytecode is None:
+            write_deterministic_zip(files, destination)
+        else:
+            _write_compiled_code_zip(files, destination, bytecode)
+    return BuiltArchive(destination)
+
+
+def _write_compiled_code_zip(
+    files: list[tuple[str, Path]], destination: Path, bytecode: Bytecode
+) -> None:
+    """The sources and their bytecode, compiled in a scratch copy laid out as /var/task."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".code-", dir=destination.parent) as work:
         task = Path(work)
         for name, path in files:
             (task / name).parent.mkdir(parents=True, exist_ok=True)
@@ -235,7 +242,6 @@ def build_code_archive(
         bytecode.compile(task, CODE_MOUNT)
         compiled = [(p.relative_to(task).as_posix(), p) for p in task.rglob("*") if p.is_file()]
         write_deterministic_zip(compiled, destination)
-    return BuiltArchive(destination)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -88,7 +88,8 @@ def test_two_builds_with_bytecode_are_byte_identical(
 def test_bytecode_and_plain_builds_are_kept_apart(compiled: BuiltArchive, tmp_path: Path) -> None:
     plain = build_code_archive(build_dir=compiled.path.parent)
     assert plain.path != compiled.path
-    assert not [n for n in zipfile.ZipFile(plain.path).namelist() if n.endswith(".pyc")]
+    with zipfile.ZipFile(plain.path) as zipped:
+        assert not [n for n in zipped.namelist() if n.endswith(".pyc")]
 
 
 def test_without_a_python_of_the_runtimes_version_the_error_says_how_to_get_one() -> None:
