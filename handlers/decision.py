@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from handlers import pages
@@ -21,7 +22,13 @@ from handlers.domain.statuses import Decision
 from handlers.gateways.signing_key import signing_key
 from handlers.gateways.workflow_service import LambdaWorkflowService
 from handlers.http_responses import error_response, field_error, json_response
-from handlers.logic.deciding import Decider, DecisionRefusedError, decide, open_request
+from handlers.logic.deciding import (
+    Decider,
+    DecisionRefusedError,
+    await_final,
+    decide,
+    open_request,
+)
 from handlers.observability import logger
 from handlers.settings import decision_settings
 from handlers.storage.leave_store import DynamoDbLeaveStore
@@ -32,11 +39,13 @@ app = LambdaFunctionUrlResolver()
 @cache
 def decider() -> Decider:
     settings = decision_settings()
+    store = DynamoDbLeaveStore(settings.table_name)
     return Decider(
-        store=DynamoDbLeaveStore(settings.table_name),
+        store=store,
         workflow=LambdaWorkflowService(),
         signing_key=lambda: signing_key(settings.signing_key_parameter),
         clock=lambda: datetime.now(UTC),
+        await_final=lambda request_id: await_final(store, request_id),
     )
 
 
@@ -70,14 +79,26 @@ def _html(status_code: int, body: str) -> Response[str]:
     )
 
 
-_TITLES = {403: "Link not valid", 404: "Not found", 409: "Already decided", 410: "Too late"}
+_TITLES = {
+    403: "Link not valid",
+    404: "Not found",
+    409: "Already decided",
+    410: "Too late",
+    503: "Please try again",
+}
+
+
+RETRY_AFTER_SECONDS = 30
 
 
 def _refusal(error: DecisionRefusedError) -> Response[str]:
+    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)} if error.status_code == 503 else {}
     if _wants_json():
-        return error_response(error.status_code, error.problem)
+        return error_response(error.status_code, error.problem, headers=retry or None)
     title = _TITLES.get(error.status_code, "Please try again")
-    return _html(error.status_code, pages.message_page(title, error.problem, error.record))
+    page = _html(error.status_code, pages.message_page(title, error.problem, error.record))
+    page.headers.update(retry)
+    return page
 
 
 @app.get("/")
@@ -129,6 +150,17 @@ def _read_body() -> dict[str, Any]:
 @app.exception_handler(DecisionRefusedError)
 def _refused(error: DecisionRefusedError) -> Response[str]:
     return _refusal(error)
+
+
+@app.exception_handler([ClientError, BotoCoreError])
+def _unavailable(error: Exception) -> Response[str]:
+    # An AWS call failed (throttled, an outage, a timeout) before anything was decided.
+    logger.exception("the decision could not be served now", extra={"error": repr(error)})
+    return _refusal(
+        DecisionRefusedError(
+            503, "The service is busy: nothing was recorded. Please try again in a minute."
+        )
+    )
 
 
 @app.not_found

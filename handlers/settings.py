@@ -90,6 +90,18 @@ class GaugeSettings(_Settings):
     """The pending gauge needs only the table."""
 
 
+class SettlerSettings(_Settings):
+    sender_email: str = Field(alias="SENDER_EMAIL", min_length=3)
+    submit_url: str = Field(alias="SUBMIT_URL", min_length=1)
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    # The workflow function itself, unqualified: its executions are listed across versions.
+    workflow_function: str = Field(alias="WORKFLOW_FUNCTION", min_length=1)
+    approval_timeout_seconds: int = Field(alias="APPROVAL_TIMEOUT_SECONDS", ge=1)
+    # A pending request is looked at by the sweep once its workflow had this long to take it
+    # over, and again once it is this long past its approval timeout.
+    sweep_grace_seconds: int = Field(default=900, alias="SWEEP_GRACE_SECONDS", ge=1)
+
+
 @cache
 def submit_settings() -> SubmitSettings:
     return SubmitSettings.from_environment()
@@ -108,3 +120,8 @@ def decision_settings() -> DecisionSettings:
 @cache
 def gauge_settings() -> GaugeSettings:
     return GaugeSettings.from_environment()
+
+
+@cache
+def settler_settings() -> SettlerSettings:
+    return SettlerSettings.from_environment()

@@ -13,11 +13,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers.domain.leave_request import LeaveSubmission
 from handlers.domain.signals import REJECTION_REASON_DIMENSION, Metric, RejectionReason
 from handlers.domain.statuses import LeaveStatus
-from handlers.gateways.workflow_service import LambdaWorkflowService, WorkflowUnavailableError
+from handlers.gateways.workflow_service import LambdaWorkflowService
 from handlers.http_responses import (
     body_size,
     error_response,
@@ -27,6 +28,7 @@ from handlers.http_responses import (
     validation_errors,
 )
 from handlers.logic.submission import (
+    ServiceBusyError,
     SubmissionRefusedError,
     Submitter,
     check_idempotency_key,
@@ -108,10 +110,20 @@ def _refused(error: SubmissionRefusedError) -> Response[str]:
     return error_response(error.status_code, "The leave request was refused.", errors)
 
 
-@app.exception_handler(WorkflowUnavailableError)
-def _busy(_: WorkflowUnavailableError) -> Response[str]:
+# What a client is told when an AWS call failed (throttled, an outage, a timeout): nothing of
+# the request was kept half-written, so retrying it (with the same Idempotency-Key) is safe.
+RETRY_AFTER_SECONDS = 5
+
+
+@app.exception_handler([ServiceBusyError, ClientError, BotoCoreError])
+def _busy(error: Exception) -> Response[str]:
+    logger.exception("the request could not be served now", extra={"error": repr(error)})
+    if app.current_event.http_method == "POST":
+        _count_rejection(RejectionReason.UNAVAILABLE)
     return error_response(
-        503, "The service is busy: please retry shortly.", headers={"Retry-After": "5"}
+        503,
+        "The service is busy: please retry shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 

@@ -39,7 +39,8 @@ def _summary_rows(request: LeaveRequest) -> list[tuple[str, str]]:
 
 
 def _text_table(rows: list[tuple[str, str]]) -> str:
-    return "\n".join(f"{label + ':':<11}{value}" for label, value in rows)
+    width = max(len(label) for label, _ in rows) + 2
+    return "\n".join(f"{label + ':':<{width}}{value}" for label, value in rows)
 
 
 def _html_page(title: str, intro: str, rows: list[tuple[str, str]], footer: str = "") -> str:
@@ -106,6 +107,11 @@ _OUTCOME_WORDS = {
         "expired",
         "Your leave request expired: nobody decided on it in time. You may submit it again.",
     ),
+    LeaveStatus.FAILED: (
+        "could not be processed",
+        "Something went wrong on our side and your leave request could not be processed. "
+        "Nobody can decide it now and its dates are free again: please submit it again.",
+    ),
 }
 
 
@@ -123,4 +129,19 @@ def outcome_email(request: LeaveRequest, outcome: Outcome, status_link: str) -> 
         html=_html_page(
             f"Leave request {word}", escape(intro), rows, _button(status_link, "See details")
         ),
+    )
+
+
+def closed_for_approver_email(request: LeaveRequest, status_link: str) -> Email:
+    """To an approver who was asked to decide a request that ended without their decision."""
+    rows = _summary_rows(request)
+    intro = (
+        f"The leave request from {request.employee_email} could not be processed and was "
+        "closed: it no longer needs your decision, and the link you were sent no longer works."
+    )
+    return Email(
+        to=request.approver_email,
+        subject=f"No longer needs your decision: {request.employee_email}, {_period(request)}",
+        text=f"{intro}\n\n{_text_table(rows)}\n",
+        html=_html_page("Leave request closed", escape(intro), rows),
     )

@@ -68,14 +68,32 @@ class LeaveSubmission(BaseModel):
 
 
 class LeaveRequest(LeaveSubmission):
-    """The workflow's input: a validated submission with its id and approver.
+    """The workflow's input: a validated submission with its id, approver and execution.
 
-    It is the durable execution's payload, so it must be the same for the same submission:
-    a retried submit then starts nothing new.
+    It is the durable execution's payload. `execution_name` binds the request to the one
+    execution that may act on it: an execution whose start was given up on (submit answered
+    503 and removed the record) finds no record of its name and ends without a word.
     """
 
     request_id: str
     approver_email: Email
+    execution_name: str = Field(min_length=1, max_length=64)
+
+
+_EXECUTION_NAME_SEPARATOR = "-"
+
+
+def execution_name_for(request_id: str, attempt: str) -> str:
+    """The durable execution's name for one attempt at starting a request's workflow."""
+    return f"{request_id}{_EXECUTION_NAME_SEPARATOR}{attempt}"
+
+
+def request_id_of(execution_name: str) -> str:
+    """The request an execution works on, from its name (see `execution_name_for`)."""
+    return execution_name.rpartition(_EXECUTION_NAME_SEPARATOR)[0]
+
+
+_INTERNAL_FIELDS = {"execution_name", "callback_id", "workflow_started_at", "outcome_notified_at"}
 
 
 class HistoryEntry(BaseModel):
@@ -96,6 +114,13 @@ class LeaveRecord(LeaveRequest):
     submitted_at: datetime
     decided_at: datetime | None = None
     history: tuple[HistoryEntry, ...] = ()
+    # Set when the workflow's execution took the request over; until then submit may undo it.
+    workflow_started_at: datetime | None = None
+    # The approver's callback, attached when their email goes out; never shown to anyone.
+    callback_id: str | None = None
+    # Set once the employee was told the outcome by the settler (the workflow's own email is
+    # tracked by its durable step).
+    outcome_notified_at: datetime | None = None
 
     def request(self) -> LeaveRequest:
         return LeaveRequest.model_validate(self.model_dump(include=set(LeaveRequest.model_fields)))
@@ -106,7 +131,7 @@ class LeaveRecord(LeaveRequest):
 
     def public_view(self) -> dict[str, Any]:
         """What the status endpoint shows: everything but internal wiring."""
-        view = self.model_dump(mode="json", exclude_none=True)
+        view = self.model_dump(mode="json", exclude_none=True, exclude=_INTERNAL_FIELDS)
         view["days"] = self.days
         return view
 

@@ -19,6 +19,7 @@ class Metric(StrEnum):
     REQUESTS_APPROVED = "RequestsApproved"
     REQUESTS_REJECTED = "RequestsRejected"
     REQUESTS_EXPIRED = "RequestsExpired"
+    REQUESTS_FAILED = "RequestsFailed"
     DECISION_LATENCY = "DecisionLatency"
     EMAILS_SENT = "EmailsSent"
     INPUTS_REJECTED = "InputsRejected"
@@ -30,6 +31,7 @@ OUTCOME_METRICS: dict[LeaveStatus, Metric] = {
     LeaveStatus.APPROVED: Metric.REQUESTS_APPROVED,
     LeaveStatus.REJECTED: Metric.REQUESTS_REJECTED,
     LeaveStatus.EXPIRED: Metric.REQUESTS_EXPIRED,
+    LeaveStatus.FAILED: Metric.REQUESTS_FAILED,
 }
 
 # Dimension of InputsRejected: why the submit endpoint refused a request.
@@ -44,6 +46,8 @@ class RejectionReason(StrEnum):
     OVERLAP = "overlap"
     NO_APPROVER = "no_approver"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    # The service could not take the request now (an AWS call throttled or failed): retry.
+    UNAVAILABLE = "unavailable"
 
 
 EVENT_SOURCE = "leave.approvals"
@@ -54,3 +58,12 @@ class EventType(StrEnum):
 
     REQUEST_SUBMITTED = "Leave Request Submitted"
     REQUEST_DECIDED = "Leave Request Decided"
+
+
+def event_id_for(request_id: str, event_type: EventType, status: LeaveStatus) -> str:
+    """The id every copy of one domain event carries: consumers deduplicate by it.
+
+    A request is submitted once and ends once, so its id, the event's type and the status it
+    reports name the event.
+    """
+    return f"{request_id}/{event_type.name.lower()}/{status.value}"

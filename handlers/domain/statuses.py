@@ -1,4 +1,9 @@
-"""The states a leave request moves through, and the decisions that move it."""
+"""The life of a leave request: its statuses, the moves allowed between them, and the decisions.
+
+`TRANSITIONS` is the one declaration of the state machine. The store derives its conditional
+writes from it (a move is written only while the request is in one of its allowed sources),
+and whether a status still holds the employee's dates comes from `BLOCKING_STATUSES`.
+"""
 
 from enum import StrEnum
 
@@ -8,14 +13,37 @@ class LeaveStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    # The workflow's execution broke (failed, timed out, was stopped, or never started):
+    # nobody can decide the request any more.
+    FAILED = "failed"
 
     @property
     def is_final(self) -> bool:
-        return self is not LeaveStatus.PENDING
+        return not TRANSITIONS[self]
+
+    @property
+    def blocks_dates(self) -> bool:
+        return self in BLOCKING_STATUSES
+
+
+TRANSITIONS: dict[LeaveStatus, frozenset[LeaveStatus]] = {
+    LeaveStatus.PENDING: frozenset(
+        {LeaveStatus.APPROVED, LeaveStatus.REJECTED, LeaveStatus.EXPIRED, LeaveStatus.FAILED}
+    ),
+    LeaveStatus.APPROVED: frozenset(),
+    LeaveStatus.REJECTED: frozenset(),
+    LeaveStatus.EXPIRED: frozenset(),
+    LeaveStatus.FAILED: frozenset(),
+}
+
+
+def sources_of(target: LeaveStatus) -> tuple[LeaveStatus, ...]:
+    """The statuses a request may move to `target` from, in declaration order."""
+    return tuple(status for status in LeaveStatus if target in TRANSITIONS[status])
 
 
 FINAL_STATUSES: tuple[LeaveStatus, ...] = tuple(s for s in LeaveStatus if s.is_final)
-# Leave that still blocks the calendar: a new request may not overlap these.
+# Leave that still holds the calendar: a new request may not overlap these.
 BLOCKING_STATUSES: tuple[LeaveStatus, ...] = (LeaveStatus.PENDING, LeaveStatus.APPROVED)
 
 
@@ -42,3 +70,4 @@ class HistoryEvent(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    FAILED = "failed"

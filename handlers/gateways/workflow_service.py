@@ -4,7 +4,7 @@ import json
 from typing import Any, Protocol
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 
 class ExecutionNameConflictError(RuntimeError):
@@ -14,13 +14,12 @@ class ExecutionNameConflictError(RuntimeError):
 class CallbackClosedError(RuntimeError):
     """The callback no longer accepts a result: it completed, timed out or its execution ended."""
 
-    @property
-    def timed_out(self) -> bool:
-        return str(self) == "CallbackTimeoutException"
-
 
 class WorkflowUnavailableError(RuntimeError):
     """Lambda refused for a passing reason (throttling, a service error): try again later."""
+
+
+RUNNING = "RUNNING"
 
 
 class WorkflowService(Protocol):
@@ -30,22 +29,25 @@ class WorkflowService(Protocol):
 
     def fail_callback(self, callback_id: str, error_type: str, message: str, data: str) -> None: ...
 
+    def is_running(self, execution_name: str) -> bool: ...
+
 
 _CLOSED_CALLBACK_ERRORS = {
     "ResourceNotFoundException",
     "CallbackTimeoutException",
     "InvalidParameterValueException",
 }
-_PASSING_ERRORS = {"TooManyRequestsException", "ServiceException", "ThrottlingException"}
 
 
 def callback_error(code: str) -> Exception:
-    """What a callback API error code means to the caller."""
+    """What a callback API error code means to the caller.
+
+    Anything but a closed callback means the result was not taken: the caller may send it
+    again (nothing was decided), so it is told "unavailable", whatever the cause.
+    """
     if code in _CLOSED_CALLBACK_ERRORS:
         return CallbackClosedError(code)
-    if code in _PASSING_ERRORS:
-        return WorkflowUnavailableError(code)
-    return RuntimeError(f"the callback could not be sent: {code}")
+    return WorkflowUnavailableError(code)
 
 
 class LambdaWorkflowService:
@@ -70,9 +72,25 @@ class LambdaWorkflowService:
             code = error.response["Error"]["Code"]
             if code == "DurableExecutionAlreadyStartedException":
                 raise ExecutionNameConflictError(execution_name) from error
-            if code in _PASSING_ERRORS:
-                raise WorkflowUnavailableError(code) from error
             raise
+
+    def is_running(self, execution_name: str) -> bool:
+        """Whether an execution of that name runs now (False if it ended or never started).
+
+        `function` must then name the workflow function itself, unqualified: executions are
+        listed across its versions and aliases.
+        """
+        if not self._function:
+            raise ValueError("no workflow function to list executions of")
+        listed = self._client.list_durable_executions_by_function(
+            FunctionName=self._function,
+            DurableExecutionName=execution_name,
+            Statuses=[RUNNING],
+        )
+        return any(
+            e.get("Status") == RUNNING and e.get("DurableExecutionName") == execution_name
+            for e in listed.get("DurableExecutions", [])
+        )
 
     def succeed_callback(self, callback_id: str, result: str) -> None:
         self._send(
@@ -94,3 +112,7 @@ class LambdaWorkflowService:
             call(**arguments)
         except ClientError as error:
             raise callback_error(error.response["Error"]["Code"]) from error
+        except BotoCoreError as error:
+            # A timeout or a lost connection: the callback may or may not have been taken.
+            # Sending it again is safe: a second one finds the callback closed.
+            raise WorkflowUnavailableError(type(error).__name__) from error

@@ -1,5 +1,6 @@
 """An approver's decision: checking their link, and resuming the waiting workflow exactly once."""
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,12 +18,20 @@ from handlers.gateways.workflow_service import (
     WorkflowService,
     WorkflowUnavailableError,
 )
-from handlers.storage.leave_store import LeaveStore, RequestConflictError
+from handlers.storage.leave_store import LeaveStore
 
 # The ErrorType a rejection carries into the workflow.
 REJECTION_ERROR_TYPE = "LeaveRejected"
 _EXPIRED = "This request has expired: it can no longer be decided."
-_BEING_RECORDED = "Another decision on this request is being recorded."
+_JUST_DECIDED = (
+    "This request can no longer be decided here: reload the page in a moment to see where "
+    "it stands."
+)
+# How long a decision whose callback was already closed waits for the workflow to record why.
+AWAIT_FINAL_SECONDS = 3.0
+_AWAIT_INTERVAL_SECONDS = 0.2
+_BUSY = "The service is busy: your decision was not recorded. Please try again in a minute."
+_NOT_READY = "This request is still being set up: please try again in a minute."
 
 
 class DecisionRefusedError(Exception):
@@ -41,6 +50,8 @@ class Decider:
     workflow: WorkflowService
     signing_key: Callable[[], bytes]
     clock: Callable[[], datetime]
+    # Waits (a bounded few seconds) for a request to reach a final status; None if it did not.
+    await_final: Callable[[str], LeaveRecord | None]
 
 
 def open_request(token_text: str, decider: Decider) -> tuple[DecisionToken, LeaveRecord]:
@@ -65,7 +76,18 @@ def open_request(token_text: str, decider: Decider) -> tuple[DecisionToken, Leav
 def decide(
     token_text: str, decision: Decision, comment: str | None, decider: Decider
 ) -> tuple[DecisionPayload, LeaveRecord]:
+    """Resume the waiting workflow with this decision, or raise why not.
+
+    The callback API arbitrates: a callback completes once, so of two racing decisions the
+    first to reach it wins and the other finds it closed. Nothing is written here before the
+    callback, so nothing needs undoing after a throttle, a 5xx, a timeout or a crash: the
+    approver's retry simply sends it again. A retry of a decision that did get through (its
+    answer was lost) finds the callback closed and the request decided their way: that is
+    answered as a success, not a conflict.
+    """
     token, record = open_request(token_text, decider)
+    if record.callback_id is None:
+        raise DecisionRefusedError(503, _NOT_READY, record)
     claim = DecisionPayload(
         decision=decision,
         approver_email=token.approver_email,
@@ -73,26 +95,39 @@ def decide(
         decided_at=decider.clock(),
     )
     try:
-        callback_id = decider.store.claim_decision(record.request_id, claim)
-    except RequestConflictError as conflict:
-        latest = conflict.record or record
-        _ensure_open(latest)
-        raise DecisionRefusedError(409, _BEING_RECORDED, latest) from None
-    try:
-        _resume(decider.workflow, callback_id, claim)
-    except CallbackClosedError as closed:
-        decider.store.release_decision(record.request_id, claim)
-        latest = decider.store.get(record.request_id) or record
-        _ensure_open(latest)
-        if closed.timed_out:
-            raise DecisionRefusedError(410, _EXPIRED, latest) from None
-        raise DecisionRefusedError(409, _BEING_RECORDED, latest) from None
+        _resume(decider.workflow, record.callback_id, claim)
+    except CallbackClosedError:
+        return claim, _already_closed(record, claim, decider)
     except WorkflowUnavailableError:
-        decider.store.release_decision(record.request_id, claim)
-        raise DecisionRefusedError(
-            503, "The service is busy: please try again in a minute.", record
-        ) from None
+        raise DecisionRefusedError(503, _BUSY, record) from None
     return claim, record
+
+
+def _already_closed(record: LeaveRecord, claim: DecisionPayload, decider: Decider) -> LeaveRecord:
+    """The callback took no more results: the request was decided, expired, or its execution
+    ended. The workflow records why a moment after the callback closes, so wait for that."""
+    latest = decider.await_final(record.request_id) or record
+    if latest.status is claim.decision.outcome and _decided_by(latest) == claim.approver_email:
+        return latest
+    _ensure_open(latest)
+    raise DecisionRefusedError(409, _JUST_DECIDED, latest)
+
+
+def await_final(
+    store: LeaveStore, request_id: str, sleep: Callable[[float], None] = time.sleep
+) -> LeaveRecord | None:
+    """The request once it is final, reading for up to AWAIT_FINAL_SECONDS; else None."""
+    for _ in range(int(AWAIT_FINAL_SECONDS / _AWAIT_INTERVAL_SECONDS)):
+        record = store.get(request_id)
+        if record is not None and record.status.is_final:
+            return record
+        sleep(_AWAIT_INTERVAL_SECONDS)
+    return None
+
+
+def _decided_by(record: LeaveRecord) -> str | None:
+    last = record.history[-1] if record.history else None
+    return last.by if last else None
 
 
 def _resume(workflow: WorkflowService, callback_id: str, claim: DecisionPayload) -> None:
@@ -108,6 +143,10 @@ def _resume(workflow: WorkflowService, callback_id: str, claim: DecisionPayload)
 def _ensure_open(record: LeaveRecord) -> None:
     if record.status is LeaveStatus.EXPIRED:
         raise DecisionRefusedError(410, _EXPIRED, record)
+    if record.status is LeaveStatus.FAILED:
+        raise DecisionRefusedError(
+            410, "This request could not be processed and was closed: nothing to decide.", record
+        )
     if record.status.is_final:
         last = record.history[-1] if record.history else None
         by = f" by {last.by}" if last and last.by else ""

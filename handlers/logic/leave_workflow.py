@@ -1,8 +1,18 @@
-"""The leave workflow: record, acknowledge, ask, wait, settle, tell.
+"""The leave workflow: take over, acknowledge, ask, wait, settle, tell.
+
+Submit has already recorded the request (pending, its dates held); the workflow's first step
+takes it over, bound by the execution's name, so an execution whose start submit gave up on
+finds nothing and ends without a word.
 
 Every side effect happens inside a durable step (or the callback's submitter), so a replay skips
 what is done. Code between steps is deterministic: it reads only the input and step results.
 Step results are small: ids, timestamps and the outcome, never records or email bodies.
+
+What "once" means here: a step's result is checkpointed once, but a step that fails after its
+side effect is retried whole. Writes are conditional, so a retry finds its own earlier write;
+emails and domain events are at least once (a retry after a timeout may send a second copy),
+and every event carries a deterministic id for consumers to deduplicate. Steps retry only what
+may pass (throttling, 5xx, timeouts, lost connections); anything else fails the step at once.
 """
 
 from __future__ import annotations
@@ -21,53 +31,33 @@ from aws_durable_execution_sdk_python import (
     StepError,
 )
 from aws_durable_execution_sdk_python.config import Duration, StepConfig, WaitForCallbackConfig
-from aws_durable_execution_sdk_python.retries import (
-    RetryDecision,
-    RetryStrategyConfig,
-    create_retry_strategy,
-)
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
 from handlers.domain.decision_token import DecisionToken, sign_token
 from handlers.domain.emails import approval_request_email, outcome_email, receipt_email
 from handlers.domain.leave_request import DecisionPayload, LeaveRequest, Outcome
-from handlers.domain.signals import OUTCOME_METRICS, EventType, Metric
+from handlers.domain.signals import OUTCOME_METRICS, EventType, Metric, event_id_for
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
-from handlers.gateways.mailer import Mailer, UndeliverableEmailError
-from handlers.observability import emit_metric
+from handlers.gateways.mailer import Mailer
+from handlers.logic.retries import retry_transient
+from handlers.observability import emit_metric, logger
 from handlers.settings import WorkflowSettings
-from handlers.storage.leave_store import LeaveStore
+from handlers.storage.leave_store import LeaveStore, RequestConflictError
 
 
 class StepName:
     """Names of the workflow's operations. Renaming one breaks executions in flight."""
 
-    RECORD_PENDING = "record-pending"
+    TAKE_OVER = "take-over"
     EMAIL_RECEIPT = "email-receipt"
     APPROVAL = "approval"
     RECORD_OUTCOME = "record-outcome"
     EMAIL_OUTCOME = "email-outcome"
 
 
-_retry_transient = create_retry_strategy(
-    RetryStrategyConfig(
-        max_attempts=6,
-        initial_delay=Duration.from_seconds(5),
-        max_delay=Duration.from_minutes(5),
-    )
-)
-
-
-def retry_email(error: Exception, attempts_made: int) -> RetryDecision:
-    """Retry what may pass (throttling, an outage); give up at once on a refused address."""
-    if isinstance(error, UndeliverableEmailError):
-        return RetryDecision.no_retry()
-    return _retry_transient(error, attempts_made)
-
-
-EMAIL_STEP = StepConfig(retry_strategy=retry_email)
+STEP = StepConfig(retry_strategy=retry_transient)
 
 
 @dataclass(frozen=True)
@@ -85,16 +75,20 @@ class LeaveSteps:
         return f"{self.settings.submit_url.rstrip('/')}/requests/{request.request_id}"
 
     # Within a step the order is: the write, then the event, then the metric. A step that
-    # fails is retried whole, and the write is idempotent, so the event and the metric go out
-    # once: the metric is last because it cannot fail.
+    # fails is retried whole and the write is idempotent; the event may go out again (at least
+    # once, with one id); the metric is last because it cannot fail, so it counts once.
 
-    def record_pending(self, request: LeaveRequest) -> str:
-        record = self.store.create_pending(request, self.clock())
+    def take_over(self, request: LeaveRequest) -> str | None:
+        """Claim the request submit recorded; None if submit gave up on this execution."""
+        record = self.store.take_over(request, self.clock())
+        if record is None:
+            return None
         self.events.publish(
             EventType.REQUEST_SUBMITTED,
+            event_id_for(request.request_id, EventType.REQUEST_SUBMITTED, LeaveStatus.PENDING),
             {
                 **_event_fields(request),
-                "status": record.status,
+                "status": LeaveStatus.PENDING,
                 "submitted_at": record.submitted_at.isoformat(),
             },
         )
@@ -113,7 +107,9 @@ class LeaveSteps:
 
     def record_outcome(
         self, request: LeaveRequest, submitted_at: str, verdict: Verdict
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any] | None:
+        """Record the verdict and announce it; None if the request had already ended
+        otherwise (an operator settled it): then nobody is told twice."""
         decision = verdict.decision
         outcome = Outcome(
             status=verdict.status,
@@ -121,20 +117,13 @@ class LeaveSteps:
             by=decision.approver_email if decision else None,
             comment=decision.comment if decision else verdict.note,
         )
-        self.store.record_outcome(request.request_id, outcome)
-        waited = outcome.decided_at - datetime.fromisoformat(submitted_at)
-        self.events.publish(
-            EventType.REQUEST_DECIDED,
-            {
-                **_event_fields(request),
-                **outcome.model_dump(mode="json", exclude={"comment"}),
-                "submitted_at": submitted_at,
-                "waited_seconds": round(waited.total_seconds(), 3),
-            },
-        )
-        emit_metric(OUTCOME_METRICS[outcome.status])
-        if outcome.status is not LeaveStatus.EXPIRED:
-            emit_metric(Metric.DECISION_LATENCY, waited.total_seconds(), MetricUnit.Seconds)
+        try:
+            self.store.record_outcome(request.request_id, outcome)
+        except RequestConflictError as conflict:
+            status = conflict.record.status.value if conflict.record else "gone"
+            logger.warning("the request had already ended", extra={"status": status})
+            return None
+        announce_outcome(self.events, request, outcome, datetime.fromisoformat(submitted_at))
         return outcome.model_dump(mode="json")
 
     def send_outcome(self, request: LeaveRequest, outcome: Outcome) -> str:
@@ -148,10 +137,35 @@ class LeaveSteps:
 
 def _event_fields(request: LeaveRequest) -> dict[str, Any]:
     """What every domain event says about its request: who, when, never free text."""
-    return request.model_dump(mode="json", exclude={"reason"}) | {"days": request.days}
+    return request.model_dump(mode="json", exclude={"reason", "execution_name"}) | {
+        "days": request.days
+    }
 
 
-UNREACHABLE_APPROVER = "Your approver could not be reached by email. Please contact them."
+def announce_outcome(
+    events: EventPublisher, request: LeaveRequest, outcome: Outcome, submitted_at: datetime
+) -> None:
+    """The domain event and the metrics of a request that ended (after the write)."""
+    waited = outcome.decided_at - submitted_at
+    events.publish(
+        EventType.REQUEST_DECIDED,
+        event_id_for(request.request_id, EventType.REQUEST_DECIDED, outcome.status),
+        {
+            **_event_fields(request),
+            **outcome.model_dump(mode="json", exclude={"comment"}),
+            "submitted_at": submitted_at.isoformat(),
+            "waited_seconds": round(waited.total_seconds(), 3),
+        },
+    )
+    emit_metric(OUTCOME_METRICS[outcome.status])
+    if outcome.by is not None:
+        emit_metric(Metric.DECISION_LATENCY, waited.total_seconds(), MetricUnit.Seconds)
+
+
+UNREACHABLE_APPROVER = (
+    "Your approver could not be reached by email, so nobody can decide this request. "
+    "Please contact them, then submit it again."
+)
 
 
 @dataclass(frozen=True)
@@ -163,15 +177,22 @@ class Verdict:
     note: str | None = None
 
 
+# What an execution returns when submit had given up on it before it took the request over.
+DISCARDED = "discarded"
+
+
 def run_leave_workflow(
     context: DurableContext, request: LeaveRequest, steps: LeaveSteps
 ) -> dict[str, str]:
-    submitted_at: str = context.step(
-        lambda _: steps.record_pending(request), name=StepName.RECORD_PENDING
+    submitted_at: str | None = context.step(
+        lambda _: steps.take_over(request), name=StepName.TAKE_OVER, config=STEP
     )
+    if submitted_at is None:
+        context.logger.warning("submit gave up on this execution: nothing to do")
+        return {"request_id": request.request_id, "status": DISCARDED}
     try:
         context.step(
-            lambda _: steps.send_receipt(request), name=StepName.EMAIL_RECEIPT, config=EMAIL_STEP
+            lambda _: steps.send_receipt(request), name=StepName.EMAIL_RECEIPT, config=STEP
         )
     except StepError as error:
         # A receipt is a courtesy: the approver must still be asked.
@@ -179,18 +200,18 @@ def run_leave_workflow(
 
     verdict = _wait_for_verdict(context, request, steps)
 
-    outcome = Outcome.model_validate(
-        context.step(
-            lambda _: steps.record_outcome(request, submitted_at, verdict),
-            name=StepName.RECORD_OUTCOME,
-        )
+    recorded = context.step(
+        lambda _: steps.record_outcome(request, submitted_at, verdict),
+        name=StepName.RECORD_OUTCOME,
+        config=STEP,
     )
+    if recorded is None:
+        return {"request_id": request.request_id, "status": DISCARDED}
+    outcome = Outcome.model_validate(recorded)
     # The record is final before this step: if the email fails for good, the execution fails
     # and the broken-executions alarm tells the operators, with nothing left pending.
     context.step(
-        lambda _: steps.send_outcome(request, outcome),
-        name=StepName.EMAIL_OUTCOME,
-        config=EMAIL_STEP,
+        lambda _: steps.send_outcome(request, outcome), name=StepName.EMAIL_OUTCOME, config=STEP
     )
     return {"request_id": request.request_id, "status": outcome.status.value}
 
@@ -198,7 +219,7 @@ def run_leave_workflow(
 def _wait_for_verdict(context: DurableContext, request: LeaveRequest, steps: LeaveSteps) -> Verdict:
     config = WaitForCallbackConfig(
         timeout=Duration.from_seconds(steps.settings.approval_timeout_seconds),
-        retry_strategy=retry_email,
+        retry_strategy=retry_transient,
     )
     try:
         approval = context.wait_for_callback(
@@ -214,7 +235,7 @@ def _wait_for_verdict(context: DurableContext, request: LeaveRequest, steps: Lea
         # Nobody can decide a request whose approver was never asked: end it rather than
         # leave it pending (and blocking the employee's calendar) forever.
         context.logger.error("the approver could not be asked", extra={"error": str(error)})
-        return Verdict(LeaveStatus.EXPIRED, note=UNREACHABLE_APPROVER)
+        return Verdict(LeaveStatus.FAILED, note=UNREACHABLE_APPROVER)
     return Verdict(LeaveStatus.APPROVED, DecisionPayload.model_validate_json(approval))
 
 

@@ -1,24 +1,48 @@
-"""Accepting a leave request: the rules a submission must pass, and the idempotent start."""
+"""Accepting a leave request: the rules a submission must pass, the record, and the start.
+
+Submit records the request itself (pending, its dates held in the employee's calendar, in one
+transaction), then starts its workflow. So the status URL answers at once, and overlapping
+submissions racing each other cannot both be accepted. If the start fails, the record is undone
+and the client told to retry (503); a crash between the record and the start is healed by the
+client's retry (the same id finds the record and starts it) or, failing that, by the settler's
+sweep, which ends a request no execution took over.
+"""
 
 import base64
 import hashlib
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from handlers.domain.leave_request import LeaveRecord, LeaveRequest, LeaveSubmission
+from handlers.domain.leave_request import (
+    LeaveRecord,
+    LeaveRequest,
+    LeaveSubmission,
+    execution_name_for,
+)
 from handlers.domain.signals import RejectionReason
-from handlers.gateways.workflow_service import ExecutionNameConflictError, WorkflowService
+from handlers.domain.statuses import LeaveStatus
+from handlers.gateways.workflow_service import WorkflowService
 from handlers.settings import SubmitSettings
-from handlers.storage.leave_store import LeaveStore
+from handlers.storage.leave_store import (
+    CalendarBusyError,
+    LeaveStore,
+    OverlapError,
+    RequestExistsError,
+)
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
 
 
 class ApproverDirectory(Protocol):
     def approver_of(self, employee_email: str) -> str | None: ...
+
+
+class ServiceBusyError(Exception):
+    """The request could not be taken now (nothing of it is kept): the client should retry."""
 
 
 class SubmissionRefusedError(Exception):
@@ -94,26 +118,59 @@ def submit_leave(
             f"{settings.max_leave_days}",
             field="end_date",
         )
+    now = submitter.clock()
     request_id = request_id_for(
-        submission, idempotency_key, submitter.clock(), settings.idempotency_window_seconds
+        submission, idempotency_key, now, settings.idempotency_window_seconds
     )
     existing = submitter.store.get(request_id)
     if existing is not None:
-        if existing.submission() != submission:
-            raise _key_reused()
-        return Accepted(existing.request(), existing)
+        return _repeated(existing, submission, submitter)
 
     request = LeaveRequest(
         **submission.model_dump(),
         request_id=request_id,
         approver_email=_approver_for(submission.employee_email, submitter),
+        # A fresh name for each record: after a start submit gave up on (and undid), a retry
+        # must start a new execution, not find the old one.
+        execution_name=execution_name_for(request_id, secrets.token_hex(4)),
     )
-    _check_overlap(request, submitter.store)
     try:
-        submitter.workflow.start(request_id, request.model_dump(mode="json"))
-    except ExecutionNameConflictError:
-        raise _key_reused() from None
+        submitter.store.create_pending(request, now)
+    except RequestExistsError as taken:
+        # A retry of the same submission raced this one and recorded it first.
+        if taken.record is None:
+            raise ServiceBusyError("the request vanished while being recorded") from None
+        return _repeated(taken.record, submission, submitter)
+    except OverlapError as overlap:
+        raise _overlap(overlap) from None
+    except CalendarBusyError:
+        raise ServiceBusyError("the employee's calendar is busy") from None
+    _start(request, submitter)
     return Accepted(request)
+
+
+def _repeated(existing: LeaveRecord, submission: LeaveSubmission, submitter: Submitter) -> Accepted:
+    """A submission whose id is already recorded: the same request again, or a key reused."""
+    if existing.submission() != submission:
+        raise _key_reused()
+    if existing.status is LeaveStatus.PENDING and existing.workflow_started_at is None:
+        # Its first submit may have crashed between the record and the start: start it (the
+        # same execution name and payload start at most one execution).
+        _start(existing.request(), submitter)
+    return Accepted(existing.request(), existing)
+
+
+def _start(request: LeaveRequest, submitter: Submitter) -> None:
+    """Start the request's workflow; if that fails, undo the request and raise ServiceBusyError.
+
+    Unless the execution took the request over meanwhile: then the start went through after all
+    (a timeout that hid a success), and the request stands.
+    """
+    try:
+        submitter.workflow.start(request.execution_name, request.model_dump(mode="json"))
+    except Exception as error:
+        if submitter.store.discard_unstarted(request):
+            raise ServiceBusyError(f"the workflow could not be started: {error!r}") from error
 
 
 def _check_domain(submission: LeaveSubmission, allowed: tuple[str, ...]) -> None:
@@ -143,23 +200,15 @@ def _approver_for(employee: str, submitter: Submitter) -> str:
     )
 
 
-def _check_overlap(request: LeaveRequest, store: LeaveStore) -> None:
-    clashes = [
-        record
-        for record in store.overlapping(
-            request.employee_email, request.start_date, request.end_date
-        )
-        if record.request_id != request.request_id
-    ]
-    if clashes:
-        clash = clashes[0]
-        raise SubmissionRefusedError(
-            409,
-            RejectionReason.OVERLAP,
-            f"overlaps your {clash.status.value} leave {clash.request_id} "
-            f"({clash.start_date.isoformat()} to {clash.end_date.isoformat()})",
-            field="start_date",
-        )
+def _overlap(overlap: OverlapError) -> SubmissionRefusedError:
+    clash = overlap.clash
+    return SubmissionRefusedError(
+        409,
+        RejectionReason.OVERLAP,
+        f"overlaps your {clash.status.value} leave {clash.request_id} "
+        f"({clash.start.isoformat()} to {clash.end.isoformat()})",
+        field="start_date",
+    )
 
 
 def _key_reused() -> SubmissionRefusedError:

@@ -1,4 +1,9 @@
-"""Leave requests in DynamoDB. Every write that changes a status is conditional."""
+"""Leave requests and employees' calendars in DynamoDB.
+
+Every write that changes a request's status is conditional on the moves `TRANSITIONS` allows,
+and changes the employee's calendar in the same transaction: a request and the dates it holds
+never disagree, whatever fails between two calls.
+"""
 
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
@@ -8,15 +13,15 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from handlers.domain.leave_request import (
-    DecisionPayload,
-    HistoryEntry,
-    LeaveRecord,
-    LeaveRequest,
-    Outcome,
-)
-from handlers.domain.statuses import BLOCKING_STATUSES, HistoryEvent, LeaveStatus
-from handlers.storage.table_schema import BY_EMPLOYEE, request_key
+from handlers.domain.calendar import CalendarEntry, EmployeeCalendar
+from handlers.domain.leave_request import HistoryEntry, LeaveRecord, LeaveRequest, Outcome
+from handlers.domain.statuses import HistoryEvent, LeaveStatus, sources_of
+from handlers.storage.table_schema import BY_STATUS, calendar_key, request_key
+
+# Optimistic writes to one employee's calendar that lose to another writer are retried this
+# often before submit gives up with "busy, retry": only a burst of submissions by one employee
+# gets there.
+CALENDAR_WRITE_ATTEMPTS = 8
 
 
 class RequestConflictError(RuntimeError):
@@ -27,20 +32,40 @@ class RequestConflictError(RuntimeError):
         self.record = record
 
 
+class RequestExistsError(RequestConflictError):
+    """A request with this id is already recorded (`record`)."""
+
+
+class OverlapError(RuntimeError):
+    """The employee already holds some of these dates (`clash`)."""
+
+    def __init__(self, clash: CalendarEntry) -> None:
+        super().__init__(f"overlaps {clash.request_id}")
+        self.clash = clash
+
+
+class CalendarBusyError(RuntimeError):
+    """The employee's calendar kept changing under us: the caller should retry later."""
+
+
 class LeaveStore(Protocol):
     def get(self, request_id: str) -> LeaveRecord | None: ...
 
+    def calendar(self, employee_email: str) -> EmployeeCalendar: ...
+
     def create_pending(self, request: LeaveRequest, submitted_at: datetime) -> LeaveRecord: ...
+
+    def discard_unstarted(self, request: LeaveRequest) -> bool: ...
+
+    def take_over(self, request: LeaveRequest, at: datetime) -> LeaveRecord | None: ...
 
     def attach_callback(self, request_id: str, callback_id: str) -> None: ...
 
-    def overlapping(self, employee_email: str, start: date, end: date) -> list[LeaveRecord]: ...
-
-    def claim_decision(self, request_id: str, claim: DecisionPayload) -> str: ...
-
-    def release_decision(self, request_id: str, claim: DecisionPayload) -> None: ...
-
     def record_outcome(self, request_id: str, outcome: Outcome) -> LeaveRecord: ...
+
+    def mark_notified(self, request_id: str, at: datetime) -> None: ...
+
+    def pending_submitted_before(self, cutoff: datetime) -> Iterator[LeaveRecord]: ...
 
 
 _serializer = TypeSerializer()
@@ -59,10 +84,37 @@ def _is_condition_failure(error: ClientError) -> bool:
     return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
+def _cancelled_by_condition(error: ClientError) -> list[bool]:
+    """For a cancelled transaction: which of its items failed their condition."""
+    if error.response["Error"]["Code"] != "TransactionCanceledException":
+        raise error
+    reasons = error.response.get("CancellationReasons") or []
+    failed = [reason.get("Code") == "ConditionalCheckFailed" for reason in reasons]
+    if not any(failed):
+        # Cancelled for another reason (a conflicting transaction, throttling): the caller's
+        # retry policy decides.
+        raise error
+    return failed
+
+
+def _calendar_entry_value(entry: CalendarEntry) -> dict[str, str]:
+    return {
+        "start": entry.start.isoformat(),
+        "end": entry.end.isoformat(),
+        "status": entry.status.value,
+    }
+
+
+def _entry_for(request: LeaveRequest, status: LeaveStatus) -> CalendarEntry:
+    return CalendarEntry(request.request_id, request.start_date, request.end_date, status)
+
+
 class DynamoDbLeaveStore:
     def __init__(self, table_name: str, client: Any = None) -> None:
         self._table = table_name
         self._client = client or boto3.client("dynamodb")
+
+    # -- reads -----------------------------------------------------------------------------------
 
     def get(self, request_id: str) -> LeaveRecord | None:
         response = self._client.get_item(
@@ -72,30 +124,182 @@ class DynamoDbLeaveStore:
             LeaveRecord.model_validate(_from_item(response["Item"])) if "Item" in response else None
         )
 
+    def calendar(self, employee_email: str) -> EmployeeCalendar:
+        response = self._client.get_item(
+            TableName=self._table, Key=_to_item(calendar_key(employee_email)), ConsistentRead=True
+        )
+        if "Item" not in response:
+            return EmployeeCalendar()
+        item = _from_item(response["Item"])
+        entries = tuple(
+            CalendarEntry(
+                request_id,
+                date.fromisoformat(value["start"]),
+                date.fromisoformat(value["end"]),
+                LeaveStatus(value["status"]),
+            )
+            for request_id, value in sorted(item.get("held_leave", {}).items())
+        )
+        return EmployeeCalendar(entries, int(item["calendar_version"]))
+
+    def pending_submitted_before(self, cutoff: datetime) -> Iterator[LeaveRecord]:
+        """Pending requests submitted before `cutoff`, oldest first."""
+        paginator = self._client.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            IndexName=BY_STATUS.name,
+            KeyConditionExpression="#status = :pending AND #submitted < :cutoff",
+            ExpressionAttributeNames={"#status": "status", "#submitted": BY_STATUS.sort_key},
+            ExpressionAttributeValues=_to_item(
+                {":pending": LeaveStatus.PENDING.value, ":cutoff": cutoff.isoformat()}
+            ),
+        ):
+            for item in page["Items"]:
+                yield LeaveRecord.model_validate(_from_item(item))
+
+    # -- a request's life --------------------------------------------------------------------------
+
     def create_pending(self, request: LeaveRequest, submitted_at: datetime) -> LeaveRecord:
+        """Record a new pending request and hold its dates, or raise why not.
+
+        RequestExistsError: the id is taken (a retried submit). OverlapError: the employee
+        holds some of these dates. CalendarBusyError: the calendar kept changing under us.
+        """
         record = LeaveRecord(
             **request.model_dump(),
             status=LeaveStatus.PENDING,
             submitted_at=submitted_at,
             history=(HistoryEntry(event=HistoryEvent.SUBMITTED, at=submitted_at),),
         )
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=_to_item(
+        put_request = {
+            "Put": {
+                "TableName": self._table,
+                "Item": _to_item(
                     {**request_key(request.request_id), **record.model_dump(mode="json")}
                 ),
-                ConditionExpression="attribute_not_exists(pk)",
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        for _ in range(CALENDAR_WRITE_ATTEMPTS):
+            calendar = self.calendar(request.employee_email)
+            clash = calendar.first_clash(request.request_id, request.start_date, request.end_date)
+            if clash is not None:
+                raise OverlapError(clash)
+            add_entry = self._add_to_calendar(
+                request, calendar, stale=calendar.stale_entries(submitted_at.date())
+            )
+            try:
+                self._client.transact_write_items(TransactItems=[put_request, add_entry])
+            except ClientError as error:
+                request_taken, calendar_changed = _cancelled_by_condition(error)
+                if request_taken:
+                    raise RequestExistsError(
+                        "a request with this id exists", self.get(request.request_id)
+                    ) from None
+                if calendar_changed:
+                    continue
+                raise
+            return record
+        raise CalendarBusyError(request.employee_email)
+
+    def _add_to_calendar(
+        self, request: LeaveRequest, calendar: EmployeeCalendar, stale: tuple[CalendarEntry, ...]
+    ) -> dict[str, Any]:
+        entry = _calendar_entry_value(_entry_for(request, LeaveStatus.PENDING))
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _to_item(calendar_key(request.employee_email)),
+        }
+        if calendar.version is None:
+            update |= {
+                "UpdateExpression": "SET held_leave = :leave, calendar_version = :one",
+                "ConditionExpression": "attribute_not_exists(calendar_version)",
+                "ExpressionAttributeValues": _to_item(
+                    {":leave": {request.request_id: entry}, ":one": 1}
+                ),
+            }
+            return {"Update": update}
+        names = {"#new": request.request_id} | {
+            f"#old{i}": e.request_id for i, e in enumerate(stale)
+        }
+        removals = ", ".join(f"held_leave.#old{i}" for i in range(len(stale)))
+        update |= {
+            "UpdateExpression": "SET held_leave.#new = :entry, calendar_version = :next"
+            + (f" REMOVE {removals}" if removals else ""),
+            "ConditionExpression": "calendar_version = :seen",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": _to_item(
+                {":entry": entry, ":next": calendar.version + 1, ":seen": calendar.version}
+            ),
+        }
+        return {"Update": update}
+
+    def discard_unstarted(self, request: LeaveRequest) -> bool:
+        """Undo a request whose workflow could not be started, freeing its dates.
+
+        Only while no execution has taken it over: False means one has (the start went through
+        after all), and the request stands.
+        """
+        remove_request = {
+            "Delete": {
+                "TableName": self._table,
+                "Key": _to_item(request_key(request.request_id)),
+                "ConditionExpression": (
+                    "#status = :pending AND execution_name = :name "
+                    "AND attribute_not_exists(workflow_started_at)"
+                ),
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": _to_item(
+                    {":pending": LeaveStatus.PENDING.value, ":name": request.execution_name}
+                ),
+            }
+        }
+        free_dates = self._free_dates(request)
+        try:
+            self._client.transact_write_items(TransactItems=[remove_request, free_dates])
+        except ClientError as error:
+            _cancelled_by_condition(error)
+            existing = self.get(request.request_id)
+            return existing is None or existing.execution_name != request.execution_name
+        return True
+
+    def _free_dates(self, request: LeaveRequest) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": _to_item(calendar_key(request.employee_email)),
+                "UpdateExpression": "REMOVE held_leave.#request",
+                "ConditionExpression": "attribute_exists(calendar_version)",
+                "ExpressionAttributeNames": {"#request": request.request_id},
+            }
+        }
+
+    def take_over(self, request: LeaveRequest, at: datetime) -> LeaveRecord | None:
+        """The workflow's execution claims its request; None if submit discarded it (or it
+        was settled before the execution ran). A repeat keeps the first time."""
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=_to_item(request_key(request.request_id)),
+                UpdateExpression="SET #started = if_not_exists(#started, :at)",
+                # Only while pending: a request the sweep settled before a late start ran
+                # stays settled.
+                ConditionExpression="execution_name = :name AND #status = :pending",
+                ExpressionAttributeNames={"#status": "status", "#started": "workflow_started_at"},
+                ExpressionAttributeValues=_to_item(
+                    {
+                        ":at": at.isoformat(),
+                        ":name": request.execution_name,
+                        ":pending": LeaveStatus.PENDING.value,
+                    }
+                ),
+                ReturnValues="ALL_NEW",
             )
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise
-            existing = self.get(request.request_id)
-            # A retried step finds its own earlier write: that is success, not a conflict.
-            if existing is not None and existing.request() == request:
-                return existing
-            raise RequestConflictError("a different request has this id", existing) from None
-        return record
+            return None
+        return LeaveRecord.model_validate(_from_item(response["Attributes"]))
 
     def attach_callback(self, request_id: str, callback_id: str) -> None:
         try:
@@ -114,107 +318,74 @@ class DynamoDbLeaveStore:
                 raise
             raise RequestConflictError("the request is no longer pending") from None
 
-    def overlapping(self, employee_email: str, start: date, end: date) -> list[LeaveRecord]:
-        return [
-            LeaveRecord.model_validate(item)
-            for item in self._query(
-                IndexName=BY_EMPLOYEE.name,
-                KeyConditionExpression="employee_email = :employee AND start_date <= :end",
-                FilterExpression="end_date >= :start AND #status IN (:s0, :s1)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=_to_item(
-                    {
-                        ":employee": employee_email,
-                        ":start": start.isoformat(),
-                        ":end": end.isoformat(),
-                        ":s0": BLOCKING_STATUSES[0].value,
-                        ":s1": BLOCKING_STATUSES[1].value,
-                    }
-                ),
-            )
-        ]
-
-    def _query(self, **query: Any) -> Iterator[dict[str, Any]]:
-        paginator = self._client.get_paginator("query")
-        for page in paginator.paginate(TableName=self._table, **query):
-            for item in page["Items"]:
-                yield _from_item(item)
-
-    def claim_decision(self, request_id: str, claim: DecisionPayload) -> str:
-        """Reserve the request for this decision; return the callback id to resume with.
-
-        The condition lets exactly one of two racing decisions through.
-        """
-        try:
-            response = self._client.update_item(
-                TableName=self._table,
-                Key=_to_item(request_key(request_id)),
-                UpdateExpression="SET decision = :claim",
-                ConditionExpression=(
-                    "#status = :pending AND attribute_exists(callback_id) "
-                    "AND attribute_not_exists(decision)"
-                ),
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=_to_item(
-                    {
-                        ":claim": claim.model_dump(mode="json"),
-                        ":pending": LeaveStatus.PENDING.value,
-                    }
-                ),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if not _is_condition_failure(error):
-                raise
-            raise RequestConflictError(
-                "the request was already decided", self.get(request_id)
-            ) from None
-        return str(_from_item(response["Attributes"])["callback_id"])
-
-    def release_decision(self, request_id: str, claim: DecisionPayload) -> None:
-        """Undo a claim whose callback could not be delivered, so the approver can retry."""
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_to_item(request_key(request_id)),
-                UpdateExpression="REMOVE decision",
-                ConditionExpression="decision.decided_at = :at AND decision.approver_email = :by",
-                ExpressionAttributeValues=_to_item(
-                    {":at": claim.decided_at.isoformat(), ":by": claim.approver_email}
-                ),
-            )
-        except ClientError as error:
-            if not _is_condition_failure(error):
-                raise
-
     def record_outcome(self, request_id: str, outcome: Outcome) -> LeaveRecord:
+        """Move the request to the outcome's status, as `TRANSITIONS` allows, and free its
+        dates unless the new status still holds them. A repeat of the same move (a retried
+        step) returns the record; a move the current status forbids raises RequestConflictError.
+        """
+        record = self.get(request_id)
+        if record is None:
+            raise RequestConflictError(f"there is no request {request_id}")
+        target = outcome.status
+        sources = sources_of(target)
         entry = outcome.history_entry().model_dump(mode="json", exclude_none=True)
-        try:
-            response = self._client.update_item(
-                TableName=self._table,
-                Key=_to_item(request_key(request_id)),
-                UpdateExpression=(
+        values: dict[str, Any] = {
+            ":status": target.value,
+            ":at": outcome.decided_at.isoformat(),
+            ":entry": [entry],
+        } | {f":from{i}": source.value for i, source in enumerate(sources)}
+        move = {
+            "Update": {
+                "TableName": self._table,
+                "Key": _to_item(request_key(request_id)),
+                "UpdateExpression": (
                     "SET #status = :status, decided_at = :at, "
-                    "history = list_append(history, :entry) REMOVE callback_id, decision"
+                    "history = list_append(history, :entry) REMOVE callback_id"
                 ),
-                ConditionExpression="#status = :pending",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=_to_item(
-                    {
-                        ":status": outcome.status.value,
-                        ":at": outcome.decided_at.isoformat(),
-                        ":entry": [entry],
-                        ":pending": LeaveStatus.PENDING.value,
-                    }
+                "ConditionExpression": "#status IN ({})".format(
+                    ", ".join(f":from{i}" for i in range(len(sources)))
                 ),
-                ReturnValues="ALL_NEW",
-            )
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": _to_item(values),
+            }
+        }
+        calendar = (
+            self._hold_dates(record, target) if target.blocks_dates else self._free_dates(record)
+        )
+        try:
+            self._client.transact_write_items(TransactItems=[move, calendar])
         except ClientError as error:
-            if not _is_condition_failure(error):
-                raise
+            _cancelled_by_condition(error)
             existing = self.get(request_id)
             # A retried step finds its own earlier write.
-            if existing is not None and existing.status is outcome.status:
+            if existing is not None and existing.status is target:
                 return existing
-            raise RequestConflictError("the request is no longer pending", existing) from None
-        return LeaveRecord.model_validate(_from_item(response["Attributes"]))
+            raise RequestConflictError(
+                f"the request is {existing.status.value if existing else 'gone'}", existing
+            ) from None
+        updated = self.get(request_id)
+        assert updated is not None
+        return updated
+
+    def _hold_dates(self, request: LeaveRequest, status: LeaveStatus) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": _to_item(calendar_key(request.employee_email)),
+                "UpdateExpression": "SET held_leave.#request = :entry",
+                "ConditionExpression": "attribute_exists(calendar_version)",
+                "ExpressionAttributeNames": {"#request": request.request_id},
+                "ExpressionAttributeValues": _to_item(
+                    {":entry": _calendar_entry_value(_entry_for(request, status))}
+                ),
+            }
+        }
+
+    def mark_notified(self, request_id: str, at: datetime) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key=_to_item(request_key(request_id)),
+            UpdateExpression="SET outcome_notified_at = :at",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues=_to_item({":at": at.isoformat()}),
+        )

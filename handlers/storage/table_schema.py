@@ -1,8 +1,11 @@
 """The leave table's keys and indexes: read by the store, the Pulumi program and the sandbox.
 
-One table holds two kinds of item, told apart by their keys:
+One table holds three kinds of item, told apart by their keys:
 - a leave request: `pk = REQUEST#<id>`, `sk = REQUEST`;
-- a directory entry: `pk = EMPLOYEE#<email>`, `sk = APPROVER`, naming the employee's approver.
+- a directory entry: `pk = EMPLOYEE#<email>`, `sk = APPROVER`, naming the employee's approver;
+- an employee's calendar: `pk = EMPLOYEE#<email>`, `sk = CALENDAR`, the leave that holds their
+  dates (`held_leave`: request id -> start, end, status) and a `calendar_version` for
+  optimistic writes.
 Only requests carry `employee_email` and `status`, so both indexes hold requests alone.
 """
 
@@ -20,7 +23,7 @@ class SecondaryIndex:
     sort_key: str
 
 
-# Overlap checks: an employee's requests by start date.
+# An employee's requests by start date (overlaps are checked against the calendar item).
 BY_EMPLOYEE = SecondaryIndex("by_employee", partition_key="employee_email", sort_key="start_date")
 # The pending gauge: requests of one status, oldest first.
 BY_STATUS = SecondaryIndex("by_status", partition_key="status", sort_key="submitted_at")
@@ -41,6 +44,10 @@ def request_key(request_id: str) -> dict[str, str]:
 
 def directory_key(employee_email: str) -> dict[str, str]:
     return {PARTITION_KEY: f"EMPLOYEE#{employee_email.lower()}", SORT_KEY: "APPROVER"}
+
+
+def calendar_key(employee_email: str) -> dict[str, str]:
+    return {PARTITION_KEY: f"EMPLOYEE#{employee_email.lower()}", SORT_KEY: "CALENDAR"}
 
 
 def directory_item(employee_email: str, approver_email: str) -> dict[str, str]:

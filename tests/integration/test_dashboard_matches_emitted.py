@@ -9,6 +9,7 @@ from handlers import pending_gauge, settings, submit
 from handlers.domain.signals import METRICS_NAMESPACE
 from tests.integration.conftest import SEED_PAYLOAD, LeaveApp
 from tests.support.emf import emitted_metrics
+from tests.support.faults import Fault, FaultyDependency
 from tests.support.lambda_context import lambda_context
 
 NAMES = DeployedNames("d", {"workflow": "w"}, "q", ("/aws/lambda/w",))
@@ -27,6 +28,11 @@ def _bad_inputs(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
         headers={"Idempotency-Key": "k"},
     )
     wired = submit.submitter()
+    busy = dataclasses.replace(
+        wired, workflow=FaultyDependency(wired.workflow).inject("start", Fault.THROTTLE)
+    )
+    monkeypatch.setattr(submit, "submitter", lambda: busy)
+    app.submit({**SEED_PAYLOAD, "start_date": "2026-10-01", "end_date": "2026-10-01"})  # 503
     alone = dataclasses.replace(
         wired, settings=wired.settings.model_copy(update={"default_approver": "solo@email.com"})
     )

@@ -115,50 +115,58 @@ def test_deciding_twice_is_a_409_that_names_the_first_decision(leave_app: LeaveA
     assert leave_app.status(request_id).json()["status"] == "approved"
 
 
-class DecideDuringFirstCallback:
-    """Runs a rival decision while the first one is between its claim and its callback.
+class RivalAroundFirstCallback:
+    """Runs a rival decision just before, or just after, the first one's callback goes out.
 
-    That is the window two racing approvers share; the rival must lose there. (A thread race
-    against moto cannot show this: moto's DynamoDB does not make conditional writes atomic.)
+    Those are the two orders two approvers racing can take: the callback API takes one result
+    per callback, so whoever reaches it first wins, and the other is told it was decided. (A
+    thread race cannot pin the order down; this does.)
     """
 
-    def __init__(self, inner: Any, rival: Callable[[], HttpResponse]) -> None:
+    def __init__(self, inner: Any, rival: Callable[[], HttpResponse], before: bool) -> None:
         self._inner = inner
         self._rival: Callable[[], HttpResponse] | None = rival
+        self._before = before
         self.rival_response: HttpResponse | None = None
 
-    def _first_runs_rival(self) -> None:
+    def _run_rival(self) -> None:
         if self._rival is not None:
             rival, self._rival = self._rival, None
             self.rival_response = rival()
 
+    def _around(self, send: Callable[[], None]) -> None:
+        if self._before:
+            self._run_rival()
+        send()
+        self._run_rival()
+
     def succeed_callback(self, callback_id: str, result: str) -> None:
-        self._first_runs_rival()
-        self._inner.succeed_callback(callback_id, result)
+        self._around(lambda: self._inner.succeed_callback(callback_id, result))
 
     def fail_callback(self, callback_id: str, error_type: str, message: str, data: str) -> None:
-        self._first_runs_rival()
-        self._inner.fail_callback(callback_id, error_type, message, data)
+        self._around(lambda: self._inner.fail_callback(callback_id, error_type, message, data))
 
 
+@pytest.mark.parametrize("rival_first", [True, False], ids=["rival-first", "rival-second"])
 @pytest.mark.parametrize(("first", "rival"), [("approve", "reject"), ("reject", "approve")])
 def test_of_two_racing_decisions_exactly_one_wins(
-    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, first: str, rival: str
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, first: str, rival: str, rival_first: bool
 ) -> None:
     request_id, link = _pending(leave_app)
     wired = decision.decider()
-    racing = DecideDuringFirstCallback(
-        wired.workflow, lambda: leave_app.decide(link, rival, as_json=True)
+    racing = RivalAroundFirstCallback(
+        wired.workflow, lambda: leave_app.decide(link, rival, as_json=True), before=rival_first
     )
     monkeypatch.setattr(decision, "decider", lambda: dataclasses.replace(wired, workflow=racing))
 
-    winner = leave_app.decide(link, first, as_json=True)
+    first_response = leave_app.decide(link, first, as_json=True)
 
-    assert winner.status == 200
     assert racing.rival_response is not None
-    assert racing.rival_response.status == 409
+    winner, loser = (rival, first) if rival_first else (first, rival)
+    responses = {first: first_response, rival: racing.rival_response}
+    assert (responses[winner].status, responses[loser].status) == (200, 409)
     final = leave_app.wait_until_final(request_id)
-    assert final["status"] == {"approve": "approved", "reject": "rejected"}[first]
+    assert final["status"] == {"approve": "approved", "reject": "rejected"}[winner]
     assert len(leave_app.emails_to(EMPLOYEE)) == 2
 
 

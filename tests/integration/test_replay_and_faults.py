@@ -51,7 +51,7 @@ def test_each_email_is_sent_once_although_the_workflow_replays(
 
     # The decision resumed the execution in a new invocation that replayed the steps before it.
     assert counted_handler.invocations >= 2
-    for name in (StepName.RECORD_PENDING, StepName.EMAIL_RECEIPT, StepName.RECORD_OUTCOME):
+    for name in (StepName.TAKE_OVER, StepName.EMAIL_RECEIPT, StepName.RECORD_OUTCOME):
         assert result.get_step(name).attempt == 1
     assert sorted(e.to for e in sent_emails()) == sorted([EMPLOYEE, DEFAULT_APPROVER, EMPLOYEE])
 

@@ -44,11 +44,11 @@ def test_an_approver_who_cannot_be_emailed_ends_the_request(
 
     record = leave_app.wait_until_final(request_id)
 
-    assert record["status"] == "expired"
+    assert record["status"] == "failed"
     assert record["history"][-1]["comment"] == UNREACHABLE_APPROVER
     assert ses.refusals == 1
     final = leave_app.emails_to(EMPLOYEE)[-1]
-    assert final.subject.startswith("Leave request expired")
+    assert final.subject.startswith("Leave request could not be processed")
     assert UNREACHABLE_APPROVER in final.text
     # Nothing is left blocking the employee's calendar.
     assert leave_app.submit(SEED_PAYLOAD, headers={"Idempotency-Key": "again"}).status == 202

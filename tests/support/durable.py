@@ -1,8 +1,10 @@
 """The Lambda durable APIs in process, over the SDK's DurableFunctionTestRunner.
 
-It stands where Lambda stands for the submit and decision handlers (`WorkflowService`), with
-Lambda's rule that one execution name starts one execution: the same payload again is a no-op,
-another payload is refused.
+It stands where Lambda stands for the submit, decision and settler handlers (`WorkflowService`),
+with Lambda's rule that one execution name starts one execution: the same payload again is a
+no-op, another payload is refused. Tests look executions up by request id (the part of the
+execution name they know): `executions`, `result`, `is_complete` and `wait_until_suspended`
+take the request's latest execution.
 """
 
 import json
@@ -17,6 +19,7 @@ from aws_durable_execution_sdk_python_testing.runner import (
     DurableFunctionTestRunner,
 )
 
+from handlers.domain.leave_request import request_id_of
 from handlers.gateways.workflow_service import ExecutionNameConflictError, callback_error
 
 _ENDED = {"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionStopped"}
@@ -28,7 +31,8 @@ class InProcessWorkflowService:
         self._execution_timeout = execution_timeout
         self._lock = threading.Lock()
         self._started: dict[str, tuple[str, str]] = {}  # name -> (payload, execution ARN)
-        self._results: dict[str, DurableFunctionTestResult] = {}
+        self._latest: dict[str, str] = {}  # request id -> its latest execution's name
+        self._results: dict[str, DurableFunctionTestResult] = {}  # by execution name
 
     def start(self, execution_name: str, payload: dict[str, Any]) -> None:
         body = json.dumps(payload, sort_keys=True)
@@ -44,6 +48,7 @@ class InProcessWorkflowService:
                 execution_timeout=self._execution_timeout,
             )
             self._started[execution_name] = (body, arn)
+            self._latest[request_id_of(execution_name)] = execution_name
 
     def succeed_callback(self, callback_id: str, result: str) -> None:
         try:
@@ -58,32 +63,50 @@ class InProcessWorkflowService:
         except AwsApiException as failure:
             raise callback_error(type(failure).__name__) from failure
 
+    def is_running(self, execution_name: str) -> bool:
+        with self._lock:
+            started = execution_name in self._started
+        return started and not self._ended(execution_name)
+
+    def stop(self, request_id: str) -> None:
+        """Stop the request's execution, as `StopDurableExecution` does."""
+        # The runner has no public stop; its executor serves StopDurableExecution.
+        self.runner._executor.stop_execution(self.executions[request_id])
+
     @property
     def executions(self) -> dict[str, str]:
-        """Execution ARNs by name."""
+        """The latest execution's ARN, by request id."""
         with self._lock:
-            return {name: arn for name, (_, arn) in self._started.items()}
+            return {rid: self._started[name][1] for rid, name in self._latest.items()}
 
-    def wait_until_suspended(self, execution_name: str, timeout: float = 15) -> None:
+    def execution_name(self, request_id: str) -> str:
+        with self._lock:
+            return self._latest[request_id]
+
+    def wait_until_suspended(self, request_id: str, timeout: float = 15) -> None:
         """Until an invocation of the execution has ended: from then on, resuming it replays."""
         deadline = time.monotonic() + timeout
         while not any(
             event.event_type == "InvocationCompleted"
-            for event in self.runner.get_execution_history(self.executions[execution_name]).events
+            for event in self.runner.get_execution_history(self.executions[request_id]).events
         ):
             if time.monotonic() > deadline:
-                raise AssertionError(f"{execution_name} did not suspend in {timeout}s")
+                raise AssertionError(f"{request_id} did not suspend in {timeout}s")
             time.sleep(0.05)
 
-    def is_complete(self, execution_name: str) -> bool:
+    def is_complete(self, request_id: str) -> bool:
+        return self._ended(self.execution_name(request_id))
+
+    def _ended(self, execution_name: str) -> bool:
         if execution_name in self._results:
             return True
-        history = self.runner.get_execution_history(self.executions[execution_name])
+        history = self.runner.get_execution_history(self._started[execution_name][1])
         return any(event.event_type in _ENDED for event in history.events)
 
-    def result(self, execution_name: str, timeout: int = 30) -> DurableFunctionTestResult:
+    def result(self, request_id: str, timeout: int = 30) -> DurableFunctionTestResult:
         """Wait for the execution to end; the runner signals the end once, so keep it."""
-        if execution_name not in self._results:
-            arn = self.executions[execution_name]
-            self._results[execution_name] = self.runner.wait_for_result(arn, timeout=timeout)
-        return self._results[execution_name]
+        name = self.execution_name(request_id)
+        if name not in self._results:
+            arn = self._started[name][1]
+            self._results[name] = self.runner.wait_for_result(arn, timeout=timeout)
+        return self._results[name]

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 
 from handlers.domain.emails import Email
 from handlers.domain.signals import EventType
-from handlers.gateways.event_publisher import EventPublisher, EventPublishError
+from handlers.gateways.event_publisher import EventPublisher, EventPublishThrottledError
 from handlers.gateways.mailer import Mailer
 
 
@@ -64,14 +64,14 @@ class FlakyPublisher:
         self._failures_left = failures
         self._lock = threading.Lock()
 
-    def publish(self, event_type: EventType, detail: dict[str, Any]) -> None:
+    def publish(self, event_type: EventType, event_id: str, detail: dict[str, Any]) -> None:
         with self._lock:
             fail = event_type is self._which and self._failures_left > 0
             if fail:
                 self._failures_left -= 1
         if fail:
-            raise EventPublishError("FailedEntryCount: 1")
-        self._inner.publish(event_type, detail)
+            raise EventPublishThrottledError("FailedEntryCount: 1")
+        self._inner.publish(event_type, event_id, detail)
 
 
 class LambdaCrash(RuntimeError):
@@ -103,3 +103,99 @@ class CountedHandler:
                 self.crashes += 1
             raise LambdaCrash("invocation crashed after checkpointing")
         return output
+
+
+class SimulatedCrash(BaseException):
+    """The process died here: no `except Exception` sees it, nothing after it runs."""
+
+
+class Fault:
+    """What an injected fault does to one call."""
+
+    THROTTLE = "throttle"  # refused with a throttling error; nothing happened
+    SERVER_ERROR = "server-error"  # refused with a 5xx; nothing happened
+    CRASH_BEFORE = "crash-before"  # the caller died before the call went out
+    CRASH_AFTER = "crash-after"  # the call took effect, then the caller died
+
+    ALL = (THROTTLE, SERVER_ERROR, CRASH_BEFORE, CRASH_AFTER)
+    REFUSALS = (THROTTLE, SERVER_ERROR)
+
+
+def server_error(operation: str) -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": "InternalServerError", "Message": "Internal server error"},
+            "ResponseMetadata": {"HTTPStatusCode": 500},
+        },
+        operation,
+    )
+
+
+class FaultyDependency:
+    """Stands in front of a client (boto3, or one of our gateways) and fails chosen calls.
+
+    `inject("transact_write_items", Fault.THROTTLE)` fails the next such call (optionally only
+    calls whose arguments match `when`); every other call goes through untouched.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+        self._pending: list[tuple[str, str, Callable[[dict[str, Any]], bool], list[int]]] = []
+        self.injected: list[tuple[str, str]] = []
+
+    def inject(
+        self,
+        method: str,
+        fault: str,
+        times: int = 1,
+        when: Callable[[dict[str, Any]], bool] = lambda _: True,
+    ) -> "FaultyDependency":
+        with self._lock:
+            self._pending.append((method, fault, when, [times]))
+        return self
+
+    def _take(self, method: str, arguments: dict[str, Any]) -> str | None:
+        with self._lock:
+            for name, fault, when, left in self._pending:
+                if name == method and left[0] > 0 and when(arguments):
+                    left[0] -= 1
+                    self.injected.append((method, fault))
+                    return fault
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._inner, name)
+        if not callable(target):
+            return target
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            fault = self._take(name, kwargs or {"args": args})
+            if fault == Fault.THROTTLE:
+                raise throttled(name)
+            if fault == Fault.SERVER_ERROR:
+                raise server_error(name)
+            if fault == Fault.CRASH_BEFORE:
+                raise SimulatedCrash(f"died before {name}")
+            result = target(*args, **kwargs)
+            if fault == Fault.CRASH_AFTER:
+                raise SimulatedCrash(f"died after {name}")
+            return result
+
+        return call
+
+
+class CrashingHandler:
+    """The durable handler as Lambda runs it: a simulated crash ends the invocation with an
+    error (as a dead process does), and the durable runtime invokes again."""
+
+    def __init__(self, handler: Callable[..., Any]) -> None:
+        self._handler = handler
+        self.crashes = 0
+
+    def __call__(self, event: Any, context: Any) -> Any:
+        try:
+            return self._handler(event, context)
+        except SimulatedCrash as crash:
+            self.crashes += 1
+            raise LambdaCrash(str(crash)) from None

@@ -6,6 +6,7 @@ from handlers.domain.statuses import LeaveStatus
 
 REQUEST = LeaveRequest(
     request_id="lr-1",
+    execution_name="lr-1-0",
     employee_email="employee@email.com",
     approver_email="manager@email.com",
     start_date=date(2026, 1, 10),
@@ -37,12 +38,14 @@ def test_each_outcome_has_its_own_subject_and_the_comment() -> None:
         status: outcome_email(
             REQUEST, Outcome(status=status, decided_at=at, by="m@e.com", comment="ok"), "l"
         ).subject
-        for status in (LeaveStatus.APPROVED, LeaveStatus.REJECTED, LeaveStatus.EXPIRED)
+        for status in LeaveStatus
+        if status.is_final
     }
     assert [s.split(":")[0] for s in subjects.values()] == [
         "Leave request approved",
         "Leave request rejected",
         "Leave request expired",
+        "Leave request could not be processed",
     ]
     assert (
         "ok"

@@ -1,0 +1,130 @@
+"""Ending requests whose workflow can no longer end them: the settler's use cases.
+
+Lambda ends an execution without running any of its code when it is stopped, times out, or
+fails: nothing inside the workflow can clean up after that. So two things outside it do:
+- `settle_broken_execution`, for each `Durable Execution Status Change` event of the workflow
+  that says FAILED, TIMED_OUT or STOPPED;
+- `sweep`, on a schedule, for what no event reports: a start that was lost (submit crashed
+  between the record and the start), or an event that was.
+
+Either settles a request only while it is still pending (a conditional write), as `failed`,
+frees its dates, and tells the employee (and the approver, if they were asked) in plain words.
+The emails are at least once: a settler that crashes after sending and before marking the
+record sends them again on its retry.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from handlers.domain.emails import Email, closed_for_approver_email, outcome_email
+from handlers.domain.leave_request import LeaveRecord, Outcome, request_id_of
+from handlers.domain.signals import Metric
+from handlers.domain.statuses import LeaveStatus
+from handlers.gateways.event_publisher import EventPublisher
+from handlers.gateways.mailer import Mailer
+from handlers.gateways.workflow_service import WorkflowService
+from handlers.logic.leave_workflow import announce_outcome
+from handlers.observability import emit_metric, logger
+from handlers.settings import SettlerSettings
+from handlers.storage.leave_store import LeaveStore, RequestConflictError
+
+# What the employee's email and the request's history say about why it ended.
+BROKEN_NOTES = {
+    "FAILED": "The workflow handling this request failed.",
+    "TIMED_OUT": "The workflow handling this request ran out of time.",
+    "STOPPED": "The workflow handling this request was stopped by an operator.",
+}
+NEVER_FINISHED = "The workflow handling this request stopped without finishing it."
+
+
+@dataclass(frozen=True)
+class Settler:
+    settings: SettlerSettings
+    store: LeaveStore
+    mailer: Mailer
+    events: EventPublisher
+    workflow: WorkflowService
+    clock: Callable[[], datetime]
+
+    def status_link(self, request_id: str) -> str:
+        return f"{self.settings.submit_url.rstrip('/')}/requests/{request_id}"
+
+
+def settle_broken_execution(execution_name: str, status: str, settler: Settler) -> bool:
+    """Settle the request of an execution that ended broken; True if this call settled it."""
+    record = settler.store.get(request_id_of(execution_name))
+    if record is None or record.execution_name != execution_name:
+        # Not (or no longer) the execution of any request: submit gave up on it.
+        return False
+    return settle(record, BROKEN_NOTES.get(status, NEVER_FINISHED), settler)
+
+
+def settle(record: LeaveRecord, note: str, settler: Settler) -> bool:
+    """End a pending request as failed and tell the people it concerns.
+
+    A request already failed but whose people were not yet told (a settler that crashed in
+    between) is told now. Anything else is left alone: it ended its own way.
+    """
+    if record.status is LeaveStatus.PENDING:
+        outcome = Outcome(status=LeaveStatus.FAILED, decided_at=settler.clock(), comment=note)
+        try:
+            settler.store.record_outcome(record.request_id, outcome)
+        except RequestConflictError:
+            return False
+        announce_outcome(settler.events, record, outcome, record.submitted_at)
+        logger.warning(
+            "request settled as failed", extra={"request_id": record.request_id, "note": note}
+        )
+        _tell(record, outcome, settler)
+        return True
+    if record.status is LeaveStatus.FAILED and record.outcome_notified_at is None:
+        last = record.history[-1]
+        _tell(
+            record, Outcome(status=record.status, decided_at=last.at, comment=last.comment), settler
+        )
+        return True
+    return False
+
+
+def _tell(record: LeaveRecord, outcome: Outcome, settler: Settler) -> None:
+    link = settler.status_link(record.request_id)
+    emails: list[Email] = [outcome_email(record, outcome, link)]
+    if record.callback_id is not None:
+        # The approver was asked: their link now leads nowhere, so say so.
+        emails.append(closed_for_approver_email(record, link))
+    for email in emails:
+        settler.mailer.send(email)
+        emit_metric(Metric.EMAILS_SENT)
+    settler.store.mark_notified(record.request_id, settler.clock())
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    looked_at: int
+    settled: int
+
+
+def sweep(settler: Settler) -> SweepReport:
+    """Settle pending requests that no running execution will ever end.
+
+    Looked at: requests no workflow took over within the grace period (a lost start), and
+    requests past their approval timeout by the grace period (a lost status-change event: by
+    then their execution should have ended them). Each is settled only if no execution of its
+    name is running, so a start still queued by Lambda, or a workflow still busy, is left be.
+    """
+    settings = settler.settings
+    now = settler.clock()
+    grace = timedelta(seconds=settings.sweep_grace_seconds)
+    overdue_before = now - grace - timedelta(seconds=settings.approval_timeout_seconds)
+    looked_at = settled = 0
+    for record in settler.store.pending_submitted_before(now - grace):
+        unclaimed = record.workflow_started_at is None
+        if not unclaimed and record.submitted_at >= overdue_before:
+            continue
+        looked_at += 1
+        if settler.workflow.is_running(record.execution_name):
+            continue
+        if settle(record, NEVER_FINISHED, settler):
+            settled += 1
+    return SweepReport(looked_at=looked_at, settled=settled)
