@@ -6,11 +6,15 @@ from components.config import load_config
 from components.leave_service import LeaveService, LeaveServiceArgs
 from components.naming import Naming
 from components.observability import Observability, ObservabilityArgs
+from components.settler import Settler, SettlerArgs
 
 config = load_config()
 naming = Naming.current()
 
 service = LeaveService("leave", LeaveServiceArgs(config=config, naming=naming))
+
+# Ends every request whose workflow broke, and sweeps for requests nobody would end.
+settler = Settler("leave-settler", SettlerArgs(service=service, config=config))
 
 # The dashboard, the alarms and the signals behind them, built on what the service exposes.
 observability = Observability(

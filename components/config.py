@@ -31,6 +31,11 @@ LOG_RETENTION_DAYS = (
 MIN_SIGNING_KEY_LENGTH = 32
 # The pending gauge runs every 1 to 60 minutes; its alarm and dashboard read one figure a run.
 MAX_PENDING_GAUGE_INTERVAL_MINUTES = 60
+# The sweep runs every 1 to 60 minutes. Its grace must outlast a start Lambda holds back (a
+# throttled asynchronous start is retried for minutes) and is at most a day.
+MAX_SWEEP_INTERVAL_MINUTES = 60
+MIN_SWEEP_GRACE_SECONDS = 60
+MAX_SWEEP_GRACE_SECONDS = 86_400
 # EventBridge keeps an archive's events 1 day to 10 years (0, forever, is not offered here:
 # the audit log group already keeps them as long as logRetentionDays says).
 MAX_EVENT_ARCHIVE_RETENTION_DAYS = 3650
@@ -74,6 +79,10 @@ class ServiceConfig:
     compile_bytecode: bool = False
     # Caps each public endpoint's concurrency (reserved concurrency); None leaves it uncapped.
     http_max_concurrency: int | None = None
+    # The settler's sweep: how often it runs, and how long a request may wait to be taken over
+    # by its workflow (or stay pending past its approval timeout) before it is looked at.
+    sweep_interval_minutes: int = 5
+    sweep_grace_seconds: int = 900
 
     @property
     def execution_timeout_seconds(self) -> int:
@@ -243,6 +252,12 @@ def load_config(config: pulumi.Config | None = None) -> ServiceConfig:
         ),
         pending_gauge_interval_minutes=_int_in_range(
             config, "pendingGaugeIntervalMinutes", 1, 1, MAX_PENDING_GAUGE_INTERVAL_MINUTES
+        ),
+        sweep_interval_minutes=_int_in_range(
+            config, "sweepIntervalMinutes", 5, 1, MAX_SWEEP_INTERVAL_MINUTES
+        ),
+        sweep_grace_seconds=_int_in_range(
+            config, "sweepGraceSeconds", 900, MIN_SWEEP_GRACE_SECONDS, MAX_SWEEP_GRACE_SECONDS
         ),
         oldest_pending_alarm_share=_share(config, "oldestPendingAlarmShare", 0.5),
         expiry_rate_alarm_threshold=_share(config, "expiryRateAlarmThreshold", 0.5),

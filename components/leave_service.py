@@ -31,7 +31,6 @@ from components.packaging import (
 from handlers.domain.signals import EVENT_SOURCE, METRICS_NAMESPACE, SERVICE_NAME
 from handlers.settings import DecisionSettings, SubmitSettings, WorkflowSettings
 from handlers.storage.table_schema import (
-    BY_EMPLOYEE,
     PARTITION_KEY,
     SECONDARY_INDEXES,
     SORT_KEY,
@@ -271,7 +270,6 @@ class LeaveService(pulumi.ComponentResource):
         )
 
     def _submit_function(self, naming: Naming, config: ServiceConfig) -> FunctionArgs:
-        by_employee = self.table.arn.apply(lambda arn: f"{arn}/index/{BY_EMPLOYEE.name}")
         return self._function_args(
             config,
             naming.function_name("submit"),
@@ -285,9 +283,20 @@ class LeaveService(pulumi.ComponentResource):
                 max_leave_days=config.max_leave_days,
             ),
             [
-                # Requests by id, and the approver directory (same table).
-                Statement("ReadRequests", ["dynamodb:GetItem"], [self.table.arn]),
-                Statement("FindOverlappingLeave", ["dynamodb:Query"], [by_employee]),
+                # Requests, calendars and the approver directory (one table). A request is
+                # recorded (Put) with its calendar entry (Update) in one transaction, and undone
+                # (Delete + Update) when its workflow cannot start: DynamoDB checks a
+                # transaction's items against these actions.
+                Statement(
+                    "RecordRequests",
+                    [
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:UpdateItem",
+                        "dynamodb:DeleteItem",
+                    ],
+                    [self.table.arn],
+                ),
                 # Only the alias: never the unqualified function, never another version.
                 Statement(
                     "StartWorkflow",
@@ -312,11 +321,7 @@ class LeaveService(pulumi.ComponentResource):
                 signing_key_parameter=self.signing_key.name,
             ),
             [
-                Statement(
-                    "ReadAndClaimRequests",
-                    ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-                    [self.table.arn],
-                ),
+                Statement("ReadRequests", ["dynamodb:GetItem"], [self.table.arn]),
                 self._signing_key_statement(),
                 Statement(
                     "ResumeWorkflow",
@@ -351,10 +356,10 @@ class LeaveService(pulumi.ComponentResource):
                 event_bus_name=self.event_bus.name,
             ),
             [
+                # Take the request over, attach the callback, record the outcome with the
+                # calendar (a transaction of two updates).
                 Statement(
-                    "KeepRequests",
-                    ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-                    [self.table.arn],
+                    "KeepRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [self.table.arn]
                 ),
                 self._signing_key_statement(),
                 # SES checks the sending identity and, while the account is in the SES sandbox,

@@ -45,7 +45,8 @@ from dashboards.leave_operations import (
 )
 from dashboards.widgets import MetricSeries
 from handlers.domain.event_patterns import DOMAIN_EVENTS, broken_workflow_executions
-from handlers.domain.signals import Metric
+from handlers.domain.signals import OUTCOME_METRICS, Metric
+from handlers.domain.statuses import LeaveStatus
 from handlers.settings import GaugeSettings
 from handlers.storage.table_schema import BY_STATUS
 
@@ -486,16 +487,13 @@ class Observability(pulumi.ComponentResource):
         workflow = self._args.workflow.function
         gauge_period = config.pending_gauge_interval_minutes * 60
         oldest_allowed = config.oldest_pending_alarm_share * config.approval_timeout_seconds
-        outcomes = {
-            "approved": Metric.REQUESTS_APPROVED,
-            "rejected": Metric.REQUESTS_REJECTED,
-            "expired": Metric.REQUESTS_EXPIRED,
-        }
+        outcomes = {status.value: metric for status, metric in OUTCOME_METRICS.items()}
         return [
             AlarmSpec(
                 "workflow-executions-failed",
-                "Workflow executions failed or timed out: those requests were left undecided. "
-                "The broken-executions log group and the alarm email name each one.",
+                "Workflow executions failed or timed out. The settler ends each one's request "
+                "as failed and tells its employee; the broken-executions log group and the "
+                "alarm email name each execution.",
                 [
                     self._function_metric("failed", LambdaMetric.DURABLE_FAILED, "Sum", workflow),
                     self._function_metric(
@@ -581,14 +579,33 @@ class Observability(pulumi.ComponentResource):
                     ),
                     expression_query(
                         "expiry_rate",
-                        "FILL(expired, 0) / "
-                        "(FILL(approved, 0) + FILL(rejected, 0) + FILL(expired, 0))",
+                        f"FILL({LeaveStatus.EXPIRED.value}, 0) / ("
+                        + " + ".join(f"FILL({query_id}, 0)" for query_id in outcomes)
+                        + ")",
                         "Share of ended requests that expired",
                     ),
                 ],
                 "GreaterThanThreshold",
                 config.expiry_rate_alarm_threshold,
                 # No request ended in the window: nothing expired.
+                NOT_BREACHING,
+            ),
+            AlarmSpec(
+                "requests-failed",
+                "A leave request ended as failed: its workflow broke or never started, and the "
+                "settler told its employee to submit it again. The settler's log names each "
+                "request; the broken-executions log group says why its execution ended.",
+                [
+                    series_query(
+                        "failed",
+                        business(Metric.REQUESTS_FAILED, "Sum", "Failed requests"),
+                        ALARM_PERIOD_SECONDS,
+                        return_data=True,
+                    ),
+                ],
+                "GreaterThanOrEqualToThreshold",
+                1,
+                # Counted only when a request fails: no data, no failure.
                 NOT_BREACHING,
             ),
             AlarmSpec(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from dashboards.widgets import Dashboard, LogsTable, MetricChart, MetricSeries, Stat
 from handlers.domain.signals import (
     METRICS_NAMESPACE,
+    OUTCOME_METRICS,
     REJECTION_REASON_DIMENSION,
     SERVICE_DIMENSION,
     SERVICE_NAME,
@@ -116,9 +117,10 @@ def leave_operations_dashboard(names: DeployedNames) -> Dashboard:
                 "Requests by outcome",
                 (
                     business(Metric.REQUESTS_SUBMITTED, "Sum", "Submitted"),
-                    business(Metric.REQUESTS_APPROVED, "Sum", "Approved"),
-                    business(Metric.REQUESTS_REJECTED, "Sum", "Rejected"),
-                    business(Metric.REQUESTS_EXPIRED, "Sum", "Expired"),
+                    *(
+                        business(metric, "Sum", status.value.capitalize())
+                        for status, metric in OUTCOME_METRICS.items()
+                    ),
                 ),
                 view="bar",
             ),
@@ -130,6 +132,7 @@ def leave_operations_dashboard(names: DeployedNames) -> Dashboard:
                 ),
             ),
             MetricChart(
+                # Each of these ends its request as failed (the settler), counted above.
                 "Workflow executions that went wrong",
                 (
                     of_function(LambdaMetric.DURABLE_FAILED, workflow, "Sum", "Failed"),

@@ -25,6 +25,7 @@ _TILES = (
     ("approved", "Approved"),
     ("rejected", "Rejected"),
     ("expired", "Expired"),
+    ("failed", "Failed"),
     ("submitted", "Submitted"),
     ("emails_sent", "Emails sent"),
     ("inputs_rejected", "Inputs refused"),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from handlers.domain.signals import METRICS_NAMESPACE, Metric
+from handlers.domain.signals import METRICS_NAMESPACE, OUTCOME_METRICS, Metric
 
 _QUERIES_PER_CALL = 500
 
@@ -98,16 +98,11 @@ def business_figures(cloudwatch: Any, since: datetime, until: datetime) -> dict[
         cloudwatch, since, until, _whole_window(since, until), "SampleCount", names={latency}
     )
     decided = samples[latency].total if latency in samples else 0.0
-    ended = sum(
-        totals[m.value]
-        for m in (Metric.REQUESTS_APPROVED, Metric.REQUESTS_REJECTED, Metric.REQUESTS_EXPIRED)
-    )
+    outcomes = {status.value: totals[m.value] for status, m in OUTCOME_METRICS.items()}
     return {
         "submitted": totals[Metric.REQUESTS_SUBMITTED.value],
-        "pending": max(0.0, totals[Metric.REQUESTS_SUBMITTED.value] - ended),
-        "approved": totals[Metric.REQUESTS_APPROVED.value],
-        "rejected": totals[Metric.REQUESTS_REJECTED.value],
-        "expired": totals[Metric.REQUESTS_EXPIRED.value],
+        "pending": max(0.0, totals[Metric.REQUESTS_SUBMITTED.value] - sum(outcomes.values())),
+        **outcomes,
         "emails_sent": totals[Metric.EMAILS_SENT.value],
         "inputs_rejected": totals[Metric.INPUTS_REJECTED.value],
         "decision_latency_seconds_average": totals[latency] / decided if decided else 0.0,

@@ -229,18 +229,21 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
     assert actions("submit") == {
         "WriteOwnLogs": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "SendTraces": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-        "ReadRequests": ["dynamodb:GetItem"],
-        "FindOverlappingLeave": ["dynamodb:Query"],
+        # A request and its calendar entry are written (and undone) in one transaction.
+        "RecordRequests": [
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        ],
         "StartWorkflow": ["lambda:InvokeFunction"],
     }
-    assert statements(deployment, "submit")["ReadRequests"]["Resource"] == [table]
-    assert statements(deployment, "submit")["FindOverlappingLeave"]["Resource"] == [
-        f"{table}/index/by_employee"
-    ]
+    assert statements(deployment, "submit")["RecordRequests"]["Resource"] == [table]
     assert actions("decision") == {
         "WriteOwnLogs": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "SendTraces": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-        "ReadAndClaimRequests": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        # It writes nothing: the callback API arbitrates between racing decisions.
+        "ReadRequests": ["dynamodb:GetItem"],
         "ReadSigningKey": ["ssm:GetParameter"],
         "ResumeWorkflow": [
             "lambda:SendDurableExecutionCallbackFailure",
@@ -251,7 +254,7 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
         "WriteOwnLogs": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "SendTraces": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
         "RunDurably": ["lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState"],
-        "KeepRequests": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        "KeepRequests": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
         "ReadSigningKey": ["ssm:GetParameter"],
         "SendMailAsSender": ["ses:SendRawEmail"],
         "PublishDomainEvents": ["events:PutEvents"],

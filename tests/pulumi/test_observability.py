@@ -365,6 +365,7 @@ def test_every_alarm_tells_the_topic_when_it_fires_and_clears(deployment: Deploy
         "failed-starts-waiting",
         "oldest-pending-request",
         "expiry-rate",
+        "requests-failed",
         "durable-executions-utilization",
     }
     for name, alarm in found.items():
@@ -455,6 +456,7 @@ def test_the_expiry_rate_is_expired_over_all_ended_requests(deployment: Deployme
         "approved": Metric.REQUESTS_APPROVED,
         "rejected": Metric.REQUESTS_REJECTED,
         "expired": Metric.REQUESTS_EXPIRED,
+        "failed": Metric.REQUESTS_FAILED,
     }
     for metric in metrics_of(alarm):
         assert metric["namespace"] == METRICS_NAMESPACE
@@ -462,7 +464,8 @@ def test_the_expiry_rate_is_expired_over_all_ended_requests(deployment: Deployme
         assert metric["stat"] == "Sum"
     (expression,) = [q["expression"] for q in alarm["metricQueries"] if "expression" in q]
     assert expression == (
-        "FILL(expired, 0) / (FILL(approved, 0) + FILL(rejected, 0) + FILL(expired, 0))"
+        "FILL(expired, 0) / "
+        "(FILL(approved, 0) + FILL(rejected, 0) + FILL(expired, 0) + FILL(failed, 0))"
     )
     assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanThreshold", 0.5)
     assert alarm["treatMissingData"] == "notBreaching"

@@ -80,7 +80,9 @@ def test_the_full_resource_inventory(deployment: Deployment) -> None:
         "leave:http_function:HttpFunction": 2,
         "leave:durable_function:DurableFunction": 1,
         "leave:observability:Observability": 1,
-        "leave:scheduled_function:ScheduledFunction": 1,
+        "leave:settler:Settler": 1,
+        # The pending gauge and the settler (its sweep).
+        "leave:scheduled_function:ScheduledFunction": 2,
         "aws:dynamodb/table:Table": 1,
         # The dev stack's approver directory has two entries.
         "aws:dynamodb/tableItem:TableItem": 2,
@@ -89,28 +91,30 @@ def test_the_full_resource_inventory(deployment: Deployment) -> None:
         "aws:ses/emailIdentity:EmailIdentity": 4,
         "aws:cloudwatch/eventBus:EventBus": 1,
         "aws:lambda/layerVersion:LayerVersion": 1,
-        # The functions' four, the audit log and the broken executions' log.
-        "aws:cloudwatch/logGroup:LogGroup": 6,
-        "aws:iam/role:Role": 4,
+        # The functions' five, the audit log and the broken executions' log.
+        "aws:cloudwatch/logGroup:LogGroup": 7,
+        "aws:iam/role:Role": 5,
         # Each function's own, and the workflow's grant to send failed starts to the queue.
-        "aws:iam/rolePolicy:RolePolicy": 5,
-        "aws:lambda/function:Function": 4,
+        "aws:iam/rolePolicy:RolePolicy": 6,
+        "aws:lambda/function:Function": 5,
         "aws:lambda/alias:Alias": 1,
         "aws:lambda/functionUrl:FunctionUrl": 2,
-        # Two per Function URL, and the gauge's schedule.
-        "aws:lambda/permission:Permission": 5,
+        # Two per Function URL, the gauge's and the sweep's schedules, the settler's rule.
+        "aws:lambda/permission:Permission": 7,
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
         "aws:sqs/queue:Queue": 1,
-        # The gauge's schedule, the audit rule, the broken executions' rule.
-        "aws:cloudwatch/eventRule:EventRule": 3,
-        # The gauge; the audit log; the topic and a log for broken executions.
-        "aws:cloudwatch/eventTarget:EventTarget": 4,
+        # The gauge's and the sweep's schedules, the audit rule, the broken executions' rules
+        # (one to the alarm topic and its log, one to the settler).
+        "aws:cloudwatch/eventRule:EventRule": 5,
+        # The gauge; the sweep; the audit log; the topic, a log and the settler for broken
+        # executions.
+        "aws:cloudwatch/eventTarget:EventTarget": 6,
         "aws:cloudwatch/eventArchive:EventArchive": 1,
         "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": 1,
         "aws:sns/topic:Topic": 1,
         "aws:sns/topicPolicy:TopicPolicy": 1,
         "aws:sns/topicSubscription:TopicSubscription": 1,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 6,
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 7,
         "aws:cloudwatch/dashboard:Dashboard": 1,
     }
     assert sorted(r.name for r in deployment.resources) == sorted(
@@ -156,12 +160,31 @@ def test_the_full_resource_inventory(deployment: Deployment) -> None:
                     "-failed-starts-waiting",
                     "-oldest-pending-request",
                     "-expiry-rate",
+                    "-requests-failed",
                     "-durable-executions-utilization",
                     "-dashboard",
                 )
             ),
             *(
                 f"leave-observability-pending-gauge{part}"
+                for part in (
+                    *FUNCTION_PARTS,
+                    "-schedule",
+                    "-schedule-target",
+                    "-invoke-from-schedule",
+                )
+            ),
+            "leave-settler",
+            *(
+                f"leave-settler{part}"
+                for part in (
+                    "-broken-executions",
+                    "-invoke-from-broken-executions",
+                    "-broken-executions-target",
+                )
+            ),
+            *(
+                f"leave-settler-function{part}"
                 for part in (
                     *FUNCTION_PARTS,
                     "-schedule",
@@ -180,6 +203,7 @@ def test_the_functions_are_named_after_the_project_and_stack(deployment: Deploym
         "leave-approvals-dev-workflow",
         "leave-approvals-dev-decision",
         "leave-approvals-dev-pending-gauge",
+        "leave-approvals-dev-settler",
     }
 
 
