@@ -32,17 +32,27 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         metavar="SECONDS",
         help="how often scheduled functions fire (default 60)",
     )
+    parser.add_argument(
+        "--sweep-grace",
+        type=int,
+        default=60,
+        metavar="SECONDS",
+        help="the settler's sweep ends a request no workflow took over in this long (default 60)",
+    )
     options = parser.parse_args(argv)
     if not 1024 <= options.port <= 65530:
         parser.error("--port must be between 1024 and 65530")
     if options.approval_timeout < 1:
         parser.error("--approval-timeout must be at least 1 second")
+    if options.sweep_grace < 1:
+        parser.error("--sweep-grace must be at least 1 second")
     return SandboxConfig(
         port=options.port,
         approval_timeout_seconds=options.approval_timeout,
         # Absolute: the emulators and workers run from the project root, not from here.
         data_dir=options.data_dir.resolve(),
         schedule_seconds=options.schedule_every,
+        sweep_grace_seconds=options.sweep_grace,
     )
 
 

@@ -41,7 +41,15 @@ def _sent_emails(first: int) -> list[dict[str, Any]]:
 
 
 def _with_sandbox_routes(moto_app: WsgiApp, ready: threading.Event) -> WsgiApp:
+    # DynamoDB applies a conditional write or a transaction atomically; moto, serving requests
+    # on many threads, checks a condition and writes in two moves. One DynamoDB request at a
+    # time gives the sandbox DynamoDB's guarantee (two racing submissions, two racing claims).
+    dynamodb = threading.Lock()
+
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            with dynamodb:
+                return list(moto_app(environ, start_response))
         path = environ.get("PATH_INFO", "")
         if path == READY_PATH:
             status = "200 OK" if ready.is_set() else "503 Service Unavailable"

@@ -74,6 +74,8 @@ class SandboxConfig:
     data_dir: Path = Path(".sandbox")
     # How often the scheduler fires each registered scheduled function.
     schedule_seconds: float = 30.0
+    # The settler's sweep looks at requests no workflow took over within this long.
+    sweep_grace_seconds: int = 60
 
     @property
     def ports(self) -> Ports:

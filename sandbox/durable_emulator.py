@@ -7,9 +7,13 @@ durable APIs (checkpoints, state, callbacks, executions) that the Lambda service
 """
 
 import logging
+import math
 import sys
 import threading
+from dataclasses import replace
+from datetime import UTC, datetime
 
+from aws_durable_execution_sdk_python.lambda_service import OperationStatus
 from aws_durable_execution_sdk_python_testing.runner import WebRunner, WebRunnerConfig
 from aws_durable_execution_sdk_python_testing.stores.base import StoreType
 from aws_durable_execution_sdk_python_testing.web.server import WebServiceConfig
@@ -18,6 +22,43 @@ from sandbox.child_process import serve_until_parent_exits
 from sandbox.config import REGION
 
 HEALTH_PATH = "/health"
+
+logger = logging.getLogger(__name__)
+
+
+def rearm_callback_timeouts(runner: WebRunner, now: datetime) -> int:
+    """Arm again the timeouts of the callbacks running executions wait on; return how many.
+
+    The emulator keeps executions in SQLite but their timers in memory only, so after a restart
+    a pending request would never expire. Each callback gets the time it had left (at least a
+    second: one whose time ran out while the sandbox was down expires at once). The runner has
+    no public way to do this: it reaches into its executor and store, checked by test_restart.
+    """
+    executor, store = runner._executor, runner._store
+    if executor is None or store is None:
+        return 0
+    armed = 0
+    for execution in store.list_all():
+        if execution.is_complete:
+            continue
+        for update in execution.updates:
+            options = update.callback_options
+            if update.action.value != "START" or options is None or not options.timeout_seconds:
+                continue
+            _, operation = execution.find_operation(update.operation_id)
+            details = operation.callback_details
+            if operation.status != OperationStatus.STARTED or details is None:
+                continue
+            started = operation.start_timestamp or now
+            if started.tzinfo is None:
+                started = started.replace(tzinfo=UTC)
+            left = options.timeout_seconds - (now - started).total_seconds()
+            remaining = replace(options, timeout_seconds=max(1, math.ceil(left)))
+            executor._schedule_callback_timeouts(
+                execution.durable_execution_arn, remaining, details.callback_id
+            )
+            armed += 1
+    return armed
 
 
 def main(port: int, lambda_endpoint: str, store: str) -> None:
@@ -33,6 +74,9 @@ def main(port: int, lambda_endpoint: str, store: str) -> None:
     )
     runner = WebRunner(config)
     runner.start()
+    armed = rearm_callback_timeouts(runner, datetime.now(UTC))
+    if armed:
+        logger.warning("re-armed the timeouts of %d waiting callbacks", armed)
     threading.Thread(target=runner.serve_forever, daemon=True).start()
     serve_until_parent_exits(runner.stop)
 

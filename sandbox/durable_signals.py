@@ -2,14 +2,18 @@
 `Durable Execution Status Change` event on the default bus for each start and end, and the
 function's durable metrics in `AWS/Lambda` (started, succeeded, failed, duration, running).
 
-The local Lambda API sees every start, and every output of the workflow's handler: an output
-whose `Status` is SUCCEEDED or FAILED ends the execution. Executions the emulator itself times
-out or stops are not seen, so they go unreported.
+The local Lambda API sees every start, every output of the workflow's handler (an output whose
+`Status` is SUCCEEDED or FAILED ends the execution) and every StopDurableExecution it forwards.
+Executions the emulator itself times out are not seen, so they go unreported (the settler's
+sweep still ends their requests).
+
+Each event also goes to `route` (the sandbox's EventBridge rules with Lambda targets).
 """
 
 import json
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -21,8 +25,12 @@ from sandbox.telemetry import Telemetry
 
 logger = logging.getLogger(__name__)
 
-_ENDED = {"SUCCEEDED": LambdaMetric.DURABLE_SUCCEEDED, "FAILED": LambdaMetric.DURABLE_FAILED}
-# Published by Lambda, charted by no dashboard yet.
+_ENDED = {
+    "SUCCEEDED": LambdaMetric.DURABLE_SUCCEEDED,
+    "FAILED": LambdaMetric.DURABLE_FAILED,
+    "STOPPED": LambdaMetric.DURABLE_STOPPED,
+    "TIMED_OUT": LambdaMetric.DURABLE_TIMED_OUT,
+}
 
 
 def _running_gauge(count: int) -> tuple[str, float, str]:
@@ -34,10 +42,16 @@ def _millis(moment: datetime) -> int:
 
 
 class DurableSignals:
-    def __init__(self, telemetry: Telemetry, emulator: Any) -> None:
+    def __init__(
+        self,
+        telemetry: Telemetry,
+        emulator: Any,
+        route: Callable[[dict[str, Any]], object] = lambda _: None,
+    ) -> None:
         """`emulator`: a boto3 Lambda client of the durable emulator, to describe executions."""
         self._telemetry = telemetry
         self._emulator = emulator
+        self._route = route
         self._running: dict[str, set[str]] = {}
         self._lock = threading.Lock()
         # Ends are described off the request path: the emulator waits for the invoke's answer.
@@ -78,6 +92,20 @@ class DurableSignals:
             return
         if status in _ENDED and arn:
             self._ends.submit(self._ended, function, function_arn, arn, status)
+
+    def stopped(self, arn: str) -> None:
+        """An execution was stopped through the Lambda API."""
+        self._ends.submit(self._ended_outside_handler, arn, "STOPPED")
+
+    def _ended_outside_handler(self, arn: str, status: str) -> None:
+        try:
+            described = self._emulator.get_durable_execution(DurableExecutionArn=arn)
+        except Exception:
+            logger.exception("could not describe the stopped execution %s", arn)
+            return
+        function_arn = described["FunctionArn"]
+        function = function_arn.split(":")[6]
+        self._ended(function, function_arn, arn, status)
 
     def _ended(self, function: str, function_arn: str, arn: str, status: str) -> None:
         now = datetime.now(UTC)
@@ -128,11 +156,11 @@ class DurableSignals:
         }
         if ended is not None:
             detail["endTimestamp"] = _millis(ended)
-        self._telemetry.event(
-            {
-                "Source": DURABLE_STATUS_SOURCE,
-                "DetailType": DURABLE_STATUS_DETAIL_TYPE,
-                "Detail": json.dumps(detail),
-                "Resources": [arn],
-            }
-        )
+        entry = {
+            "Source": DURABLE_STATUS_SOURCE,
+            "DetailType": DURABLE_STATUS_DETAIL_TYPE,
+            "Detail": json.dumps(detail),
+            "Resources": [arn],
+        }
+        self._telemetry.event(entry)
+        self._route(entry)

@@ -8,7 +8,14 @@ so nothing in them knows it runs here. Scheduled functions are data: add one to
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from handlers.settings import DecisionSettings, GaugeSettings, SubmitSettings, WorkflowSettings
+from handlers.domain.event_patterns import broken_workflow_executions
+from handlers.settings import (
+    DecisionSettings,
+    GaugeSettings,
+    SettlerSettings,
+    SubmitSettings,
+    WorkflowSettings,
+)
 from sandbox.config import (
     ACCOUNT_ID,
     ALLOWED_EMAIL_DOMAINS,
@@ -23,11 +30,13 @@ from sandbox.config import (
     TABLE_NAME,
     SandboxConfig,
 )
+from sandbox.event_rules import LambdaRule
 
 SUBMIT = f"{NAME_PREFIX}-submit"
 WORKFLOW = f"{NAME_PREFIX}-workflow"
 DECISION = f"{NAME_PREFIX}-decision"
 PENDING_GAUGE = f"{NAME_PREFIX}-pending-gauge"
+SETTLER = f"{NAME_PREFIX}-settler"
 # Durable functions are invoked through an alias, never unqualified.
 WORKFLOW_ALIAS = "live"
 # As deployed: the workflow runs a little after the approval wait ends (record, email).
@@ -143,8 +152,24 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
 
 def scheduled_functions(config: SandboxConfig) -> list[ScheduledFunction]:
     """The functions schedule rules invoke, each every `config.schedule_seconds` by default."""
-    del config  # no scheduled function needs a sandbox-specific setting yet
     return [
+        ScheduledFunction(
+            LambdaFunction(
+                name=SETTLER,
+                handler="handlers.settler.handler",
+                settings=SettlerSettings.environment_for(
+                    table_name=TABLE_NAME,
+                    sender_email=SENDER_EMAIL,
+                    submit_url=config.submit_url,
+                    event_bus_name=EVENT_BUS_NAME,
+                    workflow_function=function_arn(WORKFLOW),
+                    approval_timeout_seconds=config.approval_timeout_seconds,
+                    sweep_grace_seconds=config.sweep_grace_seconds,
+                ),
+                max_concurrency=2,
+            ),
+            rule_name=f"{NAME_PREFIX}-sweep",
+        ),
         ScheduledFunction(
             LambdaFunction(
                 name=PENDING_GAUGE,
@@ -153,4 +178,15 @@ def scheduled_functions(config: SandboxConfig) -> list[ScheduledFunction]:
                 max_concurrency=1,
             )
         ),
+    ]
+
+
+def lambda_rules() -> list[LambdaRule]:
+    """The EventBridge rules whose targets are functions (the Settler component's rule)."""
+    return [
+        LambdaRule(
+            f"{NAME_PREFIX}-settle-broken",
+            broken_workflow_executions(function_arn(WORKFLOW)),
+            SETTLER,
+        )
     ]

@@ -10,6 +10,7 @@
   callbacks from the decision handler, execution queries) is forwarded to the emulator as is.
 """
 
+import dataclasses
 import http.client
 import json
 import logging
@@ -32,6 +33,8 @@ from sandbox.lambda_runtime import FunctionRuntime, Invocation, InvocationResult
 logger = logging.getLogger(__name__)
 
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
+_STOP_PATH = re.compile(r"^/2025-12-01/durable-executions/(?P<arn>[^/]+)/stop$")
+_LIST_PATH = re.compile(r"^/2025-12-01/functions/(?P<name>[^/]+)/durable-executions$")
 DURABLE_API_PREFIX = "/2025-12-01/"
 
 
@@ -81,7 +84,12 @@ class LambdaService:
         if match and request.method == "POST":
             return self._invoke(request, match["name"])
         if request.path.startswith(DURABLE_API_PREFIX):
-            return self._forward_to_emulator(request)
+            forwarded = self._forward_to_emulator(_by_function_name(request))
+            stop = _STOP_PATH.match(request.path)
+            if stop and request.method == "POST" and forwarded.status < 300:
+                # Lambda reports a stop as a status change; the emulator does not.
+                self._signals.stopped(unquote(stop["arn"]))
+            return forwarded
         return error_response(404, "UnknownOperationException", f"No operation at {request.path}")
 
     def _invoke(self, request: Request, raw_name: str) -> Response:
@@ -171,6 +179,18 @@ class LambdaService:
             return Response(answer.status, body, kept)
         finally:
             connection.close()
+
+
+def _by_function_name(request: Request) -> Request:
+    """Lambda takes a function's name or ARN wherever it takes a function; the emulator keys
+    executions by the bare name, so list calls are rewritten to it."""
+    listing = _LIST_PATH.match(request.path)
+    if not listing:
+        return request
+    name, _ = parse_function_name(listing["name"], None)
+    return dataclasses.replace(
+        request, path=f"{DURABLE_API_PREFIX}functions/{name}/durable-executions"
+    )
 
 
 def invocation_response(result: InvocationResult) -> Response:

@@ -22,6 +22,7 @@ from sandbox.config import FAKE_CREDENTIALS, TABLE_NAME, SandboxConfig
 from sandbox.dashboard import DashboardPage
 from sandbox.durable_signals import DurableSignals
 from sandbox.durable_starts import DurableStarts
+from sandbox.event_rules import EventRouter
 from sandbox.function_url_gateway import Cors, FunctionUrlConfig, FunctionUrlGateway, url_id
 from sandbox.functions import (
     DECISION,
@@ -29,6 +30,7 @@ from sandbox.functions import (
     WORKFLOW,
     WORKFLOW_ALIAS,
     function_arn,
+    lambda_rules,
     platform_environment,
     scheduled_functions,
     service_functions,
@@ -80,7 +82,8 @@ class SandboxStack:
         return self.config.data_dir / OUTPUTS_FILE
 
     def outputs(self) -> dict[str, str]:
-        """The Pulumi stack's outputs, plus the mailbox."""
+        """The Pulumi stack's outputs, plus the mailbox and the local AWS endpoints (point
+        `AWS_ENDPOINT_URL_LAMBDA` and `AWS_ENDPOINT_URL` at them to use the AWS CLI or boto3)."""
         return {
             "submit_url": self.config.submit_url,
             "decision_url": self.config.decision_url,
@@ -88,6 +91,8 @@ class SandboxStack:
             "table_name": TABLE_NAME,
             "workflow_alias_arn": function_arn(WORKFLOW, WORKFLOW_ALIAS),
             "mailbox_url": self.config.mailbox_url,
+            "lambda_endpoint": self.config.lambda_endpoint,
+            "aws_endpoint": self.config.aws_endpoint,
         }
 
     def start(self) -> dict[str, str]:
@@ -105,8 +110,12 @@ class SandboxStack:
         seed(clients, signing_key(data_dir))
         self._telemetry = Telemetry(clients["logs"], clients["cloudwatch"], clients["events"])
         self._telemetry.start()
+        # EventBridge rules with Lambda targets; invoked once the Lambda service is up.
+        router = EventRouter(
+            lambda_rules(), lambda name, event: self._require_lambda().invoke_event(name, event)
+        )
         self._signals = DurableSignals(
-            self._telemetry, local_client("lambda", config.durable_endpoint)
+            self._telemetry, local_client("lambda", config.durable_endpoint), router.route
         )
 
         platform = platform_environment(config)
@@ -161,6 +170,11 @@ class SandboxStack:
         partial.write_text(json.dumps(outputs, indent=2) + "\n")
         partial.replace(self.outputs_path)
         return outputs
+
+    def _require_lambda(self) -> LambdaService:
+        if self._lambda is None:
+            raise RuntimeError("the local Lambda service is not running")
+        return self._lambda
 
     def _start_emulators(self) -> None:
         config = self.config

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import boto3
+
 from tests.support.function_url import HttpResponse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -27,9 +29,11 @@ OUTPUT_KEYS = {
     "table_name",
     "workflow_alias_arn",
     "mailbox_url",
+    "lambda_endpoint",
+    "aws_endpoint",
 }
 PORTS_PER_SANDBOX = 6
-FINAL_STATUSES = {"approved", "rejected", "expired"}
+FINAL_STATUSES = {"approved", "rejected", "expired", "failed"}
 
 
 def http(
@@ -132,6 +136,12 @@ class SandboxProcess:
         return self._log_path.read_text() if self._log_path.exists() else ""
 
 
+def changed(before: dict[str, float], **deltas: float) -> dict[str, float]:
+    """Dashboard figures `before` moved by `deltas`: what a test expects once its own
+    requests' metrics have arrived (the flows tests share one sandbox)."""
+    return {name: before[name] + delta for name, delta in deltas.items()}
+
+
 @contextmanager
 def running_sandbox(data_dir: Path, approval_timeout: int) -> Iterator["SandboxClient"]:
     process = SandboxProcess(data_dir, approval_timeout)
@@ -209,6 +219,16 @@ class SandboxClient:
             if reference and link:
                 links[reference.group(1)] = link.group(1)
         return links
+
+    def lambda_client(self) -> Any:
+        """A boto3 Lambda client of the local Lambda API, as an operator's CLI would be."""
+        return boto3.client(
+            "lambda",
+            endpoint_url=self.outputs["lambda_endpoint"],
+            region_name="us-east-2",
+            aws_access_key_id="sandbox",
+            aws_secret_access_key="sandbox",
+        )
 
     def decide(
         self, link: str, decision: str, comment: str = "", as_json: bool = False

@@ -1,7 +1,9 @@
-"""A pending request survives a restart of the sandbox and can still be approved.
+"""A pending request survives a restart of the sandbox: it can still be approved, and one
+nobody decides still expires on time.
 
 moto replays its recorded requests and the durable emulator keeps executions in SQLite, both in
-the data dir, so a stop and a start on the same data dir and port carry on where they were.
+the data dir, so a stop and a start on the same data dir and port carry on where they were; the
+emulator's callback timers are armed again for the time each had left.
 """
 
 from pathlib import Path
@@ -43,5 +45,37 @@ def test_a_pending_request_survives_a_restart_and_can_still_be_approved(tmp_path
         subjects = [m["subject"].split(":")[0] for m in after.emails_about(request_id, EMPLOYEE)]
         assert subjects == ["Leave request received", "Leave request approved"]
         after.wait_for_figures({"submitted": 1, "approved": 1, "pending": 0, "emails_sent": 3})
+    finally:
+        assert second.stop() == 0, second.console()
+
+
+# Enough to submit, see the approver's email and stop before it runs out, on a busy machine.
+SHORT_APPROVAL_TIMEOUT = 20
+
+
+def test_a_request_pending_across_a_restart_expires_on_time(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    first = SandboxProcess(data_dir, approval_timeout=SHORT_APPROVAL_TIMEOUT)
+    before = SandboxClient(first.start(), first)
+    employee = "away@email.com"
+    answer = before.submit(
+        {"employee_email": employee, "start_date": "2026-09-07", "end_date": "2026-09-08"}
+    )
+    request_id = answer.json()["request_id"]
+    link = before.decision_link(before.wait_for_email(APPROVER, request_id, "Leave to approve"))
+    assert before.status(request_id)["status"] == "pending"
+    assert first.stop() == 0
+
+    # The restarted sandbox gives new approvals far longer: the expiry comes from the timer
+    # the request's own wait was created with.
+    second = SandboxProcess(data_dir, approval_timeout=300, port=first.port)
+    after = SandboxClient(second.start(), second)
+    try:
+        record = after.wait_until_final(request_id, timeout=SHORT_APPROVAL_TIMEOUT + 60)
+        assert record["status"] == "expired"
+        assert [h["event"] for h in record["history"]] == ["submitted", "expired"]
+        after.wait_for_email(employee, request_id, "Leave request expired")
+        assert after.decide(link, "approve").status == 410
+        assert after.status(request_id)["status"] == "expired"
     finally:
         assert second.stop() == 0, second.console()
