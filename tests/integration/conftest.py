@@ -11,7 +11,7 @@ from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestR
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
-from handlers import decision, settings, submit, workflow
+from handlers import decision, settings, settler, submit, workflow
 from sandbox.mailbox import ReceivedEmail
 from tests.support.aws import Account, create_resources, sent_emails
 from tests.support.durable import InProcessWorkflowService
@@ -24,6 +24,7 @@ DIRECTORY = {
 }
 DECISION_URL = "https://decide.lambda-url.us-east-2.on.aws/"
 SUBMIT_URL = "https://submit.lambda-url.us-east-2.on.aws/"
+SWEEP_GRACE_SECONDS = 900
 
 
 def environment(account: Account, approval_timeout: int) -> dict[str, str]:
@@ -35,6 +36,15 @@ def environment(account: Account, approval_timeout: int) -> dict[str, str]:
             default_approver=DEFAULT_APPROVER,
             max_leave_days=30,
             max_body_bytes=4096,
+        ),
+        **settings.SettlerSettings.environment_for(
+            table_name=account.table_name,
+            sender_email=account.sender,
+            submit_url=SUBMIT_URL,
+            event_bus_name=account.event_bus_name,
+            workflow_function=account.workflow_function.rsplit(":", 1)[0],
+            approval_timeout_seconds=approval_timeout,
+            sweep_grace_seconds=SWEEP_GRACE_SECONDS,
         ),
         **settings.WorkflowSettings.environment_for(
             table_name=account.table_name,
@@ -53,7 +63,9 @@ _CACHED_FACTORIES = (
     settings.submit_settings,
     settings.workflow_settings,
     settings.decision_settings,
+    settings.settler_settings,
     submit.submitter,
+    settler.settler,
     decision.decider,
     workflow.leave_steps,
 )
@@ -162,8 +174,10 @@ def leave_app(
             service = InProcessWorkflowService(runner)
             wired_submitter = dataclasses.replace(submit.submitter(), workflow=service)
             wired_decider = dataclasses.replace(decision.decider(), workflow=service)
+            wired_settler = dataclasses.replace(settler.settler(), workflow=service)
             monkeypatch.setattr(submit, "submitter", lambda: wired_submitter)
             monkeypatch.setattr(decision, "decider", lambda: wired_decider)
+            monkeypatch.setattr(settler, "settler", lambda: wired_settler)
             app = LeaveApp(account, service)
             yield app
             app.settle()

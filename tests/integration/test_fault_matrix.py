@@ -1,0 +1,205 @@
+"""The fault matrix: for each AWS call of submit, of the decision endpoint and of every
+workflow step, a throttle, a 5xx, and a crash just before and just after the call.
+
+Whatever is injected, the request ends the way its people decided, exactly once: one final
+status, the dates held once, one outcome email (or, where a crash comes after the email went
+out, the documented at-least-once second copy), and a client or approver who retries succeeds.
+"""
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+from aws_durable_execution_sdk_python_testing.executor import Executor
+
+from handlers import decision, submit, workflow
+from handlers.gateways.event_publisher import EventBridgePublisher
+from handlers.gateways.mailer import SesMailer
+from handlers.storage.leave_store import DynamoDbLeaveStore
+from tests.integration.conftest import DEFAULT_APPROVER, LeaveApp
+from tests.support.aws import REGION, Account
+from tests.support.faults import CrashingHandler, Fault, FaultyDependency, SimulatedCrash
+from tests.support.function_url import HttpResponse
+
+EMPLOYEE = "matrix@email.com"
+PAYLOAD = {"employee_email": EMPLOYEE, "start_date": "2026-03-02", "end_date": "2026-03-06"}
+# A client or approver gives up after this many tries: every fault here is one call's worth.
+TRIES = 3
+
+
+def _until_answered(send: Callable[[], HttpResponse]) -> list[int]:
+    """Send until a 2xx, as a client retrying after a 503 or a dropped connection would."""
+    statuses = []
+    for _ in range(TRIES):
+        try:
+            answer = send()
+        except SimulatedCrash:
+            statuses.append(502)  # the Function URL's answer when the function dies
+            continue
+        statuses.append(answer.status)
+        if answer.status < 300:
+            return statuses
+        assert answer.status == 503, answer.body
+        assert answer.headers["retry-after"]
+    raise AssertionError(f"never answered: {statuses}")
+
+
+def _approved_once(app: LeaveApp, request_id: str, outcome_emails: int = 1) -> None:
+    record = app.wait_until_final(request_id)
+    assert record["status"] == "approved"
+    assert [h["event"] for h in record["history"]] == ["submitted", "approved"]
+    outcomes = [e for e in app.emails_to(EMPLOYEE) if e.subject.startswith("Leave request appr")]
+    assert len(outcomes) == outcome_emails
+    # The approved dates are held once: an overlapping request is refused.
+    clash = app.submit({**PAYLOAD, "end_date": "2026-03-02"}, headers={"Idempotency-Key": "x"})
+    assert clash.status == 409
+
+
+def _only_request(app: LeaveApp) -> str:
+    (request_id,) = app.workflow.executions
+    return request_id
+
+
+# -- submit --------------------------------------------------------------------------------------
+
+SUBMIT_CALLS = {
+    "read-request": ("dynamodb", "get_item", lambda a: "REQUEST#" in str(a.get("Key"))),
+    "record": ("dynamodb", "transact_write_items", lambda a: "Put" in str(a)),
+    "start": ("workflow", "start", lambda a: True),
+}
+
+
+@pytest.mark.parametrize("fault", Fault.ALL)
+@pytest.mark.parametrize("call", SUBMIT_CALLS)
+def test_submit_survives_a_fault_at_each_call(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, call: str, fault: str
+) -> None:
+    service, method, when = SUBMIT_CALLS[call]
+    wired = submit.submitter()
+    dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
+    starts = FaultyDependency(wired.workflow)
+    (dynamodb if service == "dynamodb" else starts).inject(method, fault, when=when)
+    faulty = dataclasses.replace(
+        wired, store=DynamoDbLeaveStore(Account().table_name, client=dynamodb), workflow=starts
+    )
+    monkeypatch.setattr(submit, "submitter", lambda: faulty)
+
+    statuses = _until_answered(
+        lambda: leave_app.submit(PAYLOAD, headers={"Idempotency-Key": "matrix"})
+    )
+
+    assert statuses[-1] == 202 and len(statuses) == 2, statuses
+    request_id = _only_request(leave_app)
+    link = leave_app.decision_link(request_id)
+    assert leave_app.decide(link, "approve").status == 200
+    _approved_once(leave_app, request_id)
+    receipts = [
+        e for e in leave_app.emails_to(EMPLOYEE) if e.subject.startswith("Leave request re")
+    ]
+    assert len(receipts) == 1
+
+
+# -- the decision endpoint --------------------------------------------------------------------------
+
+DECISION_CALLS = {
+    "read-request": ("dynamodb", "get_item"),
+    "callback": ("workflow", "succeed_callback"),
+}
+
+
+@pytest.mark.parametrize("fault", Fault.ALL)
+@pytest.mark.parametrize("call", DECISION_CALLS)
+def test_a_decision_survives_a_fault_at_each_call(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, call: str, fault: str
+) -> None:
+    request_id = leave_app.submit(PAYLOAD).json()["request_id"]
+    link = leave_app.decision_link(request_id)
+    service, method = DECISION_CALLS[call]
+    wired = decision.decider()
+    dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
+    callbacks = FaultyDependency(wired.workflow)
+    (dynamodb if service == "dynamodb" else callbacks).inject(method, fault)
+    store = DynamoDbLeaveStore(Account().table_name, client=dynamodb)
+    faulty = dataclasses.replace(wired, store=store, workflow=callbacks)
+    monkeypatch.setattr(decision, "decider", lambda: faulty)
+
+    statuses = _until_answered(lambda: leave_app.decide(link, "approve", as_json=True))
+
+    # A retry of a decision that got through before the crash is answered as a success.
+    assert statuses[-1] == 200 and len(statuses) == 2, statuses
+    _approved_once(leave_app, request_id)
+
+
+# -- every workflow step ----------------------------------------------------------------------------
+
+
+def _is_approval_email(arguments: dict[str, Any]) -> bool:
+    return arguments.get("Destinations") == [DEFAULT_APPROVER]
+
+
+WORKFLOW_CALLS: dict[str, tuple[str, str, Callable[[dict[str, Any]], bool]]] = {
+    "take-over": ("dynamodb", "update_item", lambda a: "#started" in a["UpdateExpression"]),
+    "take-over-event": ("events", "put_events", lambda a: "Submitted" in str(a)),
+    "email-receipt": ("ses", "send_raw_email", lambda a: a.get("Destinations") == [EMPLOYEE]),
+    "attach-callback": ("dynamodb", "update_item", lambda a: "callback" in a["UpdateExpression"]),
+    "email-approver": ("ses", "send_raw_email", _is_approval_email),
+    "record-outcome": ("dynamodb", "transact_write_items", lambda a: True),
+    "outcome-event": ("events", "put_events", lambda a: "Decided" in str(a)),
+    "email-outcome": (
+        "ses",
+        "send_raw_email",
+        lambda a: a.get("Destinations") == [EMPLOYEE] and b"approved" in a["RawMessage"]["Data"],
+    ),
+}
+
+
+@pytest.fixture
+def crashing_handler(monkeypatch: pytest.MonkeyPatch) -> CrashingHandler:
+    # Lambda retries a crashed invocation after a while; the runner waits seconds. What is
+    # tested is what the retry finds, not how long it waits: drive that time down.
+    monkeypatch.setattr(Executor, "RETRY_BACKOFF_SECONDS", 0.1)
+    return CrashingHandler(workflow.handler)
+
+
+@pytest.fixture
+def workflow_handler(crashing_handler: CrashingHandler) -> Callable[..., Any]:
+    return crashing_handler
+
+
+@pytest.mark.parametrize("fault", Fault.ALL)
+@pytest.mark.parametrize("call", WORKFLOW_CALLS)
+def test_the_workflow_survives_a_fault_at_each_step(
+    leave_app: LeaveApp,
+    monkeypatch: pytest.MonkeyPatch,
+    crashing_handler: CrashingHandler,
+    call: str,
+    fault: str,
+) -> None:
+    service, method, when = WORKFLOW_CALLS[call]
+    clients = {
+        name: FaultyDependency(boto3.client(name, region_name=REGION))
+        for name in ("dynamodb", "ses", "events")
+    }
+    clients[service].inject(method, fault, when=when)
+    account = Account()
+    wired = workflow.leave_steps()
+    faulty = dataclasses.replace(
+        wired,
+        store=DynamoDbLeaveStore(account.table_name, client=clients["dynamodb"]),
+        mailer=SesMailer(account.sender, client=clients["ses"]),
+        events=EventBridgePublisher(account.event_bus_name, client=clients["events"]),
+    )
+    monkeypatch.setattr(workflow, "leave_steps", lambda: faulty)
+
+    request_id = leave_app.submit(PAYLOAD).json()["request_id"]
+    link = leave_app.decision_link(request_id)
+    assert leave_app.decide(link, "approve").status == 200
+
+    duplicate_outcome = call == "email-outcome" and fault == Fault.CRASH_AFTER
+    _approved_once(leave_app, request_id, outcome_emails=2 if duplicate_outcome else 1)
+    assert clients[service].injected == [(method, fault)]
+    assert crashing_handler.crashes == (
+        1 if fault in (Fault.CRASH_BEFORE, Fault.CRASH_AFTER) else 0
+    )
