@@ -90,7 +90,8 @@ def test_submit_survives_a_fault_at_each_call(
         lambda: leave_app.submit(PAYLOAD, headers={"Idempotency-Key": "matrix"})
     )
 
-    assert statuses[-1] == 202 and len(statuses) == 2, statuses
+    # One refusal or lost answer, then the retry is accepted.
+    assert statuses[1:] == [202], statuses
     request_id = _only_request(leave_app)
     link = leave_app.decision_link(request_id)
     assert leave_app.decide(link, "approve").status == 200
@@ -101,7 +102,7 @@ def test_submit_survives_a_fault_at_each_call(
     assert len(receipts) == 1
 
 
-# -- the decision endpoint --------------------------------------------------------------------------
+# -- the decision endpoint ---------------------------------------------------------------------
 
 DECISION_CALLS = {
     "read-request": ("dynamodb", "get_item"),
@@ -128,11 +129,11 @@ def test_a_decision_survives_a_fault_at_each_call(
     statuses = _until_answered(lambda: leave_app.decide(link, "approve", as_json=True))
 
     # A retry of a decision that got through before the crash is answered as a success.
-    assert statuses[-1] == 200 and len(statuses) == 2, statuses
+    assert statuses[1:] == [200], statuses
     _approved_once(leave_app, request_id)
 
 
-# -- every workflow step ----------------------------------------------------------------------------
+# -- every workflow step -----------------------------------------------------------------------
 
 
 def _is_approval_email(arguments: dict[str, Any]) -> bool:
