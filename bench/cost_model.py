@@ -31,16 +31,20 @@ SUBMIT = {"invocations": 1, "ms": 60}
 DECISION = {"invocations": 2, "ms": 60}  # the page (GET) and the decision (POST)
 WORKFLOW_MS = 300
 
-# DynamoDB, counted from handlers/storage: every write of a ~1 KB item with two
-# ALL-projected indexes costs 1 unit on the table and 1 per index whose item changes.
+# DynamoDB, counted from handlers/storage: a write of a ~1 KB item costs 1 unit (2 inside a
+# transaction) on the table, and 1 per ALL-projected index whose item changes. The calendar
+# item is in no index.
 DYNAMODB_WRITES = {
-    "create_pending (table + 2 indexes)": 3,
+    "create_pending (transaction: request 2 + 2 indexes, calendar 2)": 6,
+    "take_over (table + 2 indexes)": 3,
     "attach_callback (table + 2 indexes)": 3,
-    "claim_decision (table + 2 indexes)": 3,
-    "record_outcome (table + status index moves + employee index)": 4,
+    "record_outcome (transaction: request 2 + status index moves 2 + employee index 1, "
+    "calendar 2)": 7,
 }
-# Strongly consistent reads of a ~1 KB item: 1 unit; the overlap query: 1; the directory: 1.
-DYNAMODB_READS = {"submit": 3, "decision page": 1, "decision post": 2}
+# Strongly consistent reads of a ~1 KB item, 1 unit each: submit reads the request id, the
+# directory and the calendar; the decision endpoint the request (page and post); the workflow
+# the request before and after recording its outcome.
+DYNAMODB_READS = {"submit": 3, "decision page": 1, "decision post": 1, "workflow": 2}
 EMAILS = 3
 EVENTS = 2
 # Step Functions standard: start, record pending, email receipt, wait for task token (the

@@ -5,10 +5,11 @@ import dataclasses
 import pytest
 
 from dashboards.leave_operations import DeployedNames, leave_operations_dashboard
-from handlers import pending_gauge, settings, submit
+from handlers import pending_gauge, settings, settler, submit
 from handlers.domain.signals import METRICS_NAMESPACE
 from tests.integration.conftest import SEED_PAYLOAD, LeaveApp
 from tests.support.emf import emitted_metrics
+from tests.support.events import status_change
 from tests.support.faults import Fault, FaultyDependency
 from tests.support.lambda_context import lambda_context
 
@@ -48,10 +49,15 @@ def test_the_dashboard_reads_only_series_the_handlers_emitted(
         leave_app.submit(
             {**SEED_PAYLOAD, "start_date": f"2026-0{m}-01", "end_date": f"2026-0{m}-02"}
         ).json()["request_id"]
-        for m in (1, 2, 3)
+        for m in (1, 2, 3, 4)
     ]
     leave_app.decide(leave_app.decision_link(ids[0]), "approve")
     leave_app.decide(leave_app.decision_link(ids[1]), "reject")
+    leave_app.decision_link(ids[3])
+    leave_app.workflow.stop(ids[3])
+    settler.handler(
+        status_change(leave_app.workflow.execution_name(ids[3]), "STOPPED"), lambda_context()
+    )
     for name, value in settings.GaugeSettings.environment_for(
         table_name=leave_app.account.table_name
     ).items():
