@@ -33,6 +33,9 @@ OUTPUT_KEYS = {
     "aws_endpoint",
 }
 PORTS_PER_SANDBOX = 6
+# The most any wait for an event may take. Waits end as soon as the event happens: this caps a
+# broken run, it is no deadline (CI may share a 2-core machine with two other runs).
+WAIT_CAP_SECONDS = 180
 FINAL_STATUSES = {"approved", "rejected", "expired", "failed"}
 
 
@@ -97,7 +100,7 @@ class SandboxProcess:
     def outputs_path(self) -> Path:
         return self.data_dir / "outputs.json"
 
-    def start(self, timeout: float = 60) -> dict[str, str]:
+    def start(self, timeout: float = WAIT_CAP_SECONDS) -> dict[str, str]:
         log = self._log_path.open("ab")
         self._process = subprocess.Popen(  # noqa: S603
             [
@@ -191,7 +194,7 @@ class SandboxClient:
         return [m for m in self.emails(to) if request_id in m["text"]]
 
     def wait_for_email(
-        self, to: str, request_id: str, subject_start: str, timeout: float = 30
+        self, to: str, request_id: str, subject_start: str, timeout: float = WAIT_CAP_SECONDS
     ) -> dict[str, Any]:
         def found() -> dict[str, Any] | None:
             matching = [
@@ -241,7 +244,9 @@ class SandboxClient:
             body, kind = urlencode(form).encode(), "application/x-www-form-urlencoded"
         return http("POST", link.partition("?")[0], body, {"Content-Type": kind})
 
-    def wait_until_final(self, request_id: str, timeout: float = 30) -> dict[str, Any]:
+    def wait_until_final(
+        self, request_id: str, timeout: float = WAIT_CAP_SECONDS
+    ) -> dict[str, Any]:
         record: dict[str, Any] = wait_for(
             lambda: (r := self.status(request_id))["status"] in FINAL_STATUSES and r,
             timeout,
@@ -257,7 +262,7 @@ class SandboxClient:
         return figures
 
     def wait_for_figures(
-        self, expected: dict[str, float], timeout: float = 30, at_least: bool = False
+        self, expected: dict[str, float], timeout: float = WAIT_CAP_SECONDS, at_least: bool = False
     ) -> dict[str, float]:
         """The dashboard's figures once they show `expected` (metrics arrive a moment late).
 

@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.harness import SandboxClient
+from tests.e2e.harness import WAIT_CAP_SECONDS, SandboxClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
@@ -54,7 +54,7 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
         driver.quit()
 
 
-def _until(driver: WebDriver, timeout: float = 20) -> WebDriverWait[WebDriver]:
+def _until(driver: WebDriver, timeout: float = WAIT_CAP_SECONDS) -> WebDriverWait[WebDriver]:
     return WebDriverWait(driver, timeout, poll_frequency=0.2)
 
 

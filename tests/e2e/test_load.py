@@ -1,6 +1,7 @@
-"""200 requests submitted at once, all decided: nothing is lost, nothing happens twice.
+"""100 requests submitted at once, all decided: nothing is lost, nothing happens twice.
 
-Bounded: 200 submissions and 200 decisions, every wait capped, loopback only.
+Bounded: 100 submissions and 100 decisions, every wait capped, loopback only. The caps are
+generous: they bound a broken run, they are not deadlines a busy machine must beat.
 """
 
 import threading
@@ -15,7 +16,9 @@ from tests.e2e.harness import SandboxClient, running_sandbox, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-load")]
 
-REQUESTS = 200
+REQUESTS = 100
+# How long a wait for what every request leads to may take at most, on a busy machine.
+WAIT_CAP_SECONDS = 300
 APPROVER = "manager@email.com"
 OUTCOME_SUBJECTS = {"approved": "Leave request approved", "rejected": "Leave request rejected"}
 
@@ -39,7 +42,7 @@ def _all_at_once(calls: list[Any], workers: int) -> list[Any]:
         return list(pool.map(run, calls))
 
 
-def test_200_concurrent_requests_are_each_decided_once(load_sandbox: SandboxClient) -> None:
+def test_100_concurrent_requests_are_each_decided_once(load_sandbox: SandboxClient) -> None:
     sandbox = load_sandbox
     before = sandbox.figures()
     employees = [f"load{i:03d}@email.com" for i in range(REQUESTS)]
@@ -58,7 +61,7 @@ def test_200_concurrent_requests_are_each_decided_once(load_sandbox: SandboxClie
             set(request_ids) <= set(found := sandbox.decision_links(sandbox.emails(APPROVER)))
             and found
         ),
-        timeout=60,
+        timeout=WAIT_CAP_SECONDS,
         what="every approver email",
         interval=1,
     )
@@ -73,7 +76,7 @@ def test_200_concurrent_requests_are_each_decided_once(load_sandbox: SandboxClie
 
     mail = wait_for(
         lambda: told(found := sandbox.emails()) >= REQUESTS and found,
-        timeout=60,
+        timeout=WAIT_CAP_SECONDS,
         what="every final email",
         interval=1,
     )
@@ -102,5 +105,5 @@ def test_200_concurrent_requests_are_each_decided_once(load_sandbox: SandboxClie
             "pending": before["pending"],
             "emails_sent": before["emails_sent"] + 3 * REQUESTS,
         },
-        timeout=30,
+        timeout=WAIT_CAP_SECONDS,
     )

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from aws_durable_execution_sdk_python_testing.executor import Executor
 from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
@@ -146,6 +147,13 @@ class LeaveApp:
     def wait_until_final(self, request_id: str, timeout: int = 30) -> dict[str, Any]:
         self.workflow.result(request_id, timeout=timeout)
         return self.status(request_id).json()
+
+
+@pytest.fixture(autouse=True)
+def quick_invocation_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lambda retries a crashed invocation after a while, and the runner waits seconds. What
+    the tests check is what the retry finds, not how long it waited: drive that time down."""
+    monkeypatch.setattr(Executor, "RETRY_BACKOFF_SECONDS", 0.1)
 
 
 @pytest.fixture

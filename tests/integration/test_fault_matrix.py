@@ -12,7 +12,6 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_durable_execution_sdk_python_testing.executor import Executor
 
 from handlers import decision, submit, workflow
 from handlers.gateways.event_publisher import EventBridgePublisher
@@ -157,10 +156,7 @@ WORKFLOW_CALLS: dict[str, tuple[str, str, Callable[[dict[str, Any]], bool]]] = {
 
 
 @pytest.fixture
-def crashing_handler(monkeypatch: pytest.MonkeyPatch) -> CrashingHandler:
-    # Lambda retries a crashed invocation after a while; the runner waits seconds. What is
-    # tested is what the retry finds, not how long it waits: drive that time down.
-    monkeypatch.setattr(Executor, "RETRY_BACKOFF_SECONDS", 0.1)
+def crashing_handler() -> CrashingHandler:
     return CrashingHandler(workflow.handler)
 
 

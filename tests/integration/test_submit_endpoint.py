@@ -1,11 +1,14 @@
 """The submit endpoint: every bad input gets a clear 4xx naming the problem, and changes nothing."""
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
 
 from handlers import submit
+from handlers.storage.leave_store import DynamoDbLeaveStore
 from tests.integration.conftest import SEED_PAYLOAD, LeaveApp
 from tests.support.aws import sent_emails
 from tests.support.function_url import HttpResponse, call
@@ -212,3 +215,54 @@ def test_unknown_requests_and_routes_are_404s_in_json(leave_app: LeaveApp) -> No
     no_route = call(submit.handler, "DELETE", "/")
     assert no_route.status == 404
     assert "POST /" in no_route.json()["message"]
+
+
+class RivalBeforeTransaction:
+    """A DynamoDB client whose first transaction runs a rival submission just before it goes
+    out: after this submission read the calendar, before it wrote to it. (A thread race
+    cannot pin that window down; this does.)"""
+
+    def __init__(self, inner: Any, rival: Callable[[], HttpResponse]) -> None:
+        self._inner = inner
+        self._rival: Callable[[], HttpResponse] | None = rival
+        self.rival_response: HttpResponse | None = None
+
+    def transact_write_items(self, **request: Any) -> Any:
+        if self._rival is not None:
+            rival, self._rival = self._rival, None
+            self.rival_response = rival()
+        return self._inner.transact_write_items(**request)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+@pytest.mark.parametrize("rival_first", [True, False], ids=["rival-first", "rival-second"])
+def test_of_two_overlapping_submissions_racing_exactly_one_is_accepted(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, rival_first: bool
+) -> None:
+    rival_body = {**VALID, "start_date": "2026-01-15", "end_date": "2026-01-25"}
+
+    def submit_rival() -> HttpResponse:
+        return leave_app.submit(rival_body, headers={"Idempotency-Key": "rival"})
+
+    racing_client = RivalBeforeTransaction(
+        boto3.client("dynamodb", region_name="us-east-2"), submit_rival
+    )
+    if rival_first:
+        # The rival's whole submission runs inside this one's window: the rival goes through
+        # (its own transaction finds the client already used), this one must not.
+        wired = submit.submitter()
+        store = DynamoDbLeaveStore(leave_app.account.table_name, client=racing_client)
+        monkeypatch.setattr(submit, "submitter", lambda: dataclasses.replace(wired, store=store))
+        first = leave_app.submit(VALID, headers={"Idempotency-Key": "first"})
+    else:
+        first = leave_app.submit(VALID, headers={"Idempotency-Key": "first"})
+        racing_client.rival_response = submit_rival()
+
+    rival = racing_client.rival_response
+    assert rival is not None
+    winner, loser = (rival, first) if rival_first else (first, rival)
+    assert (winner.status, loser.status) == (202, 409)
+    assert winner.json()["request_id"] in _problems(loser)["start_date"]
+    assert len(leave_app.workflow.executions) == 1
