@@ -95,7 +95,7 @@ def _refusal(error: DecisionRefusedError) -> Response[str]:
     retry = {"Retry-After": str(RETRY_AFTER_SECONDS)} if error.status_code == 503 else {}
     if _wants_json():
         return error_response(error.status_code, error.problem, headers=retry or None)
-    title = _TITLES.get(error.status_code, "Please try again")
+    title = error.title or _TITLES.get(error.status_code, "Please try again")
     page = _html(error.status_code, pages.message_page(title, error.problem, error.record))
     page.headers.update(retry)
     return page

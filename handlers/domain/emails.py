@@ -121,7 +121,8 @@ def outcome_email(request: LeaveRequest, outcome: Outcome, status_link: str) -> 
     if outcome.by:
         rows.append(("Decided by", outcome.by))
     if outcome.comment:
-        rows.append(("Comment", outcome.comment))
+        # An approver's comment, or, for a request nobody decided, why it ended.
+        rows.append(("Comment" if outcome.by else "Why", outcome.comment))
     return Email(
         to=request.employee_email,
         subject=f"Leave request {word}: {_period(request)}",

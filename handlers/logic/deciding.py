@@ -37,11 +37,19 @@ _NOT_READY = "This request is still being set up: please try again in a minute."
 class DecisionRefusedError(Exception):
     """The decision cannot be taken; carries the HTTP status and what the approver is told."""
 
-    def __init__(self, status_code: int, problem: str, record: LeaveRecord | None = None) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        problem: str,
+        record: LeaveRecord | None = None,
+        title: str | None = None,
+    ) -> None:
         super().__init__(problem)
         self.status_code = status_code
         self.problem = problem
         self.record = record
+        # The page's heading, when the status code alone would mislead.
+        self.title = title
 
 
 @dataclass(frozen=True)
@@ -145,7 +153,11 @@ def _ensure_open(record: LeaveRecord) -> None:
         raise DecisionRefusedError(410, _EXPIRED, record)
     if record.status is LeaveStatus.FAILED:
         raise DecisionRefusedError(
-            410, "This request could not be processed and was closed: nothing to decide.", record
+            410,
+            "This request could not be processed and was closed: there is nothing to decide. "
+            "Its employee was told to submit it again.",
+            record,
+            title="Request closed",
         )
     if record.status.is_final:
         last = record.history[-1] if record.history else None
