@@ -1,5 +1,6 @@
 """The sandbox as a user meets it: a process started with `python -m sandbox`, then HTTP only."""
 
+import fcntl
 import json
 import random
 import re
@@ -7,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -44,7 +46,7 @@ def http(
     url: str,
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
-    timeout: float = 30,
+    timeout: float = WAIT_CAP_SECONDS,
 ) -> HttpResponse:
     # Only the sandbox's own http://127.0.0.1 URLs come here.
     request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)  # noqa: S310
@@ -77,10 +79,35 @@ def _free(port: int) -> bool:
     return True
 
 
+# Below Linux's ephemeral range (32768 and up), where the OS never puts the local end of an
+# outgoing connection: under load, hundreds of client sockets would otherwise land on a
+# sandbox's ports between the check and the bind.
+_PORT_RANGE = (20_000, 32_700)
+_RESERVATIONS = Path(tempfile.gettempdir()) / "leave-approvals-sandbox-ports"
+# Held for the life of the test process: a restart test reuses its sandbox's ports.
+_reserved: dict[int, Any] = {}
+
+
+def _reserve(base: int) -> bool:
+    """Claim the base port against every other test run on this machine (CI runs in parallel)."""
+    _RESERVATIONS.mkdir(exist_ok=True)
+    handle = (_RESERVATIONS / str(base)).open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _reserved[base] = handle
+    return True
+
+
 def free_base_port() -> int:
-    """A port N with N..N+5 all free (a sandbox uses six consecutive ports)."""
-    for _ in range(200):
-        base = random.randrange(20_000, 60_000, PORTS_PER_SANDBOX)
+    """A port N with N..N+5 all free (a sandbox uses six consecutive ports), reserved for this
+    process so that no other test run on the machine picks it."""
+    for _ in range(500):
+        base = random.randrange(*_PORT_RANGE, PORTS_PER_SANDBOX)
+        if base in _reserved or not _reserve(base):
+            continue
         if all(_free(base + offset) for offset in range(PORTS_PER_SANDBOX)):
             return base
     raise RuntimeError("no six consecutive free ports")

@@ -15,7 +15,7 @@ from moto import mock_aws
 from handlers import decision, settings, settler, submit, workflow
 from sandbox.mailbox import ReceivedEmail
 from tests.support.aws import Account, create_resources, sent_emails
-from tests.support.durable import InProcessWorkflowService
+from tests.support.durable import WAIT_CAP_SECONDS, InProcessWorkflowService
 from tests.support.function_url import HttpResponse, call, query_of
 
 DEFAULT_APPROVER = "manager@email.com"
@@ -111,7 +111,7 @@ class LeaveApp:
 
     @staticmethod
     def wait_for_email(
-        address: str, matching: Callable[[ReceivedEmail], bool], timeout: float = 15
+        address: str, matching: Callable[[ReceivedEmail], bool], timeout: float = WAIT_CAP_SECONDS
     ) -> ReceivedEmail:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -127,7 +127,7 @@ class LeaveApp:
         assert match, email.text
         return match.group(1)
 
-    def settle(self, timeout: float = 20) -> None:
+    def settle(self, timeout: float = WAIT_CAP_SECONDS) -> None:
         """Wait until no execution this test started is running: each has ended, or waits for
         its approver. Otherwise a workflow thread could still write into the next test's
         emulated account (moto's backends are process-wide)."""
@@ -144,7 +144,7 @@ class LeaveApp:
                     raise AssertionError(f"{request_id} did not settle in {timeout}s")
                 time.sleep(0.05)
 
-    def wait_until_final(self, request_id: str, timeout: int = 30) -> dict[str, Any]:
+    def wait_until_final(self, request_id: str, timeout: int = WAIT_CAP_SECONDS) -> dict[str, Any]:
         self.workflow.result(request_id, timeout=timeout)
         return self.status(request_id).json()
 

@@ -22,6 +22,9 @@ from aws_durable_execution_sdk_python_testing.runner import (
 from handlers.domain.leave_request import request_id_of
 from handlers.gateways.workflow_service import ExecutionNameConflictError, callback_error
 
+# The most a wait for an event may take: it ends as soon as the event happens, and the cap only
+# bounds a broken run (CI may share a 2-core machine with two other runs).
+WAIT_CAP_SECONDS = 120
 _ENDED = {"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionStopped"}
 
 
@@ -83,7 +86,7 @@ class InProcessWorkflowService:
         with self._lock:
             return self._latest[request_id]
 
-    def wait_until_suspended(self, request_id: str, timeout: float = 15) -> None:
+    def wait_until_suspended(self, request_id: str, timeout: float = WAIT_CAP_SECONDS) -> None:
         """Until an invocation of the execution has ended: from then on, resuming it replays."""
         deadline = time.monotonic() + timeout
         while not any(
@@ -103,7 +106,7 @@ class InProcessWorkflowService:
         history = self.runner.get_execution_history(self._started[execution_name][1])
         return any(event.event_type in _ENDED for event in history.events)
 
-    def result(self, request_id: str, timeout: int = 30) -> DurableFunctionTestResult:
+    def result(self, request_id: str, timeout: int = WAIT_CAP_SECONDS) -> DurableFunctionTestResult:
         """Wait for the execution to end; the runner signals the end once, so keep it."""
         name = self.execution_name(request_id)
         if name not in self._results:
