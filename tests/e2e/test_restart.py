@@ -50,7 +50,7 @@ def test_a_pending_request_survives_a_restart_and_can_still_be_approved(tmp_path
 
 
 # Enough to submit, see the approver's email and stop before it runs out, on a busy machine.
-SHORT_APPROVAL_TIMEOUT = 20
+SHORT_APPROVAL_TIMEOUT = 30
 
 
 def test_a_request_pending_across_a_restart_expires_on_time(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from dashboards.leave_operations import DeployedNames, leave_operations_dashboar
 from handlers import pending_gauge, settings, settler, submit
 from handlers.domain.signals import METRICS_NAMESPACE
 from tests.integration.conftest import SEED_PAYLOAD, LeaveApp
+from tests.support.aws import stored_callback_id
 from tests.support.emf import emitted_metrics
 from tests.support.events import status_change
 from tests.support.faults import Fault, FaultyDependency
@@ -41,7 +42,6 @@ def _bad_inputs(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
     app.submit({**SEED_PAYLOAD, "employee_email": "solo@email.com"})
 
 
-@pytest.mark.parametrize("approval_timeout", [4])
 def test_the_dashboard_reads_only_series_the_handlers_emitted(
     leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -53,6 +53,10 @@ def test_the_dashboard_reads_only_series_the_handlers_emitted(
     ]
     leave_app.decide(leave_app.decision_link(ids[0]), "approve")
     leave_app.decide(leave_app.decision_link(ids[1]), "reject")
+    leave_app.decision_link(ids[2])
+    callback_id = stored_callback_id(leave_app.account, ids[2])
+    assert callback_id
+    leave_app.workflow.time_out(ids[2], callback_id)
     leave_app.decision_link(ids[3])
     leave_app.workflow.stop(ids[3])
     settler.handler(

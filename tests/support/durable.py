@@ -71,6 +71,11 @@ class InProcessWorkflowService:
             started = execution_name in self._started
         return started and not self._ended(execution_name)
 
+    def time_out(self, request_id: str, callback_id: str) -> None:
+        """Fire the callback's timeout now, as its timer would: time driven by the test,
+        not raced by it. (The runner has no public way: its executor's own timeout path.)"""
+        self.runner._executor._on_callback_timeout(self.executions[request_id], callback_id)
+
     def stop(self, request_id: str) -> None:
         """Stop the request's execution, as `StopDurableExecution` does."""
         # The runner has no public stop; its executor serves StopDurableExecution.
