@@ -269,6 +269,30 @@ class LeaveService(pulumi.ComponentResource):
             sid="ReadSigningKey", actions=["ssm:GetParameter"], resources=[self.signing_key.arn]
         )
 
+    def notify_statements(self, config: ServiceConfig) -> list[Statement]:
+        """What a function that tells people needs: mail as the sender, publish domain events
+        (the workflow and the settler)."""
+        sender_identities = pulumi.Output.all(self.partition, self.region, self.account_id).apply(
+            lambda where: f"arn:{where[0]}:ses:{where[1]}:{where[2]}:identity/*"
+        )
+        return [
+            # SES checks the sending identity and, while the account is in the SES sandbox,
+            # each recipient's identity too: hence every identity of this account and region,
+            # but only ever from the configured sender address.
+            Statement(
+                "SendMailAsSender",
+                ["ses:SendRawEmail"],
+                [sender_identities],
+                condition={"StringEquals": {"ses:FromAddress": config.sender_email}},
+            ),
+            Statement(
+                "PublishDomainEvents",
+                ["events:PutEvents"],
+                [self.event_bus.arn],
+                condition={"StringEquals": {"events:source": EVENT_SOURCE}},
+            ),
+        ]
+
     def _submit_function(self, naming: Naming, config: ServiceConfig) -> FunctionArgs:
         return self._function_args(
             config,
@@ -338,9 +362,6 @@ class LeaveService(pulumi.ComponentResource):
     def _workflow_function(
         self, naming: Naming, config: ServiceConfig, function_name: str
     ) -> FunctionArgs:
-        sender_identities = pulumi.Output.all(self.partition, self.region, self.account_id).apply(
-            lambda where: f"arn:{where[0]}:ses:{where[1]}:{where[2]}:identity/*"
-        )
         return self._function_args(
             config,
             function_name,
@@ -362,21 +383,7 @@ class LeaveService(pulumi.ComponentResource):
                     "KeepRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [self.table.arn]
                 ),
                 self._signing_key_statement(),
-                # SES checks the sending identity and, while the account is in the SES sandbox,
-                # each recipient's identity too: hence every identity of this account and
-                # region, but only ever from the configured sender address.
-                Statement(
-                    "SendMailAsSender",
-                    ["ses:SendRawEmail"],
-                    [sender_identities],
-                    condition={"StringEquals": {"ses:FromAddress": config.sender_email}},
-                ),
-                Statement(
-                    "PublishDomainEvents",
-                    ["events:PutEvents"],
-                    [self.event_bus.arn],
-                    condition={"StringEquals": {"events:source": EVENT_SOURCE}},
-                ),
+                *self.notify_statements(config),
             ],
             timeout_seconds=60,
         )

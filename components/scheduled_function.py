@@ -17,6 +17,32 @@ def rate_expression(minutes: int) -> str:
     return "rate(1 minute)" if minutes == 1 else f"rate({minutes} minutes)"
 
 
+def invoke_from_rule(
+    component: pulumi.Resource,
+    permission_name: str,
+    target_name: str,
+    function: aws.lambda_.Function,
+    rule: aws.cloudwatch.EventRule,
+) -> tuple[aws.lambda_.Permission, aws.cloudwatch.EventTarget]:
+    """An EventBridge rule's target on a function, with the permission that lets that rule, and
+    no other, invoke it. The target waits for the permission, so the first event is let in."""
+    permission = aws.lambda_.Permission(
+        permission_name,
+        function=function.name,
+        action="lambda:InvokeFunction",
+        principal="events.amazonaws.com",
+        source_arn=rule.arn,
+        opts=pulumi.ResourceOptions(parent=component),
+    )
+    target = aws.cloudwatch.EventTarget(
+        target_name,
+        rule=rule.name,
+        arn=function.arn,
+        opts=pulumi.ResourceOptions(parent=component, depends_on=[permission]),
+    )
+    return permission, target
+
+
 @dataclass(frozen=True)
 class ScheduledFunctionArgs:
     function: FunctionArgs
@@ -54,20 +80,12 @@ class ScheduledFunction(pulumi.ComponentResource):
             tags=dict(spec.tags),
             opts=child,
         )
-        self.permission = aws.lambda_.Permission(
+        self.permission, self.target = invoke_from_rule(
+            self,
             f"{name}-invoke-from-schedule",
-            function=self.function.name,
-            action="lambda:InvokeFunction",
-            principal="events.amazonaws.com",
-            source_arn=self.rule.arn,
-            opts=child,
-        )
-        # The target waits for the permission, so the first scheduled run is allowed in.
-        self.target = aws.cloudwatch.EventTarget(
             f"{name}-schedule-target",
-            rule=self.rule.name,
-            arn=self.function.arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.permission]),
+            self.function,
+            self.rule,
         )
         self.register_outputs(
             {

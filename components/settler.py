@@ -22,10 +22,10 @@ from components.leave_service import POWERTOOLS_ENVIRONMENT, LeaveService
 from components.scheduled_function import (
     ScheduledFunction,
     ScheduledFunctionArgs,
+    invoke_from_rule,
     rate_expression,
 )
 from handlers.domain.event_patterns import broken_workflow_executions
-from handlers.domain.signals import EVENT_SOURCE
 from handlers.settings import SettlerSettings
 from handlers.storage.table_schema import BY_STATUS
 
@@ -53,9 +53,6 @@ class Settler(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         table = service.table
         by_status = table.arn.apply(lambda arn: f"{arn}/index/{BY_STATUS.name}")
-        sender_identities = pulumi.Output.all(
-            service.partition, service.region, service.account_id
-        ).apply(lambda where: f"arn:{where[0]}:ses:{where[1]}:{where[2]}:identity/*")
         self.function = ScheduledFunction(
             f"{name}-function",
             ScheduledFunctionArgs(
@@ -90,18 +87,7 @@ class Settler(pulumi.ComponentResource):
                             ["lambda:ListDurableExecutionsByFunction"],
                             [service.workflow_arn_for_callers],
                         ),
-                        Statement(
-                            "SendMailAsSender",
-                            ["ses:SendRawEmail"],
-                            [sender_identities],
-                            condition={"StringEquals": {"ses:FromAddress": config.sender_email}},
-                        ),
-                        Statement(
-                            "PublishDomainEvents",
-                            ["events:PutEvents"],
-                            [service.event_bus.arn],
-                            condition={"StringEquals": {"events:source": EVENT_SOURCE}},
-                        ),
+                        *service.notify_statements(config),
                     ],
                     log_retention_days=config.log_retention_days,
                     tags=service.tags,
@@ -124,21 +110,12 @@ class Settler(pulumi.ComponentResource):
             tags=service.tags,
             opts=child,
         )
-        self.broken_executions_permission = aws.lambda_.Permission(
+        self.broken_executions_permission, self.broken_executions_target = invoke_from_rule(
+            self,
             f"{name}-invoke-from-broken-executions",
-            function=function.name,
-            action="lambda:InvokeFunction",
-            principal="events.amazonaws.com",
-            source_arn=self.broken_executions_rule.arn,
-            opts=child,
-        )
-        self.broken_executions_target = aws.cloudwatch.EventTarget(
             f"{name}-broken-executions-target",
-            rule=self.broken_executions_rule.name,
-            arn=function.arn,
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[self.broken_executions_permission]
-            ),
+            function,
+            self.broken_executions_rule,
         )
         self.register_outputs(
             {

@@ -264,15 +264,26 @@ class DynamoDbLeaveStore:
         return True
 
     def _free_dates(self, request: LeaveRequest) -> dict[str, Any]:
-        return {
-            "Update": {
-                "TableName": self._table,
-                "Key": _to_item(calendar_key(request.employee_email)),
-                "UpdateExpression": "REMOVE held_leave.#request",
-                "ConditionExpression": "attribute_exists(calendar_version)",
-                "ExpressionAttributeNames": {"#request": request.request_id},
-            }
+        return self._calendar_update(request, "REMOVE held_leave.#request")
+
+    def _hold_dates(self, request: LeaveRequest, status: LeaveStatus) -> dict[str, Any]:
+        entry = _calendar_entry_value(_entry_for(request, status))
+        return self._calendar_update(request, "SET held_leave.#request = :entry", {":entry": entry})
+
+    def _calendar_update(
+        self, request: LeaveRequest, expression: str, values: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A transaction item that changes the request's entry in its employee's calendar."""
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _to_item(calendar_key(request.employee_email)),
+            "UpdateExpression": expression,
+            "ConditionExpression": "attribute_exists(calendar_version)",
+            "ExpressionAttributeNames": {"#request": request.request_id},
         }
+        if values:
+            update["ExpressionAttributeValues"] = _to_item(values)
+        return {"Update": update}
 
     def take_over(self, request: LeaveRequest, at: datetime) -> LeaveRecord | None:
         """The workflow's execution claims its request; None if submit discarded it (or it
@@ -366,20 +377,6 @@ class DynamoDbLeaveStore:
         updated = self.get(request_id)
         assert updated is not None
         return updated
-
-    def _hold_dates(self, request: LeaveRequest, status: LeaveStatus) -> dict[str, Any]:
-        return {
-            "Update": {
-                "TableName": self._table,
-                "Key": _to_item(calendar_key(request.employee_email)),
-                "UpdateExpression": "SET held_leave.#request = :entry",
-                "ConditionExpression": "attribute_exists(calendar_version)",
-                "ExpressionAttributeNames": {"#request": request.request_id},
-                "ExpressionAttributeValues": _to_item(
-                    {":entry": _calendar_entry_value(_entry_for(request, status))}
-                ),
-            }
-        }
 
     def mark_notified(self, request_id: str, at: datetime) -> None:
         self._client.update_item(
