@@ -12,7 +12,7 @@ from handlers.domain.event_patterns import DURABLE_STATUS_DETAIL_TYPE, DURABLE_S
 from handlers.logic.settling import NEVER_FINISHED
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from tests.integration.conftest import DEFAULT_APPROVER, SWEEP_GRACE_SECONDS, LeaveApp
-from tests.support.aws import REGION, Account
+from tests.support.aws import REGION, Account, audited_events
 from tests.support.events import scheduled_event, status_change
 from tests.support.faults import Fault, FaultyDependency, SimulatedCrash
 from tests.support.lambda_context import lambda_context
@@ -54,6 +54,9 @@ def test_a_broken_execution_ends_its_request_as_failed_and_tells_both(
         "No longer needs your decision"
     )
     assert leave_app.decide(link, "approve").status == 410
+    (ended,) = [e for e in audited_events(leave_app.account) if e["detail"]["status"] == "failed"]
+    assert ended["detail-type"] == "Leave Request Decided"
+    assert ended["detail"]["event_id"] == f"{request_id}/request_decided/failed"
     # Its dates are free, and a second delivery of the event changes nothing.
     assert _settle(status_change(name, status))["settled"] is False
     assert leave_app.submit(PAYLOAD, headers={"Idempotency-Key": "again"}).status == 202
