@@ -34,6 +34,8 @@ MAX_PENDING_GAUGE_INTERVAL_MINUTES = 60
 # The sweep runs every 1 to 60 minutes. Its grace must outlast a start Lambda holds back (a
 # throttled asynchronous start is retried for minutes) and is at most a day.
 MAX_SWEEP_INTERVAL_MINUTES = 60
+# A cap on an employee's waiting requests: past a hundred it limits nothing.
+MAX_PENDING_PER_EMPLOYEE = 100
 MIN_SWEEP_GRACE_SECONDS = 60
 MAX_SWEEP_GRACE_SECONDS = 86_400
 # EventBridge keeps an archive's events 1 day to 10 years (0, forever, is not offered here:
@@ -46,6 +48,7 @@ MAX_RESERVED_CONCURRENCY = 1000
 # refuse every request at run time.
 _EMAIL = TypeAdapter(Email)
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
+_HTTPS_URL = re.compile(r"^https://[^\s/?#]+(/[^\s?#]*)?$")
 
 
 class ConfigError(pulumi.RunError):
@@ -83,6 +86,10 @@ class ServiceConfig:
     # by its workflow (or stay pending past its approval timeout) before it is looked at.
     sweep_interval_minutes: int = 5
     sweep_grace_seconds: int = 900
+    # Who signs employees in. None: the stack creates a Cognito user pool and app client.
+    identity_provider: ExternalIdentityProvider | None = None
+    # How many requests one employee may have waiting for a decision at once.
+    max_pending_per_employee: int = 5
 
     @property
     def execution_timeout_seconds(self) -> int:
@@ -91,6 +98,17 @@ class ServiceConfig:
             self.approval_timeout_seconds + EXECUTION_TIMEOUT_MARGIN_SECONDS,
             MAX_EXECUTION_TIMEOUT_SECONDS,
         )
+
+
+@dataclass(frozen=True)
+class ExternalIdentityProvider:
+    """The company's own OpenID Connect issuer (Okta, Entra ID, Google Workspace, ...)."""
+
+    issuer: str
+    # The client id the issuer puts in its ID tokens' `aud` for this service.
+    audience: str
+    # Where its signing keys are; found through its discovery document when unset.
+    jwks_url: str | None = None
 
 
 def _set_hint(key: str, example: str, secret: bool = False) -> str:
@@ -206,6 +224,37 @@ def _bool(config: pulumi.Config, key: str, default: bool) -> bool:
     return text == "true"
 
 
+def _https_url(key: str, value: str) -> str:
+    url = value.strip().rstrip("/")
+    if not _HTTPS_URL.match(url):
+        raise ConfigError(f"{key} must be an https:// URL, not {value!r}")
+    return url
+
+
+def _identity_provider(config: pulumi.Config) -> ExternalIdentityProvider | None:
+    issuer, audience = config.get("oidcIssuer"), config.get("oidcAudience")
+    jwks_url = config.get("oidcJwksUrl")
+    if not issuer:
+        if audience or jwks_url:
+            raise ConfigError(
+                "oidcAudience and oidcJwksUrl go with oidcIssuer: "
+                f"{_set_hint('oidcIssuer', 'https://login.example.com')}, or unset them to "
+                "sign people in with the stack's own Cognito user pool"
+            )
+        return None
+    issuer_url = _https_url("oidcIssuer", issuer)
+    if not audience or not audience.strip():
+        raise ConfigError(
+            "oidcAudience (the client id your issuer puts in its ID tokens) is required with "
+            f"oidcIssuer: {_set_hint('oidcAudience', '0oa1b2c3d4')}"
+        )
+    return ExternalIdentityProvider(
+        issuer=issuer_url,
+        audience=audience.strip(),
+        jwks_url=_https_url("oidcJwksUrl", jwks_url) if jwks_url else None,
+    )
+
+
 def _signing_key(config: pulumi.Config, key: str) -> pulumi.Output[str]:
     hint = _set_hint(key, '"$(openssl rand -base64 48)"', secret=True)
     # Read as plain text to check it now; it is wrapped as a secret at once, and only ever
@@ -255,6 +304,10 @@ def load_config(config: pulumi.Config | None = None) -> ServiceConfig:
         ),
         sweep_interval_minutes=_int_in_range(
             config, "sweepIntervalMinutes", 5, 1, MAX_SWEEP_INTERVAL_MINUTES
+        ),
+        identity_provider=_identity_provider(config),
+        max_pending_per_employee=_int_in_range(
+            config, "maxPendingPerEmployee", 5, 1, MAX_PENDING_PER_EMPLOYEE
         ),
         sweep_grace_seconds=_int_in_range(
             config, "sweepGraceSeconds", 900, MIN_SWEEP_GRACE_SECONDS, MAX_SWEEP_GRACE_SECONDS

@@ -28,6 +28,7 @@ from components.packaging import (
     LambdaPackages,
     build_packages,
 )
+from components.sign_in import SignIn, SignInArgs
 from handlers.domain.signals import EVENT_SOURCE, METRICS_NAMESPACE, SERVICE_NAME
 from handlers.settings import DecisionSettings, SubmitSettings, WorkflowSettings
 from handlers.storage.table_schema import (
@@ -152,6 +153,17 @@ class LeaveService(pulumi.ComponentResource):
             lambda arn: f"{arn}:{WORKFLOW_ALIAS}"
         )
 
+        self.sign_in = SignIn(
+            f"{name}-sign-in",
+            SignInArgs(
+                naming=naming,
+                tags=self.tags,
+                region=self.region,
+                external=config.identity_provider,
+                deletion_protection=config.table_deletion_protection,
+            ),
+            opts=child,
+        )
         self.submit = HttpFunction(
             f"{name}-submit",
             HttpFunctionArgs(self._submit_function(naming, config)),
@@ -199,6 +211,7 @@ class LeaveService(pulumi.ComponentResource):
                 "workflow_alias_arn": self.workflow_alias_arn,
                 "table_name": self.table_name,
                 "dashboard_url": self.dashboard_url,
+                "oidc_issuer": self.sign_in.issuer,
             }
         )
 
@@ -305,8 +318,15 @@ class LeaveService(pulumi.ComponentResource):
                 allowed_email_domains=list(config.allowed_email_domains),
                 default_approver=config.default_approver,
                 max_leave_days=config.max_leave_days,
+                max_pending_per_employee=config.max_pending_per_employee,
+                signing_key_parameter=self.signing_key.name,
+                oidc_issuer=self.sign_in.issuer,
+                oidc_audience=self.sign_in.audience,
+                oidc_jwks_url=self.sign_in.jwks_url,
             ),
             [
+                # Request ids are keyed with the stack's secret.
+                self._signing_key_statement(),
                 # Requests, calendars and the approver directory (one table). A request is
                 # recorded (Put) with its calendar entry (Update) in one transaction, and undone
                 # (Delete + Update) when its workflow cannot start: DynamoDB checks a

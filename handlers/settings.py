@@ -53,6 +53,8 @@ class _Settings(BaseModel):
             raise SettingsError(f"{cls.__name__} needs {missing}")
         environment: dict[str, Any] = {}
         for name, value in values.items():
+            if value is None:
+                continue  # an optional setting left unset
             if isinstance(value, list | tuple):
                 value = ",".join(value)
             elif isinstance(value, bool | int | float):
@@ -71,6 +73,15 @@ class SubmitSettings(_Settings):
     idempotency_window_seconds: int = Field(
         default=86_400, alias="IDEMPOTENCY_WINDOW_SECONDS", ge=60
     )
+    # How many requests one employee may have waiting for a decision at once.
+    max_pending_per_employee: int = Field(default=5, alias="MAX_PENDING_PER_EMPLOYEE", ge=1)
+    # The stack's secret (SSM), from which request ids are keyed.
+    signing_key_parameter: str = Field(alias="SIGNING_KEY_PARAMETER", min_length=1)
+    # Who signs employees in: the OpenID Connect issuer, and the audience (app client id) its
+    # ID tokens must be for. The keys come from the issuer's discovery document unless named.
+    oidc_issuer: str = Field(alias="OIDC_ISSUER", min_length=1)
+    oidc_audience: str = Field(alias="OIDC_AUDIENCE", min_length=1)
+    oidc_jwks_url: str | None = Field(default=None, alias="OIDC_JWKS_URL")
 
 
 class WorkflowSettings(_Settings):

@@ -2,6 +2,10 @@
 
 POST /                      submit; 202 with the request id and where to follow it
 GET  /requests/{request_id} the request, its status and its history
+
+Both need the caller's OpenID Connect ID token (`Authorization: Bearer ...`): the employee is
+the token's, and a request is shown only to its employee and its approver (404 to anyone else,
+so that nobody learns it exists).
 """
 
 from datetime import UTC, datetime
@@ -15,9 +19,21 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers.domain.leave_request import LeaveSubmission
-from handlers.domain.signals import REJECTION_REASON_DIMENSION, Metric, RejectionReason
+from handlers.domain.leave_request import LeaveForm
+from handlers.domain.signals import (
+    REJECTION_REASON_DIMENSION,
+    SERVICE_NAME,
+    Metric,
+    RejectionReason,
+)
 from handlers.domain.statuses import LeaveStatus
+from handlers.gateways.signing_key import signing_key
+from handlers.gateways.token_verifier import (
+    Caller,
+    IdentityProviderUnavailableError,
+    TokenVerifier,
+    UnauthenticatedError,
+)
 from handlers.gateways.workflow_service import LambdaWorkflowService
 from handlers.http_responses import (
     body_size,
@@ -32,6 +48,8 @@ from handlers.logic.submission import (
     SubmissionRefusedError,
     Submitter,
     check_idempotency_key,
+    id_key_from,
+    submission_by,
     submit_leave,
 )
 from handlers.observability import emit_metric, logger
@@ -51,7 +69,18 @@ def submitter() -> Submitter:
         directory=DynamoDbApproverDirectory(settings.table_name),
         workflow=LambdaWorkflowService(settings.workflow_function),
         clock=lambda: datetime.now(UTC),
+        id_key=lambda: id_key_from(signing_key(settings.signing_key_parameter)),
     )
+
+
+@cache
+def verifier() -> TokenVerifier:
+    settings = submit_settings()
+    return TokenVerifier(settings.oidc_issuer, settings.oidc_audience, settings.oidc_jwks_url)
+
+
+def _caller() -> Caller:
+    return verifier().verify(app.current_event.headers.get("authorization"))
 
 
 def _base_url() -> str:
@@ -62,9 +91,10 @@ def _base_url() -> str:
 
 @app.post("/")
 def submit(
-    submission: LeaveSubmission,
+    form: LeaveForm,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response[str]:
+    submission = submission_by(form, _caller())
     accepted = submit_leave(submission, check_idempotency_key(idempotency_key), submitter())
     request_id = accepted.request.request_id
     status = accepted.existing.status if accepted.existing else LeaveStatus.PENDING
@@ -86,9 +116,10 @@ def submit(
 def request_status(
     request_id: Annotated[str, Path(max_length=64)],
 ) -> Response[str]:
+    caller = _caller()
     record = submitter().store.get(request_id)
-    if record is None:
-        return error_response(404, f"There is no leave request {request_id}.")
+    if record is None or caller.email not in (record.employee_email, record.approver_email):
+        return error_response(404, f"There is no leave request {request_id} of yours.")
     return json_response(200, record.public_view())
 
 
@@ -103,10 +134,27 @@ def _invalid(error: RequestValidationError) -> Response[str]:
     return error_response(status, "The leave request is not valid.", errors)
 
 
+@app.exception_handler(UnauthenticatedError)
+def _unauthenticated(error: UnauthenticatedError) -> Response[str]:
+    if app.current_event.http_method == "POST":
+        _count_rejection(RejectionReason.UNAUTHENTICATED)
+    challenge = f'Bearer realm="{SERVICE_NAME}"'
+    if error.token_given:
+        description = error.problem.replace('"', "'")
+        challenge += f', error="invalid_token", error_description="{description}"'
+    return error_response(
+        401,
+        f"Not signed in: {error.problem}.",
+        headers={"WWW-Authenticate": challenge},
+    )
+
+
 @app.exception_handler(SubmissionRefusedError)
 def _refused(error: SubmissionRefusedError) -> Response[str]:
     _count_rejection(error.reason)
-    errors = [field_error(error.field, error.problem)] if error.field else None
+    if error.field is None:
+        return error_response(error.status_code, f"The leave request was refused: {error.problem}.")
+    errors = [field_error(error.field, error.problem)]
     return error_response(error.status_code, "The leave request was refused.", errors)
 
 
@@ -115,7 +163,9 @@ def _refused(error: SubmissionRefusedError) -> Response[str]:
 RETRY_AFTER_SECONDS = 5
 
 
-@app.exception_handler([ServiceBusyError, ClientError, BotoCoreError])
+@app.exception_handler(
+    [ServiceBusyError, IdentityProviderUnavailableError, ClientError, BotoCoreError]
+)
 def _busy(error: Exception) -> Response[str]:
     logger.exception("the request could not be served now", extra={"error": repr(error)})
     if app.current_event.http_method == "POST":

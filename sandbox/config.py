@@ -27,6 +27,10 @@ ALLOWED_EMAIL_DOMAINS = ("email.com", "example.com")
 DEFAULT_APPROVER = "manager@email.com"
 APPROVER_DIRECTORY = {DEFAULT_APPROVER: "director@email.com"}
 MAX_LEAVE_DAYS = 30
+# Who the sign-in page offers (anyone else at an allowed domain may type their address).
+SIGN_IN_PEOPLE = ("employee@email.com", DEFAULT_APPROVER, "director@email.com")
+# The audience the local issuer's ID tokens are for: the submit function's app client.
+OIDC_AUDIENCE = "leave-approvals-sandbox"
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,14 @@ class SandboxConfig:
     @property
     def mailbox_url(self) -> str:
         return loopback_url(self.ports.home, "/mailbox")
+
+    @property
+    def oidc_issuer(self) -> str:
+        return loopback_url(self.ports.home, "/oidc").rstrip("/")
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.oidc_issuer}/token"
 
     @property
     def aws_endpoint(self) -> str:

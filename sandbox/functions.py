@@ -24,6 +24,7 @@ from sandbox.config import (
     FAKE_CREDENTIALS,
     MAX_LEAVE_DAYS,
     NAME_PREFIX,
+    OIDC_AUDIENCE,
     REGION,
     SENDER_EMAIL,
     SIGNING_KEY_PARAMETER,
@@ -119,6 +120,10 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
                 allowed_email_domains=ALLOWED_EMAIL_DOMAINS,
                 default_approver=DEFAULT_APPROVER,
                 max_leave_days=MAX_LEAVE_DAYS,
+                signing_key_parameter=SIGNING_KEY_PARAMETER,
+                oidc_issuer=config.oidc_issuer,
+                oidc_audience=OIDC_AUDIENCE,
+                oidc_jwks_url=f"{config.oidc_issuer}/jwks.json",
             ),
         ),
         LambdaFunction(

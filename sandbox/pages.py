@@ -52,13 +52,51 @@ def layout(title: str, content: str, head: str = "") -> str:
 _SUBMIT_SCRIPT = """
 const form = document.getElementById('leave-form');
 const result = document.getElementById('result');
+const who = document.getElementById('who');
+const signedOut = document.getElementById('signed-out');
+const signedIn = document.getElementById('signed-in');
+let token = sessionStorage.getItem('leave-token');
+
+function show() {
+  const email = sessionStorage.getItem('leave-email');
+  signedIn.hidden = !token; signedOut.hidden = !!token; form.hidden = !token;
+  who.textContent = email || '';
+}
+
+async function signIn(email) {
+  const response = await fetch(TOKEN_URL + '?' + new URLSearchParams({email}));
+  const answer = await response.json();
+  if (!response.ok) { result.textContent = answer.message; return; }
+  token = answer.token;
+  sessionStorage.setItem('leave-token', token);
+  sessionStorage.setItem('leave-email', email.trim().toLowerCase());
+  result.textContent = 'Nothing submitted yet.';
+  show();
+}
+
+document.getElementById('sign-in').addEventListener('submit', (event) => {
+  event.preventDefault();
+  signIn(document.getElementById('sign-in-email').value);
+});
+for (const button of document.querySelectorAll('button[data-email]')) {
+  button.addEventListener('click', () => signIn(button.dataset.email));
+}
+document.getElementById('sign-out').addEventListener('click', () => {
+  sessionStorage.clear(); token = null; show();
+});
+
+async function callApi(url, options = {}) {
+  const headers = {...(options.headers || {}), Authorization: `Bearer ${token}`};
+  return fetch(url, {...options, headers});
+}
+
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   const body = Object.fromEntries(new FormData(form));
   if (!body.reason) delete body.reason;
   result.textContent = 'Sending…';
   try {
-    const response = await fetch(SUBMIT_URL, {
+    const response = await callApi(SUBMIT_URL, {
       method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body),
     });
     const answer = await response.json();
@@ -72,36 +110,53 @@ form.addEventListener('submit', async (event) => {
     status.className = response.ok ? '' : 'error';
     result.append(status);
     if (answer.status_url) {
-      const link = document.createElement('a');
-      link.id = 'status-link'; link.href = answer.status_url;
-      link.textContent = 'Follow its status';
+      const check = document.createElement('button');
+      check.id = 'status-check'; check.type = 'button'; check.textContent = 'Check its status';
+      const shown = document.createElement('pre');
+      check.addEventListener('click', async () => {
+        const current = await callApi(answer.status_url);
+        shown.textContent = JSON.stringify(await current.json(), null, 2);
+      });
       const mailbox = document.createElement('a');
       mailbox.id = 'mailbox-link'; mailbox.href = '/mailbox';
       mailbox.textContent = 'Open the mailbox to decide it as the approver';
-      result.append(link, document.createTextNode(' · '), mailbox);
+      result.append(check, document.createTextNode(' · '), mailbox, shown);
     }
   } catch (error) {
     result.textContent = 'The submit URL did not answer: ' + error;
   }
 });
+show();
 """
 
 
-def home_page(submit_url: str, decision_url: str) -> str:
+def home_page(submit_url: str, decision_url: str, token_url: str, people: list[str]) -> str:
     types = "".join(
         f'<option value="{t}">{t.capitalize()}</option>'
         for t in ("annual", "sick", "unpaid", "parental", "bereavement", "other")
     )
     curl = (
-        'curl -X POST -H "Content-Type: application/json" \\\n'
-        '     -d \'{"start_date":"2026-01-10","end_date":"2026-01-20",'
-        '"employee_email":"employee@email.com"}\' \\\n'
+        f"TOKEN=$(curl -s '{token_url}?email=employee@email.com' | jq -r .token)\n"
+        'curl -X POST -H "Content-Type: application/json" -H "Authorization: Bearer $TOKEN" \\\n'
+        '     -d \'{"start_date":"2026-01-10","end_date":"2026-01-20"}\' \\\n'
         f"     {submit_url}"
     )
-    form = f"""
-<form id="leave-form" class="card">
-  <label for="employee_email">Your email</label>
-  <input id="employee_email" name="employee_email" type="email" value="employee@email.com" required>
+    choices = " ".join(
+        f'<button type="button" data-email="{escape(p, quote=True)}">{escape(p)}</button>'
+        for p in people
+    )
+    sign_in = f"""
+<div id="signed-out" class="card">
+  <p>Sign in first: the sandbox's local identity provider signs in anyone at an allowed domain.</p>
+  <p>{choices}</p>
+  <form id="sign-in"><label for="sign-in-email">Or any address</label>
+  <input id="sign-in-email" type="email" required placeholder="you@email.com">
+  <button id="sign-in-submit" type="submit">Sign in</button></form>
+</div>
+<p id="signed-in" class="card" hidden>Signed in as <b id="who"></b>
+  <button id="sign-out" type="button">Sign out</button></p>"""
+    form = f"""{sign_in}
+<form id="leave-form" class="card" hidden>
   <label for="start_date">From</label>
   <input id="start_date" name="start_date" type="date" value="2026-01-10" required>
   <label for="end_date">To</label>
@@ -112,11 +167,12 @@ def home_page(submit_url: str, decision_url: str) -> str:
   <button id="submit" type="submit">Submit the request</button>
 </form>
 <div id="result" class="card" aria-live="polite">Nothing submitted yet.</div>
-<div class="card"><p>The same from a terminal, as in the article:</p><pre>{escape(curl)}</pre>
+<div class="card"><p>The same from a terminal:</p><pre>{escape(curl)}</pre>
 <p class="muted">Submit URL <code>{escape(submit_url)}</code> · decision URL
 <code>{escape(decision_url)}</code>. Every address at email.com is allowed; requests go to
 <code>manager@email.com</code> unless the directory names another approver.</p></div>
-<script>const SUBMIT_URL = {json.dumps(submit_url)};{_SUBMIT_SCRIPT}</script>"""  # noqa: S608
+<script>const SUBMIT_URL = {json.dumps(submit_url)}; const TOKEN_URL = {json.dumps(token_url)};
+{_SUBMIT_SCRIPT}</script>"""  # noqa: S608
     return layout("Ask for leave", form)
 
 

@@ -18,7 +18,14 @@ from typing import Any
 
 from sandbox.aws_clients import local_client
 from sandbox.child_process import ChildProcess
-from sandbox.config import FAKE_CREDENTIALS, TABLE_NAME, SandboxConfig
+from sandbox.config import (
+    ALLOWED_EMAIL_DOMAINS,
+    FAKE_CREDENTIALS,
+    OIDC_AUDIENCE,
+    SIGN_IN_PEOPLE,
+    TABLE_NAME,
+    SandboxConfig,
+)
 from sandbox.dashboard import DashboardPage
 from sandbox.durable_signals import DurableSignals
 from sandbox.durable_starts import DurableStarts
@@ -39,6 +46,7 @@ from sandbox.http_server import LoopbackServer
 from sandbox.lambda_runtime import FunctionRuntime
 from sandbox.lambda_service import LambdaService
 from sandbox.mailbox import Mailbox
+from sandbox.oidc_issuer import LocalIssuer
 from sandbox.scheduler import Scheduler
 from sandbox.seed import seed, signing_key
 from sandbox.telemetry import Telemetry
@@ -91,6 +99,7 @@ class SandboxStack:
             "table_name": TABLE_NAME,
             "workflow_alias_arn": function_arn(WORKFLOW, WORKFLOW_ALIAS),
             "mailbox_url": self.config.mailbox_url,
+            "token_url": self.config.token_url,
             "lambda_endpoint": self.config.lambda_endpoint,
             "aws_endpoint": self.config.aws_endpoint,
         }
@@ -140,7 +149,10 @@ class SandboxStack:
             FunctionUrlConfig(
                 url_id(SUBMIT),
                 # The home page's form posts JSON to the submit URL from another origin.
-                Cors(allow_origins=(home,), allow_headers=("content-type", "idempotency-key")),
+                Cors(
+                    allow_origins=(home,),
+                    allow_headers=("authorization", "content-type", "idempotency-key"),
+                ),
             ),
         )
         decision_gateway = FunctionUrlGateway(
@@ -151,6 +163,10 @@ class SandboxStack:
             config.decision_url,
             Mailbox(config.aws_endpoint),
             DashboardPage(clients["cloudwatch"], clients["logs"]).handle,
+            LocalIssuer.in_directory(
+                data_dir, config.oidc_issuer, OIDC_AUDIENCE, ALLOWED_EMAIL_DOMAINS
+            ),
+            list(SIGN_IN_PEOPLE),
         )
         for name, port, handle in (
             ("lambda", config.ports.lambda_api, self._lambda.handle),

@@ -2,16 +2,26 @@
 
 from sandbox.http_server import Handle, Request, Response
 from sandbox.mailbox import Mailbox
+from sandbox.oidc_issuer import PATH_PREFIX as ISSUER_PATH
+from sandbox.oidc_issuer import LocalIssuer
 from sandbox.pages import home_page, mailbox_json, mailbox_page, not_found_page
 
 
 class HomeSite:
     def __init__(
-        self, submit_url: str, decision_url: str, mailbox: Mailbox, dashboard: Handle
+        self,
+        submit_url: str,
+        decision_url: str,
+        mailbox: Mailbox,
+        dashboard: Handle,
+        issuer: LocalIssuer,
+        people: list[str],
     ) -> None:
         self._submit_url = submit_url
         self._decision_url = decision_url
         self._mailbox = mailbox
+        self._issuer = issuer
+        self._people = people
         self._routes: dict[str, Handle] = {
             "/": self._home,
             "/mailbox": self._mail,
@@ -19,13 +29,17 @@ class HomeSite:
         }
 
     def handle(self, request: Request) -> Response:
+        if request.path.startswith(ISSUER_PATH + "/") and request.method == "GET":
+            return self._issuer.handle(request)
         route = self._routes.get(request.path.rstrip("/") or "/")
         if route is None or request.method not in ("GET", "HEAD"):
             return Response.html(not_found_page(), status=404)
         return route(request)
 
     def _home(self, request: Request) -> Response:
-        return Response.html(home_page(self._submit_url, self._decision_url))
+        return Response.html(
+            home_page(self._submit_url, self._decision_url, self._issuer.token_url, self._people)
+        )
 
     def _mail(self, request: Request) -> Response:
         to = request.query_params().get("to") or None

@@ -39,6 +39,10 @@ class EmployeeCalendar:
         )
         return clashes[0] if clashes else None
 
+    @property
+    def pending_count(self) -> int:
+        return sum(entry.status is LeaveStatus.PENDING for entry in self.entries)
+
     def stale_entries(self, today: date) -> tuple[CalendarEntry, ...]:
         """Approved leave that ended over a year ago: dropped to keep the calendar small.
         (A request may be filed for past dates, so recent past leave must still clash.)"""

@@ -43,12 +43,11 @@ def leave_days(start: date, end: date) -> int:
     return (end - start).days + 1
 
 
-class LeaveSubmission(BaseModel):
-    """The body an employee posts to the submit endpoint."""
+class LeaveDetails(BaseModel):
+    """What a leave request asks for: when, what kind, and why."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    employee_email: Email
     start_date: IsoDate
     end_date: IsoDate
     leave_type: LeaveType = LeaveType.ANNUAL
@@ -65,6 +64,19 @@ class LeaveSubmission(BaseModel):
     @property
     def days(self) -> int:
         return leave_days(self.start_date, self.end_date)
+
+
+class LeaveForm(LeaveDetails):
+    """The body an employee posts. Who they are comes from their sign-in, not from here: the
+    body may name them (it must then be them) or leave them out."""
+
+    employee_email: Email | None = None
+
+
+class LeaveSubmission(LeaveDetails):
+    """A submission by a signed-in employee."""
+
+    employee_email: Email
 
 
 class LeaveRequest(LeaveSubmission):

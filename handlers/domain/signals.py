@@ -46,6 +46,12 @@ class RejectionReason(StrEnum):
     OVERLAP = "overlap"
     NO_APPROVER = "no_approver"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    # No sign-in, or a token that proves nothing.
+    UNAUTHENTICATED = "unauthenticated"
+    # The body named another employee than the one signed in.
+    SOMEONE_ELSE = "someone_else"
+    # The employee already has as many requests waiting as one may.
+    TOO_MANY_PENDING = "too_many_pending"
     # The service could not take the request now (an AWS call throttled or failed): retry.
     UNAVAILABLE = "unavailable"
 

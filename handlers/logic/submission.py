@@ -10,6 +10,7 @@ sweep, which ends a request no execution took over.
 
 import base64
 import hashlib
+import hmac
 import json
 import secrets
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from datetime import datetime
 from typing import Protocol
 
 from handlers.domain.leave_request import (
+    LeaveForm,
     LeaveRecord,
     LeaveRequest,
     LeaveSubmission,
@@ -25,6 +27,7 @@ from handlers.domain.leave_request import (
 )
 from handlers.domain.signals import RejectionReason
 from handlers.domain.statuses import LeaveStatus
+from handlers.gateways.token_verifier import Caller
 from handlers.gateways.workflow_service import WorkflowService
 from handlers.settings import SubmitSettings
 from handlers.storage.leave_store import (
@@ -32,6 +35,7 @@ from handlers.storage.leave_store import (
     LeaveStore,
     OverlapError,
     RequestExistsError,
+    TooManyPendingError,
 )
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
@@ -65,6 +69,8 @@ class Submitter:
     directory: ApproverDirectory
     workflow: WorkflowService
     clock: Callable[[], datetime]
+    # The secret request ids are keyed with, so that nobody can compute another's id.
+    id_key: Callable[[], bytes]
 
 
 @dataclass(frozen=True)
@@ -75,20 +81,30 @@ class Accepted:
 
 
 def request_id_for(
-    submission: LeaveSubmission, idempotency_key: str | None, now: datetime, window_seconds: int
+    submission: LeaveSubmission,
+    idempotency_key: str | None,
+    now: datetime,
+    window_seconds: int,
+    secret: bytes,
 ) -> str:
     """The same id for the same submission: a client's retry must land on the same request.
 
     With an Idempotency-Key the key decides; without one, the same body within the window does.
-    The id is also the durable execution's name, so Lambda itself refuses to start it twice.
+    The id is keyed with a secret (HMAC-SHA256): whoever knows what a request says still cannot
+    compute its id. 130 bits of it are kept.
     """
     if idempotency_key is not None:
         seed = ["key", submission.employee_email, idempotency_key]
     else:
         window = int(now.timestamp()) // window_seconds
         seed = ["body", submission.model_dump_json(), str(window)]
-    digest = hashlib.sha256(json.dumps(seed).encode()).digest()
+    digest = hmac.new(secret, json.dumps(seed).encode(), hashlib.sha256).digest()
     return "lr-" + base64.b32encode(digest).decode("ascii")[:26].lower()
+
+
+def id_key_from(signing_key: bytes) -> bytes:
+    """The request-id key, derived from the stack's secret for this one purpose."""
+    return hmac.new(signing_key, b"leave-approvals request ids", hashlib.sha256).digest()
 
 
 def check_idempotency_key(value: str | None) -> str | None:
@@ -103,6 +119,20 @@ def check_idempotency_key(value: str | None) -> str | None:
             field="Idempotency-Key",
         )
     return key
+
+
+def submission_by(form: LeaveForm, caller: Caller) -> LeaveSubmission:
+    """The signed-in caller's submission: the form may name them, and no one else."""
+    if form.employee_email is not None and form.employee_email != caller.email:
+        raise SubmissionRefusedError(
+            403,
+            RejectionReason.SOMEONE_ELSE,
+            f"you are signed in as {caller.email}: you may ask leave for yourself only",
+            field="employee_email",
+        )
+    return LeaveSubmission(
+        **form.model_dump(exclude={"employee_email"}), employee_email=caller.email
+    )
 
 
 def submit_leave(
@@ -120,7 +150,7 @@ def submit_leave(
         )
     now = submitter.clock()
     request_id = request_id_for(
-        submission, idempotency_key, now, settings.idempotency_window_seconds
+        submission, idempotency_key, now, settings.idempotency_window_seconds, submitter.id_key()
     )
     existing = submitter.store.get(request_id)
     if existing is not None:
@@ -135,7 +165,14 @@ def submit_leave(
         execution_name=execution_name_for(request_id, secrets.token_hex(4)),
     )
     try:
-        submitter.store.create_pending(request, now)
+        submitter.store.create_pending(request, now, settings.max_pending_per_employee)
+    except TooManyPendingError as limit:
+        raise SubmissionRefusedError(
+            429,
+            RejectionReason.TOO_MANY_PENDING,
+            f"you already have {limit.pending} leave requests waiting for a decision, the most "
+            "one person may have: wait until one is decided before asking for more",
+        ) from None
     except RequestExistsError as taken:
         # A retry of the same submission raced this one and recorded it first.
         if taken.record is None:

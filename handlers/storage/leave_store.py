@@ -44,6 +44,14 @@ class OverlapError(RuntimeError):
         self.clash = clash
 
 
+class TooManyPendingError(RuntimeError):
+    """The employee already has `pending` requests waiting, the most allowed."""
+
+    def __init__(self, pending: int) -> None:
+        super().__init__(f"{pending} pending")
+        self.pending = pending
+
+
 class CalendarBusyError(RuntimeError):
     """The employee's calendar kept changing under us: the caller should retry later."""
 
@@ -53,7 +61,9 @@ class LeaveStore(Protocol):
 
     def calendar(self, employee_email: str) -> EmployeeCalendar: ...
 
-    def create_pending(self, request: LeaveRequest, submitted_at: datetime) -> LeaveRecord: ...
+    def create_pending(
+        self, request: LeaveRequest, submitted_at: datetime, max_pending: int
+    ) -> LeaveRecord: ...
 
     def discard_unstarted(self, request: LeaveRequest) -> bool: ...
 
@@ -159,11 +169,15 @@ class DynamoDbLeaveStore:
 
     # -- a request's life --------------------------------------------------------------------------
 
-    def create_pending(self, request: LeaveRequest, submitted_at: datetime) -> LeaveRecord:
+    def create_pending(
+        self, request: LeaveRequest, submitted_at: datetime, max_pending: int
+    ) -> LeaveRecord:
         """Record a new pending request and hold its dates, or raise why not.
 
         RequestExistsError: the id is taken (a retried submit). OverlapError: the employee
-        holds some of these dates. CalendarBusyError: the calendar kept changing under us.
+        holds some of these dates. TooManyPendingError: the employee has `max_pending` requests
+        waiting already (counted in the same calendar, so racing submissions cannot pass it).
+        CalendarBusyError: the calendar kept changing under us.
         """
         record = LeaveRecord(
             **request.model_dump(),
@@ -185,6 +199,8 @@ class DynamoDbLeaveStore:
             clash = calendar.first_clash(request.request_id, request.start_date, request.end_date)
             if clash is not None:
                 raise OverlapError(clash)
+            if calendar.pending_count >= max_pending:
+                raise TooManyPendingError(calendar.pending_count)
             add_entry = self._add_to_calendar(
                 request, calendar, stale=calendar.stale_entries(submitted_at.date())
             )

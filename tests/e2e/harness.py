@@ -31,6 +31,7 @@ OUTPUT_KEYS = {
     "table_name",
     "workflow_alias_arn",
     "mailbox_url",
+    "token_url",
     "lambda_endpoint",
     "aws_endpoint",
 }
@@ -191,21 +192,48 @@ class SandboxClient:
     def __init__(self, outputs: dict[str, str], process: SandboxProcess) -> None:
         self.outputs = outputs
         self.process = process
+        self._tokens: dict[str, str] = {}
+        # Whose each request is, from the answers to `submit`.
+        self._employees: dict[str, str] = {}
 
     @property
     def home_url(self) -> str:
         return self.outputs["mailbox_url"].rsplit("/", 1)[0] + "/"
 
+    def remember(self, request_id: str, employee: str) -> None:
+        """Whose request it is, for a client that did not submit it (after a restart)."""
+        self._employees[request_id] = employee
+
+    def token(self, email: str) -> str:
+        """Sign in at the sandbox's identity provider, as a script would: an ID token."""
+        answer = http("GET", f"{self.outputs['token_url']}?{urlencode({'email': email})}")
+        assert answer.status == 200, answer.body
+        token: str = answer.json()["token"]
+        return token
+
+    def _signed_in(self, email: str) -> dict[str, str]:
+        if email not in self._tokens:
+            self._tokens[email] = self.token(email)
+        return {"Authorization": f"Bearer {self._tokens[email]}"}
+
     def submit(self, payload: dict[str, Any], **headers: str) -> HttpResponse:
-        return http(
+        """POST signed in as the employee the payload names."""
+        employee = payload["employee_email"]
+        answer = http(
             "POST",
             self.outputs["submit_url"],
             json.dumps(payload).encode(),
-            {"Content-Type": "application/json", **headers},
+            {"Content-Type": "application/json", **self._signed_in(employee), **headers},
         )
+        if answer.status == 202:
+            self._employees[answer.json()["request_id"]] = employee
+        return answer
 
-    def status(self, request_id: str) -> dict[str, Any]:
-        answer = http("GET", f"{self.outputs['submit_url']}requests/{request_id}")
+    def status(self, request_id: str, as_: str | None = None) -> dict[str, Any]:
+        """The request as its employee (the first to submit it here) or `as_` sees it."""
+        who = as_ or self._employees.get(request_id)
+        url = f"{self.outputs['submit_url']}requests/{request_id}"
+        answer = http("GET", url, headers=self._signed_in(who) if who else {})
         assert answer.status == 200, answer.body
         result: dict[str, Any] = answer.json()
         return result

@@ -68,9 +68,12 @@ def test_a_person_submits_approves_in_the_browser_and_sees_the_dashboard(
     before = flows_sandbox.figures()
 
     browser.get(flows_sandbox.home_url)
-    email_field = browser.find_element(By.ID, "employee_email")
-    email_field.clear()
-    email_field.send_keys(EMPLOYEE)
+    # Signed out, the page offers sign-in and no form.
+    assert not browser.find_element(By.ID, "leave-form").is_displayed()
+    browser.find_element(By.ID, "sign-in-email").send_keys(EMPLOYEE)
+    browser.find_element(By.ID, "sign-in-submit").click()
+    _until(browser).until(lambda d: d.find_element(By.ID, "leave-form").is_displayed())
+    assert _text(browser, "#who") == EMPLOYEE
     browser.find_element(By.ID, "reason").send_keys("Family visit")
     browser.find_element(By.ID, "submit").click()
     _until(browser).until(lambda d: "is pending" in _text(d, "#outcome"))

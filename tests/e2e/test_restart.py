@@ -33,6 +33,7 @@ def test_a_pending_request_survives_a_restart_and_can_still_be_approved(tmp_path
 
     second = SandboxProcess(data_dir, approval_timeout=300, port=first.port)
     after = SandboxClient(second.start(), second)
+    after.remember(request_id, EMPLOYEE)
     try:
         assert after.outputs == before.outputs
         assert after.status(request_id)["status"] == "pending"
@@ -70,6 +71,7 @@ def test_a_request_pending_across_a_restart_expires_on_time(tmp_path: Path) -> N
     # the request's own wait was created with.
     second = SandboxProcess(data_dir, approval_timeout=300, port=first.port)
     after = SandboxClient(second.start(), second)
+    after.remember(request_id, employee)
     try:
         record = after.wait_until_final(request_id)
         assert record["status"] == "expired"

@@ -2,6 +2,7 @@
 
 import dataclasses
 import re
+import socket
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,8 +14,11 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from handlers import decision, settings, settler, submit, workflow
+from sandbox.http_server import LoopbackServer
 from sandbox.mailbox import ReceivedEmail
-from tests.support.aws import Account, create_resources, sent_emails
+from sandbox.oidc_issuer import PATH_PREFIX as ISSUER_PATH
+from sandbox.oidc_issuer import LocalIssuer
+from tests.support.aws import Account, create_resources, sent_emails, stored_employee
 from tests.support.durable import WAIT_CAP_SECONDS, InProcessWorkflowService
 from tests.support.function_url import HttpResponse, call, query_of
 
@@ -28,7 +32,12 @@ SUBMIT_URL = "https://submit.lambda-url.us-east-2.on.aws/"
 SWEEP_GRACE_SECONDS = 900
 
 
-def environment(account: Account, approval_timeout: int) -> dict[str, str]:
+OIDC_AUDIENCE = "leave-approvals-tests"
+# Who a test is signed in as when it does not say.
+SIGNED_IN = "employee@email.com"
+
+
+def environment(account: Account, approval_timeout: int, issuer: LocalIssuer) -> dict[str, str]:
     return {
         **settings.SubmitSettings.environment_for(
             table_name=account.table_name,
@@ -37,6 +46,10 @@ def environment(account: Account, approval_timeout: int) -> dict[str, str]:
             default_approver=DEFAULT_APPROVER,
             max_leave_days=30,
             max_body_bytes=4096,
+            signing_key_parameter=account.signing_key_parameter,
+            # No JWKS URL: the verifier finds it in the issuer's discovery document.
+            oidc_issuer=issuer.issuer_url,
+            oidc_audience=issuer.audience,
         ),
         **settings.SettlerSettings.environment_for(
             table_name=account.table_name,
@@ -66,6 +79,7 @@ _CACHED_FACTORIES = (
     settings.decision_settings,
     settings.settler_settings,
     submit.submitter,
+    submit.verifier,
     settler.settler,
     decision.decider,
     workflow.leave_steps,
@@ -85,14 +99,26 @@ class LeaveApp:
 
     account: Account
     workflow: InProcessWorkflowService
+    issuer: LocalIssuer
 
-    def submit(self, body: Any = None, **kwargs: Any) -> HttpResponse:
+    def signed_in(self, email: str, headers: dict[str, str] | None = None) -> dict[str, str]:
+        """`headers` with the bearer ID token the issuer gives `email` at sign-in."""
+        return {"authorization": f"Bearer {self.issuer.token(email)}", **(headers or {})}
+
+    def submit(self, body: Any = None, as_: str | None = None, **kwargs: Any) -> HttpResponse:
+        """POST as `as_`, by default as the employee the body names (or SIGNED_IN)."""
         if body is not None:
             kwargs["json"] = body
+        if "authorization" not in {k.lower() for k in kwargs.get("headers") or {}}:
+            named = body.get("employee_email") if isinstance(body, dict) else None
+            who = as_ or (named if isinstance(named, str) and "@" in named else SIGNED_IN)
+            kwargs["headers"] = self.signed_in(who, kwargs.get("headers"))
         return call(submit.handler, "POST", "/", **kwargs)
 
-    def status(self, request_id: str) -> HttpResponse:
-        return call(submit.handler, "GET", f"/requests/{request_id}")
+    def status(self, request_id: str, as_: str | None = None) -> HttpResponse:
+        """GET as `as_`, by default as the request's own employee."""
+        who = as_ or stored_employee(self.account, request_id) or SIGNED_IN
+        return call(submit.handler, "GET", f"/requests/{request_id}", headers=self.signed_in(who))
 
     def open_link(self, link: str) -> HttpResponse:
         return call(decision.handler, "GET", "/", query=query_of(link))
@@ -168,14 +194,35 @@ def workflow_handler() -> Callable[..., Any]:
     return workflow.handler
 
 
+@pytest.fixture(scope="session")
+def issuer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIssuer]:
+    """A local OpenID Connect issuer on 127.0.0.1, as the sandbox runs one."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    local = LocalIssuer.in_directory(
+        tmp_path_factory.mktemp("oidc"),
+        f"http://127.0.0.1:{port}{ISSUER_PATH}",
+        OIDC_AUDIENCE,
+        ("email.com", "example.com"),
+    )
+    server = LoopbackServer("oidc", port, local.handle)
+    server.start()
+    yield local
+    server.stop()
+
+
 @pytest.fixture
 def leave_app(
-    monkeypatch: pytest.MonkeyPatch, approval_timeout: int, workflow_handler: Callable[..., Any]
+    monkeypatch: pytest.MonkeyPatch,
+    approval_timeout: int,
+    workflow_handler: Callable[..., Any],
+    issuer: LocalIssuer,
 ) -> Iterator[LeaveApp]:
     account = Account()
     with mock_aws():
         create_resources(account, DIRECTORY)
-        for name, value in environment(account, approval_timeout).items():
+        for name, value in environment(account, approval_timeout, issuer).items():
             monkeypatch.setenv(name, value)
         _clear_caches()
         with DurableFunctionTestRunner(handler=workflow_handler, skip_time=True) as runner:
@@ -186,7 +233,7 @@ def leave_app(
             monkeypatch.setattr(submit, "submitter", lambda: wired_submitter)
             monkeypatch.setattr(decision, "decider", lambda: wired_decider)
             monkeypatch.setattr(settler, "settler", lambda: wired_settler)
-            app = LeaveApp(account, service)
+            app = LeaveApp(account, service, issuer)
             yield app
             app.settle()
         _clear_caches()

@@ -29,7 +29,22 @@ def _bad_inputs(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
         {**SEED_PAYLOAD, "start_date": "2026-09-01", "end_date": "2026-09-01"},
         headers={"Idempotency-Key": "k"},
     )
+    app.submit(SEED_PAYLOAD, headers={"authorization": ""})  # not signed in
+    app.submit(SEED_PAYLOAD, as_="mallory@email.com")  # for someone else
     wired = submit.submitter()
+    one_at_a_time = dataclasses.replace(
+        wired, settings=wired.settings.model_copy(update={"max_pending_per_employee": 1})
+    )
+    monkeypatch.setattr(submit, "submitter", lambda: one_at_a_time)
+    for month in ("10", "11"):  # the second is one too many
+        app.submit(
+            {
+                **SEED_PAYLOAD,
+                "employee_email": "keen@email.com",
+                "start_date": f"2026-{month}-05",
+                "end_date": f"2026-{month}-06",
+            }
+        )
     busy = dataclasses.replace(
         wired, workflow=FaultyDependency(wired.workflow).inject("start", Fault.THROTTLE)
     )

@@ -89,8 +89,10 @@ def test_every_setting_the_program_reads_is_in_the_dev_stack() -> None:
     }
     # The signing key is a secret: set with `pulumi config set --secret`, never in the file.
     # httpMaxConcurrency stays unset in dev (only commented there): a new account's concurrency
-    # quota leaves nothing to reserve.
-    assert recording["config"].keys == in_dev_stack | {"signingKey", "httpMaxConcurrency"}
+    # quota leaves nothing to reserve. The oidc* keys name the company's own issuer: unset, the
+    # stack creates its Cognito user pool (they are commented there too).
+    optional = {"httpMaxConcurrency", "oidcIssuer", "oidcAudience", "oidcJwksUrl"}
+    assert recording["config"].keys == in_dev_stack | {"signingKey"} | optional
     assert "aws:region" in dev_stack_config()
 
 
@@ -207,6 +209,13 @@ def test_observability_settings_take_any_value_in_range() -> None:
         ("expiryRateAlarmThreshold", "-0.1", "expiryRateAlarmThreshold must be above 0"),
         ("expiryRateAlarmThreshold", "50%", "expiryRateAlarmThreshold must be a number"),
         ("eventArchiveRetentionDays", "0", "eventArchiveRetentionDays must be between 1 and 3650"),
+        ("sweepIntervalMinutes", "0", "sweepIntervalMinutes must be between 1 and 60"),
+        ("sweepGraceSeconds", "59", "sweepGraceSeconds must be between 60 and 86400"),
+        ("maxPendingPerEmployee", "0", "maxPendingPerEmployee must be between 1 and 100"),
+        ("oidcIssuer", "http://login.example.com", "oidcIssuer must be an https:// URL"),
+        # An issuer without the audience its tokens carry would let any of its clients in.
+        ("oidcIssuer", "https://login.example.com", "oidcAudience .* is required with oidcIssuer"),
+        ("oidcAudience", "client-1", "oidcAudience and oidcJwksUrl go with oidcIssuer"),
     ],
 )
 def test_a_bad_setting_fails_before_anything_is_created(

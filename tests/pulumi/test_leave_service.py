@@ -229,6 +229,8 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
     assert actions("submit") == {
         "WriteOwnLogs": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "SendTraces": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+        # Request ids are keyed with the stack's secret.
+        "ReadSigningKey": ["ssm:GetParameter"],
         # A request and its calendar entry are written (and undone) in one transaction.
         "RecordRequests": [
             "dynamodb:DeleteItem",
@@ -259,7 +261,7 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
         "SendMailAsSender": ["ses:SendRawEmail"],
         "PublishDomainEvents": ["events:PutEvents"],
     }
-    for role in ("decision", "workflow"):
+    for role in ("submit", "decision", "workflow"):
         assert statements(deployment, role)["ReadSigningKey"]["Resource"] == [parameter]
     workflow = statements(deployment, "workflow")
     assert workflow["KeepRequests"]["Resource"] == [table]

@@ -51,7 +51,13 @@ def test_every_output_is_exported(deployment: Deployment) -> None:
         "workflow_alias_arn",
         "alarm_topic_arn",
         "failed_start_queue_url",
+        "oidc_issuer",
+        "oidc_client_id",
+        "user_pool_id",
     }
+    assert outputs["oidc_issuer"] == (
+        f"https://cognito-idp.{REGION}.amazonaws.com/{outputs['user_pool_id']}"
+    )
     assert outputs["submit_url"].startswith("https://")
     assert outputs["submit_url"].endswith(f".lambda-url.{REGION}.on.aws/")
     assert outputs["decision_url"].endswith(f".lambda-url.{REGION}.on.aws/")
@@ -81,6 +87,9 @@ def test_the_full_resource_inventory(deployment: Deployment) -> None:
         "leave:durable_function:DurableFunction": 1,
         "leave:observability:Observability": 1,
         "leave:settler:Settler": 1,
+        "leave:sign_in:SignIn": 1,
+        "aws:cognito/userPool:UserPool": 1,
+        "aws:cognito/userPoolClient:UserPoolClient": 1,
         # The pending gauge and the settler (its sweep).
         "leave:scheduled_function:ScheduledFunction": 2,
         "aws:dynamodb/table:Table": 1,
@@ -130,6 +139,9 @@ def test_the_full_resource_inventory(deployment: Deployment) -> None:
             "leave-recipient-manager@example.com",
             "leave-events",
             "leave-dependencies",
+            "leave-sign-in",
+            "leave-sign-in-users",
+            "leave-sign-in-client",
             *(
                 f"leave-{role}{part}"
                 for role in ("submit", "decision")

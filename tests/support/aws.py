@@ -77,3 +77,16 @@ def stored_callback_id(account: Account, request_id: str) -> str | None:
         TableName=account.table_name, Key={k: {"S": v} for k, v in request_key(request_id).items()}
     )["Item"]
     return item["callback_id"]["S"] if "callback_id" in item else None
+
+
+def stored_employee(account: Account, request_id: str) -> str | None:
+    """Whose request it is, read from the table (None if there is no such request)."""
+    item = (
+        boto3.client("dynamodb", region_name=REGION)
+        .get_item(
+            TableName=account.table_name,
+            Key={k: {"S": v} for k, v in request_key(request_id).items()},
+        )
+        .get("Item")
+    )
+    return item["employee_email"]["S"] if item else None

@@ -10,6 +10,7 @@ SUBMISSION = LeaveSubmission.model_validate(
     {"employee_email": "Employee@Email.com", "start_date": "2026-01-10", "end_date": "2026-01-10"}
 )
 NOON = datetime(2026, 11, 22, 12, tzinfo=UTC)
+SECRET = b"the stack's secret"
 
 
 def test_a_single_day_counts_as_one_day_and_the_email_is_normalised() -> None:
@@ -26,16 +27,23 @@ def test_dates_must_be_iso_calendar_dates() -> None:
 
 
 def test_the_same_submission_gets_the_same_id_within_the_window_only() -> None:
-    first = request_id_for(SUBMISSION, None, NOON, window_seconds=86_400)
-    assert request_id_for(SUBMISSION, None, NOON.replace(hour=13), 86_400) == first
-    assert request_id_for(SUBMISSION, None, NOON.replace(day=23), 86_400) != first
+    first = request_id_for(SUBMISSION, None, NOON, 86_400, SECRET)
+    assert request_id_for(SUBMISSION, None, NOON.replace(hour=13), 86_400, SECRET) == first
+    assert request_id_for(SUBMISSION, None, NOON.replace(day=23), 86_400, SECRET) != first
     assert len(first) <= 64
     assert first.startswith("lr-")
 
 
 def test_an_idempotency_key_decides_the_id_per_employee() -> None:
-    keyed = request_id_for(SUBMISSION, "k1", NOON, 60)
-    assert request_id_for(SUBMISSION, "k1", NOON.replace(day=30), 60) == keyed
-    assert request_id_for(SUBMISSION, "k2", NOON, 60) != keyed
+    keyed = request_id_for(SUBMISSION, "k1", NOON, 60, SECRET)
+    assert request_id_for(SUBMISSION, "k1", NOON.replace(day=30), 60, SECRET) == keyed
+    assert request_id_for(SUBMISSION, "k2", NOON, 60, SECRET) != keyed
     other = SUBMISSION.model_copy(update={"employee_email": "other@email.com"})
-    assert request_id_for(other, "k1", NOON, 60) != keyed
+    assert request_id_for(other, "k1", NOON, 60, SECRET) != keyed
+
+
+def test_an_id_cannot_be_computed_without_the_secret() -> None:
+    """Whoever knows what a request says (employee, dates, key) still cannot find its id."""
+    ours = request_id_for(SUBMISSION, "k1", NOON, 60, SECRET)
+    assert request_id_for(SUBMISSION, "k1", NOON, 60, b"a guess") != ours
+    assert len(ours) == len("lr-") + 26

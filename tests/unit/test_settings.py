@@ -8,6 +8,9 @@ SUBMIT_ENV = {
     "ALLOWED_EMAIL_DOMAINS": " Email.com, example.com ,",
     "DEFAULT_APPROVER_EMAIL": "boss@email.com",
     "MAX_LEAVE_DAYS": "30",
+    "SIGNING_KEY_PARAMETER": "/leave/key",
+    "OIDC_ISSUER": "https://cognito-idp.us-east-2.amazonaws.com/us-east-2_abc",
+    "OIDC_AUDIENCE": "client-id",
 }
 
 
@@ -16,6 +19,8 @@ def test_settings_are_read_from_the_environment_with_lists_split() -> None:
     assert settings.allowed_email_domains == ("email.com", "example.com")
     assert settings.max_leave_days == 30
     assert settings.max_body_bytes == 16_384
+    assert settings.max_pending_per_employee == 5
+    assert settings.oidc_jwks_url is None
 
 
 def test_a_missing_or_bad_setting_is_named_in_the_error() -> None:
@@ -33,7 +38,12 @@ def test_environment_for_round_trips_through_from_environment() -> None:
         allowed_email_domains=["email.com"],
         default_approver="boss@email.com",
         max_leave_days=10,
+        signing_key_parameter="/leave/key",
+        oidc_issuer="https://issuer",
+        oidc_audience="client",
+        oidc_jwks_url=None,
     )
+    assert "OIDC_JWKS_URL" not in environment  # optional, and unset
     assert environment["ALLOWED_EMAIL_DOMAINS"] == "email.com"
     assert environment["MAX_LEAVE_DAYS"] == "10"
     assert SubmitSettings.from_environment(environment).max_leave_days == 10

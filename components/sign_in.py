@@ -1,0 +1,121 @@
+"""Who signs employees in: the stack's own Cognito user pool, or the company's OIDC issuer.
+
+    employee --sign in--> issuer --ID token--> submit function (verifies it against the JWKS)
+
+By default a Cognito user pool (email addresses as user names, accounts created by an
+administrator only, email verified) and an app client without a secret. With `oidcIssuer` set,
+nothing is created: the submit function trusts that issuer's ID tokens for `oidcAudience`.
+
+Attributes: `issuer`, `audience`, `jwks_url` (Outputs the submit function is configured with),
+and with Cognito `user_pool`, `client`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import ExternalIdentityProvider
+from components.naming import Naming
+
+# How long an ID token lets its employee in before they sign in again (Cognito's default).
+ID_TOKEN_MINUTES = 60
+MIN_PASSWORD_LENGTH = 12
+
+
+def cognito_issuer(region: str, user_pool_id: str) -> str:
+    return f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
+
+
+@dataclass(frozen=True)
+class SignInArgs:
+    naming: Naming
+    tags: Mapping[str, str]
+    region: pulumi.Input[str]
+    # None: the stack's own Cognito user pool.
+    external: ExternalIdentityProvider | None = None
+    deletion_protection: bool = True
+
+
+class SignIn(pulumi.ComponentResource):
+    issuer: pulumi.Output[str]
+    audience: pulumi.Output[str]
+    jwks_url: pulumi.Output[str] | None
+
+    def __init__(
+        self, name: str, args: SignInArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("leave:sign_in:SignIn", name, None, opts)
+        self.user_pool: aws.cognito.UserPool | None = None
+        self.client: aws.cognito.UserPoolClient | None = None
+        if args.external is not None:
+            self.issuer = pulumi.Output.from_input(args.external.issuer)
+            self.audience = pulumi.Output.from_input(args.external.audience)
+            self.jwks_url = (
+                pulumi.Output.from_input(args.external.jwks_url) if args.external.jwks_url else None
+            )
+        else:
+            self._cognito(name, args)
+        self.register_outputs({"issuer": self.issuer, "audience": self.audience})
+
+    def _cognito(self, name: str, args: SignInArgs) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        self.user_pool = aws.cognito.UserPool(
+            f"{name}-users",
+            name=args.naming.resource_name("employees", 128, "Cognito user pool"),
+            username_attributes=["email"],
+            auto_verified_attributes=["email"],
+            # Employees are added by the company, never sign themselves up: an address in a
+            # token is then one the company vouches for.
+            admin_create_user_config=aws.cognito.UserPoolAdminCreateUserConfigArgs(
+                allow_admin_create_user_only=True
+            ),
+            password_policy=aws.cognito.UserPoolPasswordPolicyArgs(
+                minimum_length=MIN_PASSWORD_LENGTH,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_numbers=True,
+                require_symbols=False,
+                temporary_password_validity_days=7,
+            ),
+            account_recovery_setting=aws.cognito.UserPoolAccountRecoverySettingArgs(
+                recovery_mechanisms=[
+                    aws.cognito.UserPoolAccountRecoverySettingRecoveryMechanismArgs(
+                        name="verified_email", priority=1
+                    )
+                ]
+            ),
+            deletion_protection="ACTIVE" if args.deletion_protection else "INACTIVE",
+            tags=dict(args.tags),
+            opts=child,
+        )
+        self.client = aws.cognito.UserPoolClient(
+            f"{name}-client",
+            name=args.naming.resource_name("employees", 128, "Cognito app client"),
+            user_pool_id=self.user_pool.id,
+            # A public client (a browser, the CLI): no secret to keep.
+            generate_secret=False,
+            explicit_auth_flows=[
+                "ALLOW_USER_SRP_AUTH",
+                "ALLOW_USER_PASSWORD_AUTH",
+                "ALLOW_REFRESH_TOKEN_AUTH",
+            ],
+            id_token_validity=ID_TOKEN_MINUTES,
+            access_token_validity=ID_TOKEN_MINUTES,
+            token_validity_units=aws.cognito.UserPoolClientTokenValidityUnitsArgs(
+                id_token="minutes",  # noqa: S106 (units, not secrets)
+                access_token="minutes",  # noqa: S106
+                refresh_token="days",  # noqa: S106
+            ),
+            prevent_user_existence_errors="ENABLED",
+            enable_token_revocation=True,
+            opts=child,
+        )
+        self.issuer = pulumi.Output.all(args.region, self.user_pool.id).apply(
+            lambda where: cognito_issuer(where[0], where[1])
+        )
+        self.audience = self.client.id
+        self.jwks_url = self.issuer.apply(lambda issuer: f"{issuer}/.well-known/jwks.json")

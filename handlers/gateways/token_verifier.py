@@ -1,0 +1,117 @@
+"""Who is calling: the employee named by a verified OpenID Connect ID token.
+
+The employee endpoints trust no name a caller gives: the caller sends the ID token their
+identity provider issued (`Authorization: Bearer <token>`), and the token's signature is checked
+against the issuer's published keys (its JWKS), along with its issuer, its audience (our app
+client), its expiry and a verified email address. PyJWT does the checking; its JWKS client
+fetches and caches the keys.
+
+Verified in the function rather than by an API Gateway JWT authorizer: the Function URLs stay
+the only front door, and the same code checks tokens in the local sandbox (against its local
+issuer) as on AWS (against Cognito, or any OIDC issuer the stack is configured with).
+"""
+
+import json
+import urllib.request
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import jwt
+
+# Asymmetric algorithms only: a token signed with a shared secret, or not at all (`alg: none`),
+# is refused whatever its header says.
+ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512"]
+# Clock skew allowed between the issuer and Lambda.
+LEEWAY_SECONDS = 30
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+FETCH_TIMEOUT_SECONDS = 5
+
+
+class UnauthenticatedError(Exception):
+    """No token, or one that proves nothing: the caller must sign in (again)."""
+
+    def __init__(self, problem: str, token_given: bool = True) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        # RFC 6750: a request with no token gets a challenge without an error code.
+        self.token_given = token_given
+
+
+class IdentityProviderUnavailableError(Exception):
+    """The issuer's keys could not be fetched: nothing is wrong with the caller's token."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    email: str
+
+
+def bearer_token(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthenticatedError(
+            "send the ID token you signed in with (Authorization: Bearer <token>)",
+            token_given=False,
+        )
+    return token.strip()
+
+
+class TokenVerifier:
+    def __init__(self, issuer: str, audience: str, jwks_url: str | None = None) -> None:
+        self._issuer = issuer
+        self._audience = audience
+        self._jwks_url = jwks_url
+
+    @cached_property
+    def _keys(self) -> jwt.PyJWKClient:
+        # Keys are cached for the life of the execution environment; a token signed with a key
+        # the cache does not know makes the client fetch the set again (key rotation).
+        return jwt.PyJWKClient(
+            self._jwks_url or self._discovered_jwks_url(),
+            cache_keys=True,
+            lifespan=3600,
+            timeout=FETCH_TIMEOUT_SECONDS,
+        )
+
+    def _discovered_jwks_url(self) -> str:
+        url = self._issuer.rstrip("/") + DISCOVERY_PATH
+        try:
+            with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as answer:  # noqa: S310
+                return str(json.loads(answer.read())["jwks_uri"])
+        except (OSError, ValueError, KeyError) as error:
+            raise IdentityProviderUnavailableError(f"{url}: {error}") from error
+
+    def verify(self, authorization: str | None) -> Caller:
+        """The caller the bearer token proves, or UnauthenticatedError saying what is wrong."""
+        token = bearer_token(authorization)
+        try:
+            key = self._keys.get_signing_key_from_jwt(token)
+        except jwt.PyJWKClientConnectionError as error:
+            raise IdentityProviderUnavailableError(str(error)) from error
+        except (jwt.PyJWKClientError, jwt.DecodeError):
+            raise UnauthenticatedError("the token is not signed by a key of our issuer") from None
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=ALGORITHMS,
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise UnauthenticatedError("the token has expired: sign in again") from None
+        except jwt.InvalidAudienceError:
+            raise UnauthenticatedError("the token was issued for another application") from None
+        except jwt.InvalidIssuerError:
+            raise UnauthenticatedError("the token was issued by another issuer") from None
+        except jwt.PyJWTError:
+            raise UnauthenticatedError("the token is not valid") from None
+        email = claims.get("email")
+        if not isinstance(email, str) or "@" not in email:
+            raise UnauthenticatedError("the token names no email address")
+        if claims.get("email_verified") not in (True, "true"):
+            raise UnauthenticatedError("the token's email address is not verified")
+        return Caller(email=email.strip().lower())

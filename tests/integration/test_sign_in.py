@@ -1,0 +1,182 @@
+"""Employees are who their sign-in says: tokens are checked, a request is private to the two
+people it concerns, ids cannot be computed, and one person cannot flood the approvers."""
+
+import base64
+import dataclasses
+import json
+from collections.abc import Callable
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from handlers import submit
+from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
+from tests.support.aws import sent_emails
+from tests.support.function_url import HttpResponse, call
+
+EMPLOYEE = SEED_PAYLOAD["employee_email"]
+
+
+def _refused_unsigned(response: HttpResponse, error: str | None) -> None:
+    assert response.status == 401, response.body
+    challenge = response.headers["www-authenticate"]
+    assert challenge.startswith('Bearer realm="leave-approvals"')
+    assert (f'error="{error}"' in challenge) if error else ("error=" not in challenge)
+    assert response.json()["message"].startswith("Not signed in: ")
+
+
+def _with_token(app: LeaveApp, token: str) -> HttpResponse:
+    return app.submit(SEED_PAYLOAD, headers={"authorization": f"Bearer {token}"})
+
+
+def _tampered(token: str) -> str:
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["email"] = "ceo@email.com"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"{header}.{forged}.{signature}"
+
+
+def _unsigned(app: LeaveApp) -> str:
+    claims = jwt.decode(app.issuer.token(EMPLOYEE), options={"verify_signature": False})
+    return jwt.encode(claims, key=None, algorithm="none", headers={"kid": "sandbox-1"})
+
+
+def _another_key() -> rsa.RSAPrivateKey:
+    """A key of the right shape that our issuer never published."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def test_without_a_token_nothing_happens_and_the_caller_is_asked_to_sign_in(
+    leave_app: LeaveApp,
+) -> None:
+    _refused_unsigned(leave_app.submit(SEED_PAYLOAD, headers={"authorization": ""}), None)
+    _refused_unsigned(
+        leave_app.submit(SEED_PAYLOAD, headers={"authorization": "Basic ZW1wbG95ZWU6"}), None
+    )
+    assert leave_app.workflow.executions == {}
+    assert sent_emails() == []
+
+
+@pytest.mark.parametrize(
+    ("make_token", "problem"),
+    [
+        pytest.param(
+            lambda app: app.issuer.token(EMPLOYEE, lifetime=-120), "expired", id="expired"
+        ),
+        pytest.param(_unsigned, "not valid", id="alg-none"),
+        pytest.param(lambda app: _tampered(app.issuer.token(EMPLOYEE)), "not valid", id="altered"),
+        pytest.param(
+            lambda app: app.issuer.token(EMPLOYEE, aud="another-app"),
+            "another application",
+            id="wrong-audience",
+        ),
+        pytest.param(
+            lambda app: app.issuer.token(EMPLOYEE, iss="https://evil.example.com"),
+            "another issuer",
+            id="wrong-issuer",
+        ),
+        pytest.param(
+            lambda app: dataclasses.replace(app.issuer, key=_another_key()).token(EMPLOYEE),
+            "not valid",
+            id="someone-elses-key",
+        ),
+        pytest.param(
+            lambda app: app.issuer.token(EMPLOYEE, email_verified=False),
+            "not verified",
+            id="unverified-email",
+        ),
+        pytest.param(lambda app: "not.a.jwt", "not signed", id="garbage"),
+    ],
+)
+def test_a_token_that_proves_nothing_is_a_401_naming_why(
+    leave_app: LeaveApp, make_token: Callable[[LeaveApp], str], problem: str
+) -> None:
+    answer = _with_token(leave_app, make_token(leave_app))
+
+    _refused_unsigned(answer, "invalid_token")
+    assert problem in answer.json()["message"]
+    assert leave_app.workflow.executions == {}
+
+
+def test_the_employee_is_the_tokens_and_may_go_unnamed(leave_app: LeaveApp) -> None:
+    body = {k: v for k, v in SEED_PAYLOAD.items() if k != "employee_email"}
+    answer = leave_app.submit(body, as_="alice@email.com")
+
+    assert answer.status == 202, answer.body
+    record = leave_app.status(answer.json()["request_id"], as_="alice@email.com").json()
+    assert record["employee_email"] == "alice@email.com"
+    assert record["approver_email"] == "carol@email.com"
+
+
+def test_asking_leave_for_someone_else_is_a_403(leave_app: LeaveApp) -> None:
+    answer = leave_app.submit(SEED_PAYLOAD, as_="mallory@email.com")
+
+    assert answer.status == 403
+    (error,) = answer.json()["errors"]
+    assert error["field"] == "employee_email"
+    assert "signed in as mallory@email.com" in error["problem"]
+    assert leave_app.workflow.executions == {}
+
+
+def test_a_request_is_seen_by_its_employee_and_its_approver_only(leave_app: LeaveApp) -> None:
+    request_id = leave_app.submit(SEED_PAYLOAD).json()["request_id"]
+
+    assert leave_app.status(request_id, as_=EMPLOYEE).status == 200
+    assert leave_app.status(request_id, as_=DEFAULT_APPROVER).status == 200
+    stranger = leave_app.status(request_id, as_="mallory@email.com")
+    missing = leave_app.status("lr-" + "a" * 26, as_="mallory@email.com")
+    # Not 403: a stranger cannot even learn that the request exists.
+    assert (stranger.status, missing.status) == (404, 404)
+    assert "approver" not in stranger.body
+    _refused_unsigned(call(submit.handler, "GET", f"/requests/{request_id}"), None)
+
+
+def test_request_ids_are_keyed_with_the_stacks_secret(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = {"Idempotency-Key": "same"}
+    first = leave_app.submit(SEED_PAYLOAD, headers=dict(key)).json()["request_id"]
+    wired = submit.submitter()
+    other_secret = dataclasses.replace(wired, id_key=lambda: b"another stack's secret")
+    monkeypatch.setattr(submit, "submitter", lambda: other_secret)
+    moved = {**SEED_PAYLOAD, "start_date": "2026-02-10", "end_date": "2026-02-11"}
+    # The same employee and key under another secret: another id (and so no key clash).
+    second = leave_app.submit(moved, headers=dict(key))
+
+    assert second.status == 202, second.body
+    assert second.json()["request_id"] != first
+
+
+def test_one_employee_may_have_five_requests_waiting_and_no_more(leave_app: LeaveApp) -> None:
+    ids = []
+    for month in range(1, 6):
+        body = {**SEED_PAYLOAD, "start_date": f"2026-0{month}-01", "end_date": f"2026-0{month}-02"}
+        answer = leave_app.submit(body)
+        assert answer.status == 202, answer.body
+        ids.append(answer.json()["request_id"])
+
+    sixth = leave_app.submit({**SEED_PAYLOAD, "start_date": "2026-07-01", "end_date": "2026-07-01"})
+
+    assert sixth.status == 429
+    assert "5 leave requests waiting for a decision" in sixth.json()["message"]
+    leave_app.settle()
+    assert leave_app.decide(leave_app.decision_link(ids[0]), "approve").status == 200
+    leave_app.wait_until_final(ids[0])
+    again = leave_app.submit({**SEED_PAYLOAD, "start_date": "2026-07-01", "end_date": "2026-07-01"})
+    assert again.status == 202
+
+
+def test_an_identity_provider_out_of_reach_is_a_503_not_a_401(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unreachable = submit.TokenVerifier(
+        leave_app.issuer.issuer_url, leave_app.issuer.audience, "http://127.0.0.1:9/jwks.json"
+    )
+    monkeypatch.setattr(submit, "verifier", lambda: unreachable)
+
+    answer = leave_app.submit(SEED_PAYLOAD)
+
+    assert answer.status == 503
+    assert answer.headers["retry-after"]

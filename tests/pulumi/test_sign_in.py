@@ -1,0 +1,78 @@
+"""Sign-in: the stack's own Cognito user pool by default, or the company's issuer, and the
+submit function told which to trust."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.config import ExternalIdentityProvider
+from components.leave_service import LeaveService, LeaveServiceArgs
+from handlers.settings import SubmitSettings
+from tests.pulumi.support import NAMING, REGION, Deployment, run, service_config, tiny_packages
+
+SUBMIT = "leave-submit-function"
+
+
+def deploy(directory: Path, **config: Any) -> Deployment:
+    def program() -> dict[str, Any]:
+        service = LeaveService(
+            "leave",
+            LeaveServiceArgs(
+                config=service_config(**config), naming=NAMING, packages=tiny_packages(directory)
+            ),
+        )
+        pool = service.sign_in.user_pool
+        return {"user_pool_id": pool.id if pool else None, "client_id": service.sign_in.audience}
+
+    return run(program)
+
+
+def submit_settings(deployment: Deployment) -> SubmitSettings:
+    variables = deployment.one("aws:lambda/function:Function", SUBMIT).inputs["environment"]
+    return SubmitSettings.from_environment(variables["variables"])
+
+
+@pytest.fixture(scope="module")
+def cognito(tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    return deploy(tmp_path_factory.mktemp("packages"))
+
+
+def test_by_default_employees_sign_in_with_the_stacks_user_pool(cognito: Deployment) -> None:
+    pool = cognito.one("aws:cognito/userPool:UserPool").inputs
+    assert pool["usernameAttributes"] == ["email"]
+    assert pool["autoVerifiedAttributes"] == ["email"]
+    # Nobody signs themself up: every address is one the company added.
+    assert pool["adminCreateUserConfig"] == {"allowAdminCreateUserOnly": True}
+    assert pool["deletionProtection"] == "ACTIVE"
+    client = cognito.one("aws:cognito/userPoolClient:UserPoolClient").inputs
+    assert client["generateSecret"] is False
+    assert client["preventUserExistenceErrors"] == "ENABLED"
+
+
+def test_the_submit_function_trusts_the_pools_id_tokens_for_its_client(
+    cognito: Deployment,
+) -> None:
+    settings = submit_settings(cognito)
+    pool_id = cognito.values["user_pool_id"]
+    issuer = f"https://cognito-idp.{REGION}.amazonaws.com/{pool_id}"
+    assert settings.oidc_issuer == issuer
+    assert settings.oidc_audience == cognito.values["client_id"]
+    assert settings.oidc_jwks_url == f"{issuer}/.well-known/jwks.json"
+    assert settings.max_pending_per_employee == 5
+
+
+def test_with_the_companys_issuer_no_user_pool_is_created(tmp_path: Path) -> None:
+    external = ExternalIdentityProvider("https://login.example.com/oauth2/default", "0oa123")
+    deployment = deploy(tmp_path, identity_provider=external, max_pending_per_employee=3)
+
+    assert deployment.of_type("aws:cognito/userPool:UserPool") == []
+    assert deployment.of_type("aws:cognito/userPoolClient:UserPoolClient") == []
+    settings = submit_settings(deployment)
+    assert settings.oidc_issuer == "https://login.example.com/oauth2/default"
+    assert settings.oidc_audience == "0oa123"
+    # Found through the issuer's discovery document at run time.
+    assert settings.oidc_jwks_url is None
+    assert settings.max_pending_per_employee == 3
