@@ -90,6 +90,8 @@ class ServiceConfig:
     identity_provider: ExternalIdentityProvider | None = None
     # How many requests one employee may have waiting for a decision at once.
     max_pending_per_employee: int = 5
+    # The signing key before the last rotation, kept until the links it signed have expired.
+    previous_signing_key: pulumi.Output[str] | None = None
 
     @property
     def execution_timeout_seconds(self) -> int:
@@ -262,6 +264,8 @@ def _signing_key(config: pulumi.Config, key: str) -> pulumi.Output[str]:
     raw = config.get(key)
     if raw is None or not raw.strip():
         raise ConfigError(f"{key} (the key that signs approvers' links) is required: {hint}")
+    if key != "signingKey" and raw == config.get("signingKey"):
+        raise ConfigError(f"{key} must differ from signingKey: it is the key before the rotation")
     if len(raw) < MIN_SIGNING_KEY_LENGTH:
         raise ConfigError(f"{key} must be at least {MIN_SIGNING_KEY_LENGTH} characters: {hint}")
     return pulumi.Output.secret(raw)
@@ -292,6 +296,11 @@ def load_config(config: pulumi.Config | None = None) -> ServiceConfig:
         sender_email=sender,
         alarm_email=_required_email(config, "alarmEmail"),
         signing_key=_signing_key(config, "signingKey"),
+        previous_signing_key=(
+            _signing_key(config, "previousSigningKey")
+            if config.get("previousSigningKey") is not None
+            else None
+        ),
         log_retention_days=log_retention,
         execution_retention_days=_int_in_range(config, "executionRetentionDays", 14, 1, 90),
         table_deletion_protection=_bool(config, "tableDeletionProtection", True),

@@ -110,6 +110,19 @@ class LeaveService(pulumi.ComponentResource):
             tags=self.tags,
             opts=child,
         )
+        self.previous_signing_key = (
+            aws.ssm.Parameter(
+                f"{name}-previous-signing-key",
+                name=naming.previous_signing_key_parameter,
+                description="Signed the links in approvers' emails before the last key rotation",
+                type="SecureString",
+                value=config.previous_signing_key,
+                tags=self.tags,
+                opts=child,
+            )
+            if config.previous_signing_key is not None
+            else None
+        )
         # SES mails a verification link to each address; nothing is sent until it is clicked.
         self.sender_identity = aws.ses.EmailIdentity(
             f"{name}-sender", email=config.sender_email, opts=child
@@ -275,11 +288,14 @@ class LeaveService(pulumi.ComponentResource):
             max_concurrency=max_concurrency,
         )
 
-    def _signing_key_statement(self) -> Statement:
+    def _signing_key_statement(self, with_previous: bool = False) -> Statement:
         # The SecureString uses the AWS managed key aws/ssm, whose key policy already lets every
         # principal of the account decrypt through SSM: GetParameter is all the role needs.
+        keys = [self.signing_key]
+        if with_previous and self.previous_signing_key is not None:
+            keys.append(self.previous_signing_key)
         return Statement(
-            sid="ReadSigningKey", actions=["ssm:GetParameter"], resources=[self.signing_key.arn]
+            sid="ReadSigningKey", actions=["ssm:GetParameter"], resources=[k.arn for k in keys]
         )
 
     def notify_statements(self, config: ServiceConfig) -> list[Statement]:
@@ -363,10 +379,13 @@ class LeaveService(pulumi.ComponentResource):
             DecisionSettings.environment_for(
                 table_name=self.table.name,
                 signing_key_parameter=self.signing_key.name,
+                previous_signing_key_parameter=(
+                    self.previous_signing_key.name if self.previous_signing_key else None
+                ),
             ),
             [
                 Statement("ReadRequests", ["dynamodb:GetItem"], [self.table.arn]),
-                self._signing_key_statement(),
+                self._signing_key_statement(with_previous=True),
                 Statement(
                     "ResumeWorkflow",
                     [

@@ -82,6 +82,11 @@ class Naming:
         return "/" + "/".join(parts) + "/signing-key"
 
     @property
+    def previous_signing_key_parameter(self) -> str:
+        """Kept while the signing key is rotated, so links signed before keep working."""
+        return self.signing_key_parameter + "-previous"
+
+    @property
     def tags(self) -> dict[str, str]:
         """The tags every taggable resource carries."""
         return {"project": self.project, "stack": self.stack}

@@ -43,7 +43,11 @@ def decider() -> Decider:
     return Decider(
         store=store,
         workflow=LambdaWorkflowService(),
-        signing_key=lambda: signing_key(settings.signing_key_parameter),
+        signing_keys=lambda: [
+            signing_key(name)
+            for name in (settings.signing_key_parameter, settings.previous_signing_key_parameter)
+            if name
+        ],
         clock=lambda: datetime.now(UTC),
         await_final=lambda request_id: await_final(store, request_id),
     )

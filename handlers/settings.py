@@ -95,6 +95,10 @@ class WorkflowSettings(_Settings):
 
 class DecisionSettings(_Settings):
     signing_key_parameter: str = Field(alias="SIGNING_KEY_PARAMETER", min_length=1)
+    # Set while a rotation is under way: links signed with the key before still work.
+    previous_signing_key_parameter: str | None = Field(
+        default=None, alias="PREVIOUS_SIGNING_KEY_PARAMETER"
+    )
 
 
 class GaugeSettings(_Settings):

@@ -2,7 +2,11 @@
 
 The approver's email links carry a token, never the workflow's callback id. A token is
 `<payload>.<signature>`, both base64url without padding; the payload is compact JSON naming the
-request, the approver and the expiry (Unix seconds); the signature is HMAC-SHA256 of the payload.
+request, the approver, the expiry (Unix seconds) and the id of the key that signed it; the
+signature is HMAC-SHA256 of the payload.
+
+The key id lets the key be rotated without killing the links already sent: the decision
+endpoint checks a token with whichever of its keys (the current and the previous) it names.
 """
 
 import base64
@@ -10,6 +14,7 @@ import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -40,23 +45,41 @@ def _signature(payload: str, key: bytes) -> str:
     return _b64encode(hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest())
 
 
+def key_id(key: bytes) -> str:
+    """A short name for a key that gives nothing of it away."""
+    return _b64encode(hashlib.sha256(b"decision-link key id:" + key).digest()[:6])
+
+
 def sign_token(token: DecisionToken, key: bytes) -> str:
-    body = {"r": token.request_id, "a": token.approver_email, "e": token.expires_at}
+    body = {
+        "r": token.request_id,
+        "a": token.approver_email,
+        "e": token.expires_at,
+        "k": key_id(key),
+    }
     payload = _b64encode(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
     return f"{payload}.{_signature(payload, key)}"
 
 
-def verify_token(text: str, key: bytes, now: float) -> DecisionToken:
-    """Return the token's claims, or raise InvalidTokenError / ExpiredTokenError."""
+def verify_token(text: str, keys: Sequence[bytes], now: float) -> DecisionToken:
+    """Return the token's claims, or raise InvalidTokenError / ExpiredTokenError.
+
+    `keys`: the keys links may be signed with, the current one first.
+    """
     payload, _, signature = text.strip().partition(".")
     if not payload or not signature or not payload.isascii() or not signature.isascii():
         raise InvalidTokenError("the link is malformed")
-    if not hmac.compare_digest(_signature(payload, key), signature):
-        raise InvalidTokenError("the link's signature does not match")
     try:
         body = json.loads(_b64decode(payload))
+        named = body.get("k") if isinstance(body, dict) else None
+    except (binascii.Error, ValueError):
+        raise InvalidTokenError("the link's content is unreadable") from None
+    key = next((k for k in keys if key_id(k) == named), None)
+    if key is None or not hmac.compare_digest(_signature(payload, key), signature):
+        raise InvalidTokenError("the link's signature does not match")
+    try:
         token = DecisionToken(str(body["r"]), str(body["a"]), int(body["e"]))
-    except (binascii.Error, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         raise InvalidTokenError("the link's content is unreadable") from None
     if now >= token.expires_at:
         raise ExpiredTokenError("the link has expired")

@@ -56,7 +56,9 @@ class DecisionRefusedError(Exception):
 class Decider:
     store: LeaveStore
     workflow: WorkflowService
-    signing_key: Callable[[], bytes]
+    # The keys links may be signed with: the current one, then the previous one during a
+    # rotation.
+    signing_keys: Callable[[], list[bytes]]
     clock: Callable[[], datetime]
     # Waits (a bounded few seconds) for a request to reach a final status; None if it did not.
     await_final: Callable[[str], LeaveRecord | None]
@@ -65,7 +67,7 @@ class Decider:
 def open_request(token_text: str, decider: Decider) -> tuple[DecisionToken, LeaveRecord]:
     """The request a link is for, if the link is genuine, its approver's, and still open."""
     try:
-        token = verify_token(token_text, decider.signing_key(), decider.clock().timestamp())
+        token = verify_token(token_text, decider.signing_keys(), decider.clock().timestamp())
     except InvalidTokenError as error:
         raise DecisionRefusedError(403, f"This link is not valid: {error}.") from None
     except ExpiredTokenError:

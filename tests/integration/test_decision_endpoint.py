@@ -203,3 +203,21 @@ def test_a_decision_body_that_is_not_json_is_a_400(leave_app: LeaveApp) -> None:
         decision.handler, "POST", "/", body="{", headers={"content-type": "application/json"}
     )
     assert response.status == 400
+
+
+def test_a_link_sent_before_a_key_rotation_still_decides_during_it(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request_id, link = _pending(leave_app)
+    wired = decision.decider()
+    old_key = wired.signing_keys()[0]
+    new_key = b"the key after the rotation, 32 chars or more"
+    without_previous = dataclasses.replace(wired, signing_keys=lambda: [new_key])
+    monkeypatch.setattr(decision, "decider", lambda: without_previous)
+    assert leave_app.open_link(link).status == 403
+
+    rotating = dataclasses.replace(wired, signing_keys=lambda: [new_key, old_key])
+    monkeypatch.setattr(decision, "decider", lambda: rotating)
+
+    assert leave_app.decide(link, "approve").status == 200
+    assert leave_app.wait_until_final(request_id)["status"] == "approved"

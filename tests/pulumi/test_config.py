@@ -91,7 +91,14 @@ def test_every_setting_the_program_reads_is_in_the_dev_stack() -> None:
     # httpMaxConcurrency stays unset in dev (only commented there): a new account's concurrency
     # quota leaves nothing to reserve. The oidc* keys name the company's own issuer: unset, the
     # stack creates its Cognito user pool (they are commented there too).
-    optional = {"httpMaxConcurrency", "oidcIssuer", "oidcAudience", "oidcJwksUrl"}
+    # previousSigningKey is set only while the signing key is rotated (a secret as well).
+    optional = {
+        "httpMaxConcurrency",
+        "oidcIssuer",
+        "oidcAudience",
+        "oidcJwksUrl",
+        "previousSigningKey",
+    }
     assert recording["config"].keys == in_dev_stack | {"signingKey"} | optional
     assert "aws:region" in dev_stack_config()
 
@@ -200,6 +207,8 @@ def test_observability_settings_take_any_value_in_range() -> None:
         ("sandboxRecipients", '["someone"]', "sandboxRecipients must be an email address"),
         ("signingKey", None, "pulumi config set --secret signingKey"),
         ("signingKey", "short", "signingKey must be at least 32 characters"),
+        ("previousSigningKey", "short", "previousSigningKey must be at least 32 characters"),
+        ("previousSigningKey", SIGNING_KEY, "previousSigningKey must differ from signingKey"),
         ("pendingGaugeIntervalMinutes", "0", "pendingGaugeIntervalMinutes must be between 1"),
         ("pendingGaugeIntervalMinutes", "61", "pendingGaugeIntervalMinutes must be between 1"),
         ("oldestPendingAlarmShare", "0", "oldestPendingAlarmShare must be above 0 and at most 1"),

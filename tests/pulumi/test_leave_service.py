@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from components.leave_service import LeaveService, LeaveServiceArgs
@@ -421,3 +422,23 @@ def test_the_components_nest_under_the_service(tmp_path: Path) -> None:
             assert record.name.startswith("leave-"), record.name
             assert record.options is not None
             assert record.options.parent is not None
+
+
+def test_during_a_key_rotation_the_decision_endpoint_also_reads_the_previous_key(
+    tmp_path: Path,
+) -> None:
+    previous = pulumi.Output.secret("p" * 40)
+    deployment, _ = deploy(tmp_path, previous_signing_key=previous)
+
+    parameters = {
+        p.inputs["name"]: p.inputs for p in deployment.of_type("aws:ssm/parameter:Parameter")
+    }
+    old = "/leave-approvals/dev/signing-key-previous"
+    assert parameters[old]["type"] == "SecureString"
+    settings = DecisionSettings.from_environment(environment(deployment, "decision"))
+    assert settings.previous_signing_key_parameter == old
+    read = statements(deployment, "decision")["ReadSigningKey"]
+    assert read["Resource"] == [
+        f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/leave-approvals/dev/signing-key",
+        f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{old}",
+    ]
