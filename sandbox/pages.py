@@ -136,7 +136,8 @@ def home_page(submit_url: str, decision_url: str, token_url: str, people: list[s
         for t in ("annual", "sick", "unpaid", "parental", "bereavement", "other")
     )
     curl = (
-        f"TOKEN=$(curl -s '{token_url}?email=employee@email.com' | jq -r .token)\n"
+        f"TOKEN=$(curl -s '{token_url}?email=employee@email.com' \\\n"
+        "        | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"token\"])')\n"
         'curl -X POST -H "Content-Type: application/json" -H "Authorization: Bearer $TOKEN" \\\n'
         '     -d \'{"start_date":"2026-01-10","end_date":"2026-01-20"}\' \\\n'
         f"     {submit_url}"
