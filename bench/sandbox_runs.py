@@ -17,8 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import boto3
-
+from handlers.domain.leave_request import request_id_of
 from sandbox.functions import WORKFLOW
 from tests.e2e.harness import SandboxClient, running_sandbox, wait_for
 
@@ -36,18 +35,6 @@ def sandbox() -> Iterator[SandboxClient]:
         running_sandbox(Path(scratch) / "data", APPROVAL_TIMEOUT) as client,
     ):
         yield client
-
-
-def _lambda_client(client: SandboxClient) -> Any:
-    # The local Lambda API serves the durable APIs, as Lambda's endpoint does.
-    home_port = int(client.outputs["mailbox_url"].split(":")[2].split("/")[0])
-    return boto3.client(
-        "lambda",
-        endpoint_url=f"http://127.0.0.1:{home_port + 3}",
-        region_name="us-east-2",
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",  # noqa: S106 - the local emulator's fake credentials
-    )
 
 
 def _submit(client: SandboxClient, employee: str, day: int = 10) -> str:
@@ -72,7 +59,9 @@ def execution_cost(lambda_client: Any, request_id: str) -> dict[str, Any]:
     def ended() -> str | None:
         found = lambda_client.list_durable_executions_by_function(FunctionName=WORKFLOW)
         for execution in found["DurableExecutions"]:
-            if execution["DurableExecutionName"] == request_id and execution["Status"] != "RUNNING":
+            # Named `<request id>-<attempt>` (handlers.domain.leave_request.execution_name_for).
+            named = request_id_of(execution["DurableExecutionName"]) == request_id
+            if named and execution["Status"] != "RUNNING":
                 return str(execution["DurableExecutionArn"])
         return None
 
@@ -101,7 +90,8 @@ def execution_cost(lambda_client: Any, request_id: str) -> dict[str, Any]:
 
 
 def durable_costs(client: SandboxClient) -> dict[str, Any]:
-    lam = _lambda_client(client)
+    # The local Lambda API serves the durable APIs, as Lambda's endpoint does.
+    lam = client.lambda_client()
     expiring = _submit(client, "cost-expire@email.com")
     approved = _submit(client, "cost-approve@email.com")
     rejected = _submit(client, "cost-reject@email.com")

@@ -82,3 +82,35 @@ def test_of_overlapping_submissions_sent_at_once_exactly_one_is_accepted(
     sandbox.wait_for_figures(
         changed(before, submitted=1, emails_sent=2, inputs_rejected=7), at_least=True
     )
+
+
+def test_an_approval_and_a_rejection_sent_at_once_give_one_outcome(
+    flows_sandbox: SandboxClient,
+) -> None:
+    sandbox = flows_sandbox
+    before = sandbox.figures()
+    employee = "contested@email.com"
+    payload = {"employee_email": employee, "start_date": "2026-08-10", "end_date": "2026-08-11"}
+    request_id = sandbox.submit(payload).json()["request_id"]
+    link = sandbox.decision_link(sandbox.wait_for_email(APPROVER, request_id, "Leave to approve"))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = dict(
+            zip(
+                ("approve", "reject"),
+                pool.map(lambda choice: sandbox.decide(link, choice), ("approve", "reject")),
+                strict=True,
+            )
+        )
+
+    assert sorted(a.status for a in answers.values()) == [200, 409], answers
+    winner = next(choice for choice, answer in answers.items() if answer.status == 200)
+    record = sandbox.wait_until_final(request_id)
+    assert record["status"] == {"approve": "approved", "reject": "rejected"}[winner]
+    outcome = {"approve": "Leave request approved", "reject": "Leave request rejected"}[winner]
+    sandbox.wait_for_email(employee, request_id, outcome)
+    assert len(sandbox.emails_about(request_id, employee)) == 2
+    ended = {"approve": "approved", "reject": "rejected"}[winner]
+    sandbox.wait_for_figures(
+        changed(before, submitted=1, emails_sent=3, **{ended: 1}), at_least=True
+    )
