@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.cold_start import cold_starts
-from bench.cost_model import cost_model
+from bench.cost_model import cost_model, gauge_cost_model
 from bench.package_size import package_sizes
 from bench.pulumi_eval import pulumi_evaluation
-from bench.sandbox_runs import durable_costs, sandbox, throughput
+from bench.sandbox_runs import durable_costs, request_item_bytes, sandbox, throughput
+from handlers.storage.table_schema import PENDING_SHARDS
 
 RESULTS = Path(__file__).with_name("results.json")
 
@@ -84,6 +85,21 @@ def _print_cost(figures: dict[str, Any]) -> None:
     print(f"  Step Functions standard:   ${figures['step_functions_per_1000_usd']:.4f}")
 
 
+def _print_gauge(figures: dict[str, Any]) -> None:
+    print(
+        f"\nPending gauge reads, a month at one run a minute ({figures['request_item_bytes']} B "
+        f"per request, {figures['shards']} shards)"
+    )
+    columns = ("pending", "former RU/run", "former $/mo", "now RU/run", "now $/mo")
+    print("  " + "  ".join(f"{c:>{w}}" for c, w in zip(columns, (8, 13, 11, 10, 8), strict=True)))
+    for row in figures["by_backlog"]:
+        print(
+            f"  {row['pending']:>8}  {row['read_units_per_run_former']:>13.1f}"
+            f"  {row['usd_per_month_former']:>11.2f}  {row['read_units_per_run_sharded']:>10.1f}"
+            f"  {row['usd_per_month_sharded']:>8.4f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per module")
@@ -108,6 +124,13 @@ def main() -> None:
         _print_durable_costs(results["durable_cost"])
         results["throughput"] = throughput(client)
         _print_throughput(results["throughput"], os.cpu_count())
+        item_bytes = request_item_bytes(client)
+    results["pending_gauge"] = {
+        "request_item_bytes": item_bytes,
+        "shards": PENDING_SHARDS,
+        "by_backlog": gauge_cost_model(item_bytes, PENDING_SHARDS),
+    }
+    _print_gauge(results["pending_gauge"])
     results["cost_per_1000"] = cost_model(results["durable_cost"])
     _print_cost(results["cost_per_1000"])
 

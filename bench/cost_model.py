@@ -35,11 +35,11 @@ WORKFLOW_MS = 300
 # transaction) on the table, and 1 per ALL-projected index whose item changes. The calendar
 # item is in no index.
 DYNAMODB_WRITES = {
-    "create_pending (transaction: request 2 + 2 indexes, calendar 2)": 6,
+    "create_pending (transaction: request 2 + 2 indexes, calendar 2, pending count 2)": 8,
     "take_over (table + 2 indexes)": 3,
     "attach_callback (table + 2 indexes)": 3,
-    "record_outcome (transaction: request 2 + status index moves 2 + employee index 1, "
-    "calendar 2)": 7,
+    "record_outcome (transaction: request 2 + employee index 1 + out of the pending index 1, "
+    "calendar 2, pending count 2)": 8,
 }
 # Strongly consistent reads of a ~1 KB item, 1 unit each: submit reads the request id, the
 # directory and the calendar; the decision endpoint the request (page and post); the workflow
@@ -134,3 +134,34 @@ def cost_model(durable_cost: dict[str, Any]) -> dict[str, Any]:
             (line.item, line.quantity, round(line.cost * 1000, 5)) for line in sfn
         ],
     }
+
+
+# The pending gauge runs every minute (pendingGaugeIntervalMinutes: 1).
+GAUGE_RUNS_PER_MONTH = 60 * 24 * 30
+READ_UNIT_BYTES = 4096
+EVENTUALLY_CONSISTENT = 0.5  # read units per 4 KB: index queries and batch reads are
+BACKLOGS = (1_000, 10_000, 100_000)
+
+
+def gauge_monthly_cost(pending: int, item_bytes: int, shards: int) -> dict[str, float]:
+    """What the pending gauge's reads cost a month, at a backlog of `pending` requests.
+
+    The former design counted by reading every pending item of one index partition (and the
+    oldest with one more read); this one reads one counter per shard and each shard's oldest
+    pending request (one item per query), whatever the backlog.
+    """
+    counted = -(-pending * item_bytes // READ_UNIT_BYTES) * EVENTUALLY_CONSISTENT
+    former_units = counted + EVENTUALLY_CONSISTENT
+    sharded_units = shards * EVENTUALLY_CONSISTENT * 2
+    price = PRICES["dynamodb_read_unit"] * GAUGE_RUNS_PER_MONTH
+    return {
+        "pending": pending,
+        "read_units_per_run_former": former_units,
+        "read_units_per_run_sharded": sharded_units,
+        "usd_per_month_former": round(former_units * price, 2),
+        "usd_per_month_sharded": round(sharded_units * price, 4),
+    }
+
+
+def gauge_cost_model(item_bytes: int, shards: int) -> list[dict[str, float]]:
+    return [gauge_monthly_cost(pending, item_bytes, shards) for pending in BACKLOGS]

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from handlers.domain.leave_request import request_id_of
 from sandbox.functions import WORKFLOW
 from tests.e2e.harness import SandboxClient, running_sandbox, wait_for
@@ -147,3 +149,37 @@ def throughput(client: SandboxClient) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def request_item_bytes(client: SandboxClient) -> int:
+    """The size DynamoDB bills a stored request at (names and values, UTF-8), the largest
+    in the sandbox's table."""
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=client.outputs["aws_endpoint"],
+        region_name="us-east-2",
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",  # noqa: S106 - the local emulator's fake credentials
+    )
+    items = dynamodb.scan(
+        TableName=client.outputs["table_name"],
+        FilterExpression="begins_with(pk, :request)",
+        ExpressionAttributeValues={":request": {"S": "REQUEST#"}},
+    )["Items"]
+    return max(_item_bytes(item) for item in items)
+
+
+def _item_bytes(item: dict[str, Any]) -> int:
+    def value_bytes(value: dict[str, Any]) -> int:
+        ((kind, inner),) = value.items()
+        if kind == "M":
+            return sum(len(k.encode()) + value_bytes(v) for k, v in inner.items()) + 3
+        if kind == "L":
+            return sum(value_bytes(v) for v in inner) + 3
+        if kind == "N":
+            return len(str(inner)) // 2 + 1
+        if kind == "BOOL" or kind == "NULL":
+            return 1
+        return len(str(inner).encode())
+
+    return sum(len(name.encode()) + value_bytes(value) for name, value in item.items())

@@ -48,7 +48,7 @@ from handlers.domain.event_patterns import DOMAIN_EVENTS, broken_workflow_execut
 from handlers.domain.signals import OUTCOME_METRICS, Metric
 from handlers.domain.statuses import LeaveStatus
 from handlers.settings import GaugeSettings
-from handlers.storage.table_schema import BY_STATUS
+from handlers.storage.table_schema import BY_PENDING
 
 PENDING_GAUGE_ROLE = "pending_gauge"
 PENDING_GAUGE_HANDLER = "handlers.pending_gauge.handler"
@@ -256,7 +256,7 @@ class Observability(pulumi.ComponentResource):
     def _pending_gauge(self, name: str, args: ObservabilityArgs) -> ScheduledFunction:
         naming = args.naming
         function_name = naming.function_name("pending-gauge")
-        by_status = args.table.arn.apply(lambda arn: f"{arn}/index/{BY_STATUS.name}")
+        by_pending = args.table.arn.apply(lambda arn: f"{arn}/index/{BY_PENDING.name}")
         return ScheduledFunction(
             f"{name}-pending-gauge",
             ScheduledFunctionArgs(
@@ -270,8 +270,14 @@ class Observability(pulumi.ComponentResource):
                         **GaugeSettings.environment_for(table_name=args.table.name),
                         **POWERTOOLS_ENVIRONMENT,
                     },
-                    # The by_status index, and nothing else of the table.
-                    statements=[Statement("CountPendingRequests", ["dynamodb:Query"], [by_status])],
+                    # The shards' counts (BatchGetItem is granted on the table, and reads only
+                    # the items asked for) and the pending index.
+                    statements=[
+                        Statement(
+                            "CountPendingRequests", ["dynamodb:BatchGetItem"], [args.table.arn]
+                        ),
+                        Statement("FindOldestPendingRequests", ["dynamodb:Query"], [by_pending]),
+                    ],
                     log_retention_days=args.config.log_retention_days,
                     tags=self._tags,
                     timeout_seconds=30,

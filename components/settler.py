@@ -27,7 +27,7 @@ from components.scheduled_function import (
 )
 from handlers.domain.event_patterns import broken_workflow_executions
 from handlers.settings import SettlerSettings
-from handlers.storage.table_schema import BY_STATUS
+from handlers.storage.table_schema import BY_PENDING
 
 SETTLER_HANDLER = "handlers.settler.handler"
 RULE_NAME_LIMIT = 64
@@ -52,7 +52,7 @@ class Settler(pulumi.ComponentResource):
         naming = service.naming
         child = pulumi.ResourceOptions(parent=self)
         table = service.table
-        by_status = table.arn.apply(lambda arn: f"{arn}/index/{BY_STATUS.name}")
+        by_pending = table.arn.apply(lambda arn: f"{arn}/index/{BY_PENDING.name}")
         self.function = ScheduledFunction(
             f"{name}-function",
             ScheduledFunctionArgs(
@@ -81,7 +81,7 @@ class Settler(pulumi.ComponentResource):
                             ["dynamodb:GetItem", "dynamodb:UpdateItem"],
                             [table.arn],
                         ),
-                        Statement("FindPendingRequests", ["dynamodb:Query"], [by_status]),
+                        Statement("FindPendingRequests", ["dynamodb:Query"], [by_pending]),
                         Statement(
                             "CheckWorkflowExecutions",
                             ["lambda:ListDurableExecutionsByFunction"],

@@ -5,6 +5,7 @@ and changes the employee's calendar in the same transaction: a request and the d
 never disagree, whatever fails between two calls.
 """
 
+import heapq
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -16,7 +17,15 @@ from botocore.exceptions import ClientError
 from handlers.domain.calendar import CalendarEntry, EmployeeCalendar
 from handlers.domain.leave_request import HistoryEntry, LeaveRecord, LeaveRequest, Outcome
 from handlers.domain.statuses import HistoryEvent, LeaveStatus, sources_of
-from handlers.storage.table_schema import BY_STATUS, calendar_key, request_key
+from handlers.storage.table_schema import (
+    BY_PENDING,
+    PENDING_COUNT,
+    calendar_key,
+    pending_counter_key,
+    pending_shard_of,
+    pending_shards,
+    request_key,
+)
 
 # Optimistic writes to one employee's calendar that lose to another writer are retried this
 # often before submit gives up with "busy, retry": only a burst of submissions by one employee
@@ -153,16 +162,23 @@ class DynamoDbLeaveStore:
         return EmployeeCalendar(entries, int(item["calendar_version"]))
 
     def pending_submitted_before(self, cutoff: datetime) -> Iterator[LeaveRecord]:
-        """Pending requests submitted before `cutoff`, oldest first."""
+        """Pending requests submitted before `cutoff`, oldest first (across the shards)."""
+        return heapq.merge(
+            *(self._pending_in(shard, cutoff) for shard in pending_shards()),
+            key=lambda record: record.submitted_at,
+        )
+
+    def _pending_in(self, shard: str, cutoff: datetime) -> Iterator[LeaveRecord]:
         paginator = self._client.get_paginator("query")
         for page in paginator.paginate(
             TableName=self._table,
-            IndexName=BY_STATUS.name,
-            KeyConditionExpression="#status = :pending AND #submitted < :cutoff",
-            ExpressionAttributeNames={"#status": "status", "#submitted": BY_STATUS.sort_key},
-            ExpressionAttributeValues=_to_item(
-                {":pending": LeaveStatus.PENDING.value, ":cutoff": cutoff.isoformat()}
-            ),
+            IndexName=BY_PENDING.name,
+            KeyConditionExpression="#shard = :shard AND #submitted < :cutoff",
+            ExpressionAttributeNames={
+                "#shard": BY_PENDING.partition_key,
+                "#submitted": BY_PENDING.sort_key,
+            },
+            ExpressionAttributeValues=_to_item({":shard": shard, ":cutoff": cutoff.isoformat()}),
         ):
             for item in page["Items"]:
                 yield LeaveRecord.model_validate(_from_item(item))
@@ -185,11 +201,16 @@ class DynamoDbLeaveStore:
             submitted_at=submitted_at,
             history=(HistoryEntry(event=HistoryEvent.SUBMITTED, at=submitted_at),),
         )
+        shard = pending_shard_of(request.request_id)
         put_request = {
             "Put": {
                 "TableName": self._table,
                 "Item": _to_item(
-                    {**request_key(request.request_id), **record.model_dump(mode="json")}
+                    {
+                        **request_key(request.request_id),
+                        **record.model_dump(mode="json"),
+                        BY_PENDING.partition_key: shard,
+                    }
                 ),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
@@ -205,9 +226,11 @@ class DynamoDbLeaveStore:
                 request, calendar, stale=calendar.stale_entries(submitted_at.date())
             )
             try:
-                self._client.transact_write_items(TransactItems=[put_request, add_entry])
+                self._client.transact_write_items(
+                    TransactItems=[put_request, add_entry, self._count_pending(shard, +1)]
+                )
             except ClientError as error:
-                request_taken, calendar_changed = _cancelled_by_condition(error)
+                request_taken, calendar_changed, _ = _cancelled_by_condition(error)
                 if request_taken:
                     raise RequestExistsError(
                         "a request with this id exists", self.get(request.request_id)
@@ -271,13 +294,26 @@ class DynamoDbLeaveStore:
             }
         }
         free_dates = self._free_dates(request)
+        uncount = self._count_pending(pending_shard_of(request.request_id), -1)
         try:
-            self._client.transact_write_items(TransactItems=[remove_request, free_dates])
+            self._client.transact_write_items(TransactItems=[remove_request, free_dates, uncount])
         except ClientError as error:
             _cancelled_by_condition(error)
             existing = self.get(request.request_id)
             return existing is None or existing.execution_name != request.execution_name
         return True
+
+    def _count_pending(self, shard: str, delta: int) -> dict[str, Any]:
+        """A transaction item that moves the shard's count of pending requests."""
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": _to_item(pending_counter_key(shard)),
+                "UpdateExpression": "ADD #count :delta",
+                "ExpressionAttributeNames": {"#count": PENDING_COUNT},
+                "ExpressionAttributeValues": _to_item({":delta": delta}),
+            }
+        }
 
     def _free_dates(self, request: LeaveRequest) -> dict[str, Any]:
         return self._calendar_update(request, "REMOVE held_leave.#request")
@@ -365,9 +401,11 @@ class DynamoDbLeaveStore:
             "Update": {
                 "TableName": self._table,
                 "Key": _to_item(request_key(request_id)),
+                # Out of pending: out of the pending index too.
                 "UpdateExpression": (
                     "SET #status = :status, decided_at = :at, "
-                    "history = list_append(history, :entry) REMOVE callback_id"
+                    "history = list_append(history, :entry) "
+                    f"REMOVE callback_id, {BY_PENDING.partition_key}"
                 ),
                 "ConditionExpression": "#status IN ({})".format(
                     ", ".join(f":from{i}" for i in range(len(sources)))
@@ -379,8 +417,11 @@ class DynamoDbLeaveStore:
         calendar = (
             self._hold_dates(record, target) if target.blocks_dates else self._free_dates(record)
         )
+        items = [move, calendar]
+        if LeaveStatus.PENDING in sources and target is not LeaveStatus.PENDING:
+            items.append(self._count_pending(pending_shard_of(request_id), -1))
         try:
-            self._client.transact_write_items(TransactItems=[move, calendar])
+            self._client.transact_write_items(TransactItems=items)
         except ClientError as error:
             _cancelled_by_condition(error)
             existing = self.get(request_id)

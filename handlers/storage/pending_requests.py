@@ -1,4 +1,5 @@
-"""The requests waiting for a decision, read from the by-status index.
+"""How many requests wait for a decision, and since when the oldest has: a fixed number of small
+reads, however long the backlog (see table_schema: per-shard counts, a sparse pending index).
 
 Apart from the leave store so that the pending gauge loads neither the leave models nor the
 email validator they need: about a sixth of its cold start (see bench/).
@@ -10,8 +11,12 @@ from typing import Any, Protocol
 
 import boto3
 
-from handlers.domain.statuses import LeaveStatus
-from handlers.storage.table_schema import BY_STATUS
+from handlers.storage.table_schema import (
+    BY_PENDING,
+    PENDING_COUNT,
+    pending_counter_key,
+    pending_shards,
+)
 
 
 @dataclass(frozen=True)
@@ -30,17 +35,38 @@ class DynamoDbPendingRequests:
         self._client = client or boto3.client("dynamodb")
 
     def summary(self) -> PendingSummary:
-        """How many requests wait for a decision, and since when the oldest one has."""
-        pending = {
-            "TableName": self._table,
-            "IndexName": BY_STATUS.name,
-            "KeyConditionExpression": f"{BY_STATUS.partition_key} = :pending",
-            "ExpressionAttributeValues": {":pending": {"S": LeaveStatus.PENDING.value}},
-        }
-        count = sum(
-            page["Count"]
-            for page in self._client.get_paginator("query").paginate(**pending, Select="COUNT")
-        )
-        oldest = self._client.query(**pending, ScanIndexForward=True, Limit=1)["Items"]
-        submitted = datetime.fromisoformat(oldest[0][BY_STATUS.sort_key]["S"]) if oldest else None
-        return PendingSummary(count=count, oldest_submitted_at=submitted)
+        """One BatchGetItem for the shards' counts, one one-item query per shard for its oldest."""
+        return PendingSummary(count=self._count(), oldest_submitted_at=self._oldest())
+
+    def _count(self) -> int:
+        keys = [
+            {name: {"S": value} for name, value in pending_counter_key(shard).items()}
+            for shard in pending_shards()
+        ]
+        request: dict[str, Any] = {self._table: {"Keys": keys, "ProjectionExpression": "#c"}}
+        request[self._table]["ExpressionAttributeNames"] = {"#c": PENDING_COUNT}
+        total = 0
+        while request:
+            answer = self._client.batch_get_item(RequestItems=request)
+            total += sum(
+                int(item[PENDING_COUNT]["N"])
+                for item in answer["Responses"].get(self._table, [])
+                if PENDING_COUNT in item
+            )
+            request = answer.get("UnprocessedKeys") or {}
+        return total
+
+    def _oldest(self) -> datetime | None:
+        oldest: list[str] = []
+        for shard in pending_shards():
+            items = self._client.query(
+                TableName=self._table,
+                IndexName=BY_PENDING.name,
+                KeyConditionExpression="#shard = :shard",
+                ExpressionAttributeNames={"#shard": BY_PENDING.partition_key},
+                ExpressionAttributeValues={":shard": {"S": shard}},
+                ScanIndexForward=True,
+                Limit=1,
+            )["Items"]
+            oldest += [item[BY_PENDING.sort_key]["S"] for item in items]
+        return datetime.fromisoformat(min(oldest)) if oldest else None

@@ -1,14 +1,22 @@
 """The leave table's keys and indexes: read by the store, the Pulumi program and the sandbox.
 
-One table holds three kinds of item, told apart by their keys:
+One table holds four kinds of item, told apart by their keys:
 - a leave request: `pk = REQUEST#<id>`, `sk = REQUEST`;
 - a directory entry: `pk = EMPLOYEE#<email>`, `sk = APPROVER`, naming the employee's approver;
 - an employee's calendar: `pk = EMPLOYEE#<email>`, `sk = CALENDAR`, the leave that holds their
   dates (`held_leave`: request id -> start, end, status) and a `calendar_version` for
-  optimistic writes.
-Only requests carry `employee_email` and `status`, so both indexes hold requests alone.
+  optimistic writes;
+- a count of pending requests, one per shard: `pk = PENDING#<shard>`, `sk = COUNT`,
+  `pending_count`, moved in the same transaction as every move into or out of pending.
+Only requests carry `employee_email`, and only pending requests `pending_shard`, so both indexes
+hold requests alone, and `by_pending` pending ones alone.
+
+Pending requests are spread over `PENDING_SHARDS` shards (by a hash of their id): no single
+partition key takes every status change, and the pending gauge reads the shards' counts and
+each shard's oldest request, a fixed number of small reads however long the backlog.
 """
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,9 +33,26 @@ class SecondaryIndex:
 
 # An employee's requests by start date (overlaps are checked against the calendar item).
 BY_EMPLOYEE = SecondaryIndex("by_employee", partition_key="employee_email", sort_key="start_date")
-# The pending gauge: requests of one status, oldest first.
-BY_STATUS = SecondaryIndex("by_status", partition_key="status", sort_key="submitted_at")
-SECONDARY_INDEXES = (BY_EMPLOYEE, BY_STATUS)
+# Pending requests, by shard, oldest first: a sparse index (a request leaves it when it stops
+# being pending), read by the gauge (each shard's oldest) and the settler's sweep.
+BY_PENDING = SecondaryIndex("by_pending", partition_key="pending_shard", sort_key="submitted_at")
+SECONDARY_INDEXES = (BY_EMPLOYEE, BY_PENDING)
+PENDING_SHARDS = 8
+PENDING_COUNT = "pending_count"
+
+
+def pending_shard_of(request_id: str) -> str:
+    """The shard a pending request is counted and indexed in."""
+    digest = hashlib.sha256(request_id.encode()).digest()
+    return f"pending#{int.from_bytes(digest[:4], 'big') % PENDING_SHARDS}"
+
+
+def pending_shards() -> list[str]:
+    return [f"pending#{shard}" for shard in range(PENDING_SHARDS)]
+
+
+def pending_counter_key(shard: str) -> dict[str, str]:
+    return {PARTITION_KEY: f"PENDING#{shard.partition('#')[2]}", SORT_KEY: "COUNT"}
 
 
 def key_attributes() -> list[str]:

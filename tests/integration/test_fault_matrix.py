@@ -17,6 +17,7 @@ from handlers import decision, submit, workflow
 from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
 from handlers.storage.leave_store import DynamoDbLeaveStore
+from handlers.storage.pending_requests import DynamoDbPendingRequests
 from tests.integration.conftest import DEFAULT_APPROVER, LeaveApp
 from tests.support.aws import REGION, Account
 from tests.support.faults import CrashingHandler, Fault, FaultyDependency, SimulatedCrash
@@ -51,6 +52,11 @@ def _approved_once(app: LeaveApp, request_id: str, outcome_emails: int = 1) -> N
     assert [h["event"] for h in record["history"]] == ["submitted", "approved"]
     outcomes = [e for e in app.emails_to(EMPLOYEE) if e.subject.startswith("Leave request appr")]
     assert len(outcomes) == outcome_emails
+    # Counted out of pending exactly once, whatever was retried.
+    pending = DynamoDbPendingRequests(
+        Account().table_name, boto3.client("dynamodb", region_name=REGION)
+    )
+    assert pending.summary().count == 0
     # The approved dates are held once: an overlapping request is refused.
     clash = app.submit({**PAYLOAD, "end_date": "2026-03-02"}, headers={"Idempotency-Key": "x"})
     assert clash.status == 409

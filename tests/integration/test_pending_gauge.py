@@ -1,10 +1,14 @@
 """The pending gauge measures the requests waiting now, and how long the oldest has waited."""
 
+import boto3
 import pytest
 
-from handlers import pending_gauge, settings
+from handlers import pending_gauge, settings, settler
+from handlers.storage.pending_requests import DynamoDbPendingRequests
+from handlers.storage.table_schema import PENDING_SHARDS
 from tests.integration.conftest import SEED_PAYLOAD, LeaveApp
 from tests.support.emf import emitted_metrics
+from tests.support.events import status_change
 from tests.support.lambda_context import lambda_context
 
 
@@ -47,3 +51,65 @@ def test_the_gauge_counts_what_waits_and_ages_the_oldest(
     leave_app.decide(link, "approve")
     leave_app.wait_until_final(first)
     assert pending_gauge.handler({}, lambda_context())["pending"] == 1
+
+
+class CountingClient:
+    """A DynamoDB client that counts the calls made through it."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        self.calls.append(name)
+        return getattr(self._inner, name)
+
+
+def _measured_calls(table_name: str) -> tuple[int, int]:
+    client = CountingClient(boto3.client("dynamodb", region_name="us-east-2"))
+    summary = DynamoDbPendingRequests(table_name, client).summary()
+    return summary.count, len(client.calls)
+
+
+def test_the_gauge_reads_the_same_few_items_however_long_the_backlog(
+    leave_app: LeaveApp,
+) -> None:
+    table = leave_app.account.table_name
+    few: list[str] = []
+    many: list[str] = []
+    for index in range(24):
+        body = {
+            "employee_email": f"backlog{index}@email.com",
+            "start_date": "2026-04-01",
+            "end_date": "2026-04-01",
+        }
+        (few if index < 2 else many).append(leave_app.submit(body).json()["request_id"])
+        if index == 1:
+            at_two = _measured_calls(table)
+    at_twenty_four = _measured_calls(table)
+
+    assert at_two[0] == 2
+    assert at_twenty_four[0] == 24
+    # One batch read of the shards' counts and one query per shard, at 2 as at 24.
+    assert at_two[1] == at_twenty_four[1] == 1 + PENDING_SHARDS
+
+
+@pytest.mark.parametrize("ending", ["approve", "reject", "stop"])
+def test_every_way_out_of_pending_takes_the_request_off_the_count(
+    leave_app: LeaveApp, ending: str
+) -> None:
+    request_id = leave_app.submit(SEED_PAYLOAD).json()["request_id"]
+    link = leave_app.decision_link(request_id)
+    assert _measured_calls(leave_app.account.table_name)[0] == 1
+
+    if ending == "stop":
+        leave_app.workflow.stop(request_id)
+        settler.handler(
+            status_change(leave_app.workflow.execution_name(request_id), "STOPPED"),
+            lambda_context(),
+        )
+    else:
+        leave_app.decide(link, ending)
+        leave_app.wait_until_final(request_id)
+
+    assert _measured_calls(leave_app.account.table_name)[0] == 0

@@ -30,7 +30,7 @@ from handlers.domain.signals import (
     Metric,
 )
 from handlers.settings import GaugeSettings
-from handlers.storage.table_schema import BY_STATUS
+from handlers.storage.table_schema import BY_PENDING
 from tests.pulumi.support import (
     ACCOUNT,
     NAMING,
@@ -129,18 +129,27 @@ def test_the_gauge_runs_the_gauge_handler_on_the_service_table(deployment: Deplo
     assert gauge["sourceCodeHash"] == workflow["sourceCodeHash"]
 
 
-def test_the_gauge_may_only_query_the_by_status_index(deployment: Deployment) -> None:
+def test_the_gauge_reads_the_pending_counts_and_the_pending_index_only(
+    deployment: Deployment,
+) -> None:
     statements = {
         s["Sid"]: s for s in deployment.role_statements("leave-observability-pending-gauge")
     }
     table = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{deployment.values['table_name']}"
-    assert statements["CountPendingRequests"] == {
-        "Sid": "CountPendingRequests",
+    assert statements["CountPendingRequests"]["Action"] == ["dynamodb:BatchGetItem"]
+    assert statements["CountPendingRequests"]["Resource"] == [table]
+    assert statements["FindOldestPendingRequests"] == {
+        "Sid": "FindOldestPendingRequests",
         "Effect": "Allow",
         "Action": ["dynamodb:Query"],
-        "Resource": [f"{table}/index/{BY_STATUS.name}"],
+        "Resource": [f"{table}/index/{BY_PENDING.name}"],
     }
-    assert set(statements) == {"WriteOwnLogs", "SendTraces", "CountPendingRequests"}
+    assert set(statements) == {
+        "WriteOwnLogs",
+        "SendTraces",
+        "CountPendingRequests",
+        "FindOldestPendingRequests",
+    }
     assert statements["WriteOwnLogs"]["Resource"] == [f"{LOG_GROUP_ARN}/aws/lambda/{GAUGE}:*"]
 
 

@@ -12,7 +12,7 @@ from components.leave_service import LeaveService, LeaveServiceArgs
 from components.settler import Settler, SettlerArgs
 from handlers.domain.event_patterns import broken_workflow_executions
 from handlers.settings import SettlerSettings
-from handlers.storage.table_schema import BY_STATUS
+from handlers.storage.table_schema import BY_PENDING
 from tests.pulumi.support import (
     ACCOUNT,
     NAMING,
@@ -100,5 +100,5 @@ def test_the_settler_may_settle_requests_list_executions_mail_and_publish(
         "PublishDomainEvents": ["events:PutEvents"],
     }
     assert statements["SettleRequests"]["Resource"] == [table]
-    assert statements["FindPendingRequests"]["Resource"] == [f"{table}/index/{BY_STATUS.name}"]
+    assert statements["FindPendingRequests"]["Resource"] == [f"{table}/index/{BY_PENDING.name}"]
     assert statements["CheckWorkflowExecutions"]["Resource"] == [WORKFLOW]
