@@ -12,12 +12,14 @@ import pytest
 
 from tests.e2e.harness import SandboxClient, SandboxProcess, http
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-restart")]
+# Each test starts sandboxes of its own: in groups of their own, they spread over the workers.
+pytestmark = [pytest.mark.e2e]
 
 EMPLOYEE = "restart@email.com"
 APPROVER = "manager@email.com"
 
 
+@pytest.mark.xdist_group("sandbox-restart")
 def test_a_pending_request_survives_a_restart_and_can_still_be_approved(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     first = SandboxProcess(data_dir, approval_timeout=300)
@@ -54,6 +56,7 @@ def test_a_pending_request_survives_a_restart_and_can_still_be_approved(tmp_path
 SHORT_APPROVAL_TIMEOUT = 30
 
 
+@pytest.mark.xdist_group("sandbox-restart-expiry")
 def test_a_request_pending_across_a_restart_expires_on_time(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     first = SandboxProcess(data_dir, approval_timeout=SHORT_APPROVAL_TIMEOUT)
