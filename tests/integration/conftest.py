@@ -18,7 +18,13 @@ from sandbox.http_server import LoopbackServer
 from sandbox.mailbox import ReceivedEmail
 from sandbox.oidc_issuer import PATH_PREFIX as ISSUER_PATH
 from sandbox.oidc_issuer import LocalIssuer
-from tests.support.aws import Account, create_resources, sent_emails, stored_employee
+from tests.support.aws import (
+    Account,
+    create_resources,
+    one_dynamodb_request_at_a_time,
+    sent_emails,
+    stored_employee,
+)
 from tests.support.durable import WAIT_CAP_SECONDS, InProcessWorkflowService
 from tests.support.function_url import HttpResponse, call, query_of
 
@@ -220,6 +226,7 @@ def leave_app(
     issuer: LocalIssuer,
 ) -> Iterator[LeaveApp]:
     account = Account()
+    one_dynamodb_request_at_a_time(monkeypatch)
     with mock_aws():
         create_resources(account, DIRECTORY)
         for name, value in environment(account, approval_timeout, issuer).items():

@@ -1,11 +1,14 @@
 """The emulated AWS account of the tests (moto, in process): resources and what they hold."""
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.responses import DynamoHandler
 from moto.ses.models import ses_backends
 
 from handlers.domain.event_patterns import DOMAIN_EVENTS
@@ -90,3 +93,21 @@ def stored_employee(account: Account, request_id: str) -> str | None:
         .get("Item")
     )
     return item["employee_email"]["S"] if item else None
+
+
+_DYNAMODB_LOCK = threading.RLock()
+
+
+def one_dynamodb_request_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB applies a request (a conditional write, a transaction) atomically; moto, called
+    from several threads (a test, the durable runner's workflow threads), checks and writes in
+    several moves and copies a table for a transaction's rollback while another thread writes
+    to it. Serving one DynamoDB request at a time gives the tests DynamoDB's guarantee, as the
+    sandbox's AWS emulator does."""
+    serve = DynamoHandler.call_action
+
+    def serialised(handler: DynamoHandler) -> Any:
+        with _DYNAMODB_LOCK:
+            return serve(handler)
+
+    monkeypatch.setattr(DynamoHandler, "call_action", serialised)
