@@ -232,3 +232,13 @@ def test_a_bad_setting_fails_before_anything_is_created(
 ) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")):
         load(dev_config(**{key: value}))
+
+
+def test_the_longest_approval_still_leaves_the_execution_a_day_to_finish() -> None:
+    """At the edges, with AWS's limit written out (31,622,400 s: a year and a day): the execution
+    must outlive the approval wait by the time to record the outcome and tell the employee."""
+    longest, _ = load(dev_config(approvalTimeoutSeconds="31536000"))
+    assert longest.execution_timeout_seconds == 31_622_400
+    assert longest.execution_timeout_seconds - longest.approval_timeout_seconds == 86_400
+    with pytest.raises(ConfigError, match="approvalTimeoutSeconds must be between 60 and 31536000"):
+        load(dev_config(approvalTimeoutSeconds="31536001"))
