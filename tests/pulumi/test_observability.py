@@ -42,6 +42,7 @@ from tests.pulumi.support import (
     service_config,
     tiny_packages,
 )
+from tests.support import aws_reference
 
 PREFIX = "leave-approvals-dev"
 WORKFLOW = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}-workflow"
@@ -607,3 +608,27 @@ def test_a_name_too_long_for_aws_is_refused_with_advice() -> None:
     naming = Naming("leave-approvals", "x" * 60)
     with pytest.raises(NamingError, match="choose a shorter stack name"):
         naming.resource_name("broken-executions", 64, "EventBridge rule")
+
+
+def test_every_alarm_on_an_aws_metric_names_one_aws_publishes(deployment: Deployment) -> None:
+    known = {
+        aws_reference.LAMBDA_NAMESPACE: (
+            aws_reference.LAMBDA_METRICS,
+            {aws_reference.LAMBDA_FUNCTION_DIMENSION},
+        ),
+        aws_reference.SQS_NAMESPACE: (
+            aws_reference.SQS_METRICS,
+            {aws_reference.SQS_QUEUE_DIMENSION},
+        ),
+    }
+    watched = [
+        metric
+        for alarm in alarms(deployment).values()
+        for metric in metrics_of(alarm)
+        if metric["namespace"].startswith("AWS/")
+    ]
+    assert watched
+    for metric in watched:
+        names, dimensions = known[metric["namespace"]]
+        assert metric["metricName"] in names, metric
+        assert set(metric["dimensions"]) <= dimensions, metric
