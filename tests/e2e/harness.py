@@ -39,6 +39,8 @@ PORTS_PER_SANDBOX = 6
 # The most any wait for an event may take. Waits end as soon as the event happens: this caps a
 # broken run, it is no deadline (CI may share a 2-core machine with two other runs).
 WAIT_CAP_SECONDS = 180
+# Who decides every request in the sandbox (its default approver).
+APPROVER = "manager@email.com"
 FINAL_STATUSES = {"approved", "rejected", "expired", "failed"}
 
 
@@ -261,6 +263,14 @@ class SandboxClient:
 
         email: dict[str, Any] = wait_for(found, timeout, f"{subject_start!r} to {to}")
         return email
+
+    def submitted_for_approval(self, payload: dict[str, Any]) -> tuple[str, str]:
+        """Submit, then find the link in the approver's email: (request id, link)."""
+        answer = self.submit(payload)
+        assert answer.status == 202, answer.body
+        request_id: str = answer.json()["request_id"]
+        email = self.wait_for_email(APPROVER, request_id, "Leave to approve")
+        return request_id, self.decision_link(email)
 
     @staticmethod
     def decision_link(email: dict[str, Any]) -> str:

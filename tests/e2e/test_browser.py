@@ -16,14 +16,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.harness import WAIT_CAP_SECONDS, SandboxClient
+from tests.e2e.harness import APPROVER, WAIT_CAP_SECONDS, SandboxClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 EMPLOYEE = "browser@email.com"
-APPROVER = "manager@email.com"
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import OUTPUT_KEYS, SandboxClient, changed, http
+from tests.e2e.harness import APPROVER, OUTPUT_KEYS, SandboxClient, changed, http
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
@@ -16,7 +16,6 @@ SEED_PAYLOAD = {
     "end_date": "2026-01-20",
     "employee_email": "employee@email.com",
 }
-APPROVER = "manager@email.com"
 
 
 def _submitted(sandbox: SandboxClient, payload: dict[str, Any], **headers: str) -> str:

@@ -6,11 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.e2e.harness import SandboxClient, changed
+from tests.e2e.harness import APPROVER, SandboxClient, changed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
-
-APPROVER = "manager@email.com"
 
 
 def _execution_of(sandbox: SandboxClient, request_id: str) -> str:
@@ -32,8 +30,7 @@ def test_stopping_an_execution_settles_its_request_as_failed(
     before = sandbox.figures()
     employee = "stopped@email.com"
     payload = {"employee_email": employee, "start_date": "2026-06-01", "end_date": "2026-06-03"}
-    request_id = sandbox.submit(payload).json()["request_id"]
-    link = sandbox.decision_link(sandbox.wait_for_email(APPROVER, request_id, "Leave to approve"))
+    request_id, link = sandbox.submitted_for_approval(payload)
 
     sandbox.lambda_client().stop_durable_execution(
         DurableExecutionArn=_execution_of(sandbox, request_id)
@@ -91,8 +88,7 @@ def test_an_approval_and_a_rejection_sent_at_once_give_one_outcome(
     before = sandbox.figures()
     employee = "contested@email.com"
     payload = {"employee_email": employee, "start_date": "2026-08-10", "end_date": "2026-08-11"}
-    request_id = sandbox.submit(payload).json()["request_id"]
-    link = sandbox.decision_link(sandbox.wait_for_email(APPROVER, request_id, "Leave to approve"))
+    request_id, link = sandbox.submitted_for_approval(payload)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         answers = dict(

@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import SandboxClient, running_sandbox, wait_for
+from tests.e2e.harness import APPROVER, SandboxClient, running_sandbox, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-load")]
 
 REQUESTS = 100
 # How long a wait for what every request leads to may take at most, on a busy machine.
 WAIT_CAP_SECONDS = 300
-APPROVER = "manager@email.com"
 OUTCOME_SUBJECTS = {"approved": "Leave request approved", "rejected": "Leave request rejected"}
 
 

@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import SandboxClient, SandboxProcess, http
+from tests.e2e.harness import APPROVER, SandboxClient, SandboxProcess, http
 
 # Each test starts sandboxes of its own: in groups of their own, they spread over the workers.
 pytestmark = [pytest.mark.e2e]
 
 EMPLOYEE = "restart@email.com"
-APPROVER = "manager@email.com"
 
 
 @pytest.mark.xdist_group("sandbox-restart")

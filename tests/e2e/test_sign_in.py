@@ -6,11 +6,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.e2e.harness import SandboxClient, http
+from tests.e2e.harness import APPROVER, SandboxClient, http
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
-APPROVER = "manager@email.com"
 PAYLOAD = {
     "employee_email": "signed@email.com",
     "start_date": "2026-10-05",

@@ -26,7 +26,9 @@ from tests.support.aws import (
     stored_employee,
 )
 from tests.support.durable import WAIT_CAP_SECONDS, InProcessWorkflowService
+from tests.support.events import status_change
 from tests.support.function_url import HttpResponse, call, query_of
+from tests.support.lambda_context import lambda_context
 
 DEFAULT_APPROVER = "manager@email.com"
 DIRECTORY = {
@@ -125,6 +127,13 @@ class LeaveApp:
         """GET as `as_`, by default as the request's own employee."""
         who = as_ or stored_employee(self.account, request_id) or SIGNED_IN
         return call(submit.handler, "GET", f"/requests/{request_id}", headers=self.signed_in(who))
+
+    def stop_and_settle(self, request_id: str) -> dict[str, Any]:
+        """Stop the request's execution, and deliver Lambda's STOPPED event to the settler."""
+        self.workflow.stop(request_id)
+        event = status_change(self.workflow.execution_name(request_id), "STOPPED")
+        result: dict[str, Any] = settler.handler(event, lambda_context())
+        return result
 
     def open_link(self, link: str) -> HttpResponse:
         return call(decision.handler, "GET", "/", query=query_of(link))

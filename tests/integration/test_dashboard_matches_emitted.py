@@ -5,12 +5,11 @@ import dataclasses
 import pytest
 
 from dashboards.leave_operations import DeployedNames, leave_operations_dashboard
-from handlers import pending_gauge, settings, settler, submit
+from handlers import pending_gauge, settings, submit
 from handlers.domain.signals import METRICS_NAMESPACE
 from tests.integration.conftest import SEED_PAYLOAD, LeaveApp
 from tests.support.aws import stored_callback_id
 from tests.support.emf import emitted_metrics
-from tests.support.events import status_change
 from tests.support.faults import Fault, FaultyDependency
 from tests.support.lambda_context import lambda_context
 
@@ -73,10 +72,7 @@ def test_the_dashboard_reads_only_series_the_handlers_emitted(
     assert callback_id
     leave_app.workflow.time_out(ids[2], callback_id)
     leave_app.decision_link(ids[3])
-    leave_app.workflow.stop(ids[3])
-    settler.handler(
-        status_change(leave_app.workflow.execution_name(ids[3]), "STOPPED"), lambda_context()
-    )
+    leave_app.stop_and_settle(ids[3])
     for name, value in settings.GaugeSettings.environment_for(
         table_name=leave_app.account.table_name
     ).items():

@@ -3,12 +3,11 @@
 import boto3
 import pytest
 
-from handlers import pending_gauge, settings, settler
+from handlers import pending_gauge, settings
 from handlers.storage.pending_requests import DynamoDbPendingRequests
 from handlers.storage.table_schema import PENDING_SHARDS
 from tests.integration.conftest import SEED_PAYLOAD, LeaveApp
 from tests.support.emf import emitted_metrics
-from tests.support.events import status_change
 from tests.support.lambda_context import lambda_context
 
 
@@ -103,11 +102,7 @@ def test_every_way_out_of_pending_takes_the_request_off_the_count(
     assert _measured_calls(leave_app.account.table_name)[0] == 1
 
     if ending == "stop":
-        leave_app.workflow.stop(request_id)
-        settler.handler(
-            status_change(leave_app.workflow.execution_name(request_id), "STOPPED"),
-            lambda_context(),
-        )
+        leave_app.stop_and_settle(request_id)
     else:
         leave_app.decide(link, ending)
         leave_app.wait_until_final(request_id)
