@@ -1,8 +1,9 @@
 """The life of a leave request: its statuses, the moves allowed between them, and the decisions.
 
-`TRANSITIONS` is the one declaration of the state machine. The store derives its conditional
-writes from it (a move is written only while the request is in one of its allowed sources),
-and whether a status still holds the employee's dates comes from `BLOCKING_STATUSES`.
+`TRANSITIONS` is the one declaration of the state machine. The store writes a move only if
+`TRANSITIONS` allows it from where the request stands, and only while it still stands there (a
+conditional write); whether a status still holds the employee's dates comes from
+`BLOCKING_STATUSES`, and leaving pending takes the request off the pending count.
 """
 
 from enum import StrEnum
@@ -35,11 +36,6 @@ TRANSITIONS: dict[LeaveStatus, frozenset[LeaveStatus]] = {
     LeaveStatus.EXPIRED: frozenset(),
     LeaveStatus.FAILED: frozenset(),
 }
-
-
-def sources_of(target: LeaveStatus) -> tuple[LeaveStatus, ...]:
-    """The statuses a request may move to `target` from, in declaration order."""
-    return tuple(status for status in LeaveStatus if target in TRANSITIONS[status])
 
 
 FINAL_STATUSES: tuple[LeaveStatus, ...] = tuple(s for s in LeaveStatus if s.is_final)

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from handlers.domain.calendar import CalendarEntry, EmployeeCalendar
 from handlers.domain.leave_request import HistoryEntry, LeaveRecord, LeaveRequest, Outcome
-from handlers.domain.statuses import HistoryEvent, LeaveStatus, sources_of
+from handlers.domain.statuses import TRANSITIONS, HistoryEvent, LeaveStatus
 from handlers.storage.table_schema import (
     BY_PENDING,
     PENDING_COUNT,
@@ -382,58 +382,61 @@ class DynamoDbLeaveStore:
             raise RequestConflictError("the request is no longer pending") from None
 
     def record_outcome(self, request_id: str, outcome: Outcome) -> LeaveRecord:
-        """Move the request to the outcome's status, as `TRANSITIONS` allows, and free its
-        dates unless the new status still holds them. A repeat of the same move (a retried
-        step) returns the record; a move the current status forbids raises RequestConflictError.
+        """Move the request to the outcome's status if `TRANSITIONS` allows it from where the
+        request stands, in one transaction with what the move does to its calendar entry (held
+        or freed) and, out of pending, to the pending count. The write holds only if the
+        request still stands where it was read. A repeat of the same move (a retried step)
+        returns the record; a move not allowed raises RequestConflictError.
         """
         record = self.get(request_id)
-        if record is None:
-            raise RequestConflictError(f"there is no request {request_id}")
         target = outcome.status
-        sources = sources_of(target)
+        if record is None or target not in TRANSITIONS[record.status]:
+            return self._already(record, target)
         entry = outcome.history_entry().model_dump(mode="json", exclude_none=True)
-        values: dict[str, Any] = {
-            ":status": target.value,
-            ":at": outcome.decided_at.isoformat(),
-            ":entry": [entry],
-        } | {f":from{i}": source.value for i, source in enumerate(sources)}
         move = {
             "Update": {
                 "TableName": self._table,
                 "Key": _to_item(request_key(request_id)),
-                # Out of pending: out of the pending index too.
                 "UpdateExpression": (
                     "SET #status = :status, decided_at = :at, "
                     "history = list_append(history, :entry) "
                     f"REMOVE callback_id, {BY_PENDING.partition_key}"
                 ),
-                "ConditionExpression": "#status IN ({})".format(
-                    ", ".join(f":from{i}" for i in range(len(sources)))
-                ),
+                "ConditionExpression": "#status = :current",
                 "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": _to_item(values),
+                "ExpressionAttributeValues": _to_item(
+                    {
+                        ":status": target.value,
+                        ":at": outcome.decided_at.isoformat(),
+                        ":entry": [entry],
+                        ":current": record.status.value,
+                    }
+                ),
             }
         }
         calendar = (
             self._hold_dates(record, target) if target.blocks_dates else self._free_dates(record)
         )
         items = [move, calendar]
-        if LeaveStatus.PENDING in sources and target is not LeaveStatus.PENDING:
+        if record.status is LeaveStatus.PENDING:
             items.append(self._count_pending(pending_shard_of(request_id), -1))
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as error:
             _cancelled_by_condition(error)
-            existing = self.get(request_id)
-            # A retried step finds its own earlier write.
-            if existing is not None and existing.status is target:
-                return existing
-            raise RequestConflictError(
-                f"the request is {existing.status.value if existing else 'gone'}", existing
-            ) from None
+            return self._already(self.get(request_id), target)
         updated = self.get(request_id)
         assert updated is not None
         return updated
+
+    @staticmethod
+    def _already(record: LeaveRecord | None, target: LeaveStatus) -> LeaveRecord:
+        """The request could not be moved to `target`: fine if it is there already (a retried
+        step finds its own earlier write), a conflict otherwise."""
+        if record is not None and record.status is target:
+            return record
+        where = record.status.value if record else "gone"
+        raise RequestConflictError(f"the request is {where}", record)
 
     def mark_notified(self, request_id: str, at: datetime) -> None:
         self._client.update_item(
