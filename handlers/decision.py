@@ -23,6 +23,7 @@ from handlers.gateways.signing_key import signing_key
 from handlers.gateways.workflow_service import LambdaWorkflowService
 from handlers.http_responses import error_response, field_error, json_response
 from handlers.logic.deciding import (
+    BUSY,
     Decider,
     DecisionRefusedError,
     await_final,
@@ -160,11 +161,7 @@ def _refused(error: DecisionRefusedError) -> Response[str]:
 def _unavailable(error: Exception) -> Response[str]:
     # An AWS call failed (throttled, an outage, a timeout) before anything was decided.
     logger.exception("the decision could not be served now", extra={"error": repr(error)})
-    return _refusal(
-        DecisionRefusedError(
-            503, "The service is busy: nothing was recorded. Please try again in a minute."
-        )
-    )
+    return _refusal(DecisionRefusedError(503, BUSY))
 
 
 @app.not_found

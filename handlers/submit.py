@@ -19,7 +19,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers.domain.leave_request import LeaveForm
+from handlers.domain.leave_request import LeaveForm, status_url
 from handlers.domain.signals import (
     REJECTION_REASON_DIMENSION,
     SERVICE_NAME,
@@ -107,7 +107,7 @@ def submit(
         {
             "request_id": request_id,
             "status": status.value,
-            "status_url": f"{_base_url()}/requests/{request_id}",
+            "status_url": status_url(_base_url(), request_id),
         },
     )
 

@@ -105,6 +105,11 @@ def request_id_of(execution_name: str) -> str:
     return execution_name.rpartition(_EXECUTION_NAME_SEPARATOR)[0]
 
 
+def status_url(submit_url: str, request_id: str) -> str:
+    """Where a request's status is followed: the submit endpoint's `requests/<id>` route."""
+    return f"{submit_url.rstrip('/')}/requests/{request_id}"
+
+
 _INTERNAL_FIELDS = {"execution_name", "callback_id", "workflow_started_at", "outcome_notified_at"}
 
 

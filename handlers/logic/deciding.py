@@ -30,7 +30,7 @@ _JUST_DECIDED = (
 # How long a decision whose callback was already closed waits for the workflow to record why.
 AWAIT_FINAL_SECONDS = 3.0
 _AWAIT_INTERVAL_SECONDS = 0.2
-_BUSY = "The service is busy: your decision was not recorded. Please try again in a minute."
+BUSY = "The service is busy: your decision was not recorded. Please try again in a minute."
 _NOT_READY = "This request is still being set up: please try again in a minute."
 
 
@@ -109,7 +109,7 @@ def decide(
     except CallbackClosedError:
         return claim, _already_closed(record, claim, decider)
     except WorkflowUnavailableError:
-        raise DecisionRefusedError(503, _BUSY, record) from None
+        raise DecisionRefusedError(503, BUSY, record) from None
     return claim, record
 
 
@@ -162,8 +162,8 @@ def _ensure_open(record: LeaveRecord) -> None:
             title="Request closed",
         )
     if record.status.is_final:
-        last = record.history[-1] if record.history else None
-        by = f" by {last.by}" if last and last.by else ""
+        decider = _decided_by(record)
+        by = f" by {decider}" if decider else ""
         raise DecisionRefusedError(
             409, f"This request was already {record.status.value}{by}.", record
         )

@@ -35,8 +35,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
 from handlers.domain.decision_token import DecisionToken, sign_token
-from handlers.domain.emails import approval_request_email, outcome_email, receipt_email
-from handlers.domain.leave_request import DecisionPayload, LeaveRequest, Outcome
+from handlers.domain.emails import Email, approval_request_email, outcome_email, receipt_email
+from handlers.domain.leave_request import DecisionPayload, LeaveRequest, Outcome, status_url
 from handlers.domain.signals import OUTCOME_METRICS, EventType, Metric, event_id_for
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
@@ -72,7 +72,7 @@ class LeaveSteps:
     clock: Callable[[], datetime]
 
     def status_link(self, request: LeaveRequest) -> str:
-        return f"{self.settings.submit_url.rstrip('/')}/requests/{request.request_id}"
+        return status_url(self.settings.submit_url, request.request_id)
 
     # Within a step the order is: the write, then the event, then the metric. A step that
     # fails is retried whole and the write is idempotent; the event may go out again (at least
@@ -129,10 +129,15 @@ class LeaveSteps:
     def send_outcome(self, request: LeaveRequest, outcome: Outcome) -> str:
         return self._send(outcome_email(request, outcome, self.status_link(request)))
 
-    def _send(self, email: Any) -> str:
-        message_id = self.mailer.send(email)
-        emit_metric(Metric.EMAILS_SENT)
-        return message_id
+    def _send(self, email: Email) -> str:
+        return send_email(self.mailer, email)
+
+
+def send_email(mailer: Mailer, email: Email) -> str:
+    """Send one email and count it; SES's message id."""
+    message_id = mailer.send(email)
+    emit_metric(Metric.EMAILS_SENT)
+    return message_id
 
 
 def _event_fields(request: LeaveRequest) -> dict[str, Any]:

@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from handlers.domain.emails import Email, closed_for_approver_email, outcome_email
-from handlers.domain.leave_request import LeaveRecord, Outcome, request_id_of
-from handlers.domain.signals import Metric
+from handlers.domain.leave_request import LeaveRecord, Outcome, request_id_of, status_url
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
 from handlers.gateways.workflow_service import WorkflowService
-from handlers.logic.leave_workflow import announce_outcome
-from handlers.observability import emit_metric, logger
+from handlers.logic.leave_workflow import announce_outcome, send_email
+from handlers.observability import logger
 from handlers.settings import SettlerSettings
 from handlers.storage.leave_store import LeaveStore, RequestConflictError
 
@@ -46,9 +45,6 @@ class Settler:
     events: EventPublisher
     workflow: WorkflowService
     clock: Callable[[], datetime]
-
-    def status_link(self, request_id: str) -> str:
-        return f"{self.settings.submit_url.rstrip('/')}/requests/{request_id}"
 
 
 def settle_broken_execution(execution_name: str, status: str, settler: Settler) -> bool:
@@ -88,14 +84,13 @@ def settle(record: LeaveRecord, note: str, settler: Settler) -> bool:
 
 
 def _tell(record: LeaveRecord, outcome: Outcome, settler: Settler) -> None:
-    link = settler.status_link(record.request_id)
+    link = status_url(settler.settings.submit_url, record.request_id)
     emails: list[Email] = [outcome_email(record, outcome, link)]
     if record.callback_id is not None:
         # The approver was asked: their link now leads nowhere, so say so.
         emails.append(closed_for_approver_email(record, link))
     for email in emails:
-        settler.mailer.send(email)
-        emit_metric(Metric.EMAILS_SENT)
+        send_email(settler.mailer, email)
     settler.store.mark_notified(record.request_id, settler.clock())
 
 
