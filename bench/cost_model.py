@@ -43,8 +43,8 @@ DYNAMODB_WRITES = {
 }
 # Strongly consistent reads of a ~1 KB item, 1 unit each: submit reads the request id, the
 # directory and the calendar; the decision endpoint the request (page and post); the workflow
-# the request before and after recording its outcome.
-DYNAMODB_READS = {"submit": 3, "decision page": 1, "decision post": 1, "workflow": 2}
+# the request where it stands before recording its outcome.
+DYNAMODB_READS = {"submit": 3, "decision page": 1, "decision post": 1, "workflow": 1}
 EMAILS = 3
 EVENTS = 2
 # Step Functions standard: start, record pending, email receipt, wait for task token (the

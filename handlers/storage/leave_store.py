@@ -80,7 +80,7 @@ class LeaveStore(Protocol):
 
     def attach_callback(self, request_id: str, callback_id: str) -> None: ...
 
-    def record_outcome(self, request_id: str, outcome: Outcome) -> LeaveRecord: ...
+    def record_outcome(self, request_id: str, outcome: Outcome) -> None: ...
 
     def mark_notified(self, request_id: str, at: datetime) -> None: ...
 
@@ -381,17 +381,18 @@ class DynamoDbLeaveStore:
                 raise
             raise RequestConflictError("the request is no longer pending") from None
 
-    def record_outcome(self, request_id: str, outcome: Outcome) -> LeaveRecord:
+    def record_outcome(self, request_id: str, outcome: Outcome) -> None:
         """Move the request to the outcome's status if `TRANSITIONS` allows it from where the
         request stands, in one transaction with what the move does to its calendar entry (held
         or freed) and, out of pending, to the pending count. The write holds only if the
-        request still stands where it was read. A repeat of the same move (a retried step)
-        returns the record; a move not allowed raises RequestConflictError.
+        request still stands where it was read. A repeat of the same move (a retried step) is
+        a success; a move not allowed raises RequestConflictError.
         """
         record = self.get(request_id)
         target = outcome.status
         if record is None or target not in TRANSITIONS[record.status]:
-            return self._already(record, target)
+            self._ensure_already(record, target)
+            return
         entry = outcome.history_entry().model_dump(mode="json", exclude_none=True)
         move = {
             "Update": {
@@ -424,17 +425,14 @@ class DynamoDbLeaveStore:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as error:
             _cancelled_by_condition(error)
-            return self._already(self.get(request_id), target)
-        updated = self.get(request_id)
-        assert updated is not None
-        return updated
+            self._ensure_already(self.get(request_id), target)
 
     @staticmethod
-    def _already(record: LeaveRecord | None, target: LeaveStatus) -> LeaveRecord:
+    def _ensure_already(record: LeaveRecord | None, target: LeaveStatus) -> None:
         """The request could not be moved to `target`: fine if it is there already (a retried
         step finds its own earlier write), a conflict otherwise."""
         if record is not None and record.status is target:
-            return record
+            return
         where = record.status.value if record else "gone"
         raise RequestConflictError(f"the request is {where}", record)
 
