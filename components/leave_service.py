@@ -101,24 +101,20 @@ class LeaveService(pulumi.ComponentResource):
             )
             for employee, approver in sorted(config.approver_directory.items())
         ]
-        self.signing_key = aws.ssm.Parameter(
+        self.signing_key = self._secret_parameter(
             f"{name}-signing-key",
-            name=naming.signing_key_parameter,
-            description="Signs the links in approvers' emails",
-            type="SecureString",
-            value=config.signing_key,
-            tags=self.tags,
-            opts=child,
+            naming.signing_key_parameter,
+            "Signs the links in approvers' emails",
+            config.signing_key,
+            child,
         )
         self.previous_signing_key = (
-            aws.ssm.Parameter(
+            self._secret_parameter(
                 f"{name}-previous-signing-key",
-                name=naming.previous_signing_key_parameter,
-                description="Signed the links in approvers' emails before the last key rotation",
-                type="SecureString",
-                value=config.previous_signing_key,
-                tags=self.tags,
-                opts=child,
+                naming.previous_signing_key_parameter,
+                "Signed the links in approvers' emails before the last key rotation",
+                config.previous_signing_key,
+                child,
             )
             if config.previous_signing_key is not None
             else None
@@ -259,6 +255,24 @@ class LeaveService(pulumi.ComponentResource):
             ],
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
             deletion_protection_enabled=config.table_deletion_protection,
+            tags=self.tags,
+            opts=opts,
+        )
+
+    def _secret_parameter(
+        self,
+        resource_name: str,
+        parameter_name: str,
+        description: str,
+        value: pulumi.Output[str],
+        opts: pulumi.ResourceOptions,
+    ) -> aws.ssm.Parameter:
+        return aws.ssm.Parameter(
+            resource_name,
+            name=parameter_name,
+            description=description,
+            type="SecureString",
+            value=value,
             tags=self.tags,
             opts=opts,
         )

@@ -98,22 +98,30 @@ class DurableSignals:
         self._ends.submit(self._ended_outside_handler, arn, "STOPPED")
 
     def _ended_outside_handler(self, arn: str, status: str) -> None:
-        try:
-            described = self._emulator.get_durable_execution(DurableExecutionArn=arn)
-        except Exception:
-            logger.exception("could not describe the stopped execution %s", arn)
-            return
-        function_arn = described["FunctionArn"]
-        function = function_arn.split(":")[6]
-        self._ended(function, function_arn, arn, status)
+        described = self._describe(arn)
+        if described is not None:
+            function_arn = described["FunctionArn"]
+            self._report_end(function_arn.split(":")[6], function_arn, arn, status, described)
 
     def _ended(self, function: str, function_arn: str, arn: str, status: str) -> None:
-        now = datetime.now(UTC)
+        described = self._describe(arn)
+        if described is not None:
+            self._report_end(function, function_arn, arn, status, described)
+
+    def _describe(self, arn: str) -> dict[str, Any] | None:
         try:
-            described = self._emulator.get_durable_execution(DurableExecutionArn=arn)
+            described: dict[str, Any] = self._emulator.get_durable_execution(
+                DurableExecutionArn=arn
+            )
         except Exception:
             logger.exception("could not describe the ended execution %s", arn)
-            return
+            return None
+        return described
+
+    def _report_end(
+        self, function: str, function_arn: str, arn: str, status: str, described: dict[str, Any]
+    ) -> None:
+        now = datetime.now(UTC)
         started = described["StartTimestamp"]
         with self._lock:
             running = self._running.setdefault(function, set())

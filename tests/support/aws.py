@@ -74,17 +74,8 @@ def sent_emails() -> list[ReceivedEmail]:
     return [parse_raw_email(m.raw_data, m.id) for m in backend.sent_messages]
 
 
-def stored_callback_id(account: Account, request_id: str) -> str | None:
-    """The callback id the workflow keeps on the record: it never leaves the backend."""
-    item = boto3.client("dynamodb", region_name=REGION).get_item(
-        TableName=account.table_name, Key={k: {"S": v} for k, v in request_key(request_id).items()}
-    )["Item"]
-    return item["callback_id"]["S"] if "callback_id" in item else None
-
-
-def stored_employee(account: Account, request_id: str) -> str | None:
-    """Whose request it is, read from the table (None if there is no such request)."""
-    item = (
+def _stored_request(account: Account, request_id: str) -> dict[str, Any] | None:
+    item: dict[str, Any] | None = (
         boto3.client("dynamodb", region_name=REGION)
         .get_item(
             TableName=account.table_name,
@@ -92,6 +83,18 @@ def stored_employee(account: Account, request_id: str) -> str | None:
         )
         .get("Item")
     )
+    return item
+
+
+def stored_callback_id(account: Account, request_id: str) -> str | None:
+    """The callback id the workflow keeps on the record: it never leaves the backend."""
+    item = _stored_request(account, request_id) or {}
+    return item["callback_id"]["S"] if "callback_id" in item else None
+
+
+def stored_employee(account: Account, request_id: str) -> str | None:
+    """Whose request it is, read from the table (None if there is no such request)."""
+    item = _stored_request(account, request_id)
     return item["employee_email"]["S"] if item else None
 
 
