@@ -401,7 +401,9 @@ class DynamoDbLeaveStore:
                 "UpdateExpression": (
                     "SET #status = :status, decided_at = :at, "
                     "history = list_append(history, :entry) "
-                    f"REMOVE callback_id, {BY_PENDING.partition_key}"
+                    # The callback id stays: a settler retrying after a crash must still know
+                    # the approver was asked (and tell them).
+                    f"REMOVE {BY_PENDING.partition_key}"
                 ),
                 "ConditionExpression": "#status = :current",
                 "ExpressionAttributeNames": {"#status": "status"},

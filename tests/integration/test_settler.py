@@ -93,9 +93,11 @@ def test_a_settler_that_dies_after_settling_tells_people_on_its_retry(
     assert leave_app.status(request_id).json()["status"] == "failed"
     assert not [e for e in leave_app.emails_to(EMPLOYEE) if "could not" in e.subject]
 
-    # EventBridge's retry of the invocation.
+    # EventBridge's retry of the invocation: both are told, once.
     assert _settle(status_change(name, "STOPPED"))["settled"] is True
     assert len([e for e in leave_app.emails_to(EMPLOYEE) if "could not" in e.subject]) == 1
+    closed = [e for e in leave_app.emails_to(DEFAULT_APPROVER) if "No longer" in e.subject]
+    assert len(closed) == 1
     assert _settle(status_change(name, "STOPPED"))["settled"] is False
 
 
