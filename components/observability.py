@@ -29,6 +29,7 @@ from components.leave_service import POWERTOOLS_ENVIRONMENT, LeaveService
 from components.naming import Naming
 from components.packaging import LambdaPackages
 from components.scheduled_function import (
+    RULE_NAME_LIMIT,
     ScheduledFunction,
     ScheduledFunctionArgs,
     rate_expression,
@@ -65,7 +66,6 @@ EXPIRY_RATE_WINDOW_SECONDS = 6 * 3600
 # Lambda's running durable executions, as a percentage of the account's limit.
 DURABLE_UTILIZATION_ALARM_PERCENT = 80.0
 # AWS's limits on the names chosen here.
-RULE_NAME_LIMIT = 64
 ARCHIVE_NAME_LIMIT = 48
 QUEUE_NAME_LIMIT = 80
 TOPIC_NAME_LIMIT = 256

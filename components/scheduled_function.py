@@ -9,6 +9,9 @@ import pulumi_aws as aws
 
 from components.lambda_function import FunctionArgs, create_function_resources
 
+# AWS's limit on an EventBridge rule's name.
+RULE_NAME_LIMIT = 64
+
 
 def rate_expression(minutes: int) -> str:
     """An EventBridge schedule every `minutes` minutes (EventBridge wants `1 minute` singular)."""

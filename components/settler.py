@@ -20,6 +20,7 @@ from components.iam import Statement
 from components.lambda_function import FunctionArgs
 from components.leave_service import POWERTOOLS_ENVIRONMENT, LeaveService
 from components.scheduled_function import (
+    RULE_NAME_LIMIT,
     ScheduledFunction,
     ScheduledFunctionArgs,
     invoke_from_rule,
@@ -30,7 +31,6 @@ from handlers.settings import SettlerSettings
 from handlers.storage.table_schema import BY_PENDING
 
 SETTLER_HANDLER = "handlers.settler.handler"
-RULE_NAME_LIMIT = 64
 
 
 @dataclass(frozen=True)
