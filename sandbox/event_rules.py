@@ -7,7 +7,6 @@ the event as EventBridge delivers it.
 """
 
 import json
-import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,8 +16,6 @@ from typing import Any, cast
 from moto.events.models import EventPattern
 
 from sandbox.config import ACCOUNT_ID, REGION
-
-logger = logging.getLogger(__name__)
 
 Invoke = Callable[[str, bytes], object]
 

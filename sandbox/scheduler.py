@@ -6,28 +6,27 @@ Each firing is an asynchronous invocation with the event a schedule rule sends.
 import json
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sandbox.config import ACCOUNT_ID, REGION
+from sandbox.event_rules import delivered_event
 from sandbox.functions import ScheduledFunction
 
 Fire = Callable[[str, bytes], object]
 
 
 def scheduled_event(rule: str, at: datetime) -> dict[str, object]:
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": ACCOUNT_ID,
-        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": REGION,
-        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{rule}"],
-        "detail": {},
-    }
+    """What a schedule rule delivers: an event of EventBridge's own, with an empty detail."""
+    return delivered_event(
+        {
+            "DetailType": "Scheduled Event",
+            "Source": "aws.events",
+            "Resources": [f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{rule}"],
+            "Detail": "{}",
+        },
+        at,
+    )
 
 
 class Scheduler:
