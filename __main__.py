@@ -30,5 +30,7 @@ pulumi.export("oidc_issuer", service.sign_in.issuer)
 pulumi.export("oidc_client_id", service.sign_in.audience)
 if service.sign_in.user_pool is not None:
     pulumi.export("user_pool_id", service.sign_in.user_pool.id)
+if service.sign_in.sign_in_url is not None:
+    pulumi.export("sign_in_url", service.sign_in.sign_in_url)
 pulumi.export("alarm_topic_arn", observability.alarm_topic.arn)
 pulumi.export("failed_start_queue_url", observability.failed_starts.url)

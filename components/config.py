@@ -7,6 +7,7 @@ deploy, so every value is validated here with an error that names the key and ho
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,13 @@ from typing import Any
 import pulumi
 from pydantic import TypeAdapter, ValidationError
 
+from components.throttling import (
+    DEFAULT_BURST,
+    DEFAULT_RATE_PER_SECOND,
+    MAX_BURST,
+    MAX_RATE_PER_SECOND,
+    Throttle,
+)
 from handlers.domain.leave_request import Email
 
 # Lambda durable functions: an execution may last 1 s to 366 days; its state is kept 1 to 90 days.
@@ -82,6 +90,8 @@ class ServiceConfig:
     compile_bytecode: bool = False
     # Caps each public endpoint's concurrency (reserved concurrency); None leaves it uncapped.
     http_max_concurrency: int | None = None
+    # The employees' API: requests per second it lets through, and how many at once.
+    throttle: Throttle = field(default_factory=Throttle)
     # The settler's sweep: how often it runs, and how long a request may wait to be taken over
     # by its workflow (or stay pending past its approval timeout) before it is looked at.
     sweep_interval_minutes: int = 5
@@ -136,18 +146,24 @@ def _optional_int_in_range(config: pulumi.Config, key: str, low: int, high: int)
     return value
 
 
-def _share(config: pulumi.Config, key: str, default: float) -> float:
-    """A fraction above 0 and at most 1, e.g. 0.5 for half."""
+def _positive_number(config: pulumi.Config, key: str, default: float, high: float) -> float:
+    """A number above 0 and at most `high`."""
     raw = config.get(key)
     if raw is None:
         return default
     try:
         value = float(str(raw).strip())
     except ValueError:
-        raise ConfigError(f"{key} must be a number above 0 and at most 1, not {raw!r}") from None
-    if not 0 < value <= 1:
-        raise ConfigError(f"{key} must be above 0 and at most 1 (0.5 is half), not {value}")
+        problem = f"{key} must be a number above 0 and at most {high:g}, not {raw!r}"
+        raise ConfigError(problem) from None
+    if not (math.isfinite(value) and 0 < value <= high):
+        raise ConfigError(f"{key} must be above 0 and at most {high:g}, not {value:g}")
     return value
+
+
+def _share(config: pulumi.Config, key: str, default: float) -> float:
+    """A fraction above 0 and at most 1, e.g. 0.5 for half."""
+    return _positive_number(config, key, default, 1)
 
 
 def _email(key: str, value: Any) -> str:
@@ -307,6 +323,12 @@ def load_config(config: pulumi.Config | None = None) -> ServiceConfig:
         compile_bytecode=_bool(config, "compileBytecode", False),
         http_max_concurrency=_optional_int_in_range(
             config, "httpMaxConcurrency", 1, MAX_RESERVED_CONCURRENCY
+        ),
+        throttle=Throttle(
+            rate_per_second=_positive_number(
+                config, "apiRateLimit", DEFAULT_RATE_PER_SECOND, MAX_RATE_PER_SECOND
+            ),
+            burst=_int_in_range(config, "apiBurstLimit", DEFAULT_BURST, 1, MAX_BURST),
         ),
         pending_gauge_interval_minutes=_int_in_range(
             config, "pendingGaugeIntervalMinutes", 1, 1, MAX_PENDING_GAUGE_INTERVAL_MINUTES

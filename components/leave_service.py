@@ -1,7 +1,7 @@
 """The leave-approval service: the table, the signing key, the sender, and the three functions.
 
-    employees --URL--> submit --invoke (alias)--> workflow (durable) --mail--> approver
-    approver --URL--> decision --callback--> workflow
+    employees --REST API (throttled)--> submit --invoke (alias)--> workflow (durable) --mail-->
+    approver --Function URL--> decision --callback--> workflow
 
 Everything the observability component needs is an attribute: the functions, the workflow's
 alias, the table, the log groups, the event bus, the dashboard name it must use.
@@ -10,6 +10,7 @@ alias, the table, the log groups, the event bus, the dashboard name it must use.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
@@ -28,6 +29,7 @@ from components.packaging import (
     LambdaPackages,
     build_packages,
 )
+from components.rest_api_function import RestApiFunction, RestApiFunctionArgs
 from components.sign_in import SignIn, SignInArgs
 from handlers.domain.signals import EVENT_SOURCE, METRICS_NAMESPACE, SERVICE_NAME
 from handlers.settings import DecisionSettings, SubmitSettings, WorkflowSettings
@@ -62,11 +64,12 @@ class LeaveService(pulumi.ComponentResource):
     """The whole service. Attributes for other components:
 
     `table`, `signing_key`, `sender_identity`, `event_bus`, `layer`, `packages`,
-    `submit` and `decision` (HttpFunction), `workflow` (DurableFunction: its `role`, and
-    `grant_invoke` for event targets), `workflow_alias`, `functions` and `log_groups` (by role:
-    submit, workflow, decision), `submit_url`, `decision_url`, `workflow_alias_arn`,
-    `table_name`, `dashboard_name` (the name the observability component must give its
-    dashboard) and `dashboard_url`, `naming`, `tags`, `region`, `account_id`, `partition`.
+    `submit` (RestApiFunction), `decision` (HttpFunction), `workflow` (DurableFunction: its
+    `role`, and `grant_invoke` for event targets), `workflow_alias`, `functions` and
+    `log_groups` (by role: submit, workflow, decision), `submit_url`, `decision_url`,
+    `workflow_alias_arn`, `table_name`, `dashboard_name` (the name the observability component
+    must give its dashboard) and `dashboard_url`, `naming`, `tags`, `region`, `account_id`,
+    `partition`.
     """
 
     def __init__(
@@ -162,22 +165,40 @@ class LeaveService(pulumi.ComponentResource):
             lambda arn: f"{arn}:{WORKFLOW_ALIAS}"
         )
 
-        self.sign_in = SignIn(
-            f"{name}-sign-in",
-            SignInArgs(
-                naming=naming,
-                tags=self.tags,
-                region=self.region,
-                external=config.identity_provider,
-                deletion_protection=config.table_deletion_protection,
-            ),
-            opts=child,
-        )
-        self.submit = HttpFunction(
-            f"{name}-submit",
-            HttpFunctionArgs(self._submit_function(naming, config)),
-            opts=child,
-        )
+        # The sign-in client sends people back to the employees' API, whose function is
+        # configured with that client: the API's address is built from its id alone (see
+        # rest_api_function), and handed to the sign-in once the API exists.
+        deferred: tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]]
+        deferred = pulumi.deferred_output()
+        employee_app_url, resolve_employee_app_url = deferred
+        resolved_url: pulumi.Output[str] = pulumi.Output.from_input("")
+        try:
+            self.sign_in = SignIn(
+                f"{name}-sign-in",
+                SignInArgs(
+                    naming=naming,
+                    tags=self.tags,
+                    region=self.region,
+                    account_id=self.account_id,
+                    app_url=employee_app_url,
+                    external=config.identity_provider,
+                    deletion_protection=config.table_deletion_protection,
+                ),
+                opts=child,
+            )
+            self.submit = RestApiFunction(
+                f"{name}-submit",
+                RestApiFunctionArgs(
+                    self._submit_function(naming, config),
+                    region=self.region,
+                    throttle=config.throttle,
+                ),
+                opts=child,
+            )
+            resolved_url = self.submit.url
+        finally:
+            # Also when either raised: an unresolved output would hang the program, not fail it.
+            resolve_employee_app_url(resolved_url)
         self.decision = HttpFunction(
             f"{name}-decision",
             HttpFunctionArgs(self._decision_function(naming, config)),

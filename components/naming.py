@@ -14,6 +14,9 @@ WORKFLOW_ALIAS = "live"
 _LAMBDA_NAME_LIMIT = 64
 _NOT_A_NAME_CHARACTER = re.compile(r"[^A-Za-z0-9_-]+")
 _NOT_A_PARAMETER_CHARACTER = re.compile(r"[^A-Za-z0-9_.-]+")
+_NOT_A_DOMAIN_CHARACTER = re.compile(r"[^a-z0-9-]+")
+_COGNITO_DOMAIN_LIMIT = 63
+_COGNITO_RESERVED_WORDS = ("aws", "amazon", "cognito")
 
 
 class NamingError(pulumi.RunError):
@@ -85,6 +88,18 @@ class Naming:
     def previous_signing_key_parameter(self) -> str:
         """Kept while the signing key is rotated, so links signed before keep working."""
         return self.signing_key_parameter + "-previous"
+
+    def sign_in_domain_prefix(self, account_id: str) -> str:
+        """The Cognito hosted sign-in's domain prefix, `<prefix>-<account>`: prefixes are
+        unique per region across every AWS account, so the account id keeps ours free."""
+        name = _NOT_A_DOMAIN_CHARACTER.sub("-", self.prefix.lower()).strip("-")
+        reserved = [word for word in _COGNITO_RESERVED_WORDS if word in name]
+        if reserved:
+            raise NamingError(
+                f"a Cognito sign-in domain may not contain {reserved[0]!r}, and {name!r} does: "
+                "choose a project or stack name without it"
+            )
+        return Naming(name, "").short_resource_name(account_id, _COGNITO_DOMAIN_LIMIT)
 
     @property
     def tags(self) -> dict[str, str]:

@@ -3,11 +3,14 @@
     employee --sign in--> issuer --ID token--> submit function (verifies it against the JWKS)
 
 By default a Cognito user pool (email addresses as user names, accounts created by an
-administrator only, email verified) and an app client without a secret. With `oidcIssuer` set,
-nothing is created: the submit function trusts that issuer's ID tokens for `oidcAudience`.
+administrator only, email verified), its hosted sign-in page on a Cognito domain, and an app
+client without a secret that signs people in there with the authorization code flow and PKCE,
+returning them to the employees' app. With `oidcIssuer` set, nothing is created: the submit
+function trusts that issuer's ID tokens for `oidcAudience`.
 
 Attributes: `issuer`, `audience`, `jwks_url` (Outputs the submit function is configured with),
-and with Cognito `user_pool`, `client`.
+`sign_in_url` (the hosted sign-in, None with an external issuer), and with Cognito
+`user_pool`, `domain`, `client`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,14 @@ ID_TOKEN_MINUTES = 60
 MIN_PASSWORD_LENGTH = 12
 
 
+# What the hosted sign-in may put in a token: who the employee is, by their address.
+OAUTH_SCOPES = ("openid", "email")
+
+
+def hosted_sign_in_url(domain_prefix: str, region: str) -> str:
+    return f"https://{domain_prefix}.auth.{region}.amazoncognito.com"
+
+
 def cognito_issuer(region: str, user_pool_id: str) -> str:
     return f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
 
@@ -35,6 +46,9 @@ class SignInArgs:
     naming: Naming
     tags: Mapping[str, str]
     region: pulumi.Input[str]
+    account_id: pulumi.Input[str]
+    # Where the hosted sign-in sends people back to: the employees' app.
+    app_url: pulumi.Input[str]
     # None: the stack's own Cognito user pool.
     external: ExternalIdentityProvider | None = None
     deletion_protection: bool = True
@@ -44,6 +58,7 @@ class SignIn(pulumi.ComponentResource):
     issuer: pulumi.Output[str]
     audience: pulumi.Output[str]
     jwks_url: pulumi.Output[str] | None
+    sign_in_url: pulumi.Output[str] | None
 
     def __init__(
         self, name: str, args: SignInArgs, opts: pulumi.ResourceOptions | None = None
@@ -51,6 +66,8 @@ class SignIn(pulumi.ComponentResource):
         super().__init__("leave:sign_in:SignIn", name, None, opts)
         self.user_pool: aws.cognito.UserPool | None = None
         self.client: aws.cognito.UserPoolClient | None = None
+        self.domain: aws.cognito.UserPoolDomain | None = None
+        self.sign_in_url = None
         if args.external is not None:
             self.issuer = pulumi.Output.from_input(args.external.issuer)
             self.audience = pulumi.Output.from_input(args.external.audience)
@@ -98,6 +115,14 @@ class SignIn(pulumi.ComponentResource):
             user_pool_id=self.user_pool.id,
             # A public client (a browser, the CLI): no secret to keep.
             generate_secret=False,
+            # The hosted sign-in: the authorization code flow (a public client must add PKCE),
+            # back to the employees' app only.
+            allowed_oauth_flows_user_pool_client=True,
+            allowed_oauth_flows=["code"],
+            allowed_oauth_scopes=list(OAUTH_SCOPES),
+            supported_identity_providers=["COGNITO"],
+            callback_urls=[args.app_url],
+            logout_urls=[args.app_url],
             explicit_auth_flows=[
                 "ALLOW_USER_SRP_AUTH",
                 "ALLOW_USER_PASSWORD_AUTH",
@@ -113,6 +138,20 @@ class SignIn(pulumi.ComponentResource):
             prevent_user_existence_errors="ENABLED",
             enable_token_revocation=True,
             opts=child,
+        )
+        args.naming.sign_in_domain_prefix("0" * 12)  # a bad name fails now, not mid-deploy
+        self.domain = aws.cognito.UserPoolDomain(
+            f"{name}-domain",
+            domain=pulumi.Output.from_input(args.account_id).apply(
+                args.naming.sign_in_domain_prefix
+            ),
+            user_pool_id=self.user_pool.id,
+            # The classic hosted UI: it needs no branding resources.
+            managed_login_version=1,
+            opts=child,
+        )
+        self.sign_in_url = pulumi.Output.all(self.domain.domain, args.region).apply(
+            lambda where: hosted_sign_in_url(where[0], where[1])
         )
         self.issuer = pulumi.Output.all(args.region, self.user_pool.id).apply(
             lambda where: cognito_issuer(where[0], where[1])

@@ -56,8 +56,9 @@ def validation_errors(error: RequestValidationError) -> tuple[int, list[dict[str
     return status, found
 
 
-def function_url_response(status_code: int, body: dict[str, Any]) -> dict[str, Any]:
-    """A raw Function URL response, for answers given before the router runs."""
+def proxy_response(status_code: int, body: dict[str, Any]) -> dict[str, Any]:
+    """A raw response (the shape Function URLs and API Gateway proxies share), for answers
+    given before the router runs."""
     return {
         "statusCode": status_code,
         "headers": {"Content-Type": content_types.APPLICATION_JSON},

@@ -1,7 +1,10 @@
-"""Employees' endpoint (a Function URL): submit a leave request, follow its status.
+"""Employees' endpoint (behind an API Gateway REST API): submit a leave request, follow it.
 
 POST /                      submit; 202 with the request id and where to follow it
 GET  /requests/{request_id} the request, its status and its history
+
+Paths are the stage's (`https://<api>/live/requests/...` arrives as `/requests/...`); the API
+throttles before anything reaches this function.
 
 Both need the caller's OpenID Connect ID token (`Authorization: Bearer ...`): the employee is
 the token's, and a request is shown only to its employee and its approver (404 to anyone else,
@@ -12,7 +15,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import LambdaFunctionUrlResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from aws_lambda_powertools.logging import correlation_paths
@@ -39,8 +42,8 @@ from handlers.http_responses import (
     body_size,
     error_response,
     field_error,
-    function_url_response,
     json_response,
+    proxy_response,
     validation_errors,
 )
 from handlers.logic.submission import (
@@ -57,7 +60,7 @@ from handlers.settings import submit_settings
 from handlers.storage.approver_directory import DynamoDbApproverDirectory
 from handlers.storage.leave_store import DynamoDbLeaveStore
 
-app = LambdaFunctionUrlResolver(enable_validation=True)
+app = APIGatewayRestResolver(enable_validation=True)
 
 
 @cache
@@ -84,9 +87,11 @@ def _caller() -> Caller:
 
 
 def _base_url() -> str:
-    headers = app.current_event.headers
-    host = headers.get("host") or app.current_event.request_context.domain_name
-    return f"{headers.get('x-forwarded-proto', 'https')}://{host}"
+    """Where this stage answers, as the caller reached it."""
+    event = app.current_event
+    host = event.headers.get("Host") or event.request_context.domain_name
+    scheme = event.headers.get("X-Forwarded-Proto", "https")
+    return f"{scheme}://{host}/{event.request_context.stage}"
 
 
 @app.post("/")
@@ -182,10 +187,10 @@ def _no_route(_: Exception) -> Response[str]:
     return error_response(404, "Nothing here: POST / to submit, GET /requests/{id} to follow one.")
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     limit = submit_settings().max_body_bytes
     if body_size(event) > limit:
         _count_rejection(RejectionReason.BODY_TOO_LARGE)
-        return function_url_response(413, {"message": f"The body is larger than {limit} bytes."})
+        return proxy_response(413, {"message": f"The body is larger than {limit} bytes."})
     return app.resolve(event, context)

@@ -7,6 +7,13 @@ import sys
 import threading
 from pathlib import Path
 
+from components.throttling import (
+    DEFAULT_BURST,
+    DEFAULT_RATE_PER_SECOND,
+    MAX_BURST,
+    MAX_RATE_PER_SECOND,
+    Throttle,
+)
 from sandbox.config import SandboxConfig
 from sandbox.stack import PortInUseError, SandboxStack
 
@@ -39,6 +46,20 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         metavar="SECONDS",
         help="the settler's sweep ends a request no workflow took over in this long (default 60)",
     )
+    parser.add_argument(
+        "--api-rate",
+        type=float,
+        default=DEFAULT_RATE_PER_SECOND,
+        metavar="PER_SECOND",
+        help="requests per second the employees' API lets through (default %(default)g)",
+    )
+    parser.add_argument(
+        "--api-burst",
+        type=int,
+        default=DEFAULT_BURST,
+        metavar="N",
+        help="requests the employees' API lets through at once (default %(default)d)",
+    )
     options = parser.parse_args(argv)
     if not 1024 <= options.port <= 65530:
         parser.error("--port must be between 1024 and 65530")
@@ -46,6 +67,10 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         parser.error("--approval-timeout must be at least 1 second")
     if options.sweep_grace < 1:
         parser.error("--sweep-grace must be at least 1 second")
+    if not 0 < options.api_rate <= MAX_RATE_PER_SECOND:
+        parser.error(f"--api-rate must be above 0 and at most {MAX_RATE_PER_SECOND:g}")
+    if not 1 <= options.api_burst <= MAX_BURST:
+        parser.error(f"--api-burst must be between 1 and {MAX_BURST}")
     return SandboxConfig(
         port=options.port,
         approval_timeout_seconds=options.approval_timeout,
@@ -53,6 +78,7 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         data_dir=options.data_dir.resolve(),
         schedule_seconds=options.schedule_every,
         sweep_grace_seconds=options.sweep_grace,
+        throttle=Throttle(rate_per_second=options.api_rate, burst=options.api_burst),
     )
 
 

@@ -1,7 +1,9 @@
 """What one sandbox is: its options, its addresses, and the emulated account's fixed names."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from components.throttling import API_STAGE, Throttle
 
 # Where `handlers` and `sandbox` live: the working directory of every process the sandbox starts.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +37,7 @@ OIDC_AUDIENCE = "leave-approvals-sandbox"
 
 @dataclass(frozen=True)
 class Ports:
-    """Each Function URL is its own origin on AWS, so each gets its own port here."""
+    """Each Function URL and API is its own origin on AWS, so each gets its own port here."""
 
     base: int
 
@@ -80,6 +82,8 @@ class SandboxConfig:
     schedule_seconds: float = 30.0
     # The settler's sweep looks at requests no workflow took over within this long.
     sweep_grace_seconds: int = 60
+    # The employees' API stage's limits: the deployed stack's defaults unless told otherwise.
+    throttle: Throttle = field(default_factory=Throttle)
 
     @property
     def ports(self) -> Ports:
@@ -87,7 +91,7 @@ class SandboxConfig:
 
     @property
     def submit_url(self) -> str:
-        return loopback_url(self.ports.submit_url)
+        return loopback_url(self.ports.submit_url, f"/{API_STAGE}/")
 
     @property
     def decision_url(self) -> str:

@@ -36,7 +36,7 @@ class FunctionUrlConfig:
     cors: Cors | None = field(default=None)
 
 
-def _is_text(content_type: str) -> bool:
+def is_text(content_type: str) -> bool:
     return any(marker in content_type.lower() for marker in _TEXT_TYPES)
 
 
@@ -61,7 +61,7 @@ def function_url_event(request: Request, config: FunctionUrlConfig) -> dict[str,
     query: dict[str, str] = {}
     for key, value in parse_qsl(request.query, keep_blank_values=True):
         query[key] = f"{query[key]},{value}" if key in query else value
-    binary = bool(request.body) and not _is_text(headers.get("content-type", ""))
+    binary = bool(request.body) and not is_text(headers.get("content-type", ""))
     now = datetime.now(UTC)
     event: dict[str, Any] = {
         "version": "2.0",
@@ -100,12 +100,15 @@ def function_url_event(request: Request, config: FunctionUrlConfig) -> dict[str,
 
 
 def http_response(output: Any) -> Response:
-    """The function's output as Function URLs turn it into HTTP."""
+    """The function's output as its front turns it into HTTP (a REST API proxy's answer may
+    carry headers in `multiValueHeaders` too)."""
     if not (isinstance(output, dict) and "statusCode" in output):
         return Response.json(json.dumps(output))
     body = output.get("body") or ""
     raw = base64.b64decode(body) if output.get("isBase64Encoded") else str(body).encode()
     headers = [(str(k), str(v)) for k, v in (output.get("headers") or {}).items()]
+    for name, values in (output.get("multiValueHeaders") or {}).items():
+        headers += [(str(name), str(value)) for value in values]
     headers += [("Set-Cookie", str(c)) for c in output.get("cookies") or []]
     if not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("Content-Type", "application/json"))
@@ -122,6 +125,44 @@ def _cors_headers(cors: Cors | None, origin: str) -> list[tuple[str, str]]:
     return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
 
 
+def is_preflight(request: Request) -> bool:
+    return request.method == "OPTIONS" and bool(request.header("access-control-request-method"))
+
+
+def preflight(cors: Cors | None, origin: str) -> Response:
+    allowed = _cors_headers(cors, origin)
+    if cors is None or not allowed:
+        return Response(403)
+    return Response(
+        200,
+        headers=[
+            *allowed,
+            ("Access-Control-Allow-Methods", ",".join(cors.allow_methods)),
+            ("Access-Control-Allow-Headers", ",".join(cors.allow_headers)),
+            ("Access-Control-Max-Age", str(cors.max_age)),
+        ],
+    )
+
+
+def invoke_proxy(
+    runtime: FunctionRuntime, event: dict[str, Any], cors: Cors | None, origin: str
+) -> Response:
+    """Invoke the function with a front's event; its answer as HTTP (502 if it failed)."""
+    result = runtime.invoke(
+        Invocation(
+            payload=json.dumps(event).encode(),
+            invoked_arn=function_arn(runtime.function.name),
+            request_id=str(uuid.uuid4()),
+        )
+    )
+    if result.function_error:
+        response = Response.json('{"Message":"Internal Server Error"}', status=502)
+    else:
+        response = http_response(result.output())
+    headers = [*response.headers, ("x-amzn-RequestId", result.request_id)]
+    return Response(response.status, response.body, headers + _cors_headers(cors, origin))
+
+
 class FunctionUrlGateway:
     def __init__(self, runtime: FunctionRuntime, config: FunctionUrlConfig) -> None:
         self._runtime = runtime
@@ -129,37 +170,10 @@ class FunctionUrlGateway:
 
     def handle(self, request: Request) -> Response:
         origin = request.header("origin")
-        cors = self._config.cors
-        if request.method == "OPTIONS" and request.header("access-control-request-method"):
-            return self._preflight(cors, origin)
-        result = self._runtime.invoke(
-            Invocation(
-                payload=json.dumps(function_url_event(request, self._config)).encode(),
-                invoked_arn=function_arn(self._runtime.function.name),
-                request_id=str(uuid.uuid4()),
-            )
-        )
-        if result.function_error:
-            response = Response.json('{"Message":"Internal Server Error"}', status=502)
-        else:
-            response = http_response(result.output())
-        headers = [*response.headers, ("x-amzn-RequestId", result.request_id)]
-        return Response(response.status, response.body, headers + _cors_headers(cors, origin))
-
-    @staticmethod
-    def _preflight(cors: Cors | None, origin: str) -> Response:
-        allowed = _cors_headers(cors, origin)
-        if cors is None or not allowed:
-            return Response(403)
-        return Response(
-            200,
-            headers=[
-                *allowed,
-                ("Access-Control-Allow-Methods", ",".join(cors.allow_methods)),
-                ("Access-Control-Allow-Headers", ",".join(cors.allow_headers)),
-                ("Access-Control-Max-Age", str(cors.max_age)),
-            ],
-        )
+        if is_preflight(request):
+            return preflight(self._config.cors, origin)
+        event = function_url_event(request, self._config)
+        return invoke_proxy(self._runtime, event, self._config.cors, origin)
 
 
 def url_id(function_name: str) -> str:

@@ -1,7 +1,8 @@
 """The whole sandbox: on one machine, what the Pulumi stack is on AWS.
 
 Processes (ports from `--port N`, all on 127.0.0.1):
-- this one: the home site (N), the submit and decision Function URLs (N+1, N+2), the local
+- this one: the home site (N), the employees' REST API (N+1, in front of submit), the decision
+  Function URL (N+2), the local
   Lambda API (N+3), the scheduler, and the telemetry that ships logs and EMF metrics;
 - the durable emulator (N+4), which drives workflow executions through the Lambda API;
 - the AWS emulator, moto (N+5): DynamoDB, SES, SSM, CloudWatch, Logs, EventBridge;
@@ -47,6 +48,7 @@ from sandbox.lambda_runtime import FunctionRuntime
 from sandbox.lambda_service import LambdaService
 from sandbox.mailbox import Mailbox
 from sandbox.oidc_issuer import LocalIssuer
+from sandbox.rest_api_gateway import RestApiConfig, RestApiGateway
 from sandbox.scheduler import Scheduler
 from sandbox.seed import seed, signing_key
 from sandbox.telemetry import Telemetry
@@ -144,10 +146,11 @@ class SandboxStack:
             config.durable_endpoint,
         )
         home = config.home_url.rstrip("/")
-        submit_gateway = FunctionUrlGateway(
+        submit_gateway = RestApiGateway(
             self._runtimes[SUBMIT],
-            FunctionUrlConfig(
-                url_id(SUBMIT),
+            RestApiConfig(
+                url_id(SUBMIT)[:10],
+                config.throttle,
                 # The home page's form posts JSON to the submit URL from another origin.
                 Cors(
                     allow_origins=(home,),
@@ -170,7 +173,7 @@ class SandboxStack:
         )
         for name, port, handle in (
             ("lambda", config.ports.lambda_api, self._lambda.handle),
-            ("submit-url", config.ports.submit_url, submit_gateway.handle),
+            ("employee-api", config.ports.submit_url, submit_gateway.handle),
             ("decision-url", config.ports.decision_url, decision_gateway.handle),
             ("home", config.ports.home, site.handle),
         ):

@@ -6,9 +6,9 @@ against the issuer's published keys (its JWKS), along with its issuer, its audie
 client), its expiry and a verified email address. PyJWT does the checking; its JWKS client
 fetches and caches the keys.
 
-Verified in the function rather than by an API Gateway JWT authorizer: the Function URLs stay
-the only front door, and the same code checks tokens in the local sandbox (against its local
-issuer) as on AWS (against Cognito, or any OIDC issuer the stack is configured with).
+Verified in the function rather than by an API Gateway authorizer: the same code checks tokens
+in the local sandbox (against its local issuer) as on AWS (against Cognito, or any OIDC issuer
+the stack is configured with), and a REST API's own authorizers know only Cognito user pools.
 """
 
 import json

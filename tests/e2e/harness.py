@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import boto3
 
-from tests.support.function_url import HttpResponse
+from tests.support.http_calls import HttpResponse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # The Pulumi stack's outputs, and the mailbox.
@@ -59,6 +59,19 @@ def http(
     except urllib.error.HTTPError as error:
         raw, status, got = error.read(), error.code, error.headers
     return HttpResponse(status, raw.decode(), {k.lower(): v for k, v in got.items()})
+
+
+def employee_api(
+    method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> HttpResponse:
+    """A call to the employees' API as a well-behaved client makes it: when the API throttles
+    (429), wait as its Retry-After says and send the same request again."""
+    deadline = time.monotonic() + WAIT_CAP_SECONDS
+    while True:
+        answer = http(method, url, body, headers)
+        if answer.status != 429 or time.monotonic() > deadline:
+            return answer
+        time.sleep(float(answer.headers["retry-after"]))
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
@@ -119,10 +132,17 @@ def free_base_port() -> int:
 class SandboxProcess:
     """`python -m sandbox` as a child process; ready once it has written outputs.json."""
 
-    def __init__(self, data_dir: Path, approval_timeout: int, port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        approval_timeout: int,
+        port: int | None = None,
+        flags: tuple[str, ...] = (),
+    ) -> None:
         self.data_dir = data_dir
         self.port = port or free_base_port()
         self.approval_timeout = approval_timeout
+        self.flags = flags
         self._log_path = data_dir.parent / f"{data_dir.name}-console.log"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -137,6 +157,7 @@ class SandboxProcess:
                 *(sys.executable, "-m", "sandbox", "--port", str(self.port)),
                 *("--data-dir", str(self.data_dir)),
                 *("--approval-timeout", str(self.approval_timeout)),
+                *self.flags,
             ],
             cwd=PROJECT_ROOT,
             stdout=log,
@@ -176,8 +197,11 @@ def changed(before: dict[str, float], **deltas: float) -> dict[str, float]:
 
 
 @contextmanager
-def running_sandbox(data_dir: Path, approval_timeout: int) -> Iterator["SandboxClient"]:
-    process = SandboxProcess(data_dir, approval_timeout)
+def running_sandbox(
+    data_dir: Path, approval_timeout: int, flags: tuple[str, ...] = ()
+) -> Iterator["SandboxClient"]:
+    """`flags`: more of `python -m sandbox`'s options."""
+    process = SandboxProcess(data_dir, approval_timeout, flags=flags)
     outputs = process.start()
     try:
         yield SandboxClient(outputs, process)
@@ -221,7 +245,7 @@ class SandboxClient:
     def submit(self, payload: dict[str, Any], **headers: str) -> HttpResponse:
         """POST signed in as the employee the payload names."""
         employee = payload["employee_email"]
-        answer = http(
+        answer = employee_api(
             "POST",
             self.outputs["submit_url"],
             json.dumps(payload).encode(),
@@ -235,7 +259,7 @@ class SandboxClient:
         """The request as its employee (the first to submit it here) or `as_` sees it."""
         who = as_ or self._employees.get(request_id)
         url = f"{self.outputs['submit_url']}requests/{request_id}"
-        answer = http("GET", url, headers=self._signed_in(who) if who else {})
+        answer = employee_api("GET", url, headers=self._signed_in(who) if who else {})
         assert answer.status == 200, answer.body
         result: dict[str, Any] = answer.json()
         return result

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.e2e.harness import APPROVER, SandboxClient, http
+from tests.e2e.harness import APPROVER, SandboxClient, employee_api, http
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
@@ -18,7 +18,7 @@ PAYLOAD = {
 
 
 def _post(sandbox: SandboxClient, headers: dict[str, str]) -> tuple[int, dict[str, str], str]:
-    answer = http(
+    answer = employee_api(
         "POST",
         sandbox.outputs["submit_url"],
         json.dumps(PAYLOAD).encode(),
@@ -49,7 +49,7 @@ def test_only_a_signed_in_employee_submits_for_themself(flows_sandbox: SandboxCl
     sandbox.wait_for_email(APPROVER, request_id, "Leave to approve")
     assert sandbox.status(request_id)["employee_email"] == PAYLOAD["employee_email"]
     assert sandbox.status(request_id, as_=APPROVER)["status"] == "pending"
-    stranger = http(
+    stranger = employee_api(
         "GET",
         f"{sandbox.outputs['submit_url']}requests/{request_id}",
         headers={"Authorization": f"Bearer {someone}"},

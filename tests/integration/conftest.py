@@ -27,7 +27,13 @@ from tests.support.aws import (
 )
 from tests.support.durable import WAIT_CAP_SECONDS, InProcessWorkflowService
 from tests.support.events import status_change
-from tests.support.function_url import HttpResponse, call, query_of
+from tests.support.http_calls import (
+    REST_API_HOST,
+    HttpResponse,
+    call,
+    query_of,
+    rest_api_event,
+)
 from tests.support.lambda_context import lambda_context
 
 DEFAULT_APPROVER = "manager@email.com"
@@ -36,7 +42,7 @@ DIRECTORY = {
     "manager@email.com": "director@email.com",
 }
 DECISION_URL = "https://decide.lambda-url.us-east-2.on.aws/"
-SUBMIT_URL = "https://submit.lambda-url.us-east-2.on.aws/"
+SUBMIT_URL = f"https://{REST_API_HOST}/live/"
 SWEEP_GRACE_SECONDS = 900
 
 
@@ -121,12 +127,18 @@ class LeaveApp:
             named = body.get("employee_email") if isinstance(body, dict) else None
             who = as_ or (named if isinstance(named, str) and "@" in named else SIGNED_IN)
             kwargs["headers"] = self.signed_in(who, kwargs.get("headers"))
-        return call(submit.handler, "POST", "/", **kwargs)
+        return call(submit.handler, "POST", "/", via=rest_api_event, **kwargs)
 
     def status(self, request_id: str, as_: str | None = None) -> HttpResponse:
         """GET as `as_`, by default as the request's own employee."""
         who = as_ or stored_employee(self.account, request_id) or SIGNED_IN
-        return call(submit.handler, "GET", f"/requests/{request_id}", headers=self.signed_in(who))
+        return call(
+            submit.handler,
+            "GET",
+            f"/requests/{request_id}",
+            via=rest_api_event,
+            headers=self.signed_in(who),
+        )
 
     def stop_and_settle(self, request_id: str) -> dict[str, Any]:
         """Stop the request's execution, and deliver Lambda's STOPPED event to the settler."""

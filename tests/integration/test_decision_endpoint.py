@@ -11,7 +11,7 @@ from handlers import decision
 from handlers.domain.decision_token import DecisionToken, sign_token
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
 from tests.support.aws import Account
-from tests.support.function_url import HttpResponse, call, query_of
+from tests.support.http_calls import HttpResponse, call, query_of
 
 EMPLOYEE = SEED_PAYLOAD["employee_email"]
 

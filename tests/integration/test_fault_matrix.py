@@ -21,7 +21,7 @@ from handlers.storage.pending_requests import DynamoDbPendingRequests
 from tests.integration.conftest import DEFAULT_APPROVER, LeaveApp
 from tests.support.aws import REGION, Account
 from tests.support.faults import CrashingHandler, Fault, FaultyDependency, SimulatedCrash
-from tests.support.function_url import HttpResponse
+from tests.support.http_calls import HttpResponse
 
 EMPLOYEE = "matrix@email.com"
 PAYLOAD = {"employee_email": EMPLOYEE, "start_date": "2026-03-02", "end_date": "2026-03-06"}

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from handlers import submit
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
 from tests.support.aws import sent_emails
-from tests.support.function_url import HttpResponse, call
+from tests.support.http_calls import HttpResponse, call, rest_api_event
 
 EMPLOYEE = SEED_PAYLOAD["employee_email"]
 
@@ -130,7 +130,8 @@ def test_a_request_is_seen_by_its_employee_and_its_approver_only(leave_app: Leav
     # Not 403: a stranger cannot even learn that the request exists.
     assert (stranger.status, missing.status) == (404, 404)
     assert "approver" not in stranger.body
-    _refused_unsigned(call(submit.handler, "GET", f"/requests/{request_id}"), None)
+    unsigned = call(submit.handler, "GET", f"/requests/{request_id}", via=rest_api_event)
+    _refused_unsigned(unsigned, None)
 
 
 def test_request_ids_are_keyed_with_the_stacks_secret(

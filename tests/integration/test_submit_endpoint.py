@@ -9,9 +9,9 @@ import pytest
 
 from handlers import submit
 from handlers.storage.leave_store import DynamoDbLeaveStore
-from tests.integration.conftest import SEED_PAYLOAD, LeaveApp
+from tests.integration.conftest import SEED_PAYLOAD, SUBMIT_URL, LeaveApp
 from tests.support.aws import sent_emails
-from tests.support.function_url import HttpResponse, call
+from tests.support.http_calls import HttpResponse, call, rest_api_event
 
 VALID = {**SEED_PAYLOAD, "reason": "Family visit", "leave_type": "annual"}
 
@@ -101,6 +101,7 @@ def test_a_body_that_is_not_json_is_a_400(leave_app: LeaveApp) -> None:
         submit.handler,
         "POST",
         "/",
+        via=rest_api_event,
         body="start_date=2026-01-10",
         headers={"content-type": "application/json"},
     )
@@ -192,7 +193,8 @@ def test_the_status_endpoint_shows_the_request_and_its_history(leave_app: LeaveA
 
     assert status.status == 200
     record = status.json()
-    assert submitted["status_url"].endswith(f"/requests/{submitted['request_id']}")
+    # Where the employee reached the API, stage included: the address the emails link to too.
+    assert submitted["status_url"] == f"{SUBMIT_URL}requests/{submitted['request_id']}"
     assert record | {"submitted_at": None, "history": None} == {
         **VALID,
         "request_id": submitted["request_id"],
@@ -209,7 +211,7 @@ def test_unknown_requests_and_routes_are_404s_in_json(leave_app: LeaveApp) -> No
     missing = leave_app.status("lr-doesnotexist")
     assert missing.status == 404
     assert "lr-doesnotexist" in missing.json()["message"]
-    no_route = call(submit.handler, "DELETE", "/")
+    no_route = call(submit.handler, "DELETE", "/", via=rest_api_event)
     assert no_route.status == 404
     assert "POST /" in no_route.json()["message"]
 

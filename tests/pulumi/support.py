@@ -73,6 +73,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 "arn": arn,
                 "version": version,
                 "qualifiedArn": f"{arn}:{version}",
+                "invokeArn": (
+                    f"{arn_prefix}:apigateway:{REGION}:lambda:path/2015-03-31/functions/"
+                    f"{arn}/invocations"
+                ),
             }
         elif typ == "aws:lambda/alias:Alias":
             function = str(args.inputs["functionName"]).rsplit(":", 1)[-1]
@@ -118,6 +122,26 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outputs |= {"name": name, "arn": f"{arn_prefix}:sns:{regional}:{name}"}
         elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
             outputs["arn"] = f"{arn_prefix}:cloudwatch:{regional}:alarm:{name}"
+        elif typ == "aws:apigateway/restApi:RestApi":
+            api_id = f"{zlib.crc32(args.name.encode()):010d}"
+            outputs |= {
+                "rootResourceId": f"{api_id}-root",
+                "executionArn": f"{arn_prefix}:execute-api:{regional}:{api_id}",
+            }
+            self.registered.append(Registered(typ, args.name, dict(args.inputs), outputs))
+            return api_id, outputs
+        elif typ == "aws:apigateway/stage:Stage":
+            outputs["invokeUrl"] = (
+                f"https://{args.inputs['restApi']}.execute-api.{REGION}.amazonaws.com/"
+                f"{args.inputs['stageName']}"
+            )
+        elif typ == "aws:apigateway/resource:Resource":
+            outputs["path"] = f"/{args.inputs['pathPart']}"
+        elif typ == "aws:cognito/userPool:UserPool":
+            pool_id = f"{REGION}_{zlib.crc32(args.name.encode()):09d}"
+            outputs["arn"] = f"{arn_prefix}:cognito-idp:{regional}:userpool/{pool_id}"
+            self.registered.append(Registered(typ, args.name, dict(args.inputs), outputs))
+            return pool_id, outputs
         self.registered.append(Registered(typ, args.name, dict(args.inputs), outputs))
         return f"{name}-id", outputs
 

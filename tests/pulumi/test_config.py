@@ -13,6 +13,7 @@ from components.config import (
     ServiceConfig,
     load_config,
 )
+from components.throttling import Throttle
 from tests.pulumi.support import PROJECT, SIGNING_KEY, dev_stack_config, run, service_config
 
 
@@ -150,9 +151,13 @@ def test_optional_settings_have_defaults() -> None:
             oldestPendingAlarmShare=None,
             expiryRateAlarmThreshold=None,
             eventArchiveRetentionDays=None,
+            apiRateLimit=None,
+            apiBurstLimit=None,
         )
     )
     assert config.approval_timeout_seconds == 7 * 86_400
+    # Throttling is on without a word in the config.
+    assert config.throttle == Throttle(rate_per_second=10, burst=20)
     assert config.approver_directory == {}
     assert config.table_deletion_protection is True
     assert config.compile_bytecode is False
@@ -172,8 +177,11 @@ def test_observability_settings_take_any_value_in_range() -> None:
             pendingGaugeIntervalMinutes="5",
             eventArchiveRetentionDays="3650",
             httpMaxConcurrency="20",
+            apiRateLimit="0.5",
+            apiBurstLimit="5000",
         )
     )
+    assert config.throttle == Throttle(rate_per_second=0.5, burst=5000)
     assert config.oldest_pending_alarm_share == 0.25
     assert config.expiry_rate_alarm_threshold == 1.0
     assert config.pending_gauge_interval_minutes == 5
@@ -221,6 +229,12 @@ def test_observability_settings_take_any_value_in_range() -> None:
         ("sweepIntervalMinutes", "0", "sweepIntervalMinutes must be between 1 and 60"),
         ("sweepGraceSeconds", "59", "sweepGraceSeconds must be between 60 and 86400"),
         ("maxPendingPerEmployee", "0", "maxPendingPerEmployee must be between 1 and 100"),
+        ("apiRateLimit", "0", "apiRateLimit must be above 0 and at most 10000"),
+        ("apiRateLimit", "10001", "apiRateLimit must be above 0 and at most 10000"),
+        ("apiRateLimit", "fast", "apiRateLimit must be a number above 0"),
+        ("apiRateLimit", "inf", "apiRateLimit must be above 0"),
+        ("apiBurstLimit", "0", "apiBurstLimit must be between 1 and 5000"),
+        ("apiBurstLimit", "2.5", "apiBurstLimit must be a whole number"),
         ("oidcIssuer", "http://login.example.com", "oidcIssuer must be an https:// URL"),
         # An issuer without the audience its tokens carry would let any of its clients in.
         ("oidcIssuer", "https://login.example.com", "oidcAudience .* is required with oidcIssuer"),

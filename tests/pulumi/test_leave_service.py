@@ -8,6 +8,7 @@ import pulumi
 import pytest
 
 from components.leave_service import LeaveService, LeaveServiceArgs
+from components.throttling import Throttle
 from handlers.domain.signals import EVENT_SOURCE, METRICS_NAMESPACE, SERVICE_NAME
 from handlers.settings import DecisionSettings, SubmitSettings, WorkflowSettings
 from handlers.storage.table_schema import (
@@ -143,27 +144,36 @@ def test_the_workflow_runs_durably_on_its_own_executions_only(deployment: Deploy
     assert durable["Resource"] == [WORKFLOW, f"{WORKFLOW}:*"]
 
 
-# -- function URLs ------------------------------------------------------------------------------
+# -- how people reach the functions -----------------------------------------------------------
 
 
-def test_submit_and_decision_have_public_urls_and_the_workflow_none(
-    deployment: Deployment,
-) -> None:
+def test_employees_reach_submit_only_through_its_throttled_api(deployment: Deployment) -> None:
+    # No Function URL for submit: nothing may bypass the API's throttle.
     urls = {
         u.inputs["functionName"] for u in deployment.of_type("aws:lambda/functionUrl:FunctionUrl")
     }
-    assert urls == {"leave-approvals-dev-submit", "leave-approvals-dev-decision"}
+    assert urls == {"leave-approvals-dev-decision"}
     for url in deployment.of_type("aws:lambda/functionUrl:FunctionUrl"):
         assert url.inputs["authorizationType"] == "NONE"
     grants = {
-        (p.inputs["function"], p.inputs["action"])
+        (p.inputs["function"], p.inputs["action"], p.inputs["principal"])
         for p in deployment.of_type("aws:lambda/permission:Permission")
     }
     assert grants == {
-        (name, action)
-        for name in urls
-        for action in ("lambda:InvokeFunctionUrl", "lambda:InvokeFunction")
+        ("leave-approvals-dev-decision", "lambda:InvokeFunctionUrl", "*"),
+        ("leave-approvals-dev-decision", "lambda:InvokeFunction", "*"),
+        ("leave-approvals-dev-submit", "lambda:InvokeFunction", "apigateway.amazonaws.com"),
     }
+    # The address built from the API's id (before the stage exists) is the stage's own.
+    stage = deployment.one("aws:apigateway/stage:Stage")
+    assert deployment.values["submit_url"] == stage.outputs["invokeUrl"] + "/"
+
+
+def test_the_api_throttles_as_configured(tmp_path: Path) -> None:
+    result, _ = deploy(tmp_path, throttle=Throttle(rate_per_second=2.5, burst=7))
+    settings = result.one("aws:apigateway/methodSettings:MethodSettings").inputs["settings"]
+    assert settings["throttlingRateLimit"] == 2.5
+    assert settings["throttlingBurstLimit"] == 7
 
 
 def test_the_workflow_is_told_both_urls(deployment: Deployment) -> None:

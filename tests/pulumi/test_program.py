@@ -54,12 +54,14 @@ def test_every_output_is_exported(deployment: Deployment) -> None:
         "oidc_issuer",
         "oidc_client_id",
         "user_pool_id",
+        "sign_in_url",
     }
     assert outputs["oidc_issuer"] == (
         f"https://cognito-idp.{REGION}.amazonaws.com/{outputs['user_pool_id']}"
     )
     assert outputs["submit_url"].startswith("https://")
-    assert outputs["submit_url"].endswith(f".lambda-url.{REGION}.on.aws/")
+    assert outputs["submit_url"].endswith(f".execute-api.{REGION}.amazonaws.com/live/")
+    assert outputs["sign_in_url"].endswith(f".auth.{REGION}.amazoncognito.com")
     assert outputs["decision_url"].endswith(f".lambda-url.{REGION}.on.aws/")
     assert outputs["submit_url"] != outputs["decision_url"]
     assert outputs["workflow_alias_arn"] == (
@@ -83,13 +85,25 @@ def test_every_output_is_exported(deployment: Deployment) -> None:
 def test_the_full_resource_inventory(deployment: Deployment) -> None:
     assert Counter(r.typ for r in deployment.resources) == {
         "leave:leave_service:LeaveService": 1,
-        "leave:http_function:HttpFunction": 2,
+        "leave:http_function:HttpFunction": 1,
+        "leave:rest_api_function:RestApiFunction": 1,
         "leave:durable_function:DurableFunction": 1,
         "leave:observability:Observability": 1,
         "leave:settler:Settler": 1,
         "leave:sign_in:SignIn": 1,
         "aws:cognito/userPool:UserPool": 1,
         "aws:cognito/userPoolClient:UserPoolClient": 1,
+        "aws:cognito/userPoolDomain:UserPoolDomain": 1,
+        # The employees' API: the root and a catch-all path, each one method and integration,
+        # the throttled answer, a deployment, its stage and the stage's throttle.
+        "aws:apigateway/restApi:RestApi": 1,
+        "aws:apigateway/resource:Resource": 1,
+        "aws:apigateway/method:Method": 2,
+        "aws:apigateway/integration:Integration": 2,
+        "aws:apigateway/response:Response": 1,
+        "aws:apigateway/deployment:Deployment": 1,
+        "aws:apigateway/stage:Stage": 1,
+        "aws:apigateway/methodSettings:MethodSettings": 1,
         # The pending gauge and the settler (its sweep).
         "leave:scheduled_function:ScheduledFunction": 2,
         "aws:dynamodb/table:Table": 1,
@@ -107,9 +121,10 @@ def test_the_full_resource_inventory(deployment: Deployment) -> None:
         "aws:iam/rolePolicy:RolePolicy": 6,
         "aws:lambda/function:Function": 5,
         "aws:lambda/alias:Alias": 1,
-        "aws:lambda/functionUrl:FunctionUrl": 2,
-        # Two per Function URL, the gauge's and the sweep's schedules, the settler's rule.
-        "aws:lambda/permission:Permission": 7,
+        "aws:lambda/functionUrl:FunctionUrl": 1,
+        # Two for the Function URL, one for the API, the gauge's and the sweep's schedules, the
+        # settler's rule.
+        "aws:lambda/permission:Permission": 6,
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
         "aws:sqs/queue:Queue": 1,
         # The gauge's and the sweep's schedules, the audit rule, the broken executions' rules
@@ -142,9 +157,26 @@ def test_the_full_resource_inventory(deployment: Deployment) -> None:
             "leave-sign-in",
             "leave-sign-in-users",
             "leave-sign-in-client",
+            "leave-sign-in-domain",
             *(
-                f"leave-{role}{part}"
-                for role in ("submit", "decision")
+                f"leave-submit{part}"
+                for part in (
+                    *FUNCTION_PARTS,
+                    "-api",
+                    "-proxy",
+                    "-root-any",
+                    "-root-function",
+                    "-proxy-any",
+                    "-proxy-function",
+                    "-throttled",
+                    "-invoke",
+                    "-deployment",
+                    "-stage",
+                    "-throttle",
+                )
+            ),
+            *(
+                f"leave-decision{part}"
                 for part in (*FUNCTION_PARTS, "-url", "-url-invoke-url", "-url-invoke-function")
             ),
             *(f"leave-workflow{part}" for part in (*FUNCTION_PARTS, "-alias")),

@@ -10,8 +10,17 @@ import pytest
 
 from components.config import ExternalIdentityProvider
 from components.leave_service import LeaveService, LeaveServiceArgs
+from components.naming import Naming
 from handlers.settings import SubmitSettings
-from tests.pulumi.support import NAMING, REGION, Deployment, run, service_config, tiny_packages
+from tests.pulumi.support import (
+    ACCOUNT,
+    NAMING,
+    REGION,
+    Deployment,
+    run,
+    service_config,
+    tiny_packages,
+)
 
 SUBMIT = "leave-submit-function"
 
@@ -25,7 +34,12 @@ def deploy(directory: Path, **config: Any) -> Deployment:
             ),
         )
         pool = service.sign_in.user_pool
-        return {"user_pool_id": pool.id if pool else None, "client_id": service.sign_in.audience}
+        return {
+            "user_pool_id": pool.id if pool else None,
+            "client_id": service.sign_in.audience,
+            "sign_in_url": service.sign_in.sign_in_url,
+            "submit_url": service.submit_url,
+        }
 
     return run(program)
 
@@ -52,6 +66,46 @@ def test_by_default_employees_sign_in_with_the_stacks_user_pool(cognito: Deploym
     assert client["preventUserExistenceErrors"] == "ENABLED"
 
 
+def test_the_hosted_sign_in_returns_people_to_the_employees_app_with_code_and_pkce(
+    cognito: Deployment,
+) -> None:
+    client = cognito.one("aws:cognito/userPoolClient:UserPoolClient").inputs
+    assert client["allowedOauthFlowsUserPoolClient"] is True
+    # The authorization code flow only (no implicit tokens in URLs); a client without a secret
+    # can use it only with PKCE.
+    assert client["allowedOauthFlows"] == ["code"]
+    assert client["allowedOauthScopes"] == ["openid", "email"]
+    assert client["supportedIdentityProviders"] == ["COGNITO"]
+    app = cognito.values["submit_url"]
+    assert app.startswith("https://")
+    assert app.endswith(".amazonaws.com/live/")
+    assert client["callbackUrls"] == [app]
+    assert client["logoutUrls"] == [app]
+    domain = cognito.one("aws:cognito/userPoolDomain:UserPoolDomain").inputs
+    assert domain["domain"] == f"leave-approvals-dev-{ACCOUNT}"
+    assert domain["userPoolId"] == cognito.values["user_pool_id"]
+    assert cognito.values["sign_in_url"] == (
+        f"https://leave-approvals-dev-{ACCOUNT}.auth.{REGION}.amazoncognito.com"
+    )
+
+
+def test_a_stack_name_cognito_refuses_in_a_domain_fails_before_anything_is_created(
+    tmp_path: Path,
+) -> None:
+    def program() -> None:
+        LeaveService(
+            "leave",
+            LeaveServiceArgs(
+                config=service_config(),
+                naming=Naming("leave-approvals", "aws-prod"),
+                packages=tiny_packages(tmp_path),
+            ),
+        )
+
+    with pytest.raises(Exception, match="may not contain 'aws'"):
+        run(program)
+
+
 def test_the_submit_function_trusts_the_pools_id_tokens_for_its_client(
     cognito: Deployment,
 ) -> None:
@@ -70,6 +124,8 @@ def test_with_the_companys_issuer_no_user_pool_is_created(tmp_path: Path) -> Non
 
     assert deployment.of_type("aws:cognito/userPool:UserPool") == []
     assert deployment.of_type("aws:cognito/userPoolClient:UserPoolClient") == []
+    assert deployment.of_type("aws:cognito/userPoolDomain:UserPoolDomain") == []
+    assert deployment.values["sign_in_url"] is None
     settings = submit_settings(deployment)
     assert settings.oidc_issuer == "https://login.example.com/oauth2/default"
     assert settings.oidc_audience == "0oa123"

@@ -65,6 +65,15 @@ def test_a_structured_answer_becomes_status_headers_cookies_and_body() -> None:
     assert ("Content-Type", "text/html") in response.headers
 
 
+def test_multi_valued_headers_of_a_proxy_answer_are_sent_too() -> None:
+    response = http_response(
+        {"statusCode": 429, "multiValueHeaders": {"Retry-After": ["5"], "X-A": ["1", "2"]}}
+    )
+    assert response.status == 429
+    assert ("Retry-After", "5") in response.headers
+    assert [v for k, v in response.headers if k == "X-A"] == ["1", "2"]
+
+
 def test_any_other_answer_is_200_json() -> None:
     response = http_response({"hello": "world"})
     assert response.status == 200

@@ -1,0 +1,127 @@
+"""The sandbox's employees' API: only its stage exists, it throttles as the deployed stage does,
+and what passes reaches the function as a REST API proxy event."""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from components.throttling import THROTTLED_MESSAGE, Throttle
+from sandbox.function_url_gateway import Cors
+from sandbox.http_server import Request
+from sandbox.lambda_runtime import Invocation, InvocationResult
+from sandbox.rest_api_gateway import RestApiConfig, RestApiGateway, TokenBucket
+
+ORIGIN = "http://127.0.0.1:8000"
+
+
+@dataclass
+class Function:
+    name: str = "leave-approvals-sandbox-submit"
+
+
+@dataclass
+class EchoingRuntime:
+    """Stands in for the function: answers with the event it was given, in its
+    `multiValueHeaders` form, as Powertools' REST resolver answers."""
+
+    function: Function = field(default_factory=Function)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def invoke(self, invocation: Invocation) -> InvocationResult:
+        event = json.loads(invocation.payload)
+        self.events.append(event)
+        answer = {
+            "statusCode": 200,
+            "multiValueHeaders": {"Content-Type": ["application/json"], "X-Seen": ["1"]},
+            "body": json.dumps({"path": event["path"]}),
+            "isBase64Encoded": False,
+        }
+        return InvocationResult("req-1", json.dumps(answer).encode())
+
+
+Headers = list[tuple[str, str]]
+
+
+def _request(path: str, method: str = "GET", headers: Headers | None = None) -> Request:
+    return Request(
+        method,
+        path,
+        "a=1&a=2",
+        [("Host", "127.0.0.1:8001"), ("Authorization", "Bearer t"), *(headers or [])],
+        b"",
+        "10.0.0.7",
+    )
+
+
+def _gateway(throttle: Throttle | None = None) -> tuple[RestApiGateway, EchoingRuntime]:
+    runtime = EchoingRuntime()
+    config = RestApiConfig("a1b2c3d4e5", throttle or Throttle(), Cors(allow_origins=(ORIGIN,)))
+    return RestApiGateway(runtime, config), runtime  # type: ignore[arg-type]
+
+
+def test_a_request_under_the_stage_reaches_the_function_without_the_stage() -> None:
+    gateway, runtime = _gateway()
+
+    response = gateway.handle(_request("/live/requests/lr-1"))
+
+    assert response.status == 200
+    assert json.loads(response.body) == {"path": "/requests/lr-1"}
+    assert ("X-Seen", "1") in response.headers
+    event = runtime.events[0]
+    assert event["httpMethod"] == "GET"
+    assert event["resource"] == "/{proxy+}"
+    assert event["requestContext"]["stage"] == "live"
+    assert event["requestContext"]["path"] == "/live/requests/lr-1"
+    # Headers as the caller spelt them, once and multi-valued; the scheme the sandbox serves.
+    assert event["headers"]["Authorization"] == "Bearer t"
+    assert event["multiValueHeaders"]["Host"] == ["127.0.0.1:8001"]
+    assert event["headers"]["X-Forwarded-Proto"] == "http"
+    assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"]}
+    assert event["requestContext"]["identity"]["sourceIp"] == "10.0.0.7"
+    root = gateway.handle(_request("/live/", "POST"))
+    assert json.loads(root.body) == {"path": "/"}
+    assert runtime.events[-1]["resource"] == "/"
+
+
+def test_outside_the_stage_is_api_gateways_403() -> None:
+    gateway, runtime = _gateway()
+
+    for path in ("/", "/requests/lr-1", "/lived/requests"):
+        response = gateway.handle(_request(path))
+        assert response.status == 403, path
+        assert json.loads(response.body) == {"message": "Forbidden"}
+    assert runtime.events == []
+
+
+def test_past_the_burst_callers_get_429_with_retry_after_and_the_function_is_not_run() -> None:
+    gateway, runtime = _gateway(Throttle(rate_per_second=0.001, burst=3))
+
+    answers = [gateway.handle(_request("/live/requests/lr-1")) for _ in range(5)]
+
+    assert [a.status for a in answers] == [200, 200, 200, 429, 429]
+    throttled = answers[-1]
+    assert ("Retry-After", "1000") in throttled.headers
+    assert json.loads(throttled.body) == {"message": THROTTLED_MESSAGE}
+    assert len(runtime.events) == 3
+
+
+def test_the_bucket_refills_at_the_rate_up_to_the_burst() -> None:
+    now = [0.0]
+    bucket = TokenBucket(Throttle(rate_per_second=2, burst=2), clock=lambda: now[0])
+
+    assert [bucket.take() for _ in range(3)] == [True, True, False]
+    now[0] += 0.5  # one token back
+    assert [bucket.take(), bucket.take()] == [True, False]
+    now[0] += 60  # never more than the burst
+    assert [bucket.take() for _ in range(3)] == [True, True, False]
+
+
+def test_the_home_pages_preflight_is_answered_at_the_front() -> None:
+    gateway, runtime = _gateway()
+    preflight = [("Origin", ORIGIN), ("Access-Control-Request-Method", "POST")]
+
+    answer = gateway.handle(_request("/live/", "OPTIONS", preflight))
+
+    assert answer.status == 200
+    assert ("Access-Control-Allow-Origin", ORIGIN) in answer.headers
+    assert runtime.events == []
