@@ -3,6 +3,7 @@
 GET  /?token=...  shows the request with Approve / Reject buttons; never changes anything,
                   because mail scanners open links
 POST /            token, decision (approve | reject), optional comment; as a form or JSON
+                  (a form's rejection first gets a page to confirm it: `confirmed=yes`)
 """
 
 import json
@@ -17,7 +18,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from handlers import pages
 from handlers.domain.statuses import Decision
 from handlers.gateways.signing_key import signing_key
 from handlers.gateways.workflow_service import LambdaWorkflowService
@@ -33,6 +33,7 @@ from handlers.logic.deciding import (
 from handlers.observability import logger
 from handlers.settings import decision_settings
 from handlers.storage.leave_store import DynamoDbLeaveStore
+from handlers.web import decision_pages as pages
 
 app = LambdaFunctionUrlResolver()
 
@@ -66,8 +67,10 @@ class DecisionForm(BaseModel):
     token: str = Field(min_length=1, max_length=2048)
     decision: Decision
     comment: Annotated[str | None, BeforeValidator(_blank_to_none)] = Field(
-        default=None, max_length=1000
+        default=None, max_length=pages.COMMENT_LIMIT
     )
+    # A rejection from the page is sent only once confirmed on a page of its own.
+    confirmed: Annotated[str | None, BeforeValidator(_blank_to_none)] = None
 
 
 def _wants_json() -> bool:
@@ -131,6 +134,9 @@ def record_decision() -> Response[str]:
             "The decision is not valid.",
             [field_error("body", "must be a JSON object or a form")],
         )
+    if form.decision is Decision.REJECT and not _wants_json() and form.confirmed != "yes":
+        _, record = open_request(form.token, decider())
+        return _html(200, pages.reject_confirmation(record, form.token, form.comment))
     claim, record = decide(form.token, form.decision, form.comment, decider())
     logger.info(
         "decision sent", extra={"request_id": record.request_id, "decision": claim.decision}

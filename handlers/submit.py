@@ -1,7 +1,10 @@
 """Employees' endpoint (behind an API Gateway REST API): submit a leave request, follow it.
 
 POST /                      submit; 202 with the request id and where to follow it
+GET  /requests              the signed-in employee's requests, latest first
 GET  /requests/{request_id} the request, its status and its history
+GET  / and /requests/{id}   to a browser (Accept: text/html): the employees' app, which signs
+                            in and shows the same through the API (`handlers.web`)
 
 Paths are the stage's (`https://<api>/live/requests/...` arrives as `/requests/...`); the API
 throttles before anything reaches this function.
@@ -59,6 +62,8 @@ from handlers.observability import emit_metric, logger
 from handlers.settings import submit_settings
 from handlers.storage.approver_directory import DynamoDbApproverDirectory
 from handlers.storage.leave_store import DynamoDbLeaveStore
+from handlers.web.employee_app import SCRIPT_PATH, AppConfig, app_page, page_headers
+from handlers.web.employee_app_script import SCRIPT
 
 app = APIGatewayRestResolver(enable_validation=True)
 
@@ -94,6 +99,55 @@ def _base_url() -> str:
     return f"{scheme}://{host}/{event.request_context.stage}"
 
 
+def _wants_page() -> bool:
+    return "text/html" in (app.current_event.headers.get("Accept") or "")
+
+
+def _app_page() -> Response[str]:
+    settings = submit_settings()
+    endpoints = verifier().sign_in_endpoints()
+    config = AppConfig(
+        base_url=_base_url() + "/",
+        client_id=settings.oidc_audience,
+        authorization_endpoint=endpoints.authorization,
+        token_endpoint=endpoints.token,
+    )
+    return Response(
+        status_code=200,
+        content_type="text/html; charset=utf-8",
+        body=app_page(config),
+        headers=page_headers(config),
+    )
+
+
+@app.get("/")
+def home() -> Response[str]:
+    if not _wants_page():
+        return _no_route(None)
+    return _app_page()
+
+
+@app.get(f"/{SCRIPT_PATH}")
+def app_script() -> Response[str]:
+    return Response(
+        status_code=200,
+        content_type="text/javascript; charset=utf-8",
+        body=SCRIPT,
+        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+# How many of an employee's requests the list shows (the latest by start date).
+LISTED_REQUESTS = 50
+
+
+@app.get("/requests")
+def my_requests() -> Response[str]:
+    caller = _caller()
+    records = submitter().store.requests_of(caller.email, LISTED_REQUESTS)
+    return json_response(200, {"requests": [record.public_view() for record in records]})
+
+
 @app.post("/")
 def submit(
     form: LeaveForm,
@@ -121,6 +175,8 @@ def submit(
 def request_status(
     request_id: Annotated[str, Path(max_length=64)],
 ) -> Response[str]:
+    if _wants_page():
+        return _app_page()
     caller = _caller()
     record = submitter().store.get(request_id)
     if record is None or caller.email not in (record.employee_email, record.approver_email):
@@ -183,7 +239,7 @@ def _busy(error: Exception) -> Response[str]:
 
 
 @app.not_found
-def _no_route(_: Exception) -> Response[str]:
+def _no_route(_: Exception | None) -> Response[str]:
     return error_response(404, "Nothing here: POST / to submit, GET /requests/{id} to follow one.")
 
 

@@ -9,16 +9,27 @@ submit function verifies tokens here exactly as it does on AWS. Served by the ho
     GET /oidc/token?email=<address>              {"token": "<ID token>"}: the sandbox's sign-in,
                                                  for any address at an allowed domain (never
                                                  deployed: on AWS, people sign in at the IdP)
+    GET  /oidc/authorize                         the authorization code flow with PKCE, as the
+    POST /oidc/oauth2/token                      employees' app uses Cognito's hosted sign-in:
+                                                 a page to choose who signs in, a redirect
+                                                 with a one-time code, the code exchanged
+                                                 (with its verifier) for an ID token
 
-The private key is kept in the data dir, so tokens outlive a restart.
+The private key is kept in the data dir, so tokens outlive a restart; codes live in memory.
 """
 
+import base64
+import hashlib
 import json
+import secrets
+import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -29,7 +40,29 @@ from sandbox.http_server import Request, Response
 PATH_PREFIX = "/oidc"
 KEY_FILE = "oidc-signing-key.pem"
 TOKEN_LIFETIME_SECONDS = 3600
+CODE_LIFETIME_SECONDS = 300
 _KEY_ID = "sandbox-1"
+
+
+@dataclass(frozen=True)
+class _Grant:
+    """What a code stands for until it is exchanged (once) or expires."""
+
+    email: str
+    client_id: str
+    redirect_uri: str
+    code_challenge: str
+    expires_at: float
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _json(status: int, body: dict[str, Any], headers: list[tuple[str, str]]) -> Response:
+    extra = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
+    return Response(status, json.dumps(body).encode(), extra + headers)
 
 
 def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
@@ -55,12 +88,25 @@ class LocalIssuer:
     audience: str
     key: rsa.RSAPrivateKey
     allowed_domains: tuple[str, ...] = ()
+    # Where the code flow may send people back (the app client's callback URLs).
+    redirect_uris: tuple[str, ...] = ()
+    # Whom the sign-in page offers (anyone else at an allowed domain may type their address).
+    people: tuple[str, ...] = ()
+    _grants: dict[str, _Grant] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def in_directory(
-        cls, directory: Path, issuer_url: str, audience: str, allowed_domains: tuple[str, ...]
+        cls,
+        directory: Path,
+        issuer_url: str,
+        audience: str,
+        allowed_domains: tuple[str, ...],
+        redirect_uris: tuple[str, ...] = (),
+        people: tuple[str, ...] = (),
     ) -> "LocalIssuer":
-        return cls(issuer_url, audience, _load_or_create_key(directory / KEY_FILE), allowed_domains)
+        key = _load_or_create_key(directory / KEY_FILE)
+        return cls(issuer_url, audience, key, allowed_domains, redirect_uris, people)
 
     @property
     def jwks_url(self) -> str:
@@ -96,23 +142,150 @@ class LocalIssuer:
             "jwks_uri": self.jwks_url,
             "id_token_signing_alg_values_supported": ["RS256"],
             "subject_types_supported": ["public"],
-            "response_types_supported": ["id_token"],
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code"],
+            "code_challenge_methods_supported": ["S256"],
+            "scopes_supported": ["openid", "email"],
+            "authorization_endpoint": f"{self.issuer_url}/authorize",
+            "token_endpoint": f"{self.issuer_url}/oauth2/token",
         }
 
     def handle(self, request: Request) -> Response:
         path = request.path.removeprefix(PATH_PREFIX).rstrip("/")
+        if path == "/oauth2/token":
+            return self._exchange(request)
+        if request.method not in ("GET", "HEAD"):
+            return Response.json(json.dumps({"message": "Not found"}), status=404)
         if path == "/.well-known/openid-configuration":
             return Response.json(json.dumps(self.discovery()))
         if path == "/jwks.json":
             return Response.json(json.dumps(self.jwks()))
         if path == "/token":
             return self._sign_in(request.query_params().get("email", ""))
+        if path == "/authorize":
+            return self._authorize(request.query_params())
         return Response.json(json.dumps({"message": "Not found"}), status=404)
+
+    def _address_problem(self, email: str) -> str | None:
+        local, _, domain = email.partition("@")
+        if not local or domain not in self.allowed_domains:
+            return f"Enter an address at {' or '.join(self.allowed_domains)}."
+        return None
 
     def _sign_in(self, email: str) -> Response:
         address = email.strip().lower()
-        local, _, domain = address.partition("@")
-        if not local or domain not in self.allowed_domains:
-            problem = f"email must be an address at {' or '.join(self.allowed_domains)}"
+        problem = self._address_problem(address)
+        if problem:
             return Response.json(json.dumps({"message": problem}), status=422)
         return Response.json(json.dumps({"token": self.token(address)}), Cache_Control="no-store")
+
+    # -- the authorization code flow with PKCE ------------------------------------------------
+
+    def _authorize(self, params: dict[str, str]) -> Response:
+        redirect_uri = params.get("redirect_uri", "")
+        if params.get("client_id") != self.audience or redirect_uri not in self.redirect_uris:
+            # Never redirect to an address the client did not register.
+            return Response.html(
+                sign_in_page("This sign-in link is not for this service.", {}, ()), status=400
+            )
+        if (
+            params.get("response_type") != "code"
+            or params.get("code_challenge_method") != "S256"
+            or not params.get("code_challenge")
+        ):
+            return self._redirect(redirect_uri, params, error="invalid_request")
+        email = params.get("email", "").strip().lower()
+        if not email:
+            return Response.html(sign_in_page(None, params, self.people))
+        problem = self._address_problem(email)
+        if problem:
+            return Response.html(sign_in_page(problem, params, self.people), status=422)
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            self._grants[code] = _Grant(
+                email,
+                self.audience,
+                redirect_uri,
+                params["code_challenge"],
+                time.monotonic() + CODE_LIFETIME_SECONDS,
+            )
+        return self._redirect(redirect_uri, params, code=code)
+
+    @staticmethod
+    def _redirect(redirect_uri: str, params: dict[str, str], **answer: str) -> Response:
+        query = urlencode({**answer, **({"state": params["state"]} if "state" in params else {})})
+        return Response(302, headers=[("Location", f"{redirect_uri}?{query}")])
+
+    def _cors(self, request: Request) -> list[tuple[str, str]]:
+        """The app's pages exchange codes from their own origin, as they do with Cognito."""
+        origin = request.header("origin")
+        allowed = {f"{u.scheme}://{u.netloc}" for u in map(urlsplit, self.redirect_uris)}
+        if origin not in allowed:
+            return []
+        return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
+
+    def _exchange(self, request: Request) -> Response:
+        cors = self._cors(request)
+        if request.method == "OPTIONS":
+            preflight = [
+                ("Access-Control-Allow-Methods", "POST"),
+                ("Access-Control-Allow-Headers", "content-type"),
+            ]
+            return Response(204 if cors else 403, headers=cors + preflight)
+        if request.method != "POST":
+            return _json(405, {"error": "invalid_request"}, cors)
+        form = dict(parse_qsl(request.body.decode(errors="replace")))
+        with self._lock:
+            grant = self._grants.pop(form.get("code", ""), None)
+        if (
+            form.get("grant_type") != "authorization_code"
+            or grant is None
+            or grant.expires_at < time.monotonic()
+            or form.get("client_id") != grant.client_id
+            or form.get("redirect_uri") != grant.redirect_uri
+            or _s256(form.get("code_verifier", "")) != grant.code_challenge
+        ):
+            problem = "the code is unknown, used, expired or not yours"
+            return _json(400, {"error": "invalid_grant", "error_description": problem}, cors)
+        body = {
+            "id_token": self.token(grant.email),
+            "token_type": "Bearer",
+            "expires_in": TOKEN_LIFETIME_SECONDS,
+        }
+        return _json(200, body, cors)
+
+
+def sign_in_page(problem: str | None, params: dict[str, str], people: tuple[str, ...]) -> str:
+    """The local issuer's sign-in: choose someone from the directory, or type an address."""
+    hidden = "".join(
+        f'<input type="hidden" name="{escape(k, quote=True)}" value="{escape(v, quote=True)}">'
+        for k, v in params.items()
+        if k != "email"
+    )
+    choices = "".join(
+        f'<li><button type="submit" name="email" value="{escape(p, quote=True)}">'
+        f"{escape(p)}</button></li>"
+        for p in people
+    )
+    error = f'<p class="error" role="alert">{escape(problem)}</p>' if problem else ""
+    form = (
+        f'<form method="get">{hidden}<p>Sign in as:</p><ul class="people">{choices}</ul></form>'
+        f'<form method="get">{hidden}<p><label for="email">Or another address</label>'
+        '<input id="email" name="email" type="email" autocomplete="email" required>'
+        '<button type="submit">Sign in</button></p></form>'
+        if params
+        else ""
+    )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        "<title>Sign in (sandbox)</title><style>"
+        "body{font-family:system-ui,sans-serif;max-width:28em;margin:2em auto;padding:0 1em}"
+        ".people{list-style:none;padding:0}.people button{width:100%;margin:.25em 0;padding:.7em;"
+        "font-size:1em;text-align:left}input{font-size:1em;padding:.5em;width:100%;"
+        "box-sizing:border-box;margin:.25em 0}.error{color:#a30000}"
+        "</style></head><body><h1>Sign in</h1>"
+        "<p>The sandbox's own identity provider: on AWS, people sign in at Cognito or the "
+        "company's.</p>"
+        f"{error}{form}</body></html>"
+    )

@@ -167,7 +167,13 @@ class SandboxStack:
             Mailbox(config.aws_endpoint),
             DashboardPage(clients["cloudwatch"], clients["logs"]).handle,
             LocalIssuer.in_directory(
-                data_dir, config.oidc_issuer, OIDC_AUDIENCE, ALLOWED_EMAIL_DOMAINS
+                data_dir,
+                config.oidc_issuer,
+                OIDC_AUDIENCE,
+                ALLOWED_EMAIL_DOMAINS,
+                # The employees' app, as the app client's callback is on AWS.
+                redirect_uris=(config.submit_url,),
+                people=SIGN_IN_PEOPLE,
             ),
             list(SIGN_IN_PEOPLE),
         )

@@ -29,7 +29,7 @@ class HomeSite:
         }
 
     def handle(self, request: Request) -> Response:
-        if request.path.startswith(ISSUER_PATH + "/") and request.method == "GET":
+        if request.path.startswith(ISSUER_PATH + "/"):
             return self._issuer.handle(request)
         route = self._routes.get(request.path.rstrip("/") or "/")
         if route is None or request.method not in ("GET", "HEAD"):

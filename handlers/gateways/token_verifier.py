@@ -47,6 +47,14 @@ class Caller:
     email: str
 
 
+@dataclass(frozen=True)
+class SignInEndpoints:
+    """Where a browser signs people in with the authorization code flow (from discovery)."""
+
+    authorization: str
+    token: str
+
+
 def bearer_token(authorization: str | None) -> str:
     scheme, _, token = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -74,13 +82,33 @@ class TokenVerifier:
             timeout=FETCH_TIMEOUT_SECONDS,
         )
 
-    def _discovered_jwks_url(self) -> str:
+    @cached_property
+    def _discovery(self) -> dict[str, Any]:
+        """The issuer's discovery document, fetched once per environment (a failure is not
+        kept: the next call tries again)."""
         url = self._issuer.rstrip("/") + DISCOVERY_PATH
         try:
             with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as answer:  # noqa: S310
-                return str(json.loads(answer.read())["jwks_uri"])
-        except (OSError, ValueError, KeyError) as error:
+                document = json.loads(answer.read())
+        except (OSError, ValueError) as error:
             raise IdentityProviderUnavailableError(f"{url}: {error}") from error
+        if not isinstance(document, dict):
+            raise IdentityProviderUnavailableError(f"{url}: not a discovery document")
+        return document
+
+    def _discovered(self, name: str) -> str:
+        value = self._discovery.get(name)
+        if not isinstance(value, str) or not value:
+            raise IdentityProviderUnavailableError(f"the issuer's discovery names no {name}")
+        return value
+
+    def _discovered_jwks_url(self) -> str:
+        return self._discovered("jwks_uri")
+
+    def sign_in_endpoints(self) -> SignInEndpoints:
+        return SignInEndpoints(
+            self._discovered("authorization_endpoint"), self._discovered("token_endpoint")
+        )
 
     def verify(self, authorization: str | None) -> Caller:
         """The caller the bearer token proves, or UnauthenticatedError saying what is wrong."""

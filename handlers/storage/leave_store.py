@@ -18,6 +18,7 @@ from handlers.domain.calendar import CalendarEntry, EmployeeCalendar
 from handlers.domain.leave_request import HistoryEntry, LeaveRecord, LeaveRequest, Outcome
 from handlers.domain.statuses import TRANSITIONS, HistoryEvent, LeaveStatus
 from handlers.storage.table_schema import (
+    BY_EMPLOYEE,
     BY_PENDING,
     PENDING_COUNT,
     calendar_key,
@@ -85,6 +86,8 @@ class LeaveStore(Protocol):
     def mark_notified(self, request_id: str, at: datetime) -> None: ...
 
     def pending_submitted_before(self, cutoff: datetime) -> Iterator[LeaveRecord]: ...
+
+    def requests_of(self, employee_email: str, limit: int) -> list[LeaveRecord]: ...
 
 
 _serializer = TypeSerializer()
@@ -182,6 +185,19 @@ class DynamoDbLeaveStore:
         ):
             for item in page["Items"]:
                 yield LeaveRecord.model_validate(_from_item(item))
+
+    def requests_of(self, employee_email: str, limit: int) -> list[LeaveRecord]:
+        """The employee's latest requests by start date, latest first (at most `limit`)."""
+        response = self._client.query(
+            TableName=self._table,
+            IndexName=BY_EMPLOYEE.name,
+            KeyConditionExpression="#employee = :employee",
+            ExpressionAttributeNames={"#employee": BY_EMPLOYEE.partition_key},
+            ExpressionAttributeValues=_to_item({":employee": employee_email}),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [LeaveRecord.model_validate(_from_item(item)) for item in response["Items"]]
 
     # -- a request's life --------------------------------------------------------------------------
 

@@ -326,7 +326,8 @@ class SandboxClient:
         self, link: str, decision: str, comment: str = "", as_json: bool = False
     ) -> HttpResponse:
         token = dict(parse_qsl(link.partition("?")[2]))["token"]
-        form = {"token": token, "decision": decision, "comment": comment}
+        # As the page's final button sends it (a rejection confirmed on its own page).
+        form = {"token": token, "decision": decision, "comment": comment, "confirmed": "yes"}
         if as_json:
             body, kind = json.dumps(form).encode(), "application/json"
         else:

@@ -4,53 +4,24 @@ Chromium and its driver are installed by the test set-up (`make browser`, run by
 if they are missing this test fails: a skipped browser test would hide a broken set-up.
 """
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.e2e.conftest import DESKTOP_WIDTH
 from tests.e2e.harness import APPROVER, WAIT_CAP_SECONDS, SandboxClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 EMPLOYEE = "browser@email.com"
 
 
 @pytest.fixture
-def browser(tmp_path: Path) -> Iterator[WebDriver]:
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not shutil.which(path)]
-    assert not missing, f"{missing} missing: run `make browser` (Debian chromium, chromium-driver)"
-    options = Options()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1200,900",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.save_screenshot(str(tmp_path / "last-page.png"))
-        driver.quit()
+def browser(chromium: Callable[[int], WebDriver]) -> WebDriver:
+    return chromium(DESKTOP_WIDTH)
 
 
 def _until(driver: WebDriver, timeout: float = WAIT_CAP_SECONDS) -> WebDriverWait[WebDriver]:

@@ -151,7 +151,8 @@ class LeaveApp:
         return call(decision.handler, "GET", "/", query=query_of(link))
 
     def decide(self, link: str, choice: str, comment: str | None = None, **kw: Any) -> HttpResponse:
-        form = {"token": query_of(link)["token"], "decision": choice}
+        """Decide as the page's final button does (a rejection is sent confirmed)."""
+        form = {"token": query_of(link)["token"], "decision": choice, "confirmed": "yes"}
         if comment is not None:
             form["comment"] = comment
         if kw.pop("as_json", False):

@@ -44,6 +44,40 @@ def test_opening_the_link_shows_the_request_and_changes_nothing(leave_app: Leave
     _still_pending(leave_app, request_id)
 
 
+def test_a_rejection_from_the_page_is_confirmed_on_a_page_of_its_own(leave_app: LeaveApp) -> None:
+    request_id, link = _pending(leave_app)
+    token = query_of(link)["token"]
+    first = {"token": token, "decision": "reject", "comment": "Team is short that week"}
+
+    check = call(decision.handler, "POST", "/", form=first)
+
+    # Nothing is decided yet: the page asks, keeping the comment, and offers a way back.
+    assert check.status == 200
+    assert "Reject this leave?" in check.body
+    assert 'name="confirmed" value="yes"' in check.body
+    assert "Team is short that week</textarea>" in check.body
+    assert f'href="?token={token}"' in check.body
+    _still_pending(leave_app, request_id)
+
+    done = call(decision.handler, "POST", "/", form={**first, "confirmed": "yes"})
+
+    assert done.status == 200
+    assert "You rejected the leave" in done.body
+    assert leave_app.wait_until_final(request_id)["status"] == "rejected"
+
+
+def test_an_approval_needs_no_confirmation_and_says_what_happens_next(leave_app: LeaveApp) -> None:
+    request_id, link = _pending(leave_app)
+
+    approve = {"token": query_of(link)["token"], "decision": "approve"}
+    done = call(decision.handler, "POST", "/", form=approve)
+
+    assert done.status == 200
+    assert "You approved the leave" in done.body
+    assert "What happens next" in done.body
+    assert leave_app.wait_until_final(request_id)["status"] == "approved"
+
+
 def test_a_link_without_a_token_is_a_400_page(leave_app: LeaveApp) -> None:
     page = call(decision.handler, "GET", "/")
     assert page.status == 400

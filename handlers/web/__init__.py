@@ -1,0 +1,1 @@
+"""The pages people see: one look (`style`), the employees' app, its wording."""

@@ -1,0 +1,74 @@
+"""What the employees' pages call things: statuses, history events, leave types, form fields.
+
+Keyed by the domain's own enums, so a new status or event cannot reach a page unnamed (a test
+checks every member has its words).
+"""
+
+from handlers.domain.statuses import HistoryEvent, LeaveStatus, LeaveType
+
+STATUS_WORDS = {
+    LeaveStatus.PENDING: "Waiting for a decision",
+    LeaveStatus.APPROVED: "Approved",
+    LeaveStatus.REJECTED: "Rejected",
+    LeaveStatus.EXPIRED: "Expired",
+    LeaveStatus.FAILED: "Closed",
+}
+
+# What the employee can expect, or do, once a request stands here.
+NEXT_STEPS = {
+    LeaveStatus.PENDING: (
+        "Your approver has an email with a link to decide. You will get an email as soon as "
+        "they do, or if nobody decides in time."
+    ),
+    LeaveStatus.APPROVED: "Your leave is approved: the dates are booked.",
+    LeaveStatus.REJECTED: (
+        "Your dates are free again. Ask your approver if anything is unclear, or request "
+        "other dates."
+    ),
+    LeaveStatus.EXPIRED: (
+        "Nobody decided in time, and your dates are free again. Request them again if you "
+        "still need them."
+    ),
+    LeaveStatus.FAILED: (
+        "Something went wrong on our side, so the request was closed and your dates are free "
+        "again. Please request them again."
+    ),
+}
+
+EVENT_WORDS = {
+    HistoryEvent.SUBMITTED: "Submitted",
+    HistoryEvent.APPROVED: "Approved",
+    HistoryEvent.REJECTED: "Rejected",
+    HistoryEvent.EXPIRED: "Expired: nobody decided in time",
+    HistoryEvent.FAILED: "Closed: the request could not be completed",
+}
+
+LEAVE_TYPE_WORDS = {
+    LeaveType.ANNUAL: "Annual leave",
+    LeaveType.SICK: "Sick leave",
+    LeaveType.UNPAID: "Unpaid leave",
+    LeaveType.PARENTAL: "Parental leave",
+    LeaveType.BEREAVEMENT: "Bereavement leave",
+    LeaveType.OTHER: "Other",
+}
+
+# The request's fields as the form labels them: errors name a field by its label.
+FIELD_LABELS = {
+    "start_date": "First day",
+    "end_date": "Last day",
+    "leave_type": "Type of leave",
+    "reason": "Reason",
+    "employee_email": "Your email address",
+    "body": "The form",
+}
+
+
+def page_wording() -> dict[str, dict[str, str]]:
+    """All of it, for the pages' script."""
+    return {
+        "statuses": {k.value: v for k, v in STATUS_WORDS.items()},
+        "next_steps": {k.value: v for k, v in NEXT_STEPS.items()},
+        "events": {k.value: v for k, v in EVENT_WORDS.items()},
+        "leave_types": {k.value: v for k, v in LEAVE_TYPE_WORDS.items()},
+        "fields": dict(FIELD_LABELS),
+    }

@@ -1,0 +1,92 @@
+"""The employees' app in a real browser, at a phone's width and a desktop's: sign in with the
+authorization code flow and PKCE at the sandbox's issuer, request leave (the form catches an
+end before the start, naming the field by its label), follow the request from its status page,
+and see the approver's decision there, as the email's link shows it."""
+
+import re
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.e2e.conftest import DESKTOP_WIDTH, PHONE_WIDTH
+from tests.e2e.harness import APPROVER, WAIT_CAP_SECONDS, SandboxClient
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
+
+
+def _until(driver: WebDriver) -> WebDriverWait[WebDriver]:
+    return WebDriverWait(driver, WAIT_CAP_SECONDS, poll_frequency=0.2)
+
+
+def _main(driver: WebDriver) -> str:
+    return str(driver.find_element(By.TAG_NAME, "main").text)
+
+
+def _set(driver: WebDriver, field: str, value: str) -> None:
+    driver.execute_script(f"document.getElementById({field!r}).value = {value!r}")
+
+
+@pytest.mark.parametrize("width", [PHONE_WIDTH, DESKTOP_WIDTH])
+def test_an_employee_requests_leave_and_follows_it_in_the_app(
+    flows_sandbox: SandboxClient, chromium: Callable[[int], WebDriver], width: int
+) -> None:
+    employee = f"app{width}@email.com"
+    first_day = "2027-05-03" if width == PHONE_WIDTH else "2027-06-07"
+    browser = chromium(width)
+
+    browser.get(flows_sandbox.outputs["submit_url"])
+    _until(browser).until(lambda d: "Sign in with your work account" in _main(d))
+    browser.find_element(By.XPATH, "//button[text()='Sign in']").click()
+    _until(browser).until(lambda d: d.find_elements(By.ID, "email"))
+    browser.find_element(By.ID, "email").send_keys(employee)
+    browser.find_element(By.XPATH, "//input[@id='email']/following::button[1]").click()
+
+    _until(browser).until(lambda d: d.find_elements(By.ID, "start_date"))
+    assert employee in browser.find_element(By.ID, "who").text
+    default_start = browser.find_element(By.ID, "start_date").get_attribute("value")
+    assert date.fromisoformat(str(default_start)) > date.today()
+
+    _set(browser, "start_date", first_day)
+    _set(browser, "end_date", "2027-01-01")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    end = browser.find_element(By.ID, "end_date")
+    assert end.get_attribute("aria-invalid") == "true"
+    problem = browser.find_element(By.ID, "end_date-error").text
+    assert problem == "Last day: choose a day on or after the first day."
+    assert not re.search(r"\b(4\d\d|end_date)\b", _main(browser))
+
+    _set(browser, "end_date", first_day)
+    browser.find_element(By.ID, "reason").send_keys("Moving house")
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    _until(browser).until(lambda d: "/requests/" in d.current_url and "Timeline" in _main(d))
+    page = _main(browser)
+    assert "Waiting for a decision" in page
+    assert f"Your request was sent to {APPROVER}" in page
+    assert "Moving house" in page
+    request_id = browser.current_url.rsplit("/", 1)[1]
+    flows_sandbox.remember(request_id, employee)
+
+    approval = flows_sandbox.wait_for_email(APPROVER, request_id, "Leave to approve")
+    decided = flows_sandbox.decide(flows_sandbox.decision_link(approval), "approve", "Good luck")
+    assert decided.status == 200, decided.body
+    flows_sandbox.wait_until_final(request_id)
+
+    # The link in the employee's email opens the same page, now with the decision.
+    receipt = flows_sandbox.wait_for_email(employee, request_id, "Leave request approved")
+    status_link = re.search(r"(http://\S+/requests/\S+)", receipt["text"])
+    assert status_link, receipt["text"]
+    browser.get(status_link.group(1))
+    _until(browser).until(lambda d: "Approved by" in _main(d))
+    page = _main(browser)
+    assert f"Approved by {APPROVER}" in page
+    assert "“Good luck”" in page
+    assert "Your leave is approved" in page
+
+    browser.find_element(By.LINK_TEXT, "← Your requests").click()
+    _until(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "ul.requests a"))
+    listed = browser.find_element(By.CSS_SELECTOR, "ul.requests").text
+    assert "Approved" in listed

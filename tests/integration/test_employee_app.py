@@ -1,0 +1,108 @@
+"""The employees' app as the submit function serves it: the page to a browser (the same for
+everyone, no request data in it), its script, and the list of the signed-in employee's requests."""
+
+import json
+import re
+
+from handlers import submit
+from tests.integration.conftest import SEED_PAYLOAD, SUBMIT_URL, LeaveApp
+from tests.support.http_calls import HttpResponse, call, rest_api_event
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+def _page(path: str) -> HttpResponse:
+    return call(submit.handler, "GET", path, via=rest_api_event, headers=BROWSER)
+
+
+def _config(page: HttpResponse) -> dict[str, object]:
+    found = re.search(r'<script type="application/json" id="config">(.*?)</script>', page.body)
+    assert found, page.body[:300]
+    config: dict[str, object] = json.loads(found.group(1))
+    return config
+
+
+def test_a_browser_gets_the_app_configured_for_the_issuers_code_flow(leave_app: LeaveApp) -> None:
+    page = _page("/")
+
+    assert page.status == 200
+    assert page.headers["content-type"].startswith("text/html")
+    config = _config(page)
+    issuer = leave_app.issuer.issuer_url
+    assert config["base_url"] == SUBMIT_URL
+    assert config["client_id"] == leave_app.issuer.audience
+    # Found in the issuer's discovery document, as with Cognito or the company's IdP.
+    assert config["authorization_endpoint"] == f"{issuer}/authorize"
+    assert config["token_endpoint"] == f"{issuer}/oauth2/token"
+    assert f'src="{SUBMIT_URL}app.js"' in page.body
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "connect-src 'self' http://127.0.0.1:" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert page.headers["cache-control"] == "no-store"
+
+
+def test_the_pages_words_come_from_the_domain(leave_app: LeaveApp) -> None:
+    wording = _config(_page("/"))["wording"]
+    assert isinstance(wording, dict)
+    assert wording["statuses"]["pending"] == "Waiting for a decision"
+    assert set(wording["leave_types"]) == {
+        "annual", "sick", "unpaid", "parental", "bereavement", "other",
+    }  # fmt: skip
+    assert wording["fields"]["end_date"] == "Last day"
+
+
+def test_a_status_link_opens_the_app_in_a_browser_without_the_requests_data(
+    leave_app: LeaveApp,
+) -> None:
+    request_id = leave_app.submit({**SEED_PAYLOAD, "reason": "Secret surgery"}).json()["request_id"]
+
+    page = _page(f"/requests/{request_id}")
+
+    # No token in a browser's first visit: the page is the app, which signs in and then asks
+    # the API (with the token) for the request.
+    assert page.status == 200
+    assert "Secret surgery" not in page.body
+    assert SEED_PAYLOAD["employee_email"] not in page.body
+    api = call(submit.handler, "GET", f"/requests/{request_id}", via=rest_api_event)
+    assert api.status == 401
+
+
+def test_the_script_is_served_from_the_apis_own_origin(leave_app: LeaveApp) -> None:
+    script = call(submit.handler, "GET", "/app.js", via=rest_api_event)
+    assert script.status == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "code_challenge_method: 'S256'" in script.body
+
+
+def test_an_api_client_still_gets_json_where_a_browser_gets_the_page(leave_app: LeaveApp) -> None:
+    answer = call(submit.handler, "GET", "/", via=rest_api_event)
+    assert answer.status == 404
+    assert "POST /" in answer.json()["message"]
+
+
+def test_an_employee_lists_their_own_requests_latest_first(leave_app: LeaveApp) -> None:
+    first = leave_app.submit(
+        {**SEED_PAYLOAD, "start_date": "2026-03-02", "end_date": "2026-03-03"}
+    ).json()["request_id"]
+    second = leave_app.submit(
+        {**SEED_PAYLOAD, "start_date": "2026-04-06", "end_date": "2026-04-07"}
+    ).json()["request_id"]
+    someone = "someone@email.com"
+    leave_app.submit({**SEED_PAYLOAD, "employee_email": someone}, as_=someone)
+
+    mine = call(
+        submit.handler,
+        "GET",
+        "/requests",
+        via=rest_api_event,
+        headers=leave_app.signed_in(SEED_PAYLOAD["employee_email"]),
+    )
+
+    assert mine.status == 200
+    listed = mine.json()["requests"]
+    assert [r["request_id"] for r in listed] == [second, first]
+    assert {r["employee_email"] for r in listed} == {SEED_PAYLOAD["employee_email"]}
+    assert "callback_id" not in listed[0]
+    unsigned = call(submit.handler, "GET", "/requests", via=rest_api_event)
+    assert unsigned.status == 401
