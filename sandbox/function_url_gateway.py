@@ -145,9 +145,10 @@ def preflight(cors: Cors | None, origin: str) -> Response:
 
 
 def invoke_proxy(
-    runtime: FunctionRuntime, event: dict[str, Any], cors: Cors | None, origin: str
+    runtime: FunctionRuntime, event: dict[str, Any], cors: Cors | None = None, origin: str = ""
 ) -> Response:
-    """Invoke the function with a front's event; its answer as HTTP (502 if it failed)."""
+    """Invoke the function with a front's event; its answer as HTTP (502 if it failed), with
+    the CORS headers `cors` gives `origin`."""
     result = runtime.invoke(
         Invocation(
             payload=json.dumps(event).encode(),

@@ -8,9 +8,6 @@ one function, as API Gateway does it.
 - The event carries the path without the stage, the stage in its request context, headers as
   the caller spelt them (single- and multi-valued), and `X-Forwarded-Proto: http`: the sandbox
   serves plain HTTP on 127.0.0.1.
-
-CORS preflights are answered here for the sandbox's own home page, which posts from another
-origin (the deployed stack serves no page from another origin).
 """
 
 import base64
@@ -24,7 +21,7 @@ from urllib.parse import parse_qsl
 
 from components.throttling import API_STAGE, THROTTLED_STATUS, Throttle
 from sandbox.config import ACCOUNT_ID
-from sandbox.function_url_gateway import Cors, invoke_proxy, is_preflight, is_text, preflight
+from sandbox.function_url_gateway import invoke_proxy, is_text
 from sandbox.http_server import Request, Response
 from sandbox.lambda_runtime import FunctionRuntime
 
@@ -56,7 +53,6 @@ class TokenBucket:
 class RestApiConfig:
     api_id: str
     throttle: Throttle = field(default_factory=Throttle)
-    cors: Cors | None = None
     stage: str = API_STAGE
 
 
@@ -123,12 +119,9 @@ class RestApiGateway:
 
     def handle(self, request: Request) -> Response:
         config = self._config
-        origin = request.header("origin")
         stage_root = f"/{config.stage}"
         if request.path != stage_root and not request.path.startswith(stage_root + "/"):
             return Response.json('{"message":"Forbidden"}', status=403)
-        if is_preflight(request):
-            return preflight(config.cors, origin)
         if not self._bucket.take():
             return Response(
                 THROTTLED_STATUS,
@@ -137,4 +130,4 @@ class RestApiGateway:
             )
         path = request.path[len(stage_root) :] or "/"
         event = rest_api_event(request, path, config)
-        return invoke_proxy(self._runtime, event, config.cors, origin)
+        return invoke_proxy(self._runtime, event)

@@ -31,7 +31,7 @@ from sandbox.dashboard import DashboardPage
 from sandbox.durable_signals import DurableSignals
 from sandbox.durable_starts import DurableStarts
 from sandbox.event_rules import EventRouter
-from sandbox.function_url_gateway import Cors, FunctionUrlConfig, FunctionUrlGateway, url_id
+from sandbox.function_url_gateway import FunctionUrlConfig, FunctionUrlGateway, url_id
 from sandbox.functions import (
     DECISION,
     SUBMIT,
@@ -145,18 +145,8 @@ class SandboxStack:
             self._signals,
             config.durable_endpoint,
         )
-        home = config.home_url.rstrip("/")
         submit_gateway = RestApiGateway(
-            self._runtimes[SUBMIT],
-            RestApiConfig(
-                url_id(SUBMIT)[:10],
-                config.throttle,
-                # The home page's form posts JSON to the submit URL from another origin.
-                Cors(
-                    allow_origins=(home,),
-                    allow_headers=("authorization", "content-type", "idempotency-key"),
-                ),
-            ),
+            self._runtimes[SUBMIT], RestApiConfig(url_id(SUBMIT)[:10], config.throttle)
         )
         decision_gateway = FunctionUrlGateway(
             self._runtimes[DECISION], FunctionUrlConfig(url_id(DECISION))
@@ -175,7 +165,6 @@ class SandboxStack:
                 redirect_uris=(config.submit_url,),
                 people=SIGN_IN_PEOPLE,
             ),
-            list(SIGN_IN_PEOPLE),
         )
         for name, port, handle in (
             ("lambda", config.ports.lambda_api, self._lambda.handle),

@@ -1,4 +1,5 @@
-"""The sandbox's home site on `--port`: the submit form, the mailbox and the dashboard."""
+"""The sandbox's home site on `--port`: where to go, the mailbox, the dashboard, and the
+local identity provider."""
 
 from sandbox.http_server import Handle, Request, Response
 from sandbox.mailbox import Mailbox
@@ -15,13 +16,11 @@ class HomeSite:
         mailbox: Mailbox,
         dashboard: Handle,
         issuer: LocalIssuer,
-        people: list[str],
     ) -> None:
         self._submit_url = submit_url
         self._decision_url = decision_url
         self._mailbox = mailbox
         self._issuer = issuer
-        self._people = people
         self._routes: dict[str, Handle] = {
             "/": self._home,
             "/mailbox": self._mail,
@@ -38,7 +37,7 @@ class HomeSite:
 
     def _home(self, request: Request) -> Response:
         return Response.html(
-            home_page(self._submit_url, self._decision_url, self._issuer.token_url, self._people)
+            home_page(self._submit_url, self._decision_url, self._issuer.token_url)
         )
 
     def _mail(self, request: Request) -> Response:

@@ -38,17 +38,22 @@ def test_a_person_submits_approves_in_the_browser_and_sees_the_dashboard(
     before = flows_sandbox.figures()
 
     browser.get(flows_sandbox.home_url)
-    # Signed out, the page offers sign-in and no form.
-    assert not browser.find_element(By.ID, "leave-form").is_displayed()
-    browser.find_element(By.ID, "sign-in-email").send_keys(EMPLOYEE)
-    browser.find_element(By.ID, "sign-in-submit").click()
-    _until(browser).until(lambda d: d.find_element(By.ID, "leave-form").is_displayed())
-    assert _text(browser, "#who") == EMPLOYEE
+    browser.find_element(By.ID, "app-link").click()
+    # Signed out, the app offers sign-in and no form.
+    _until(browser).until(lambda d: "Sign in with your work account" in _text(d, "main"))
+    assert not browser.find_elements(By.ID, "start_date")
+    browser.find_element(By.XPATH, "//button[text()='Sign in']").click()
+    _until(browser).until(lambda d: d.find_elements(By.ID, "email"))
+    browser.find_element(By.ID, "email").send_keys(EMPLOYEE)
+    browser.find_element(By.XPATH, "//input[@id='email']/following::button[1]").click()
+    _until(browser).until(lambda d: d.find_elements(By.ID, "start_date"))
+    assert EMPLOYEE in _text(browser, "#who")
     browser.find_element(By.ID, "reason").send_keys("Family visit")
-    browser.find_element(By.ID, "submit").click()
-    _until(browser).until(lambda d: "is pending" in _text(d, "#outcome"))
-    request_id = _text(browser, "#outcome").split("request ")[1].split(" ")[0]
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    _until(browser).until(lambda d: "Waiting for a decision" in _text(d, "main"))
+    request_id = browser.current_url.rsplit("/", 1)[1]
 
+    browser.get(flows_sandbox.home_url)
     browser.find_element(By.ID, "mailbox-link").click()
     browser.get(f"{flows_sandbox.outputs['mailbox_url']}?to={APPROVER}")
 

@@ -4,6 +4,8 @@ everyone, no request data in it), its script, and the list of the signed-in empl
 import json
 import re
 
+import pytest
+
 from handlers import submit
 from tests.integration.conftest import SEED_PAYLOAD, SUBMIT_URL, LeaveApp
 from tests.support.http_calls import HttpResponse, call, rest_api_event
@@ -106,3 +108,16 @@ def test_an_employee_lists_their_own_requests_latest_first(leave_app: LeaveApp) 
     assert "callback_id" not in listed[0]
     unsigned = call(submit.handler, "GET", "/requests", via=rest_api_event)
     assert unsigned.status == 401
+
+
+def test_an_issuer_out_of_reach_is_a_503_with_retry_after_not_a_broken_page(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unreachable = submit.TokenVerifier("http://127.0.0.1:9/oidc", leave_app.issuer.audience)
+    monkeypatch.setattr(submit, "verifier", lambda: unreachable)
+
+    page = _page("/")
+
+    assert page.status == 503
+    assert page.headers["retry-after"]
+    assert "retry shortly" in page.json()["message"]

@@ -6,12 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.throttling import THROTTLED_MESSAGE, Throttle
-from sandbox.function_url_gateway import Cors
 from sandbox.http_server import Request
 from sandbox.lambda_runtime import Invocation, InvocationResult
 from sandbox.rest_api_gateway import RestApiConfig, RestApiGateway, TokenBucket
-
-ORIGIN = "http://127.0.0.1:8000"
 
 
 @dataclass
@@ -55,7 +52,7 @@ def _request(path: str, method: str = "GET", headers: Headers | None = None) -> 
 
 def _gateway(throttle: Throttle | None = None) -> tuple[RestApiGateway, EchoingRuntime]:
     runtime = EchoingRuntime()
-    config = RestApiConfig("a1b2c3d4e5", throttle or Throttle(), Cors(allow_origins=(ORIGIN,)))
+    config = RestApiConfig("a1b2c3d4e5", throttle or Throttle())
     return RestApiGateway(runtime, config), runtime  # type: ignore[arg-type]
 
 
@@ -114,14 +111,3 @@ def test_the_bucket_refills_at_the_rate_up_to_the_burst() -> None:
     assert [bucket.take(), bucket.take()] == [True, False]
     now[0] += 60  # never more than the burst
     assert [bucket.take() for _ in range(3)] == [True, True, False]
-
-
-def test_the_home_pages_preflight_is_answered_at_the_front() -> None:
-    gateway, runtime = _gateway()
-    preflight = [("Origin", ORIGIN), ("Access-Control-Request-Method", "POST")]
-
-    answer = gateway.handle(_request("/live/", "OPTIONS", preflight))
-
-    assert answer.status == 200
-    assert ("Access-Control-Allow-Origin", ORIGIN) in answer.headers
-    assert runtime.events == []
