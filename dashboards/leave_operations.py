@@ -127,8 +127,8 @@ def leave_operations_dashboard(names: DeployedNames) -> Dashboard:
             MetricChart(
                 "Time to decision (seconds)",
                 (
-                    business(Metric.DECISION_LATENCY, "p50", "p50"),
-                    business(Metric.DECISION_LATENCY, "p90", "p90"),
+                    business(Metric.DECISION_LATENCY, "p50", "Median"),
+                    business(Metric.DECISION_LATENCY, "p90", "90th percentile"),
                 ),
             ),
             MetricChart(

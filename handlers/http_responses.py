@@ -44,7 +44,7 @@ def validation_errors(error: RequestValidationError) -> tuple[int, list[dict[str
             status = 400
             found.append(field_error("body", "must be a JSON object"))
             continue
-        if item.get("type") == "model_attributes_type":
+        if item.get("type") in ("model_attributes_type", "model_type"):
             found.append(field_error("body", "must be a JSON object"))
             continue
         problem = str(item.get("msg", "is not valid")).removeprefix("Value error, ")

@@ -20,10 +20,11 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
 
 from handlers.domain.leave_request import LeaveForm, status_url
 from handlers.domain.signals import (
@@ -148,13 +149,23 @@ def my_requests() -> Response[str]:
     return json_response(200, {"requests": [record.public_view() for record in records]})
 
 
-@app.post("/")
-def submit(
-    form: LeaveForm,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-) -> Response[str]:
-    submission = submission_by(form, _caller())
-    accepted = submit_leave(submission, check_idempotency_key(idempotency_key), submitter())
+def _form() -> LeaveForm:
+    """The body as a leave form, or the same refusal Powertools' validation gives."""
+    try:
+        return LeaveForm.model_validate_json(app.current_event.body or "")
+    except ValidationError as invalid:
+        errors = [{**error, "loc": ("body", *error["loc"])} for error in invalid.errors()]
+        raise RequestValidationError(errors) from None
+
+
+# Who is calling is checked before what they sent (so validation is this route's own): a caller
+# without a valid token learns nothing about the form, only that they must sign in.
+@app.post("/", enable_validation=False)
+def submit() -> Response[str]:
+    caller = _caller()
+    submission = submission_by(_form(), caller)
+    idempotency_key = check_idempotency_key(app.current_event.headers.get("Idempotency-Key"))
+    accepted = submit_leave(submission, idempotency_key, submitter())
     request_id = accepted.request.request_id
     status = accepted.existing.status if accepted.existing else LeaveStatus.PENDING
     logger.info(

@@ -2,7 +2,12 @@
 
 This is the route the CloudWatch dashboard's own rendering (from `dashboards/`) plugs into:
 `DashboardPage.handle` answers `GET /dashboard` (HTML) and the same with
-`Accept: application/json` (`{"figures": ..., "since": ..., "until": ...}`).
+`Accept: application/json` (`{"figures": ..., "since": ..., "until": ..., "widgets": ...}`).
+
+Counters are sums over the window. Pending requests and running executions are gauges: their
+tiles show the very figures of the dashboard's "Pending now" widget (the pending gauge's and
+Lambda's latest readings), so the page cannot contradict itself. A figure with no data is null
+in the JSON and "—" on the page.
 """
 
 import json
@@ -10,6 +15,8 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
+from dashboards.leave_operations import LambdaMetric
+from handlers.domain.signals import Metric
 from sandbox.dashboard_widgets import (
     format_number,
     read_dashboard,
@@ -22,6 +29,7 @@ from sandbox.pages import layout
 
 _TILES = (
     ("pending", "Pending"),
+    ("running_executions", "Running workflows"),
     ("approved", "Approved"),
     ("rejected", "Rejected"),
     ("expired", "Expired"),
@@ -29,12 +37,27 @@ _TILES = (
     ("submitted", "Submitted"),
     ("emails_sent", "Emails sent"),
     ("inputs_rejected", "Inputs refused"),
-    ("decision_latency_seconds_average", "Seconds to decide (mean)"),
+    ("decision_latency_seconds_average", "Seconds to decide (average)"),
 )
+# The gauges' tiles, by the metric the "Pending now" widget reads for each.
+_GAUGES = {
+    "pending": Metric.PENDING_REQUESTS.value,
+    "running_executions": LambdaMetric.DURABLE_RUNNING,
+}
 _DEFINITION_NOTE = (
     "Every widget below is declared once in dashboards/leave_operations.py, which the Pulumi "
     "program renders as the deployed CloudWatch dashboard."
 )
+
+
+def _gauge_figures(widgets: list[dict[str, Any]]) -> dict[str, float | None]:
+    shown = {
+        data.series.name: data.latest()
+        for widget in widgets
+        if "data" in widget and widget["widget"].view == "singleValue"
+        for data in widget["data"]
+    }
+    return {key: shown[metric] for key, metric in _GAUGES.items()}
 
 
 class DashboardPage:
@@ -47,6 +70,7 @@ class DashboardPage:
         since, until = default_window(now)
         figures = business_figures(self._cloudwatch, since, until)
         widgets = read_dashboard(self._cloudwatch, self._logs, now)
+        figures |= _gauge_figures(widgets)
         if request.wants_json():
             body = {
                 "figures": figures,

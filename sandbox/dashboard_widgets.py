@@ -1,9 +1,11 @@
 """The CloudWatch dashboard's own definition (`dashboards/`), read and drawn from the local AWS.
 
 Each metric series is read under its exact namespace, name, dimensions, stat and period, as the
-CloudWatch widget reads it. Two things the local emulators cannot do are said on the widget:
-moto computes no percentiles (a p50 or p90 series shows the average), and has no Logs Insights
-(the failures table lists recent ERROR lines of the same log groups).
+CloudWatch widget reads it. A single-value widget shows its series' latest datapoint (on AWS a
+gauge publishes once a period, so the latest period's figure is its latest reading; here
+readings may come faster, so the latest one is read). Two things the local emulators cannot do
+are said on the widget: moto computes no percentiles (a percentile series shows the average),
+and has no Logs Insights (the failures table lists recent ERROR lines of the same log groups).
 """
 
 import re
@@ -18,6 +20,8 @@ from sandbox.figures import MetricKey
 from sandbox.functions import DECISION, PENDING_GAUGE, SUBMIT, WORKFLOW
 
 WINDOW = timedelta(hours=3)
+# How far back a single value looks for its latest datapoint, one second at a time.
+LATEST_WINDOW = timedelta(minutes=15)
 _PERCENTILE = re.compile(r"^p\d")
 _COLOURS = ("#0b5cad", "#1a7f37", "#a11", "#8a6d00", "#6f42c1", "#0a7b83", "#c2410c", "#555")
 _FUNCTIONS = {
@@ -48,7 +52,7 @@ class SeriesData:
 
     @property
     def label(self) -> str:
-        return f"{self.series.label} (local: average)" if self.approximated else self.series.label
+        return self.series.label
 
     def reduced(self) -> float | None:
         """One figure for the window: what a single-value or bar widget shows."""
@@ -87,6 +91,23 @@ def read_widget_series(
     return SeriesData(series, points, approximated)
 
 
+def read_latest(cloudwatch: Any, series: MetricSeries, now: datetime) -> SeriesData:
+    """The series' datapoints of the last minutes, a second apart: its latest reading last."""
+    return read_widget_series(
+        cloudwatch, series, 1, now - LATEST_WINDOW, now + timedelta(seconds=1)
+    )
+
+
+def find_series(dashboard: Dashboard, metric: str) -> MetricSeries:
+    """The single-value series of `metric` in the dashboard (the figures read the same one)."""
+    for widget in dashboard.widgets:
+        if isinstance(widget, MetricChart) and widget.view == "singleValue":
+            for series in widget.series:
+                if series.name == metric:
+                    return series
+    raise LookupError(f"no single value shows {metric}")
+
+
 def recent_errors(logs: Any, widget: LogsTable, since: datetime) -> list[dict[str, str]]:
     rows = []
     for group in widget.log_groups:
@@ -117,7 +138,14 @@ def format_number(value: float | None) -> str:
 
 def _time_series_svg(data: list[SeriesData], since: datetime, until: datetime) -> str:
     width, height = 360, 120
-    peak = max([1.0, *(v for d in data for _, v in d.points)])
+    values = [v for d in data for _, v in d.points]
+    if not values:
+        return (
+            f'<svg viewBox="0 0 {width} {height}" width="100%" role="img">'
+            f'<line x1="0" y1="{height}" x2="{width}" y2="{height}" stroke="#999"/></svg>'
+            '<p class="muted">No data in the last three hours.</p>'
+        )
+    peak = max([1.0, *values])
     span = (until - since).total_seconds()
     marks = []
     for colour, d in zip(_COLOURS, data, strict=False):
@@ -130,7 +158,11 @@ def _time_series_svg(data: list[SeriesData], since: datetime, until: datetime) -
             marks.append(
                 f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{coords}"/>'
             )
-        marks += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}"/>' for x, y in xy]
+        # A lone datapoint is drawn large enough to be seen.
+        radius = 2.5 if len(xy) > 1 else 5
+        marks += [
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}"/>' for x, y in xy
+        ]
     return (
         f'<svg viewBox="0 0 {width} {height}" width="100%" role="img">'
         f'<line x1="0" y1="{height}" x2="{width}" y2="{height}" stroke="#999"/>{"".join(marks)}'
@@ -161,6 +193,11 @@ def _legend(data: list[SeriesData], show_latest: bool) -> str:
 def render_chart(
     widget: MetricChart, data: list[SeriesData], since: datetime, until: datetime
 ) -> str:
+    note = (
+        '<p class="muted">The sandbox shows averages where CloudWatch shows percentiles.</p>'
+        if any(d.approximated for d in data)
+        else ""
+    )
     if widget.view == "singleValue":
         body = "".join(
             f'<div class="tile"><div class="muted">{escape(d.label)}</div>'
@@ -172,7 +209,7 @@ def render_chart(
         body = _bars_svg(data) + _legend(data, show_latest=False)
     else:
         body = _time_series_svg(data, since, until) + _legend(data, show_latest=True)
-    return f'<div class="card widget"><h3>{escape(widget.title)}</h3>{body}</div>'
+    return f'<div class="card widget"><h3>{escape(widget.title)}</h3>{body}{note}</div>'
 
 
 def render_logs(widget: LogsTable, rows: list[dict[str, str]]) -> str:
@@ -198,7 +235,9 @@ def read_dashboard(cloudwatch: Any, logs: Any, now: datetime) -> list[dict[str, 
     for widget in sandbox_dashboard().widgets:
         if isinstance(widget, MetricChart):
             data = [
-                read_widget_series(cloudwatch, s, widget.period_seconds, since, until)
+                read_latest(cloudwatch, s, now)
+                if widget.view == "singleValue"
+                else read_widget_series(cloudwatch, s, widget.period_seconds, since, until)
                 for s in widget.series
             ]
             widgets.append({"widget": widget, "data": data, "since": since, "until": until})

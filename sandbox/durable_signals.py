@@ -5,7 +5,8 @@ function's durable metrics in `AWS/Lambda` (started, succeeded, failed, duration
 The local Lambda API sees every start, every output of the workflow's handler (an output whose
 `Status` is SUCCEEDED or FAILED ends the execution) and every StopDurableExecution it forwards.
 Executions the emulator itself times out are not seen, so they go unreported (the settler's
-sweep still ends their requests).
+sweep still ends their requests). The running count is also taken from the emulator itself
+every minute, as Lambda publishes it, so it never drifts from what runs.
 
 Each event also goes to `route` (the sandbox's EventBridge rules with Lambda targets).
 """
@@ -56,18 +57,45 @@ class DurableSignals:
         self._lock = threading.Lock()
         # Ends are described off the request path: the emulator waits for the invoke's answer.
         self._ends = ThreadPoolExecutor(max_workers=2, thread_name_prefix="durable-signals")
+        self._stopping = threading.Event()
+        self._counter: threading.Thread | None = None
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._counter is not None:
+            self._counter.join(timeout=10)
         self._ends.shutdown(wait=True, cancel_futures=False)
 
-    def recall_running(self, function: str) -> None:
-        """Count the executions still running from before a restart."""
+    def count_running(self, function: str) -> None:
+        """Count the executions running now (from before a restart too) and publish the count.
+
+        The emulator ignores a listing's `Statuses` filter: each execution's status is checked.
+        """
         arns = set()
         paginator = self._emulator.get_paginator("list_durable_executions_by_function")
         for page in paginator.paginate(FunctionName=function, Statuses=["RUNNING"]):
-            arns |= {e["DurableExecutionArn"] for e in page.get("DurableExecutions", [])}
+            arns |= {
+                e["DurableExecutionArn"]
+                for e in page.get("DurableExecutions", [])
+                if e.get("Status") == "RUNNING"
+            }
         with self._lock:
             self._running[function] = arns
+        self._metrics(function, datetime.now(UTC), [_running_gauge(len(arns))])
+
+    def keep_counting(self, functions: list[str], every_seconds: float = 60.0) -> None:
+        """Count each function's running executions every `every_seconds`, until `stop`."""
+
+        def count() -> None:
+            while not self._stopping.wait(every_seconds):
+                for function in functions:
+                    try:
+                        self.count_running(function)
+                    except Exception:
+                        logger.exception("could not count the running executions of %s", function)
+
+        self._counter = threading.Thread(target=count, name="durable-running", daemon=True)
+        self._counter.start()
 
     def started(self, function: str, function_arn: str, name: str, arn: str) -> None:
         now = datetime.now(UTC)

@@ -90,8 +90,8 @@ def read_totals(cloudwatch: Any, since: datetime, until: datetime) -> dict[str, 
     return {m.value: series[m.value].total if m.value in series else 0.0 for m in Metric}
 
 
-def business_figures(cloudwatch: Any, since: datetime, until: datetime) -> dict[str, float]:
-    """The figures a person asks about first. Pending is what was submitted and not yet ended."""
+def business_figures(cloudwatch: Any, since: datetime, until: datetime) -> dict[str, float | None]:
+    """The counters a person asks about first, over the window (None: nothing to average)."""
     totals = read_totals(cloudwatch, since, until)
     latency = Metric.DECISION_LATENCY.value
     samples = read_series(
@@ -101,11 +101,10 @@ def business_figures(cloudwatch: Any, since: datetime, until: datetime) -> dict[
     outcomes = {status.value: totals[m.value] for status, m in OUTCOME_METRICS.items()}
     return {
         "submitted": totals[Metric.REQUESTS_SUBMITTED.value],
-        "pending": max(0.0, totals[Metric.REQUESTS_SUBMITTED.value] - sum(outcomes.values())),
         **outcomes,
         "emails_sent": totals[Metric.EMAILS_SENT.value],
         "inputs_rejected": totals[Metric.INPUTS_REJECTED.value],
-        "decision_latency_seconds_average": totals[latency] / decided if decided else 0.0,
+        "decision_latency_seconds_average": totals[latency] / decided if decided else None,
     }
 
 

@@ -100,9 +100,12 @@ class ExecutionEnvironment:
         os.close(to_worker_r)
         os.close(from_worker_w)
         self._outcomes = os.fdopen(self._from_worker, "rb")
+        self._forwarders = []
         for pipe in (self._process.stdout, self._process.stderr):
             assert pipe is not None
-            threading.Thread(target=self._forward, args=(pipe,), daemon=True).start()
+            forwarder = threading.Thread(target=self._forward, args=(pipe,), daemon=True)
+            forwarder.start()
+            self._forwarders.append(forwarder)
 
     @classmethod
     def start(
@@ -188,6 +191,11 @@ class ExecutionEnvironment:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+        # What the process wrote last (its final log lines, a metric) is still in the pipes:
+        # forwarded before the stop returns, so the telemetry, stopped after, ships it.
+        for forwarder in self._forwarders:
+            if forwarder is not threading.current_thread():
+                forwarder.join(timeout=5)
         self._outcomes.close()
 
 

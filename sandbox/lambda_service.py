@@ -17,7 +17,7 @@ import logging
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from aws_durable_execution_sdk_python_testing.invoker import (
     INVOCATION_MARKER_HEADER,
@@ -84,7 +84,9 @@ class LambdaService:
         if match and request.method == "POST":
             return self._invoke(request, match["name"])
         if request.path.startswith(DURABLE_API_PREFIX):
-            forwarded = self._forward_to_emulator(_by_function_name(request))
+            forwarded = _with_statuses_only(
+                request, self._forward_to_emulator(_by_function_name(request))
+            )
             stop = _STOP_PATH.match(request.path)
             if stop and request.method == "POST" and forwarded.status < 300:
                 # Lambda reports a stop as a status change; the emulator does not.
@@ -191,6 +193,19 @@ def _by_function_name(request: Request) -> Request:
     return dataclasses.replace(
         request, path=f"{DURABLE_API_PREFIX}functions/{name}/durable-executions"
     )
+
+
+def _with_statuses_only(request: Request, answer: Response) -> Response:
+    """Lambda lists only executions in the `Statuses` asked for; the emulator ignores the
+    filter, so a list's answer is filtered here."""
+    wanted = {value for key, value in parse_qsl(request.query) if key == "Statuses"}
+    if not wanted or not _LIST_PATH.match(request.path) or answer.status != 200:
+        return answer
+    listing = json.loads(answer.body)
+    listing["DurableExecutions"] = [
+        e for e in listing.get("DurableExecutions", []) if e.get("Status") in wanted
+    ]
+    return dataclasses.replace(answer, body=json.dumps(listing).encode())
 
 
 def invocation_response(result: InvocationResult) -> Response:

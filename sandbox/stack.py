@@ -136,9 +136,10 @@ class SandboxStack:
         with ThreadPoolExecutor() as warming:
             list(warming.map(lambda runtime: runtime.warm(), self._runtimes.values()))
 
-        for runtime in self._runtimes.values():
-            if runtime.function.durable:
-                self._signals.recall_running(runtime.function.name)
+        durable = [r.function.name for r in self._runtimes.values() if r.function.durable]
+        for name in durable:
+            self._signals.count_running(name)
+        self._signals.keep_counting(durable, config.schedule_seconds)
         self._lambda = LambdaService(
             self._runtimes,
             DurableStarts(config.durable_endpoint),

@@ -39,6 +39,9 @@ PORTS_PER_SANDBOX = 6
 # The most any wait for an event may take. Waits end as soon as the event happens: this caps a
 # broken run, it is no deadline (CI may share a 2-core machine with two other runs).
 WAIT_CAP_SECONDS = 180
+# How often the sandbox's schedules fire (the pending gauge, the settler's sweep): the dashboard's
+# pending figure is the gauge's latest reading, so a test waits about this long to see a change.
+SCHEDULE_SECONDS = 5
 # Who decides every request in the sandbox (its default approver).
 APPROVER = "manager@email.com"
 FINAL_STATUSES = {"approved", "rejected", "expired", "failed"}
@@ -157,6 +160,7 @@ class SandboxProcess:
                 *(sys.executable, "-m", "sandbox", "--port", str(self.port)),
                 *("--data-dir", str(self.data_dir)),
                 *("--approval-timeout", str(self.approval_timeout)),
+                *("--schedule-every", str(SCHEDULE_SECONDS)),
                 *self.flags,
             ],
             cwd=PROJECT_ROOT,

@@ -13,6 +13,7 @@ from tests.integration.conftest import SEED_PAYLOAD, SUBMIT_URL, LeaveApp
 from tests.support.aws import sent_emails
 from tests.support.http_calls import HttpResponse, call, rest_api_event
 
+EMPLOYEE = SEED_PAYLOAD["employee_email"]
 VALID = {**SEED_PAYLOAD, "reason": "Family visit", "leave_type": "annual"}
 
 
@@ -96,6 +97,16 @@ def test_a_bad_request_is_refused_with_the_field_and_the_problem(
     _assert_nothing_happened(leave_app)
 
 
+def test_without_a_token_an_invalid_form_is_a_401_that_tells_nothing_about_it(
+    leave_app: LeaveApp,
+) -> None:
+    backwards = {"start_date": "2026-01-20", "end_date": "2026-01-10", "reason": "x" * 600}
+    response = call(submit.handler, "POST", "/", via=rest_api_event, json=backwards)
+    assert response.status == 401
+    assert "errors" not in response.json()
+    _assert_nothing_happened(leave_app)
+
+
 def test_a_body_that_is_not_json_is_a_400(leave_app: LeaveApp) -> None:
     response = call(
         submit.handler,
@@ -103,7 +114,9 @@ def test_a_body_that_is_not_json_is_a_400(leave_app: LeaveApp) -> None:
         "/",
         via=rest_api_event,
         body="start_date=2026-01-10",
-        headers={"content-type": "application/json"},
+        headers=leave_app.signed_in(
+            SEED_PAYLOAD["employee_email"], {"content-type": "application/json"}
+        ),
     )
     assert response.status == 400
     assert _problems(response) == {"body": "must be a JSON object"}

@@ -1,6 +1,6 @@
 """The sandbox draws the CloudWatch dashboard's own definition, series by series."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import escape
 
 import boto3
@@ -15,13 +15,20 @@ from sandbox.dashboard_widgets import (
 )
 
 
-def _put(cloudwatch: object, metric: Metric, value: float, **dimensions: str) -> None:
+def _put(
+    cloudwatch: object,
+    metric: Metric,
+    value: float,
+    at: datetime | None = None,
+    **dimensions: str,
+) -> None:
     cloudwatch.put_metric_data(  # type: ignore[attr-defined]
         Namespace=METRICS_NAMESPACE,
         MetricData=[
             {
                 "MetricName": metric.value,
                 "Value": value,
+                "Timestamp": at or datetime.now(UTC),
                 "Dimensions": [
                     {"Name": n, "Value": v}
                     for n, v in {"service": SERVICE_NAME, **dimensions}.items()
@@ -50,6 +57,35 @@ def test_every_widget_of_the_definition_is_drawn_with_its_own_series() -> None:
     assert series["Requests by outcome", "Approved"]["over_window"] == 2
     assert series["Requests by outcome", "Rejected"]["over_window"] is None
     assert series["Refused submissions by reason", "overlap"]["over_window"] == 1
-    assert series["Time to decision (seconds)", "p90 (local: average)"]["latest"] == 30
+    assert series["Time to decision (seconds)", "90th percentile"]["latest"] == 30
     for widget in sandbox_dashboard().widgets:
         assert escape(widget.title) in page
+    # Said in plain words, once on each widget with percentiles (decisions, durations), where
+    # the sandbox cannot compute what CloudWatch does.
+    assert page.count("The sandbox shows averages where CloudWatch shows percentiles.") == 2
+    assert "local: average" not in page
+    # Nothing measured: no chart pretends to a peak.
+    assert "No data in the last three hours." in page
+    assert "peak 1<" not in page
+    # A lone datapoint is drawn large enough to see.
+    assert 'r="5"' in page
+
+
+def test_a_single_value_is_the_gauges_latest_reading() -> None:
+    with mock_aws():
+        cloudwatch = boto3.client("cloudwatch", region_name="us-east-2")
+        logs = boto3.client("logs", region_name="us-east-2")
+        now = datetime.now(UTC)
+        for seconds_ago, pending in ((40, 3), (20, 2), (5, 0)):
+            _put(
+                cloudwatch,
+                Metric.PENDING_REQUESTS,
+                pending,
+                at=now - timedelta(seconds=seconds_ago),
+            )
+
+        shown = widgets_as_json(read_dashboard(cloudwatch, logs, now))
+
+    pending_now = {s["label"]: s for w in shown for s in w.get("series", [])}["Pending requests"]
+    # Not the most of the minute (3): what the gauge read last.
+    assert pending_now["latest"] == 0

@@ -72,3 +72,34 @@ def test_an_output_that_ends_the_execution_is_an_event_and_counts() -> None:
     assert recorded.values()["DurableExecutionSucceeded"] == 1
     assert recorded.values()["ApproximateRunningDurableExecutions"] == 0
     assert recorded.values()["DurableExecutionDuration"] >= 3000
+
+
+class ListingEmulator(Emulator):
+    """Lists every execution whatever `Statuses` asks, as the durable emulator does."""
+
+    def get_paginator(self, operation: str) -> "ListingEmulator":
+        assert operation == "list_durable_executions_by_function"
+        return self
+
+    def paginate(self, **_: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "DurableExecutions": [
+                    {"DurableExecutionArn": "exec-1", "Status": "RUNNING"},
+                    {"DurableExecutionArn": "exec-2", "Status": "SUCCEEDED"},
+                    {"DurableExecutionArn": "exec-3", "Status": "TIMED_OUT"},
+                ]
+            }
+        ]
+
+
+def test_the_running_count_is_what_runs_now_not_what_ever_ran() -> None:
+    recorded = Recorded()
+    signals = DurableSignals(recorded, ListingEmulator())  # type: ignore[arg-type]
+
+    signals.count_running(FUNCTION)
+
+    assert recorded.values() == {"ApproximateRunningDurableExecutions": 1}
+    # A later start counts on from there.
+    signals.started(FUNCTION, FUNCTION_ARN, "lr-4", "exec-4")
+    assert recorded.metrics[-1].value == 2

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from sandbox.durable_starts import ExecutionNameTakenError, StartedExecution
 from sandbox.functions import DurableConfig, LambdaFunction
-from sandbox.http_server import LoopbackServer
+from sandbox.http_server import LoopbackServer, Response
 from sandbox.lambda_runtime import Invocation, InvocationResult
 from sandbox.lambda_service import LambdaService, parse_function_name
 from tests.e2e.harness import free_base_port
@@ -156,3 +156,54 @@ def test_function_names_come_in_every_form_lambda_accepts(
     raw: str, qualifier: str | None, expected: tuple[str, str | None]
 ) -> None:
     assert parse_function_name(raw, qualifier) == expected
+
+
+def test_a_listing_keeps_only_the_statuses_asked_for(signals: FakeSignals) -> None:
+    """The emulator lists every execution whatever `Statuses` says; Lambda does not."""
+    listing = {
+        "DurableExecutions": [
+            {
+                "DurableExecutionArn": f"arn:wf:live/lr-{status.lower()}",
+                "DurableExecutionName": f"lr-{status.lower()}",
+                "FunctionArn": "arn:aws:lambda:us-east-2:123456789012:function:wf:live",
+                "Status": status,
+                "StartTimestamp": 1796000000,
+            }
+            for status in ("RUNNING", "SUCCEEDED", "FAILED")
+        ]
+    }
+    emulator_port = free_base_port()
+    emulator = LoopbackServer(
+        "emulator", emulator_port, lambda _: Response.json(json.dumps(listing))
+    )
+    emulator.start()
+    runtimes: Any = {f.name: FakeRuntime(f) for f in (WORKFLOW, PLAIN)}
+    service = LambdaService(
+        runtimes,
+        FakeStarts(),  # type: ignore[arg-type]
+        signals,  # type: ignore[arg-type]
+        f"http://127.0.0.1:{emulator_port}",
+    )
+    port = free_base_port()
+    server = LoopbackServer("lambda", port, service.handle)
+    server.start()
+    client = boto3.client(
+        "lambda",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-2",
+        aws_access_key_id="k",
+        aws_secret_access_key="s",
+    )
+    try:
+        listed = client.list_durable_executions_by_function
+        running = listed(FunctionName="wf", Statuses=["RUNNING"])
+        ended = listed(FunctionName="wf", Statuses=["SUCCEEDED", "FAILED"])
+        everything = listed(FunctionName="wf")
+    finally:
+        server.stop()
+        service.stop()
+        emulator.stop()
+
+    assert [e["Status"] for e in running["DurableExecutions"]] == ["RUNNING"]
+    assert [e["Status"] for e in ended["DurableExecutions"]] == ["SUCCEEDED", "FAILED"]
+    assert len(everything["DurableExecutions"]) == 3
