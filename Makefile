@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install test lint typecheck unit sandbox bench clean browser
+.PHONY: install test lint typecheck unit sandbox bench clean browser screenshots
 
 install: $(VENV)/.installed
 
@@ -21,7 +21,10 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	test -x $(UV) || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
-	$(UV) sync --frozen --inexact --python $(BIN)/python
+	@echo "Installing the locked packages into $(VENV) and compiling them to bytecode" \
+		"(a minute or two the first time)..."
+	$(UV) sync --frozen --inexact --quiet --python $(BIN)/python
+	@echo "Installed."
 	touch $@
 
 lint: install
@@ -53,3 +56,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .sandbox build .mypy_cache .ruff_cache
+
+# The README's screenshots of every page, at a phone's width and a desktop's (Chromium).
+screenshots: install browser
+	PYTHONPATH=. $(BIN)/python docs/screenshots/take.py

@@ -48,7 +48,13 @@ def validation_errors(error: RequestValidationError) -> tuple[int, list[dict[str
             found.append(field_error("body", "must be a JSON object"))
             continue
         problem = str(item.get("msg", "is not valid")).removeprefix("Value error, ")
-        if item.get("type") == "missing":
+        context = item.get("ctx") or {}
+        if item.get("type") in ("too_long", "string_too_long") and "max_length" in context:
+            problem = f"must be at most {context['max_length']} characters"
+        elif item.get("type") == "enum" and "expected" in context:
+            choices = str(context["expected"]).replace("'", "").replace(" or ", ", ")
+            problem = f"must be one of {choices}"
+        elif item.get("type") == "missing":
             problem = "is required"
         elif item.get("type") == "extra_forbidden":
             problem = "is not a field of this request"

@@ -14,7 +14,7 @@ from components.throttling import (
     MAX_RATE_PER_SECOND,
     Throttle,
 )
-from sandbox.config import SandboxConfig
+from sandbox.config import FAKE_CREDENTIALS, REGION, SandboxConfig
 from sandbox.stack import PortInUseError, SandboxStack
 
 
@@ -98,11 +98,19 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException:
         stack.stop()
         raise
-    print("The sandbox is running (Ctrl+C stops it):", flush=True)
-    print(f"  home          {config.home_url}")
-    for name, url in outputs.items():
-        print(f"  {name:<13} {url}")
-    print(f"  outputs       {stack.outputs_path}", flush=True)
+    shown = {"home": config.home_url, **outputs, "outputs": str(stack.outputs_path)}
+    width = max(len(name) for name in shown)
+    print("The sandbox is running (Ctrl+C stops it):")
+    for name, value in shown.items():
+        print(f"  {name:<{width}}  {value}")
+    print("The AWS CLI and boto3 reach its AWS with (any credentials do):")
+    print(
+        f"  export AWS_ENDPOINT_URL_LAMBDA={outputs['lambda_endpoint']}"
+        f" AWS_ENDPOINT_URL={outputs['aws_endpoint']} AWS_DEFAULT_REGION={REGION}"
+        f" AWS_ACCESS_KEY_ID={FAKE_CREDENTIALS['AWS_ACCESS_KEY_ID']}"
+        f" AWS_SECRET_ACCESS_KEY={FAKE_CREDENTIALS['AWS_SECRET_ACCESS_KEY']}",
+        flush=True,
+    )
     stopping.wait()
     print("Stopping the sandbox...", flush=True)
     stack.stop()

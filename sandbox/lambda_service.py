@@ -7,7 +7,9 @@
     (asynchronously, by a qualified name, with Lambda's execution-name rule);
   - of any other function: an invocation, synchronous or (`InvocationType: Event`) queued.
 - Every durable API (`/2025-12-01/...`: checkpoints and state from the workflow's SDK,
-  callbacks from the decision handler, execution queries) is forwarded to the emulator as is.
+  callbacks from the decision handler, execution queries) is forwarded to the emulator as is
+  (a listing's `Statuses` filter applied here: the emulator ignores it).
+- ListFunctions, GetFunction and GetAlias describe the sandbox's functions (`function_directory`).
 """
 
 import dataclasses
@@ -24,6 +26,7 @@ from aws_durable_execution_sdk_python_testing.invoker import (
     INVOCATION_MARKER_VALUE,
 )
 
+from sandbox import function_directory
 from sandbox.durable_signals import DurableSignals
 from sandbox.durable_starts import DurableStarts, ExecutionNameTakenError
 from sandbox.functions import function_arn
@@ -33,6 +36,9 @@ from sandbox.lambda_runtime import FunctionRuntime, Invocation, InvocationResult
 logger = logging.getLogger(__name__)
 
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
+_FUNCTIONS_PATH = re.compile(r"^/2015-03-31/functions/?$")
+_FUNCTION_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)$")
+_ALIAS_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)$")
 _STOP_PATH = re.compile(r"^/2025-12-01/durable-executions/(?P<arn>[^/]+)/stop$")
 _LIST_PATH = re.compile(r"^/2025-12-01/functions/(?P<name>[^/]+)/durable-executions$")
 DURABLE_API_PREFIX = "/2025-12-01/"
@@ -83,6 +89,8 @@ class LambdaService:
         match = _INVOKE_PATH.match(request.path)
         if match and request.method == "POST":
             return self._invoke(request, match["name"])
+        if request.method == "GET" and (described := self._describe(request)) is not None:
+            return described
         if request.path.startswith(DURABLE_API_PREFIX):
             forwarded = _with_statuses_only(
                 request, self._forward_to_emulator(_by_function_name(request))
@@ -93,6 +101,29 @@ class LambdaService:
                 self._signals.stopped(unquote(stop["arn"]))
             return forwarded
         return error_response(404, "UnknownOperationException", f"No operation at {request.path}")
+
+    def _describe(self, request: Request) -> Response | None:
+        """ListFunctions, GetFunction, GetAlias; None for any other request."""
+        if _FUNCTIONS_PATH.match(request.path):
+            functions = [runtime.function for runtime in self._runtimes.values()]
+            return Response.json(json.dumps(function_directory.list_functions(functions)))
+        found = _FUNCTION_PATH.match(request.path) or _ALIAS_PATH.match(request.path)
+        if not found:
+            return None
+        name, qualifier = parse_function_name(
+            found["name"], request.query_params().get("Qualifier")
+        )
+        runtime = self._runtimes.get(name)
+        answer = None
+        if runtime is not None and "alias" in found.groupdict():
+            answer = function_directory.get_alias(runtime.function, unquote(found["alias"]))
+        elif runtime is not None:
+            answer = function_directory.get_function(runtime.function, qualifier)
+        if answer is None:
+            return error_response(
+                404, "ResourceNotFoundException", f"Function not found: {request.path}"
+            )
+        return Response.json(json.dumps(answer))
 
     def _invoke(self, request: Request, raw_name: str) -> Response:
         name, qualifier = parse_function_name(raw_name, request.query_params().get("Qualifier"))

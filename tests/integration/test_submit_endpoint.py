@@ -33,6 +33,20 @@ def _assert_nothing_happened(app: LeaveApp) -> None:
 
 
 BAD_BODIES = [
+    pytest.param(
+        {**VALID, "reason": "x" * 501},
+        422,
+        "reason",
+        "must be at most 500 characters",
+        id="reason-too-long",
+    ),
+    pytest.param(
+        {**VALID, "leave_type": "holiday"},
+        422,
+        "leave_type",
+        "must be one of annual, sick, unpaid, parental, bereavement, other",
+        id="unknown-leave-type",
+    ),
     pytest.param(_without("start_date"), 422, "start_date", "is required", id="missing-start"),
     pytest.param(
         {**VALID, "start_date": 20260110}, 422, "start_date", "YYYY-MM-DD", id="number-date"

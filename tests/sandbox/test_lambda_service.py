@@ -207,3 +207,29 @@ def test_a_listing_keeps_only_the_statuses_asked_for(signals: FakeSignals) -> No
     assert [e["Status"] for e in running["DurableExecutions"]] == ["RUNNING"]
     assert [e["Status"] for e in ended["DurableExecutions"]] == ["SUCCEEDED", "FAILED"]
     assert len(everything["DurableExecutions"]) == 3
+
+
+def test_functions_and_the_alias_are_described_as_lambda_describes_them(
+    lambda_client: Any,
+) -> None:
+    listed = lambda_client.list_functions()["Functions"]
+    assert [f["FunctionName"] for f in listed] == ["plain", "wf"]
+    assert {f["Runtime"] for f in listed} == {"python3.13"}
+    assert {tuple(f["Architectures"]) for f in listed} == {("arm64",)}
+
+    workflow = lambda_client.get_function(FunctionName="wf")["Configuration"]
+    assert workflow["DurableConfig"] == {"ExecutionTimeout": 60, "RetentionPeriodInDays": 1}
+    alias = lambda_client.get_alias(FunctionName="wf", Name="live")
+    assert alias["AliasArn"] == "arn:aws:lambda:us-east-2:123456789012:function:wf:live"
+    assert alias["FunctionVersion"] == "1"
+    through_alias = lambda_client.get_function(FunctionName="wf", Qualifier="live")
+    assert through_alias["Configuration"]["Version"] == "1"
+    assert through_alias["Configuration"]["FunctionArn"].endswith(":function:wf:1")
+
+    for missing in (
+        lambda: lambda_client.get_function(FunctionName="nope"),
+        lambda: lambda_client.get_alias(FunctionName="plain", Name="live"),
+        lambda: lambda_client.get_function(FunctionName="plain", Qualifier="7"),
+    ):
+        with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
+            missing()
