@@ -29,7 +29,7 @@ from sandbox.pages import layout
 
 _TILES = (
     ("pending", "Pending"),
-    ("running_executions", "Running workflows"),
+    ("running_executions", "Running executions"),
     ("approved", "Approved"),
     ("rejected", "Rejected"),
     ("expired", "Expired"),

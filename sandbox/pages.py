@@ -13,7 +13,8 @@ from sandbox.mailbox import ReceivedEmail
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
-header{background:#0b5cad;color:#fff;padding:.6em 1.2em;display:flex;gap:1.4em;align-items:center}
+header{background:#0b5cad;color:#fff;padding:.6em 1.2em;display:flex;gap:.6em 1.4em;
+align-items:center;flex-wrap:wrap}
 header a{color:#fff;text-decoration:none;font-weight:600}header .brand{font-size:1.1em}
 main{max-width:60em;margin:1.5em auto;padding:0 1em}
 .card{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:1em 1.2em;margin:0 0 1em}
@@ -25,11 +26,11 @@ pre{white-space:pre-wrap;word-break:break-word;background:#f6f7f9;padding:.6em}
 code{background:#eef0f3;padding:0 .3em}.muted{color:#5b6472;font-size:.9em}
 .tabs a{margin-right:1em}.tabs a.current{font-weight:700}
 iframe{width:100%;height:22em;border:1px solid #dde1e7;background:#fff}
-.tiles{display:flex;flex-wrap:wrap;gap:.8em}
+.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(8.5em,1fr));gap:.8em}
 .widgets{display:grid;grid-template-columns:repeat(auto-fill,minmax(18em,1fr));gap:1em}
 .widget h3{margin:0 0 .5em;font-size:1em}.widget table{font-size:.8em;width:100%}
 .widget:last-child{grid-column:1/-1}
-.tile{flex:1 1 8em;background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:.8em}
+.tile{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:.8em}
 .tile .value{font-size:2em;font-weight:700}
 .error{color:#a11}
 """

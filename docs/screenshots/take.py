@@ -97,6 +97,8 @@ def _story(client: SandboxClient, device: str, width: int, first_day: str) -> No
         driver.get(f"{client.outputs['submit_url']}requests/{request_id}")
         _until(driver, lambda d: "Rejected by" in _main_text(d))
         _shoot(driver, "app-status-rejected", device)
+        # Every request of the story has ended: the gauge's next reading says so.
+        client.wait_for_figures({"pending": 0, "running_executions": 0})
         driver.get(client.outputs["dashboard_url"])
         _shoot(driver, "dashboard", device)
     finally:

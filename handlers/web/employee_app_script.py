@@ -34,7 +34,7 @@ function h(tag, attributes, ...children) {
 }
 
 function show(...content) {
-  main.replaceChildren(...content);
+  main.replaceChildren(...content.filter((part) => part !== null && part !== undefined));
   const heading = main.querySelector('h1');
   if (heading) { heading.setAttribute('tabindex', '-1'); heading.focus(); }
 }

@@ -37,6 +37,7 @@ min-height:2.75rem}
 text-decoration:underline;font-weight:400}
 .actions{display:flex;gap:.75rem;flex-wrap:wrap;margin-top:1rem}
 :focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+h1:focus{outline:none}
 .banner{border-radius:.375rem;padding:.75rem 1rem;margin:0 0 1rem;border:1px solid}
 .banner.error{background:#fef2f2;border-color:#fca5a5;color:#7f1d1d}
 .banner.info{background:#eff6ff;border-color:#93c5fd;color:#1e3a8a}

@@ -82,6 +82,7 @@ def test_an_employee_requests_leave_and_follows_it_in_the_app(
     browser.get(status_link.group(1))
     _until(browser).until(lambda d: "Approved by" in _main(d))
     page = _main(browser)
+    assert not re.search(r"\b(null|undefined|NaN)\b", page), page
     assert f"Approved by {APPROVER}" in page
     assert "“Good luck”" in page
     assert "Your leave is approved" in page
