@@ -71,3 +71,16 @@ def get_alias(function: LambdaFunction, alias: str) -> dict[str, Any] | None:
         "FunctionVersion": PUBLISHED_VERSION,
         "Description": "Every invoke, permission and event target of the workflow",
     }
+
+
+def as_published(execution: dict[str, Any]) -> dict[str, Any]:
+    """An execution as Lambda describes it: on the version it runs (every execution is started
+    through the alias, so on its one published version), where the emulator says `$LATEST`."""
+    described = dict(execution)
+    if str(described.get("FunctionArn", "")).endswith(":$LATEST"):
+        described["FunctionArn"] = (
+            described["FunctionArn"].rsplit(":", 1)[0] + ":" + PUBLISHED_VERSION
+        )
+    if described.get("Version") == "$LATEST":
+        described["Version"] = PUBLISHED_VERSION
+    return described

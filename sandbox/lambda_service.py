@@ -40,6 +40,7 @@ _FUNCTIONS_PATH = re.compile(r"^/2015-03-31/functions/?$")
 _FUNCTION_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)$")
 _ALIAS_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)$")
 _STOP_PATH = re.compile(r"^/2025-12-01/durable-executions/(?P<arn>[^/]+)/stop$")
+_EXECUTION_PATH = re.compile(r"^/2025-12-01/durable-executions/[^/]+$")
 _LIST_PATH = re.compile(r"^/2025-12-01/functions/(?P<name>[^/]+)/durable-executions$")
 DURABLE_API_PREFIX = "/2025-12-01/"
 
@@ -92,7 +93,7 @@ class LambdaService:
         if request.method == "GET" and (described := self._describe(request)) is not None:
             return described
         if request.path.startswith(DURABLE_API_PREFIX):
-            forwarded = _with_statuses_only(
+            forwarded = _as_lambda_answers(
                 request, self._forward_to_emulator(_by_function_name(request))
             )
             stop = _STOP_PATH.match(request.path)
@@ -226,17 +227,23 @@ def _by_function_name(request: Request) -> Request:
     )
 
 
-def _with_statuses_only(request: Request, answer: Response) -> Response:
-    """Lambda lists only executions in the `Statuses` asked for; the emulator ignores the
-    filter, so a list's answer is filtered here."""
-    wanted = {value for key, value in parse_qsl(request.query) if key == "Statuses"}
-    if not wanted or not _LIST_PATH.match(request.path) or answer.status != 200:
+def _as_lambda_answers(request: Request, answer: Response) -> Response:
+    """A listing or a description of executions as Lambda gives it: only the `Statuses` asked
+    for (the emulator ignores the filter), each on the version it runs."""
+    listed, described = _LIST_PATH.match(request.path), _EXECUTION_PATH.match(request.path)
+    if request.method != "GET" or answer.status != 200 or not (listed or described):
         return answer
-    listing = json.loads(answer.body)
-    listing["DurableExecutions"] = [
-        e for e in listing.get("DurableExecutions", []) if e.get("Status") in wanted
-    ]
-    return dataclasses.replace(answer, body=json.dumps(listing).encode())
+    body = json.loads(answer.body)
+    if described:
+        body = function_directory.as_published(body)
+    else:
+        wanted = {value for key, value in parse_qsl(request.query) if key == "Statuses"}
+        body["DurableExecutions"] = [
+            function_directory.as_published(e)
+            for e in body.get("DurableExecutions", [])
+            if not wanted or e.get("Status") in wanted
+        ]
+    return dataclasses.replace(answer, body=json.dumps(body).encode())
 
 
 def invocation_response(result: InvocationResult) -> Response:

@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.conftest import DESKTOP_WIDTH
+from tests.e2e.conftest import DESKTOP_WIDTH, PHONE_WIDTH
 from tests.e2e.harness import APPROVER, WAIT_CAP_SECONDS, SandboxClient
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
@@ -96,3 +96,19 @@ def test_a_person_submits_approves_in_the_browser_and_sees_the_dashboard(
     _until(browser).until(dashboard_shows_it)
     assert _text(browser, "#figure-submitted .value") == f"{before['submitted'] + 1:.0f}"
     assert browser.find_elements(By.CSS_SELECTOR, "svg rect"), "the chart has no bars"
+
+
+@pytest.mark.parametrize("page", ["home_url", "mailbox_url", "dashboard_url"])
+def test_the_sandboxs_own_pages_fit_a_phone(
+    flows_sandbox: SandboxClient, chromium: Callable[[int], WebDriver], page: str
+) -> None:
+    browser = chromium(PHONE_WIDTH)
+    url = flows_sandbox.home_url if page == "home_url" else flows_sandbox.outputs[page]
+
+    browser.get(url)
+
+    _until(browser).until(lambda d: d.find_elements(By.TAG_NAME, "h1"))
+    # Nothing runs off the side: no sideways scrolling on a phone.
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE_WIDTH
+    for link in browser.find_elements(By.CSS_SELECTOR, "header a"):
+        assert link.is_displayed()

@@ -91,3 +91,41 @@ def test_an_employee_requests_leave_and_follows_it_in_the_app(
     _until(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "ul.requests a"))
     listed = browser.find_element(By.CSS_SELECTOR, "ul.requests").text
     assert "Approved" in listed
+
+
+def test_an_approver_rejects_on_a_phone_after_confirming(
+    flows_sandbox: SandboxClient, chromium: Callable[[int], WebDriver]
+) -> None:
+    employee = "phone-approver-test@email.com"
+    request_id, link = flows_sandbox.submitted_for_approval(
+        {"employee_email": employee, "start_date": "2027-08-02", "end_date": "2027-08-03"}
+    )
+    browser = chromium(PHONE_WIDTH)
+
+    browser.get(link)
+    _until(browser).until(lambda d: d.find_elements(By.ID, "comment"))
+    # Nothing runs off the side of a phone.
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE_WIDTH
+    approve = browser.find_element(By.CSS_SELECTOR, "button[value='approve']")
+    reject = browser.find_element(By.CSS_SELECTOR, "button[value='reject']")
+    # Approve is the filled, primary action; Reject a distinct outline that asks first.
+    assert approve.value_of_css_property("background-color") != reject.value_of_css_property(
+        "background-color"
+    )
+    assert reject.text == "Reject…"
+    assert browser.find_element(By.CSS_SELECTOR, "label[for='comment']").is_displayed()
+
+    browser.find_element(By.ID, "comment").send_keys("Audit week")
+    reject.click()
+    _until(browser).until(lambda d: "Reject this leave?" in d.title)
+    assert flows_sandbox.status(request_id, as_=APPROVER)["status"] == "pending"
+    assert browser.find_element(By.ID, "comment").get_attribute("value") == "Audit week"
+    browser.find_element(By.CSS_SELECTOR, "button.confirm").click()
+
+    _until(browser).until(lambda d: d.find_elements(By.ID, "outcome"))
+    assert "You rejected the leave" in _main(browser)
+    assert "What happens next" in _main(browser)
+    flows_sandbox.remember(request_id, employee)
+    record = flows_sandbox.wait_until_final(request_id)
+    assert record["status"] == "rejected"
+    assert record["history"][-1]["comment"] == "Audit week"

@@ -165,7 +165,7 @@ def test_a_listing_keeps_only_the_statuses_asked_for(signals: FakeSignals) -> No
             {
                 "DurableExecutionArn": f"arn:wf:live/lr-{status.lower()}",
                 "DurableExecutionName": f"lr-{status.lower()}",
-                "FunctionArn": "arn:aws:lambda:us-east-2:123456789012:function:wf:live",
+                "FunctionArn": "arn:aws:lambda:us-east-2:123456789012:function:wf:$LATEST",
                 "Status": status,
                 "StartTimestamp": 1796000000,
             }
@@ -205,6 +205,10 @@ def test_a_listing_keeps_only_the_statuses_asked_for(signals: FakeSignals) -> No
         emulator.stop()
 
     assert [e["Status"] for e in running["DurableExecutions"]] == ["RUNNING"]
+    # Each on the version the alias points at, as Lambda reports it (the emulator: $LATEST).
+    assert {e["FunctionArn"] for e in everything["DurableExecutions"]} == {
+        "arn:aws:lambda:us-east-2:123456789012:function:wf:1"
+    }
     assert [e["Status"] for e in ended["DurableExecutions"]] == ["SUCCEEDED", "FAILED"]
     assert len(everything["DurableExecutions"]) == 3
 
