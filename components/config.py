@@ -86,8 +86,9 @@ class ServiceConfig:
     # Alarm when this share of the requests ended in a window expired instead of being decided.
     expiry_rate_alarm_threshold: float = 0.5
     event_archive_retention_days: int = 90
-    # Ship bytecode compiled by a local Python of the Lambda runtime's version (see packaging).
-    compile_bytecode: bool = False
+    # Ship bytecode compiled by a Python of the Lambda runtime's version, installed by uv when
+    # this machine has none (see packaging).
+    compile_bytecode: bool = True
     # Caps each public endpoint's concurrency (reserved concurrency); None leaves it uncapped.
     http_max_concurrency: int | None = None
     # The employees' API: requests per second it lets through, and how many at once.
@@ -320,7 +321,7 @@ def load_config(config: pulumi.Config | None = None) -> ServiceConfig:
         log_retention_days=log_retention,
         execution_retention_days=_int_in_range(config, "executionRetentionDays", 14, 1, 90),
         table_deletion_protection=_bool(config, "tableDeletionProtection", True),
-        compile_bytecode=_bool(config, "compileBytecode", False),
+        compile_bytecode=_bool(config, "compileBytecode", True),
         http_max_concurrency=_optional_int_in_range(
             config, "httpMaxConcurrency", 1, MAX_RESERVED_CONCURRENCY
         ),

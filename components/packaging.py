@@ -9,11 +9,13 @@ lock therefore give the same archive hash, and a second `pulumi up` changes noth
 - Layer: the `lambda` dependency group of pyproject.toml, exactly as uv.lock pins it, installed
   from wheels built for the Lambda platform (python3.13 on arm64) under `python/` (/opt/python).
 
-Bytecode (optional, `compileBytecode`): Lambda's filesystems are read-only, so Python cannot
+Bytecode (`compileBytecode`, on by default): Lambda's filesystems are read-only, so Python cannot
 cache what it compiles, and every cold start compiles every module it imports from source (0.5 to
 0.8 s more per cold start, see bench/ and the README). Given an interpreter of the runtime's
 version, both archives carry `__pycache__/*.pyc` files compiled by it, hash-based and unchecked,
 so the runtime loads them without reading the sources' timestamps (which the zip fixes at 1980).
+A machine without that Python gets one the way uv does (`uv python install`); where even that
+fails, the deploy stops with one line saying so (and that `compileBytecode: false` skips it).
 
 Builds are cached under `build/`, keyed by a hash of their inputs. Each is written to a temporary
 file and renamed into place, so two processes building at once (pytest -n 2) cannot see half a
@@ -96,15 +98,21 @@ class Bytecode:
 
     @classmethod
     def for_runtime(cls, version: str = PYTHON_VERSION) -> Bytecode:
-        """An interpreter of `version` on this machine, as uv finds it; it downloads nothing."""
+        """An interpreter of `version` on this machine, as uv finds it; when there is none,
+        uv installs one (`uv python install`), as a machine that deploys to AWS can."""
         try:
-            python = _run_uv("python", "find", "--no-project", version, cwd=PROJECT_ROOT).strip()
+            python = _find_python(version)
         except PackagingError:
-            raise PackagingError(
-                f"compileBytecode needs a Python {version} interpreter (the Lambda runtime's) "
-                f"on this machine: install one with `uv python install {version}`, or set "
-                "compileBytecode to false"
-            ) from None
+            try:
+                _run_uv("python", "install", version, cwd=PROJECT_ROOT, downloads=True)
+                python = _find_python(version)
+            except PackagingError as failure:
+                reason = str(failure).strip().splitlines()[-1].strip()
+                raise PackagingError(
+                    f"compileBytecode needs Python {version} (the Lambda runtime's), and "
+                    f"`uv python install {version}` could not get it ({reason}): install it, or "
+                    "set compileBytecode to false"
+                ) from None
         found = _interpreter_version(python)
         if found != version:
             raise PackagingError(f"{python} is Python {found}, not {version}")
@@ -263,11 +271,17 @@ def uv_command() -> list[str]:
     )
 
 
-def _run_uv(*arguments: str, cwd: Path) -> str:
+def _find_python(version: str) -> str:
+    return _run_uv("python", "find", "--no-project", version, cwd=PROJECT_ROOT).strip()
+
+
+def _run_uv(*arguments: str, cwd: Path, downloads: bool = False) -> str:
+    """Run uv; it downloads no Python unless `downloads` (and the environment allows it)."""
     environment = dict(os.environ)
     # Bytecode would be compiled for this machine's Python, not the Lambda runtime's.
     environment.pop("UV_COMPILE_BYTECODE", None)
-    environment["UV_PYTHON_DOWNLOADS"] = "never"
+    if not downloads:
+        environment["UV_PYTHON_DOWNLOADS"] = "never"
     command = [*uv_command(), *arguments]
     try:
         result = subprocess.run(  # noqa: S603 - a fixed program with arguments we build

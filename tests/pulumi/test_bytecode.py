@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from components import packaging
 from components.packaging import (
     CODE_MOUNT,
     BuiltArchive,
@@ -93,5 +94,33 @@ def test_bytecode_and_plain_builds_are_kept_apart(compiled: BuiltArchive, tmp_pa
 
 
 def test_without_a_python_of_the_runtimes_version_the_error_says_how_to_get_one() -> None:
-    with pytest.raises(PackagingError, match=r"uv python install 3\.99"):
+    # uv has no 3.99 to install: the deploy stops with one line saying what to do.
+    with pytest.raises(PackagingError) as stopped:
         Bytecode.for_runtime("3.99")
+    message = str(stopped.value)
+    assert "`uv python install 3.99` could not get it" in message
+    assert "set compileBytecode to false" in message
+    assert "\n" not in message
+
+
+def test_a_missing_python_of_the_runtimes_version_is_installed_by_uv(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """uv itself is replaced here: this machine may download nothing."""
+    installed: list[str] = []
+
+    def uv(*arguments: str, cwd: Path, downloads: bool = False) -> str:
+        if arguments[:2] == ("python", "install"):
+            assert downloads, "an install must be allowed to download"
+            installed.append(arguments[2])
+            return ""
+        if arguments[:2] == ("python", "find") and installed:
+            return sys.executable + "\n"
+        raise packaging.PackagingError("no interpreter found")
+
+    monkeypatch.setattr(packaging, "_run_uv", uv)
+
+    bytecode = Bytecode.for_runtime(THIS_PYTHON.version)
+
+    assert installed == [THIS_PYTHON.version]
+    assert bytecode == THIS_PYTHON

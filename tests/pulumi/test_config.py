@@ -74,6 +74,8 @@ def test_the_dev_stack_config_loads_with_every_setting() -> None:
     assert config.oldest_pending_alarm_share == 0.5
     assert config.expiry_rate_alarm_threshold == 0.5
     assert config.event_archive_retention_days == 90
+    # The dev stack deploys bytecode, as every stack does unless told not to.
+    assert config.compile_bytecode is True
     assert values["signing_key"] == SIGNING_KEY
 
 
@@ -160,7 +162,7 @@ def test_optional_settings_have_defaults() -> None:
     assert config.throttle == Throttle(rate_per_second=10, burst=20)
     assert config.approver_directory == {}
     assert config.table_deletion_protection is True
-    assert config.compile_bytecode is False
+    assert config.compile_bytecode is True
     assert config.http_max_concurrency is None
     assert config.sandbox_recipients == ()
     assert config.pending_gauge_interval_minutes == 1
