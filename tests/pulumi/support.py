@@ -276,6 +276,15 @@ def dev_stack_config() -> dict[str, str]:
     return config
 
 
+def run_program(config: Mapping[str, str]) -> Deployment:
+    """Run the unmodified __main__.py with `config` (the signing key a secret)."""
+
+    def program() -> None:
+        runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__main__")
+
+    return run(program, config=config, secret_keys=[f"{PROJECT}:signingKey"])
+
+
 def run_main(extra_config: Mapping[str, str] | None = None) -> Deployment:
     """Run the unmodified __main__.py with the dev stack's config and a signing key secret."""
     config = {
@@ -286,11 +295,7 @@ def run_main(extra_config: Mapping[str, str] | None = None) -> Deployment:
         f"{PROJECT}:compileBytecode": "false",
         **(extra_config or {}),
     }
-
-    def program() -> None:
-        runpy.run_path(str(PROJECT_ROOT / "__main__.py"), run_name="__main__")
-
-    return run(program, config=config, secret_keys=[f"{PROJECT}:signingKey"])
+    return run_program(config)
 
 
 # ---------------------------------------------------------------------------------------------
