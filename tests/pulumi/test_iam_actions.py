@@ -7,38 +7,16 @@ user's deploy (IAM accepts a policy naming an action that does not exist, and th
 import json
 import re
 from collections.abc import Iterator
-from functools import cache
 
-import botocore.session
 import pytest
 
+from policy.rules import IAM_ONLY_ACTIONS, RESOURCELESS_ACTIONS, operations
 from tests.pulumi.support import ACCOUNT, REGION, Deployment, run_main
-
-# IAM names that are not API operation names. Keep this list tiny, and say why each is here.
-IAM_ONLY_ACTIONS = {
-    # The Invoke operation is authorised as InvokeFunction.
-    "lambda:InvokeFunction",
-    # Calling a Function URL is an HTTP request, not an API operation.
-    "lambda:InvokeFunctionUrl",
-}
-# botocore model names of the services whose action prefix differs from them.
-SERVICE_MODELS = {"events": ["events"], "logs": ["logs"], "ses": ["ses", "sesv2"]}
-# Actions that take no resource-level permissions: "*" is the only resource they accept.
-RESOURCELESS_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 
 @pytest.fixture(scope="module")
 def deployment() -> Deployment:
     return run_main()
-
-
-@cache
-def operations(prefix: str) -> frozenset[str]:
-    session = botocore.session.get_session()
-    names: set[str] = set()
-    for model in SERVICE_MODELS.get(prefix, [prefix]):
-        names |= set(session.get_service_model(model).operation_names)
-    return frozenset(names)
 
 
 def as_list(value: str | list[str]) -> list[str]:
