@@ -3,23 +3,11 @@
 import pulumi
 
 from components.config import load_config
-from components.leave_service import LeaveService, LeaveServiceArgs
+from components.leave_approvals import compose
 from components.naming import Naming
-from components.observability import Observability, ObservabilityArgs
-from components.settler import Settler, SettlerArgs
 
-config = load_config()
-naming = Naming.current()
-
-service = LeaveService("leave", LeaveServiceArgs(config=config, naming=naming))
-
-# Ends every request whose workflow broke, and sweeps for requests nobody would end.
-settler = Settler("leave-settler", SettlerArgs(service=service, config=config))
-
-# The dashboard, the alarms and the signals behind them, built on what the service exposes.
-observability = Observability(
-    "leave-observability", ObservabilityArgs.from_service(service, config)
-)
+composed = compose(load_config(), Naming.current())
+service, observability = composed.service, composed.observability
 
 pulumi.export("submit_url", service.submit_url)
 pulumi.export("decision_url", service.decision_url)

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 from pydantic import TypeAdapter, ValidationError
@@ -57,6 +57,41 @@ MAX_RESERVED_CONCURRENCY = 1000
 _EMAIL = TypeAdapter(Email)
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
 _HTTPS_URL = re.compile(r"^https://[^\s/?#]+(/[^\s?#]*)?$")
+
+
+class Settings(Protocol):
+    """Where settings are read from: the stack's config, or a component's inputs."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def get_object(self, key: str) -> Any: ...
+
+
+class PlainSettings:
+    """Settings given as values (the package component's inputs), read as the stack's config
+    is read: text for `get`, the value itself for `get_object`."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = {key: value for key, value in values.items() if value is not None}
+
+    def _value(self, key: str) -> Any:
+        value = self._values.get(key)
+        if isinstance(value, pulumi.Output):
+            raise ConfigError(f"{key} must be a value known before the deploy, not an output")
+        return value
+
+    def get(self, key: str) -> str | None:
+        value = self._value(key)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, list | tuple | dict):
+            return json.dumps(value)
+        return str(value)
+
+    def get_object(self, key: str) -> Any:
+        return self._value(key)
 
 
 class ConfigError(pulumi.RunError):
@@ -129,12 +164,12 @@ def _set_hint(key: str, example: str, secret: bool = False) -> str:
     return f"set it with `pulumi config set{flag} {key} {example}`"
 
 
-def _int_in_range(config: pulumi.Config, key: str, default: int, low: int, high: int) -> int:
+def _int_in_range(config: Settings, key: str, default: int, low: int, high: int) -> int:
     value = _optional_int_in_range(config, key, low, high)
     return default if value is None else value
 
 
-def _optional_int_in_range(config: pulumi.Config, key: str, low: int, high: int) -> int | None:
+def _optional_int_in_range(config: Settings, key: str, low: int, high: int) -> int | None:
     raw = config.get(key)
     if raw is None:
         return None
@@ -147,7 +182,7 @@ def _optional_int_in_range(config: pulumi.Config, key: str, low: int, high: int)
     return value
 
 
-def _positive_number(config: pulumi.Config, key: str, default: float, high: float) -> float:
+def _positive_number(config: Settings, key: str, default: float, high: float) -> float:
     """A number above 0 and at most `high`."""
     raw = config.get(key)
     if raw is None:
@@ -162,7 +197,7 @@ def _positive_number(config: pulumi.Config, key: str, default: float, high: floa
     return value
 
 
-def _share(config: pulumi.Config, key: str, default: float) -> float:
+def _share(config: Settings, key: str, default: float) -> float:
     """A fraction above 0 and at most 1, e.g. 0.5 for half."""
     return _positive_number(config, key, default, 1)
 
@@ -174,14 +209,14 @@ def _email(key: str, value: Any) -> str:
         raise ConfigError(f"{key} must be an email address, not {value!r}") from None
 
 
-def _required_email(config: pulumi.Config, key: str) -> str:
+def _required_email(config: Settings, key: str) -> str:
     raw = config.get(key)
     if raw is None or not raw.strip():
         raise ConfigError(f"{key} is required: {_set_hint(key, 'someone@example.com')}")
     return _email(key, raw)
 
 
-def _string_list(config: pulumi.Config, key: str) -> list[str]:
+def _string_list(config: Settings, key: str) -> list[str]:
     """A list, as YAML/JSON (`["a", "b"]`) or as comma-separated text (`a,b`)."""
     raw = config.get(key)
     if raw is None:
@@ -199,7 +234,7 @@ def _string_list(config: pulumi.Config, key: str) -> list[str]:
     return [value.strip() for value in values if value.strip()]
 
 
-def _domains(config: pulumi.Config, key: str) -> tuple[str, ...]:
+def _domains(config: Settings, key: str) -> tuple[str, ...]:
     domains = [domain.lower() for domain in _string_list(config, key)]
     if not domains:
         raise ConfigError(f"{key} is required: {_set_hint(key, 'example.com,example.org')}")
@@ -209,7 +244,7 @@ def _domains(config: pulumi.Config, key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(domains))
 
 
-def _directory(config: pulumi.Config, key: str) -> dict[str, str]:
+def _directory(config: Settings, key: str) -> dict[str, str]:
     try:
         raw = config.get_object(key)
     except pulumi.ConfigTypeError:
@@ -233,7 +268,7 @@ def _directory(config: pulumi.Config, key: str) -> dict[str, str]:
     return directory
 
 
-def _bool(config: pulumi.Config, key: str, default: bool) -> bool:
+def _bool(config: Settings, key: str, default: bool) -> bool:
     raw = config.get(key)
     if raw is None:
         return default
@@ -250,7 +285,7 @@ def _https_url(key: str, value: str) -> str:
     return url
 
 
-def _identity_provider(config: pulumi.Config) -> ExternalIdentityProvider | None:
+def _identity_provider(config: Settings) -> ExternalIdentityProvider | None:
     issuer, audience = config.get("oidcIssuer"), config.get("oidcAudience")
     jwks_url = config.get("oidcJwksUrl")
     if not issuer:
@@ -274,7 +309,7 @@ def _identity_provider(config: pulumi.Config) -> ExternalIdentityProvider | None
     )
 
 
-def _signing_key(config: pulumi.Config, key: str) -> pulumi.Output[str]:
+def _signing_key(config: Settings, key: str) -> pulumi.Output[str]:
     hint = _set_hint(key, '"$(openssl rand -base64 48)"', secret=True)
     # Read as plain text to check it now; it is wrapped as a secret at once, and only ever
     # leaves the program as the value of an SSM SecureString.
@@ -288,7 +323,7 @@ def _signing_key(config: pulumi.Config, key: str) -> pulumi.Output[str]:
     return pulumi.Output.secret(raw)
 
 
-def load_config(config: pulumi.Config | None = None) -> ServiceConfig:
+def load_config(config: Settings | None = None) -> ServiceConfig:
     """Every setting of the stack, validated."""
     config = config or pulumi.Config()
     log_retention = _int_in_range(config, "logRetentionDays", 30, 1, LOG_RETENTION_DAYS[-1])
