@@ -292,3 +292,9 @@ def test_of_two_overlapping_submissions_racing_exactly_one_is_accepted(
     assert (winner.status, loser.status) == (202, 409)
     assert winner.json()["request_id"] in _problems(loser)["start_date"]
     assert len(leave_app.workflow.executions) == 1
+
+
+def test_an_id_longer_than_any_request_is_a_404_without_a_lookup(leave_app: LeaveApp) -> None:
+    answer = leave_app.status("lr-" + "x" * 200)
+    assert answer.status == 404
+    assert "There is no leave request" in answer.json()["message"]
