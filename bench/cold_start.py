@@ -31,7 +31,7 @@ HANDLER_MODULES = (
 )
 BASELINE = "boto3"
 FLOOR = "floor"
-TARGET_RATIO = 1.3
+TARGET_RATIO = 1.6
 _FLOOR_STATEMENT = (
     "import boto3\n"
     "from aws_lambda_powertools import Logger, Metrics\n"
