@@ -13,7 +13,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.conftest import DESKTOP_WIDTH, PHONE_WIDTH
-from tests.e2e.harness import APPROVER, WAIT_CAP_SECONDS, SandboxClient
+from tests.e2e.harness import APPROVER, WAIT_CAP_SECONDS, SandboxClient, changed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
@@ -36,6 +36,7 @@ def test_an_employee_requests_leave_and_follows_it_in_the_app(
 ) -> None:
     employee = f"app{width}@email.com"
     first_day = "2027-05-03" if width == PHONE_WIDTH else "2027-06-07"
+    before = flows_sandbox.figures()
     browser = chromium(width)
 
     browser.get(flows_sandbox.outputs["submit_url"])
@@ -91,12 +92,17 @@ def test_an_employee_requests_leave_and_follows_it_in_the_app(
     _until(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "ul.requests a"))
     listed = browser.find_element(By.CSS_SELECTOR, "ul.requests").text
     assert "Approved" in listed
+    # This test's metrics land before the next test of the shared sandbox takes its figures.
+    flows_sandbox.wait_for_figures(
+        changed(before, submitted=1, approved=1, emails_sent=3), at_least=True
+    )
 
 
 def test_an_approver_rejects_on_a_phone_after_confirming(
     flows_sandbox: SandboxClient, chromium: Callable[[int], WebDriver]
 ) -> None:
     employee = "phone-approver-test@email.com"
+    before = flows_sandbox.figures()
     request_id, link = flows_sandbox.submitted_for_approval(
         {"employee_email": employee, "start_date": "2027-08-02", "end_date": "2027-08-03"}
     )
@@ -129,3 +135,7 @@ def test_an_approver_rejects_on_a_phone_after_confirming(
     record = flows_sandbox.wait_until_final(request_id)
     assert record["status"] == "rejected"
     assert record["history"][-1]["comment"] == "Audit week"
+    flows_sandbox.wait_for_email(employee, request_id, "Leave request rejected")
+    flows_sandbox.wait_for_figures(
+        changed(before, submitted=1, rejected=1, emails_sent=3), at_least=True
+    )

@@ -108,6 +108,7 @@ def test_a_rejected_request_ends_rejected_and_the_employee_is_told(
 def test_racing_retries_of_one_submission_start_one_workflow(flows_sandbox: SandboxClient) -> None:
     """The local Lambda service keeps Lambda's rule: one execution name, one execution."""
     sandbox = flows_sandbox
+    before = sandbox.figures()
     employee = "retry@email.com"
     payload = {"employee_email": employee, "start_date": "2026-05-04", "end_date": "2026-05-05"}
     with ThreadPoolExecutor(max_workers=6) as pool:
@@ -125,3 +126,6 @@ def test_racing_retries_of_one_submission_start_one_workflow(flows_sandbox: Sand
 
     other = sandbox.submit({**payload, "end_date": "2026-05-06"}, **{"Idempotency-Key": "k-1"})
     assert other.status == 409
+    sandbox.wait_for_figures(
+        changed(before, submitted=1, approved=1, emails_sent=3, inputs_rejected=1), at_least=True
+    )

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.e2e.harness import APPROVER, SandboxClient, employee_api, http
+from tests.e2e.harness import APPROVER, SandboxClient, changed, employee_api, http
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
@@ -29,6 +29,7 @@ def _post(sandbox: SandboxClient, headers: dict[str, str]) -> tuple[int, dict[st
 
 def test_only_a_signed_in_employee_submits_for_themself(flows_sandbox: SandboxClient) -> None:
     sandbox = flows_sandbox
+    before = sandbox.figures()
     status, headers, _ = _post(sandbox, {})
     assert status == 401
     assert headers["www-authenticate"] == 'Bearer realm="leave-approvals"'
@@ -55,6 +56,10 @@ def test_only_a_signed_in_employee_submits_for_themself(flows_sandbox: SandboxCl
         headers={"Authorization": f"Bearer {someone}"},
     )
     assert stranger.status == 404
+    # Its metrics (three refusals, a submission, two emails) land before the next test's figures.
+    sandbox.wait_for_figures(
+        changed(before, submitted=1, emails_sent=2, inputs_rejected=3), at_least=True
+    )
 
 
 def test_the_sandbox_signs_in_only_addresses_at_allowed_domains(
