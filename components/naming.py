@@ -53,14 +53,7 @@ class Naming:
     def short_resource_name(self, part: str, limit: int) -> str:
         """`<prefix>-<part>` where it fits; else the prefix cut short, with a hash of it
         that keeps names of different stacks apart (for kinds with tight limits)."""
-        name = f"{self.prefix}-{part}"
-        if len(name) <= limit:
-            return name
-        digest = hashlib.sha256(self.prefix.encode()).hexdigest()[:8]
-        keep = limit - len(part) - len(digest) - 2
-        if keep < 1:
-            raise NamingError(f"{part!r} leaves no room for a name within {limit} characters")
-        return f"{self.prefix[:keep].rstrip('-')}-{digest}-{part}"
+        return _shortened(self.prefix, part, limit)
 
     def events_log_group_name(self, part: str) -> str:
         """A log group EventBridge writes to: under /aws/events/, where its console looks."""
@@ -99,12 +92,23 @@ class Naming:
                 f"a Cognito sign-in domain may not contain {reserved[0]!r}, and {name!r} does: "
                 "choose a project or stack name without it"
             )
-        return Naming(name, "").short_resource_name(account_id, _COGNITO_DOMAIN_LIMIT)
+        return _shortened(name, account_id, _COGNITO_DOMAIN_LIMIT)
 
     @property
     def tags(self) -> dict[str, str]:
         """The tags every taggable resource carries."""
         return {"project": self.project, "stack": self.stack}
+
+
+def _shortened(prefix: str, part: str, limit: int) -> str:
+    name = f"{prefix}-{part}"
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(prefix.encode()).hexdigest()[:8]
+    keep = limit - len(part) - len(digest) - 2
+    if keep < 1:
+        raise NamingError(f"{part!r} leaves no room for a name within {limit} characters")
+    return f"{prefix[:keep].rstrip('-')}-{digest}-{part}"
 
 
 def lambda_function_arn(

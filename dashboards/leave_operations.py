@@ -35,6 +35,7 @@ class LambdaMetric:
     DURABLE_RUNNING_UTILIZATION = "ApproximateRunningDurableExecutionsUtilization"
 
 
+LAMBDA_METRICS = frozenset(value for name, value in vars(LambdaMetric).items() if name.isupper())
 QUEUE_DEPTH = "ApproximateNumberOfMessagesVisible"
 
 

@@ -20,7 +20,12 @@ import botocore.session
 
 from components.config import EXECUTION_TIMEOUT_MARGIN_SECONDS, LOG_RETENTION_DAYS
 from components.packaging import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
-from dashboards.leave_operations import LAMBDA_NAMESPACE, QUEUE_DEPTH, SQS_NAMESPACE, LambdaMetric
+from dashboards.leave_operations import (
+    LAMBDA_METRICS,
+    LAMBDA_NAMESPACE,
+    QUEUE_DEPTH,
+    SQS_NAMESPACE,
+)
 from handlers.domain.signals import METRICS_NAMESPACE, Metric
 
 FUNCTION = "aws:lambda/function:Function"
@@ -59,11 +64,7 @@ DURABLE_RUNTIME_ACTIONS = {
 # Every metric an alarm may watch: what the handlers emit, and what AWS publishes for us.
 EMITTED_METRICS = {
     *((METRICS_NAMESPACE, metric.value) for metric in Metric),
-    *(
-        (LAMBDA_NAMESPACE, value)
-        for attribute, value in vars(LambdaMetric).items()
-        if not attribute.startswith("_")
-    ),
+    *((LAMBDA_NAMESPACE, name) for name in LAMBDA_METRICS),
     (SQS_NAMESPACE, QUEUE_DEPTH),
 }
 

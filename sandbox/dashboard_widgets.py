@@ -98,16 +98,6 @@ def read_latest(cloudwatch: Any, series: MetricSeries, now: datetime) -> SeriesD
     )
 
 
-def find_series(dashboard: Dashboard, metric: str) -> MetricSeries:
-    """The single-value series of `metric` in the dashboard (the figures read the same one)."""
-    for widget in dashboard.widgets:
-        if isinstance(widget, MetricChart) and widget.view == "singleValue":
-            for series in widget.series:
-                if series.name == metric:
-                    return series
-    raise LookupError(f"no single value shows {metric}")
-
-
 def recent_errors(logs: Any, widget: LogsTable, since: datetime) -> list[dict[str, str]]:
     rows = []
     for group in widget.log_groups:

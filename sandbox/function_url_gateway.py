@@ -125,11 +125,11 @@ def _cors_headers(cors: Cors | None, origin: str) -> list[tuple[str, str]]:
     return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
 
 
-def is_preflight(request: Request) -> bool:
+def _is_preflight(request: Request) -> bool:
     return request.method == "OPTIONS" and bool(request.header("access-control-request-method"))
 
 
-def preflight(cors: Cors | None, origin: str) -> Response:
+def _preflight(cors: Cors | None, origin: str) -> Response:
     allowed = _cors_headers(cors, origin)
     if cors is None or not allowed:
         return Response(403)
@@ -171,8 +171,8 @@ class FunctionUrlGateway:
 
     def handle(self, request: Request) -> Response:
         origin = request.header("origin")
-        if is_preflight(request):
-            return preflight(self._config.cors, origin)
+        if _is_preflight(request):
+            return _preflight(self._config.cors, origin)
         event = function_url_event(request, self._config)
         return invoke_proxy(self._runtime, event, self._config.cors, origin)
 

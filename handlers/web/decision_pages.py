@@ -5,6 +5,7 @@ No script at all (the Content Security Policy allows none): a rejection is confi
 of its own, which works in every mail app's browser.
 """
 
+from datetime import date
 from html import escape
 
 from handlers.domain.leave_request import DecisionPayload, LeaveRecord
@@ -36,8 +37,7 @@ def _page(title: str, content: str) -> str:
     )
 
 
-def _day(record: LeaveRecord, which: str) -> str:
-    day = record.start_date if which == "start" else record.end_date
+def _day(day: date) -> str:
     return f"{day:%a %d %b %Y}"
 
 
@@ -45,8 +45,8 @@ def _summary(record: LeaveRecord) -> str:
     rows = [
         ("Employee", record.employee_email),
         ("Type", LEAVE_TYPE_WORDS[record.leave_type]),
-        ("First day", _day(record, "start")),
-        ("Last day", _day(record, "end")),
+        ("First day", _day(record.start_date)),
+        ("Last day", _day(record.end_date)),
         ("Days", str(record.days)),
         ("Reason", record.reason or "(none given)"),
         ("Submitted", f"{record.submitted_at:%d %b %Y %H:%M %Z}"),
@@ -100,7 +100,7 @@ def reject_confirmation(record: LeaveRecord, token: str, comment: str | None) ->
     )
     intro = (
         f'<p id="message">{escape(record.employee_email)} will be told by email that their leave '
-        f"from {_day(record, 'start')} to {_day(record, 'end')} is rejected, and their dates "
+        f"from {_day(record.start_date)} to {_day(record.end_date)} is rejected, and their dates "
         "become free again. This cannot be undone.</p>"
     )
     return _page("Reject this leave?", intro + form)
@@ -115,8 +115,8 @@ def decision_recorded(claim: DecisionPayload, record: LeaveRecord) -> str:
     )
     text = (
         f'<div class="banner info" id="outcome" role="status">You {word} the leave of '
-        f"{escape(record.employee_email)} from {_day(record, 'start')} to "
-        f"{_day(record, 'end')}.</div>"
+        f"{escape(record.employee_email)} from {_day(record.start_date)} to "
+        f"{_day(record.end_date)}.</div>"
         '<section class="card"><h2>What happens next</h2>'
         f"<p>{escape(record.employee_email)} gets an email now. {next_step} "
         "There is nothing else to do: you can close this page.</p></section>"
