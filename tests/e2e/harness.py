@@ -179,8 +179,9 @@ class SandboxProcess:
         outputs: dict[str, str] = json.loads(self.outputs_path.read_text())
         return outputs
 
-    def stop(self, timeout: float = 30) -> int:
-        """SIGTERM, as a service manager would; the exit code."""
+    def stop(self, timeout: float = WAIT_CAP_SECONDS) -> int:
+        """SIGTERM, as a service manager would; the exit code. The wait ends when the process
+        does (about 4 s idle); the cap only bounds a sandbox that ignores the signal."""
         assert self._process is not None
         self._process.send_signal(signal.SIGTERM)
         try:
