@@ -35,11 +35,19 @@ def load_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxCl
 
 
 def _all_at_once(calls: list[Any], workers: int) -> list[Any]:
-    """Run the calls on `workers` threads released together."""
-    start = threading.Barrier(min(workers, len(calls)))
+    """Run the calls on `workers` threads, the first of them released together; the rest
+    start as threads come free (a barrier for every batch would make each batch wait for the
+    slowest call of the one before)."""
+    together = min(workers, len(calls))
+    arrived, everyone_ready = [0], threading.Event()
+    lock = threading.Lock()
 
     def run(call: Any) -> Any:
-        start.wait(timeout=30)
+        with lock:
+            arrived[0] += 1
+            if arrived[0] == together:
+                everyone_ready.set()
+        assert everyone_ready.wait(timeout=WAIT_CAP_SECONDS), "the threads never all started"
         return call()
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
