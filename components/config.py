@@ -23,6 +23,7 @@ from components.throttling import (
     MAX_RATE_PER_SECOND,
     Throttle,
 )
+from handlers.domain.follow_ups import OFF, FollowUpPlan, parse_share, parse_shares
 from handlers.domain.leave_request import Email
 
 # Lambda durable functions: an execution may last 1 s to 366 days; its state is kept 1 to 90 days.
@@ -138,6 +139,8 @@ class ServiceConfig:
     max_pending_per_employee: int = 5
     # The signing key before the last rotation, kept until the links it signed have expired.
     previous_signing_key: pulumi.Output[str] | None = None
+    # When a waiting request's approver is reminded, and when it escalates.
+    follow_ups: FollowUpPlan = field(default_factory=FollowUpPlan)
 
     @property
     def execution_timeout_seconds(self) -> int:
@@ -323,6 +326,34 @@ def _signing_key(config: Settings, key: str) -> pulumi.Output[str]:
     return pulumi.Output.secret(raw)
 
 
+def _follow_up_plan(config: Settings) -> FollowUpPlan:
+    """`reminderAt` (shares: `0.5`, `0.25,0.5` or a list) and `escalateAt` (one share); `none`
+    turns either off."""
+    raw_reminders, raw_escalation = config.get("reminderAt"), config.get("escalateAt")
+    plan = FollowUpPlan()
+    try:
+        reminders = plan.reminder_at
+        if raw_reminders is not None:
+            text = raw_reminders.strip()
+            reminders = parse_shares(json.loads(text) if text.startswith("[") else text)
+    except (ValueError, TypeError):
+        raise ConfigError(
+            f"reminderAt must be shares of approvalTimeoutSeconds like 0.5 or 0.25,0.5, or "
+            f"{OFF}, not {raw_reminders!r}"
+        ) from None
+    try:
+        escalation = plan.escalate_at if raw_escalation is None else parse_share(raw_escalation)
+    except ValueError:
+        raise ConfigError(
+            f"escalateAt must be one share of approvalTimeoutSeconds like 0.75, or {OFF}, "
+            f"not {raw_escalation!r}"
+        ) from None
+    try:
+        return FollowUpPlan(reminders, escalation)
+    except ValueError as problem:
+        raise ConfigError(f"reminderAt and escalateAt: {problem}") from None
+
+
 def load_config(config: Settings | None = None) -> ServiceConfig:
     """Every setting of the stack, validated."""
     config = config or pulumi.Config()
@@ -379,6 +410,7 @@ def load_config(config: Settings | None = None) -> ServiceConfig:
         sweep_grace_seconds=_int_in_range(
             config, "sweepGraceSeconds", 900, MIN_SWEEP_GRACE_SECONDS, MAX_SWEEP_GRACE_SECONDS
         ),
+        follow_ups=_follow_up_plan(config),
         oldest_pending_alarm_share=_share(config, "oldestPendingAlarmShare", 0.5),
         expiry_rate_alarm_threshold=_share(config, "expiryRateAlarmThreshold", 0.5),
         event_archive_retention_days=_int_in_range(

@@ -58,6 +58,12 @@ class LeaveApprovalsArgs(TypedDict):
     """The longest leave one request may cover (default 30)."""
     max_pending_per_employee: NotRequired[pulumi.Input[int]]
     """Requests one employee may have waiting at once (default 5)."""
+    reminder_at: NotRequired[pulumi.Input[str]]
+    """When the approver is reminded, as shares of the approval time ("0.5", "0.25,0.5", or
+    "none"; default "0.5")."""
+    escalate_at: NotRequired[pulumi.Input[str]]
+    """When the request moves up to the approver's own approver, as a share of the approval
+    time ("0.75" by default, or "none")."""
     log_retention_days: NotRequired[pulumi.Input[int]]
     """CloudWatch Logs retention (default 30)."""
     execution_retention_days: NotRequired[pulumi.Input[int]]
@@ -89,6 +95,8 @@ CONFIG_KEYS = {
     "approval_timeout_seconds": "approvalTimeoutSeconds",
     "max_leave_days": "maxLeaveDays",
     "max_pending_per_employee": "maxPendingPerEmployee",
+    "reminder_at": "reminderAt",
+    "escalate_at": "escalateAt",
     "log_retention_days": "logRetentionDays",
     "execution_retention_days": "executionRetentionDays",
     "table_deletion_protection": "tableDeletionProtection",

@@ -323,7 +323,7 @@ class LeaveService(pulumi.ComponentResource):
             max_concurrency=max_concurrency,
         )
 
-    def _signing_key_statement(self, with_previous: bool = False) -> Statement:
+    def signing_key_statement(self, with_previous: bool = False) -> Statement:
         # The SecureString uses the AWS managed key aws/ssm, whose key policy already lets every
         # principal of the account decrypt through SSM: GetParameter is all the role needs.
         keys = [self.signing_key]
@@ -377,8 +377,9 @@ class LeaveService(pulumi.ComponentResource):
             ),
             [
                 # Request ids are keyed with the stack's secret.
-                self._signing_key_statement(),
-                # Requests, calendars and the approver directory (one table). A request is
+                self.signing_key_statement(),
+                # Requests, calendars, approvers' delegations and the approver directory (one
+                # table). A request is
                 # recorded (Put) with its calendar entry (Update) in one transaction, and undone
                 # (Delete + Update) when its workflow cannot start: DynamoDB checks a
                 # transaction's items against these actions.
@@ -420,7 +421,7 @@ class LeaveService(pulumi.ComponentResource):
             ),
             [
                 Statement("ReadRequests", ["dynamodb:GetItem"], [self.table.arn]),
-                self._signing_key_statement(with_previous=True),
+                self.signing_key_statement(with_previous=True),
                 Statement(
                     "ResumeWorkflow",
                     [
@@ -449,14 +450,17 @@ class LeaveService(pulumi.ComponentResource):
                 signing_key_parameter=self.signing_key.name,
                 approval_timeout_seconds=config.approval_timeout_seconds,
                 event_bus_name=self.event_bus.name,
+                default_approver=config.default_approver,
+                **config.follow_ups.as_settings(),
             ),
             [
-                # Take the request over, attach the callback, record the outcome with the
-                # calendar (a transaction of two updates).
+                # Take the request over, attach the callback, record follow-ups and the
+                # outcome with the calendar (a transaction of updates); read the directory to
+                # escalate.
                 Statement(
                     "KeepRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [self.table.arn]
                 ),
-                self._signing_key_statement(),
+                self.signing_key_statement(),
                 *self.notify_statements(config),
             ],
             timeout_seconds=60,

@@ -1,7 +1,8 @@
 """The settler: ends the requests whose workflow execution broke, and sweeps for the rest.
 
     default bus --workflow's FAILED/TIMED_OUT/STOPPED executions--> settler --> failed, emails
-    schedule (sweepIntervalMinutes) --> settler --> pending requests nobody will end
+    schedule (sweepIntervalMinutes) --> settler --> pending requests nobody will end, and
+                                                    delegations that started: hand over
 
 Its own rule on the broken-executions pattern (the observability component has another, for
 the alarm topic and the log group), so each consumer can change without the other.
@@ -71,6 +72,8 @@ class Settler(pulumi.ComponentResource):
                             workflow_function=service.workflow_arn_for_callers,
                             approval_timeout_seconds=config.approval_timeout_seconds,
                             sweep_grace_seconds=config.sweep_grace_seconds,
+                            decision_url=service.decision.url,
+                            signing_key_parameter=service.signing_key.name,
                         ),
                         **POWERTOOLS_ENVIRONMENT,
                     },
@@ -81,7 +84,12 @@ class Settler(pulumi.ComponentResource):
                             ["dynamodb:GetItem", "dynamodb:UpdateItem"],
                             [table.arn],
                         ),
-                        Statement("FindPendingRequests", ["dynamodb:Query"], [by_pending]),
+                        # Pending requests, to sweep and to hand to a delegate; delegations.
+                        Statement(
+                            "FindPendingRequests", ["dynamodb:Query"], [by_pending, table.arn]
+                        ),
+                        # Requests handed to a delegate get a decision link of their own.
+                        service.signing_key_statement(),
                         Statement(
                             "CheckWorkflowExecutions",
                             ["lambda:ListDurableExecutionsByFunction"],

@@ -126,6 +126,15 @@ def leave_operations_dashboard(names: DeployedNames) -> Dashboard:
                 view="bar",
             ),
             MetricChart(
+                "While requests wait",
+                (
+                    business(Metric.REMINDERS_SENT, "Sum", "Approvers reminded"),
+                    business(Metric.REQUESTS_ESCALATED, "Sum", "Escalated"),
+                    business(Metric.REQUESTS_REASSIGNED, "Sum", "Handed to a delegate"),
+                ),
+                view="bar",
+            ),
+            MetricChart(
                 "Time to decision (seconds)",
                 (
                     business(Metric.DECISION_LATENCY, "p50", "Median"),

@@ -9,7 +9,15 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from handlers.domain.follow_ups import (
+    DEFAULT_ESCALATE_AT,
+    DEFAULT_REMINDER_AT,
+    FollowUpPlan,
+    parse_share,
+    parse_shares,
+)
 
 
 def _split_csv(value: Any) -> Any:
@@ -91,6 +99,24 @@ class WorkflowSettings(_Settings):
     signing_key_parameter: str = Field(alias="SIGNING_KEY_PARAMETER", min_length=1)
     approval_timeout_seconds: int = Field(alias="APPROVAL_TIMEOUT_SECONDS", ge=1)
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+    # Tops the chain a request escalates up (see logic/approval_chain.py).
+    default_approver: str = Field(alias="DEFAULT_APPROVER_EMAIL", min_length=3)
+    # Shares of the approval time: when the approver is reminded, when the request escalates.
+    reminder_at: Annotated[tuple[float, ...], BeforeValidator(parse_shares)] = Field(
+        default=DEFAULT_REMINDER_AT, alias="REMINDER_AT"
+    )
+    escalate_at: Annotated[float | None, BeforeValidator(parse_share)] = Field(
+        default=DEFAULT_ESCALATE_AT, alias="ESCALATE_AT"
+    )
+
+    @model_validator(mode="after")
+    def _follow_ups_make_sense(self) -> Self:
+        self.follow_ups  # noqa: B018 (FollowUpPlan checks itself)
+        return self
+
+    @property
+    def follow_ups(self) -> FollowUpPlan:
+        return FollowUpPlan(self.reminder_at, self.escalate_at)
 
 
 class DecisionSettings(_Settings):
@@ -115,6 +141,9 @@ class SettlerSettings(_Settings):
     # A pending request is looked at by the sweep once its workflow had this long to take it
     # over, and again once it is this long past its approval timeout.
     sweep_grace_seconds: int = Field(default=900, alias="SWEEP_GRACE_SECONDS", ge=1)
+    # Requests handed to a delegate when a delegation starts get a decision link of their own.
+    decision_url: str = Field(alias="DECISION_URL", min_length=1)
+    signing_key_parameter: str = Field(alias="SIGNING_KEY_PARAMETER", min_length=1)
 
 
 @cache

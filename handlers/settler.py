@@ -3,7 +3,8 @@
 Invoked by two EventBridge rules:
 - Lambda's `Durable Execution Status Change` events of the workflow that say FAILED, TIMED_OUT
   or STOPPED (see `handlers.domain.event_patterns.broken_workflow_executions`);
-- a schedule, for the sweep (see `logic/settling.py`).
+- a schedule, for the sweep (see `logic/settling.py`) and for delegations that have started
+  (their approver's waiting requests go to the delegate: see `logic/delegating.py`).
 """
 
 from datetime import UTC, datetime
@@ -13,13 +14,18 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from handlers.domain.decision_token import DecisionToken, decision_link
 from handlers.domain.event_patterns import DURABLE_STATUS_DETAIL_TYPE
+from handlers.domain.leave_request import status_url
 from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
+from handlers.gateways.signing_key import signing_key
 from handlers.gateways.workflow_service import LambdaWorkflowService
+from handlers.logic.delegating import HandOver, hand_over_started_delegations
 from handlers.logic.settling import Settler, settle_broken_execution, sweep
 from handlers.observability import logger
 from handlers.settings import settler_settings
+from handlers.storage.delegations import DynamoDbDelegations
 from handlers.storage.leave_store import DynamoDbLeaveStore
 
 
@@ -36,6 +42,24 @@ def settler() -> Settler:
     )
 
 
+@cache
+def hand_over() -> HandOver:
+    settings, wired = settler_settings(), settler()
+    return HandOver(
+        store=wired.store,
+        delegations=DynamoDbDelegations(settings.table_name),
+        mailer=wired.mailer,
+        events=wired.events,
+        status_link=lambda request_id: status_url(settings.submit_url, request_id),
+        decision_link=lambda request_id, approver, deadline: decision_link(
+            settings.decision_url,
+            DecisionToken(request_id, approver, deadline),
+            signing_key(settings.signing_key_parameter),
+        ),
+        clock=wired.clock,
+    )
+
+
 @event_source(data_class=EventBridgeEvent)
 @logger.inject_lambda_context
 def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
@@ -48,6 +72,8 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
             extra={"execution": name, "status": status, "settled": settled},
         )
         return {"execution": name, "settled": settled}
+    handed_over = hand_over_started_delegations(hand_over())
     report = sweep(settler())
-    logger.info("sweep done", extra={"looked_at": report.looked_at, "settled": report.settled})
-    return {"looked_at": report.looked_at, "settled": report.settled}
+    figures = {"looked_at": report.looked_at, "settled": report.settled, "handed_over": handed_over}
+    logger.info("sweep done", extra=figures)
+    return figures

@@ -5,6 +5,7 @@ GET  /requests              the signed-in employee's requests, latest first
 GET  /requests/{request_id} the request, its status and its history
 GET  / and /requests/{id}   to a browser (Accept: text/html): the employees' app, which signs
                             in and shows the same through the API (`handlers.web`)
+GET|PUT|DELETE /delegation  an approver's delegation: who decides for them while they are away
 
 Paths are the stage's (`https://<api>/live/requests/...` arrives as `/requests/...`); the API
 throttles before anything reaches this function.
@@ -25,6 +26,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
+from handlers.domain.delegation import DelegationForm
 from handlers.domain.leave_request import LeaveForm, status_url
 from handlers.domain.signals import (
     REJECTION_REASON_DIMENSION,
@@ -49,6 +51,7 @@ from handlers.http_responses import (
     proxy_response,
     validation_errors,
 )
+from handlers.logic.delegating import DelegationRefusedError, set_delegation
 from handlers.logic.submission import (
     ServiceBusyError,
     SubmissionRefusedError,
@@ -61,6 +64,7 @@ from handlers.logic.submission import (
 from handlers.observability import emit_metric, logger
 from handlers.settings import submit_settings
 from handlers.storage.approver_directory import DynamoDbApproverDirectory
+from handlers.storage.delegations import DynamoDbDelegations
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.web.employee_app import SCRIPT_PATH, AppConfig, app_page, page_headers
 from handlers.web.employee_app_script import SCRIPT
@@ -80,6 +84,7 @@ def submitter() -> Submitter:
         settings=settings,
         store=DynamoDbLeaveStore(settings.table_name),
         directory=DynamoDbApproverDirectory(settings.table_name),
+        delegations=DynamoDbDelegations(settings.table_name),
         workflow=LambdaWorkflowService(settings.workflow_function),
         clock=lambda: datetime.now(UTC),
         id_key=lambda: id_key_from(signing_key(settings.signing_key_parameter)),
@@ -192,9 +197,53 @@ def request_status(request_id: str) -> Response[str]:
         return _app_page()
     caller = _caller()
     record = submitter().store.get(request_id) if len(request_id) <= MAX_REQUEST_ID_LENGTH else None
-    if record is None or caller.email not in (record.employee_email, record.approver_email):
+    concerned = {record.employee_email, record.approver_email} if record else set()
+    if record is None or caller.email not in concerned | record.former_approvers():
         return error_response(404, f"There is no leave request {request_id} of yours.")
     return json_response(200, record.public_view())
+
+
+@app.get("/delegation")
+def my_delegation() -> Response[str]:
+    caller = _caller()
+    delegation = submitter().delegations.of(caller.email)
+    return json_response(200, {"delegation": delegation.public_view() if delegation else None})
+
+
+@app.put("/delegation")
+def delegate() -> Response[str]:
+    caller = _caller()
+    try:
+        form = DelegationForm.model_validate_json(app.current_event.body or "")
+    except ValidationError as invalid:
+        status, errors = validation_errors(RequestValidationError(invalid.errors()))
+        return error_response(status, "The delegation is not valid.", errors)
+    wired = submitter()
+    now = wired.clock()
+    delegation = set_delegation(
+        caller.email,
+        form,
+        now.date(),
+        now,
+        wired.delegations,
+        wired.settings.allowed_email_domains,
+    )
+    logger.info("delegation set", extra={"starts_on": delegation.starts_on.isoformat()})
+    return json_response(200, {"delegation": delegation.public_view()})
+
+
+@app.delete("/delegation")
+def end_delegation() -> Response[str]:
+    caller = _caller()
+    if not submitter().delegations.remove(caller.email):
+        return error_response(404, "You have no delegation to end.")
+    return json_response(200, {"delegation": None})
+
+
+@app.exception_handler(DelegationRefusedError)
+def _delegation_refused(error: DelegationRefusedError) -> Response[str]:
+    errors = [field_error(error.field, error.problem)] if error.field else None
+    return error_response(error.status_code, "The delegation was refused.", errors)
 
 
 def _count_rejection(reason: RejectionReason) -> None:
@@ -253,7 +302,11 @@ def _busy(error: Exception) -> Response[str]:
 
 @app.not_found
 def _no_route(_: Exception | None) -> Response[str]:
-    return error_response(404, "Nothing here: POST / to submit, GET /requests/{id} to follow one.")
+    return error_response(
+        404,
+        "Nothing here: POST / to submit, GET /requests/{id} to follow one, "
+        "GET or PUT /delegation to hand your approvals over while you are away.",
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

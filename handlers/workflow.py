@@ -13,6 +13,8 @@ from handlers.gateways.signing_key import signing_key
 from handlers.logic.leave_workflow import LeaveSteps, run_leave_workflow
 from handlers.observability import logger
 from handlers.settings import workflow_settings
+from handlers.storage.approver_directory import DynamoDbApproverDirectory
+from handlers.storage.delegations import DynamoDbDelegations
 from handlers.storage.leave_store import DynamoDbLeaveStore
 
 
@@ -24,6 +26,8 @@ def leave_steps() -> LeaveSteps:
         store=DynamoDbLeaveStore(settings.table_name),
         mailer=SesMailer(settings.sender_email),
         events=EventBridgePublisher(settings.event_bus_name),
+        directory=DynamoDbApproverDirectory(settings.table_name),
+        delegations=DynamoDbDelegations(settings.table_name),
         signing_key=lambda: signing_key(settings.signing_key_parameter),
         clock=lambda: datetime.now(UTC),
     )

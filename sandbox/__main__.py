@@ -14,6 +14,13 @@ from components.throttling import (
     MAX_RATE_PER_SECOND,
     Throttle,
 )
+from handlers.domain.follow_ups import (
+    DEFAULT_ESCALATE_AT,
+    DEFAULT_REMINDER_AT,
+    FollowUpPlan,
+    parse_share,
+    parse_shares,
+)
 from sandbox.config import FAKE_CREDENTIALS, REGION, SandboxConfig
 from sandbox.stack import PortInUseError, SandboxStack
 
@@ -60,7 +67,27 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         metavar="N",
         help="requests the employees' API lets through at once (default %(default)d)",
     )
+    parser.add_argument(
+        "--reminder-at",
+        default=",".join(f"{share:g}" for share in DEFAULT_REMINDER_AT),
+        metavar="SHARES",
+        help="when approvers are reminded, as shares of the approval time, or none "
+        "(default %(default)s)",
+    )
+    parser.add_argument(
+        "--escalate-at",
+        default=f"{DEFAULT_ESCALATE_AT:g}",
+        metavar="SHARE",
+        help="when a request moves up to the approver's own approver, as a share of the "
+        "approval time, or none (default %(default)s)",
+    )
     options = parser.parse_args(argv)
+    try:
+        follow_ups = FollowUpPlan(
+            parse_shares(options.reminder_at), parse_share(options.escalate_at)
+        )
+    except ValueError as problem:
+        parser.error(f"--reminder-at and --escalate-at: {problem}")
     if not 1024 <= options.port <= 65530:
         parser.error("--port must be between 1024 and 65530")
     if options.approval_timeout < 1:
@@ -79,6 +106,7 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         schedule_seconds=options.schedule_every,
         sweep_grace_seconds=options.sweep_grace,
         throttle=Throttle(rate_per_second=options.api_rate, burst=options.api_burst),
+        follow_ups=follow_ups,
     )
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from components.throttling import API_STAGE, Throttle
+from handlers.domain.follow_ups import FollowUpPlan
 
 # Where `handlers` and `sandbox` live: the working directory of every process the sandbox starts.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +85,8 @@ class SandboxConfig:
     sweep_grace_seconds: int = 60
     # The employees' API stage's limits: the deployed stack's defaults unless told otherwise.
     throttle: Throttle = field(default_factory=Throttle)
+    # When approvers are reminded and requests escalate: the deployed stack's defaults.
+    follow_ups: FollowUpPlan = field(default_factory=FollowUpPlan)
 
     @property
     def ports(self) -> Ports:

@@ -26,13 +26,15 @@ HEALTH_PATH = "/health"
 logger = logging.getLogger(__name__)
 
 
-def rearm_callback_timeouts(runner: WebRunner, now: datetime) -> int:
-    """Arm again the timeouts of the callbacks running executions wait on; return how many.
+def rearm_timers(runner: WebRunner, now: datetime) -> int:
+    """Arm again the timers running executions wait on; return how many callbacks had one.
 
     The emulator keeps executions in SQLite but their timers in memory only, so after a restart
-    a pending request would never expire. Each callback gets the time it had left (at least a
-    second: one whose time ran out while the sandbox was down expires at once). The runner has
-    no public way to do this: it reaches into its executor and store, checked by test_restart.
+    a pending request would never be followed up nor expire. Each callback gets the time it had
+    left (at least a second: one whose time ran out while the sandbox was down expires at once);
+    each execution's earliest durable wait (a reminder or an escalation falling due) fires when
+    it falls due, at once if it already has. The runner has no public way to do this: it
+    reaches into its executor and store, checked by test_restart.
     """
     executor, store = runner._executor, runner._store
     if executor is None or store is None:
@@ -41,6 +43,7 @@ def rearm_callback_timeouts(runner: WebRunner, now: datetime) -> int:
     for execution in store.list_all():
         if execution.is_complete:
             continue
+        executor._schedule_earliest_pending(execution.durable_execution_arn)
         for update in execution.updates:
             options = update.callback_options
             if update.action.value != "START" or options is None or not options.timeout_seconds:
@@ -74,7 +77,7 @@ def main(port: int, lambda_endpoint: str, store: str) -> None:
     )
     runner = WebRunner(config)
     runner.start()
-    armed = rearm_callback_timeouts(runner, datetime.now(UTC))
+    armed = rearm_timers(runner, datetime.now(UTC))
     if armed:
         logger.warning("re-armed the timeouts of %d waiting callbacks", armed)
     threading.Thread(target=runner.serve_forever, daemon=True).start()

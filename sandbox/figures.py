@@ -102,6 +102,9 @@ def business_figures(cloudwatch: Any, since: datetime, until: datetime) -> dict[
     return {
         "submitted": totals[Metric.REQUESTS_SUBMITTED.value],
         **outcomes,
+        "reminders_sent": totals[Metric.REMINDERS_SENT.value],
+        "escalated": totals[Metric.REQUESTS_ESCALATED.value],
+        "reassigned": totals[Metric.REQUESTS_REASSIGNED.value],
         "emails_sent": totals[Metric.EMAILS_SENT.value],
         "inputs_rejected": totals[Metric.INPUTS_REJECTED.value],
         "decision_latency_seconds_average": totals[latency] / decided if decided else None,

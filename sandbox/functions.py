@@ -137,6 +137,8 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
                 signing_key_parameter=SIGNING_KEY_PARAMETER,
                 approval_timeout_seconds=approval_timeout,
                 event_bus_name=EVENT_BUS_NAME,
+                default_approver=DEFAULT_APPROVER,
+                **config.follow_ups.as_settings(),
             ),
             timeout_seconds=60,
             # The durable emulator invokes up to 6 executions at once on 2 cores.
@@ -170,6 +172,8 @@ def scheduled_functions(config: SandboxConfig) -> list[ScheduledFunction]:
                     workflow_function=function_arn(WORKFLOW),
                     approval_timeout_seconds=config.approval_timeout_seconds,
                     sweep_grace_seconds=config.sweep_grace_seconds,
+                    decision_url=config.decision_url,
+                    signing_key_parameter=SIGNING_KEY_PARAMETER,
                 ),
                 max_concurrency=2,
             ),

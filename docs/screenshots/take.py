@@ -3,8 +3,9 @@
     make screenshots        # = PYTHONPATH=. .venv/bin/python docs/screenshots/take.py
 
 Starts a sandbox of its own on free ports, plays a short story through it (an employee signs in
-and requests leave, the approver opens the link and rejects another request, the dashboard
-fills) and saves `docs/screenshots/<page>-<width>.png` with Debian's headless Chromium.
+and requests leave, the approver opens the link and rejects another request, the employee hands
+their own approvals to a colleague for a week, the dashboard fills) and saves
+`docs/screenshots/<page>-<width>.png` with Debian's headless Chromium.
 """
 
 import json
@@ -97,6 +98,15 @@ def _story(client: SandboxClient, device: str, width: int, first_day: str) -> No
         driver.get(f"{client.outputs['submit_url']}requests/{request_id}")
         _until(driver, lambda d: "Rejected by" in _main_text(d))
         _shoot(driver, "app-status-rejected", device)
+        driver.get(client.outputs["submit_url"])
+        _until(driver, lambda d: d.find_elements(By.ID, "delegate_email"))
+        driver.find_element(By.ID, "delegate_email").send_keys("bob@email.com")
+        driver.find_element(By.XPATH, "//button[text()='Hand over']").click()
+        _until(driver, lambda d: "decides the leave requests that come to you" in _main_text(d))
+        driver.execute_script("document.getElementById('away').scrollIntoView()")
+        _shoot(driver, "app-away", device)
+        driver.find_element(By.XPATH, "//button[text()='End it now']").click()
+        _until(driver, lambda d: d.find_elements(By.ID, "delegate_email"))
         # Every request of the story has ended: the gauge's next reading says so.
         client.wait_for_figures({"pending": 0, "running_executions": 0})
         driver.get(client.outputs["dashboard_url"])

@@ -16,6 +16,7 @@ import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
 
 class InvalidTokenError(ValueError):
@@ -59,6 +60,11 @@ def sign_token(token: DecisionToken, key: bytes) -> str:
     }
     payload = _b64encode(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
     return f"{payload}.{_signature(payload, key)}"
+
+
+def decision_link(decision_url: str, token: DecisionToken, key: bytes) -> str:
+    """The link an approver decides through: the decision endpoint with the signed token."""
+    return f"{decision_url}?token={quote(sign_token(token, key))}"
 
 
 def verify_token(text: str, keys: Sequence[bytes], now: float) -> DecisionToken:

@@ -1,4 +1,4 @@
-"""The three emails of a leave request, each as readable HTML and plain text.
+"""The emails of a leave request, each as readable HTML and plain text.
 
 Everything a person typed (reason, comment) is escaped before it goes into HTML.
 """
@@ -79,23 +79,75 @@ def receipt_email(request: LeaveRequest, status_link: str) -> Email:
     )
 
 
-def approval_request_email(request: LeaveRequest, decision_link: str, expires: str) -> Email:
-    rows = _summary_rows(request)
+def approval_request_email(
+    request: LeaveRequest, decision_link: str, expires: str, why: str | None = None
+) -> Email:
+    """To the approver: the request and their link. `why`: why it comes to them, when it was
+    meant for someone else (escalated, handed over by a delegation)."""
     intro = f"{request.employee_email} asks for leave. Please approve or reject it by {expires}."
+    if why:
+        intro = f"{why} {intro}"
+    return _decision_email(
+        request,
+        decision_link,
+        subject=f"Leave to approve: {request.employee_email}, {_period(request)}",
+        title="Leave request to decide",
+        intro=intro,
+    )
+
+
+def reminder_email(request: LeaveRequest, decision_link: str, expires: str) -> Email:
+    """To an approver who has not decided yet: the same link, and the time left."""
+    return _decision_email(
+        request,
+        decision_link,
+        subject=f"Reminder: leave to approve: {request.employee_email}, {_period(request)}",
+        title="Reminder: leave request to decide",
+        intro=(
+            f"{request.employee_email} is still waiting for your decision on their leave. "
+            f"Please approve or reject it by {expires}. The link is the one you were sent."
+        ),
+    )
+
+
+def _decision_email(
+    request: LeaveRequest, decision_link: str, subject: str, title: str, intro: str
+) -> Email:
+    rows = _summary_rows(request)
     return Email(
         to=request.approver_email,
-        subject=f"Leave to approve: {request.employee_email}, {_period(request)}",
+        subject=subject,
         text=(
             f"{intro}\n\n{_text_table(rows)}\n\n"
             f"Open this link to approve or reject: {decision_link}\n"
             "The link is yours alone: do not forward it.\n"
         ),
         html=_html_page(
-            "Leave request to decide",
+            title,
             escape(intro),
             rows,
             _button(decision_link, "Review and decide")
             + "<p><small>The link is yours alone: do not forward it.</small></p>",
+        ),
+    )
+
+
+def handed_over_email(request: LeaveRequest, why: str, status_link: str) -> Email:
+    """To the employee: someone else decides their request now (`why`: escalated, delegated)."""
+    rows = [*_summary_rows(request), ("Approver now", request.approver_email)]
+    intro = (
+        f"Your leave request is now with {request.approver_email}, who has been asked to "
+        f"decide it. {why}"
+    )
+    return Email(
+        to=request.employee_email,
+        subject=f"Leave request now with {request.approver_email}: {_period(request)}",
+        text=f"{intro}\n\n{_text_table(rows)}\n\nFollow its status: {status_link}\n",
+        html=_html_page(
+            "Your request has a new approver",
+            escape(intro),
+            rows,
+            _button(status_link, "Follow its status"),
         ),
     )
 

@@ -110,7 +110,13 @@ def status_url(submit_url: str, request_id: str) -> str:
     return f"{submit_url.rstrip('/')}/requests/{request_id}"
 
 
-_INTERNAL_FIELDS = {"execution_name", "callback_id", "workflow_started_at", "outcome_notified_at"}
+_INTERNAL_FIELDS = {
+    "execution_name",
+    "callback_id",
+    "workflow_started_at",
+    "outcome_notified_at",
+    "follow_ups",
+}
 
 
 class HistoryEntry(BaseModel):
@@ -120,6 +126,10 @@ class HistoryEntry(BaseModel):
     at: datetime
     by: str | None = None
     comment: str | None = None
+    # For a reminder, who was reminded; for an escalation or a reassignment, who had the
+    # request and who has it now.
+    from_approver: str | None = None
+    to_approver: str | None = None
 
 
 class LeaveRecord(LeaveRequest):
@@ -135,9 +145,21 @@ class LeaveRecord(LeaveRequest):
     workflow_started_at: datetime | None = None
     # The approver's callback, attached when their email goes out; never shown to anyone.
     callback_id: str | None = None
+    # Until when it can be decided (every decision link of the request expires then).
+    decision_deadline: datetime | None = None
     # Set once the employee was told the outcome by the settler (the workflow's own email is
     # tracked by its durable step).
     outcome_notified_at: datetime | None = None
+    # The keys of the follow-ups (reminders, escalation, reassignments) that happened.
+    follow_ups: frozenset[str] = frozenset()
+
+    def former_approvers(self) -> set[str]:
+        """Everyone the request was assigned to before its current approver."""
+        return {e.from_approver for e in self.history if e.from_approver} - {self.approver_email}
+
+    def handed_to(self, approver_email: str) -> LeaveRecord:
+        """This record as it reads once `approver_email` has the request."""
+        return self.model_copy(update={"approver_email": approver_email})
 
     def request(self) -> LeaveRequest:
         return LeaveRequest.model_validate(self.model_dump(include=set(LeaveRequest.model_fields)))

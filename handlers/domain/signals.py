@@ -24,6 +24,10 @@ class Metric(StrEnum):
     EMAILS_SENT = "EmailsSent"
     INPUTS_REJECTED = "InputsRejected"
     PENDING_REQUESTS = "PendingRequests"
+    # While requests wait: approvers reminded, requests moved up the chain or to a delegate.
+    REMINDERS_SENT = "RemindersSent"
+    REQUESTS_ESCALATED = "RequestsEscalated"
+    REQUESTS_REASSIGNED = "RequestsReassigned"
     OLDEST_PENDING_AGE = "OldestPendingAge"
 
 
@@ -64,6 +68,9 @@ class EventType(StrEnum):
 
     REQUEST_SUBMITTED = "Leave Request Submitted"
     REQUEST_DECIDED = "Leave Request Decided"
+    APPROVER_REMINDED = "Leave Approver Reminded"
+    REQUEST_ESCALATED = "Leave Request Escalated"
+    REQUEST_REASSIGNED = "Leave Request Reassigned"
 
 
 def event_id_for(request_id: str, event_type: EventType, status: LeaveStatus) -> str:
@@ -73,3 +80,9 @@ def event_id_for(request_id: str, event_type: EventType, status: LeaveStatus) ->
     reports name the event.
     """
     return f"{request_id}/{event_type.name.lower()}/{status.value}"
+
+
+def follow_up_event_id(request_id: str, follow_up_key: str) -> str:
+    """The id of the domain event of one follow-up (a reminder, an escalation, a
+    reassignment): each happens once per request, under its key."""
+    return f"{request_id}/{follow_up_key}"

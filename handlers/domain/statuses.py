@@ -26,6 +26,11 @@ class LeaveStatus(StrEnum):
     def blocks_dates(self) -> bool:
         return self in BLOCKING_STATUSES
 
+    @property
+    def awaits_decision(self) -> bool:
+        """An approver can still decide it: it may be reminded, escalated or reassigned."""
+        return Decision.APPROVE.outcome in TRANSITIONS[self]
+
 
 TRANSITIONS: dict[LeaveStatus, frozenset[LeaveStatus]] = {
     LeaveStatus.PENDING: frozenset(
@@ -52,6 +57,10 @@ class Decision(StrEnum):
         return LeaveStatus.APPROVED if self is Decision.APPROVE else LeaveStatus.REJECTED
 
 
+# Requests an approver can still decide.
+AWAITING_DECISION: tuple[LeaveStatus, ...] = tuple(s for s in LeaveStatus if s.awaits_decision)
+
+
 class LeaveType(StrEnum):
     ANNUAL = "annual"
     SICK = "sick"
@@ -67,3 +76,8 @@ class HistoryEvent(StrEnum):
     REJECTED = "rejected"
     EXPIRED = "expired"
     FAILED = "failed"
+    # While it waits: its approver was reminded; it moved up to the approver's own approver;
+    # it moved to someone its approver delegated to.
+    REMINDED = "reminded"
+    ESCALATED = "escalated"
+    REASSIGNED = "reassigned"

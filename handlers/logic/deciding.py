@@ -77,8 +77,18 @@ def open_request(token_text: str, decider: Decider) -> tuple[DecisionToken, Leav
     record = decider.store.get(token.request_id)
     if record is None:
         raise DecisionRefusedError(404, "This leave request does not exist.")
-    if record.approver_email != token.approver_email.lower():
-        raise DecisionRefusedError(403, "This link is not for the approver of this request.")
+    approver = token.approver_email.lower()
+    if record.approver_email != approver:
+        if approver not in record.former_approvers():
+            raise DecisionRefusedError(403, "This link is not for the approver of this request.")
+        _ensure_open(record)
+        raise DecisionRefusedError(
+            409,
+            f"This request is now with {record.approver_email}, who decides it instead: "
+            "your link no longer works.",
+            record,
+            title="Now with someone else",
+        )
     _ensure_open(record)
     return token, record
 

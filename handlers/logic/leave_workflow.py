@@ -1,4 +1,4 @@
-"""The leave workflow: take over, acknowledge, ask, wait, settle, tell.
+"""The leave workflow: take over, acknowledge, ask, wait (reminding, escalating), settle, tell.
 
 Submit has already recorded the request (pending, its dates held); the workflow's first step
 takes it over, bound by the execution's name, so an execution whose start submit gave up on
@@ -18,32 +18,62 @@ may pass (throttling, 5xx, timeouts, lost connections); anything else fails the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 from aws_durable_execution_sdk_python import (
+    CallbackError,
     CallbackExternalError,
-    CallbackSubmitterError,
     CallbackTimeoutError,
     DurableContext,
     StepError,
 )
-from aws_durable_execution_sdk_python.config import Duration, StepConfig, WaitForCallbackConfig
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_durable_execution_sdk_python.config import (
+    CallbackConfig,
+    CompletionConfig,
+    Duration,
+    ParallelConfig,
+    StepConfig,
+)
+from aws_durable_execution_sdk_python.context import Callback
 from pydantic import ValidationError
 
-from handlers.domain.decision_token import DecisionToken, sign_token
-from handlers.domain.emails import Email, approval_request_email, outcome_email, receipt_email
-from handlers.domain.leave_request import DecisionPayload, LeaveRequest, Outcome, status_url
-from handlers.domain.signals import OUTCOME_METRICS, EventType, Metric, event_id_for
-from handlers.domain.statuses import LeaveStatus
+from handlers.domain.decision_token import DecisionToken, decision_link
+from handlers.domain.emails import (
+    Email,
+    approval_request_email,
+    handed_over_email,
+    outcome_email,
+    receipt_email,
+    reminder_email,
+)
+from handlers.domain.follow_ups import FollowUp, FollowUpKind
+from handlers.domain.leave_request import (
+    DecisionPayload,
+    HistoryEntry,
+    LeaveRecord,
+    LeaveRequest,
+    Outcome,
+    status_url,
+)
+from handlers.domain.signals import (
+    EventType,
+    Metric,
+    event_id_for,
+    follow_up_event_id,
+)
+from handlers.domain.statuses import HistoryEvent, LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
+from handlers.logic.approval_chain import ApproverDirectory, approver_above
+from handlers.logic.delegating import decider_for
+from handlers.logic.notifying import announce_outcome, event_fields, send_email
 from handlers.logic.retries import retry_transient
 from handlers.observability import emit_metric, logger
 from handlers.settings import WorkflowSettings
+from handlers.storage.delegations import Delegations
 from handlers.storage.leave_store import LeaveStore, RequestConflictError
 
 
@@ -52,7 +82,10 @@ class StepName:
 
     TAKE_OVER = "take-over"
     EMAIL_RECEIPT = "email-receipt"
+    # The one callback the request's approvers decide through, whoever has it.
     APPROVAL = "approval"
+    ASK_APPROVER = "ask-approver"
+    # A follow-up's wait is named `<key>-due`, and the follow-up itself `<key>`.
     RECORD_OUTCOME = "record-outcome"
     EMAIL_OUTCOME = "email-outcome"
 
@@ -68,6 +101,8 @@ class LeaveSteps:
     store: LeaveStore
     mailer: Mailer
     events: EventPublisher
+    directory: ApproverDirectory
+    delegations: Delegations
     signing_key: Callable[[], bytes]
     clock: Callable[[], datetime]
 
@@ -87,7 +122,7 @@ class LeaveSteps:
             EventType.REQUEST_SUBMITTED,
             event_id_for(request.request_id, EventType.REQUEST_SUBMITTED, LeaveStatus.PENDING),
             {
-                **_event_fields(request),
+                **event_fields(request),
                 "status": LeaveStatus.PENDING,
                 "submitted_at": record.submitted_at.isoformat(),
             },
@@ -98,12 +133,94 @@ class LeaveSteps:
     def send_receipt(self, request: LeaveRequest) -> str:
         return self._send(receipt_email(request, self.status_link(request)))
 
-    def ask_approver(self, request: LeaveRequest, callback_id: str) -> None:
-        self.store.attach_callback(request.request_id, callback_id)
+    def ask_approver(self, request: LeaveRequest, callback_id: str) -> int:
+        """Attach the callback and send the approver their link; the deadline (Unix seconds)
+        every link of the request shares."""
         expires = self.clock() + timedelta(seconds=self.settings.approval_timeout_seconds)
-        token = DecisionToken(request.request_id, request.approver_email, int(expires.timestamp()))
-        link = f"{self.settings.decision_url}?token={quote(sign_token(token, self.signing_key()))}"
-        self._send(approval_request_email(request, link, f"{expires:%A %d %B %Y %H:%M %Z}"))
+        record = self.store.attach_callback(request.request_id, callback_id, expires)
+        deadline = int(expires.timestamp())
+        link = self._decision_link(request.request_id, request.approver_email, deadline)
+        self._send(approval_request_email(request, link, _when(deadline), _why_you(record)))
+        return deadline
+
+    def _decision_link(self, request_id: str, approver_email: str, deadline: int) -> str:
+        token = DecisionToken(request_id, approver_email, deadline)
+        return decision_link(self.settings.decision_url, token, self.signing_key())
+
+    # A follow-up is due. Its record is written once (under its key), so a retried step finds
+    # it done; the event goes out at least once with one id; emails go last but one, so only a
+    # crash just after one sends it twice; the metric, which cannot fail, counts once. One
+    # exception: the new approver of an escalation is emailed before the request is handed to
+    # them, so a request never moves to someone who cannot be reached.
+
+    def follow_up(self, request: LeaveRequest, follow_up: FollowUp, deadline: int) -> str | None:
+        """Remind or escalate; who has the request now, or None when nothing was done (the
+        request was decided meanwhile, or there is nobody to escalate to)."""
+        record = self.store.get(request.request_id)
+        if record is None or not record.status.awaits_decision:
+            return None
+        if follow_up.kind is FollowUpKind.REMIND:
+            return self._remind(record, follow_up.key, deadline)
+        return self._escalate(record, follow_up.key, deadline)
+
+    def _remind(self, record: LeaveRecord, key: str, deadline: int) -> str | None:
+        approver = record.approver_email
+        entry = HistoryEntry(event=HistoryEvent.REMINDED, at=self.clock(), to_approver=approver)
+        try:
+            self.store.follow_up(record.request_id, key, entry)
+        except RequestConflictError:
+            return None
+        self.events.publish(
+            EventType.APPROVER_REMINDED,
+            follow_up_event_id(record.request_id, key),
+            {**event_fields(record), "approver_email": approver, "reminder": key},
+        )
+        link = self._decision_link(record.request_id, approver, deadline)
+        self._send(reminder_email(record, link, _when(deadline)))
+        emit_metric(Metric.REMINDERS_SENT)
+        return approver
+
+    def _escalate(self, record: LeaveRecord, key: str, deadline: int) -> str | None:
+        if key in record.follow_ups:
+            previous = record.history[-1].from_approver or record.approver_email
+        else:
+            previous = record.approver_email
+            above = approver_above(
+                previous,
+                self.directory,
+                self.settings.default_approver,
+                {record.employee_email, *record.former_approvers()},
+            )
+            if above is not None:
+                # Away? Their delegate decides, unless that sends it back down.
+                above, _ = decider_for(
+                    above, record.employee_email, self.clock().date(), self.delegations
+                )
+            if above is None or above == previous or above in record.former_approvers():
+                logger.info("nobody above the approver: no escalation", extra={"from": previous})
+                return None
+            link = self._decision_link(record.request_id, above, deadline)
+            why = f"{previous} has not decided this leave request in time, so it now comes to you."
+            self._send(approval_request_email(record.handed_to(above), link, _when(deadline), why))
+            entry = HistoryEntry(
+                event=HistoryEvent.ESCALATED,
+                at=self.clock(),
+                from_approver=previous,
+                to_approver=above,
+            )
+            try:
+                record = self.store.follow_up(record.request_id, key, entry, handed_from=previous)
+            except RequestConflictError:
+                return None
+        self.events.publish(
+            EventType.REQUEST_ESCALATED,
+            follow_up_event_id(record.request_id, key),
+            {**event_fields(record), "from_approver": previous},
+        )
+        why = f"{previous} did not decide it in time."
+        self._send(handed_over_email(record, why, self.status_link(record)))
+        emit_metric(Metric.REQUESTS_ESCALATED)
+        return record.approver_email
 
     def record_outcome(
         self, request: LeaveRequest, submitted_at: str, verdict: Verdict
@@ -133,38 +250,16 @@ class LeaveSteps:
         return send_email(self.mailer, email)
 
 
-def send_email(mailer: Mailer, email: Email) -> str:
-    """Send one email and count it; SES's message id."""
-    message_id = mailer.send(email)
-    emit_metric(Metric.EMAILS_SENT)
-    return message_id
+def _why_you(record: LeaveRecord) -> str | None:
+    """For an approver deciding for someone else: why the request comes to them."""
+    handed = [e for e in record.history if e.event is HistoryEvent.REASSIGNED]
+    if not handed or handed[-1].to_approver != record.approver_email:
+        return None
+    return f"{handed[-1].comment} They handed their approvals to you."
 
 
-def _event_fields(request: LeaveRequest) -> dict[str, Any]:
-    """What every domain event says about its request: who, when, never free text."""
-    return request.model_dump(mode="json", exclude={"reason", "execution_name"}) | {
-        "days": request.days
-    }
-
-
-def announce_outcome(
-    events: EventPublisher, request: LeaveRequest, outcome: Outcome, submitted_at: datetime
-) -> None:
-    """The domain event and the metrics of a request that ended (after the write)."""
-    waited = outcome.decided_at - submitted_at
-    events.publish(
-        EventType.REQUEST_DECIDED,
-        event_id_for(request.request_id, EventType.REQUEST_DECIDED, outcome.status),
-        {
-            **_event_fields(request),
-            **outcome.model_dump(mode="json", exclude={"comment"}),
-            "submitted_at": submitted_at.isoformat(),
-            "waited_seconds": round(waited.total_seconds(), 3),
-        },
-    )
-    emit_metric(OUTCOME_METRICS[outcome.status])
-    if outcome.by is not None:
-        emit_metric(Metric.DECISION_LATENCY, waited.total_seconds(), MetricUnit.Seconds)
+def _when(deadline: int) -> str:
+    return f"{datetime.fromtimestamp(deadline, UTC):%A %d %B %Y %H:%M %Z}"
 
 
 UNREACHABLE_APPROVER = (
@@ -222,26 +317,68 @@ def run_leave_workflow(
 
 
 def _wait_for_verdict(context: DurableContext, request: LeaveRequest, steps: LeaveSteps) -> Verdict:
-    config = WaitForCallbackConfig(
-        timeout=Duration.from_seconds(steps.settings.approval_timeout_seconds),
-        retry_strategy=retry_transient,
+    timeout = steps.settings.approval_timeout_seconds
+    # One callback for the whole request: a reminder or an escalation sends a new link (a new
+    # token), never a new callback, so no decision sent through an earlier link can be lost.
+    approval: Callback[str] = context.create_callback(
+        name=StepName.APPROVAL, config=CallbackConfig(timeout=Duration.from_seconds(timeout))
     )
     try:
-        approval = context.wait_for_callback(
-            lambda callback_id, _: steps.ask_approver(request, callback_id),
-            name=StepName.APPROVAL,
-            config=config,
+        deadline: int = context.step(
+            lambda _: steps.ask_approver(request, approval.callback_id),
+            name=StepName.ASK_APPROVER,
+            config=STEP,
         )
+    except StepError as error:
+        # Nobody can decide a request whose approver was never asked: end it rather than
+        # leave it pending (and blocking the employee's calendar) until it expires.
+        context.logger.error("the approver could not be asked", extra={"error": str(error)})
+        return Verdict(LeaveStatus.FAILED, note=UNREACHABLE_APPROVER)
+    for follow_up in steps.settings.follow_ups.schedule(timeout):
+        if _decided_before(context, approval, follow_up):
+            break
+        try:
+            context.step(
+                lambda _: steps.follow_up(request, follow_up, deadline),  # noqa: B023 (run now)
+                name=follow_up.key,
+                config=STEP,
+            )
+        except StepError as error:
+            # A reminder or an escalation that cannot be made leaves the request with the
+            # approver who has it: it can still be decided, and expires otherwise.
+            context.logger.error(
+                "a follow-up failed", extra={"follow_up": follow_up.key, "error": str(error)}
+            )
+    try:
+        decision = approval.result()
     except CallbackExternalError as rejection:
         return _rejected(rejection)
     except CallbackTimeoutError:
         return Verdict(LeaveStatus.EXPIRED)
-    except CallbackSubmitterError as error:
-        # Nobody can decide a request whose approver was never asked: end it rather than
-        # leave it pending (and blocking the employee's calendar) forever.
-        context.logger.error("the approver could not be asked", extra={"error": str(error)})
-        return Verdict(LeaveStatus.FAILED, note=UNREACHABLE_APPROVER)
-    return Verdict(LeaveStatus.APPROVED, DecisionPayload.model_validate_json(approval))
+    return Verdict(LeaveStatus.APPROVED, DecisionPayload.model_validate_json(decision or ""))
+
+
+# What the branches of a follow-up's race return.
+_DECIDED = "decided"
+_DUE = "due"
+_FIRST_TO_END = ParallelConfig(completion_config=CompletionConfig.first_successful())
+
+
+def _decided_before(context: DurableContext, approval: Callback[str], follow_up: FollowUp) -> bool:
+    """Wait, without compute, for a decision or for the follow-up to fall due, whichever
+    comes first; True if the approval callback ended (decided, or failed by someone)."""
+
+    def decision(_: DurableContext) -> str:
+        with suppress(CallbackError):  # a rejection: the verdict reads it after the race
+            approval.result()
+        return _DECIDED
+
+    def due(branch: DurableContext) -> str:
+        branch.wait(Duration.from_seconds(follow_up.wait_seconds))
+        return _DUE
+
+    race = context.parallel([decision, due], name=f"{follow_up.key}-due", config=_FIRST_TO_END)
+    return any(item.result == _DECIDED for item in race.succeeded())
 
 
 def _rejected(error: CallbackExternalError) -> Verdict:

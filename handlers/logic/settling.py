@@ -23,7 +23,7 @@ from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
 from handlers.gateways.workflow_service import WorkflowService
-from handlers.logic.leave_workflow import announce_outcome, send_email
+from handlers.logic.notifying import announce_outcome, send_email
 from handlers.observability import logger
 from handlers.settings import SettlerSettings
 from handlers.storage.leave_store import LeaveStore, RequestConflictError

@@ -16,7 +16,6 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from handlers.domain.leave_request import (
     LeaveForm,
@@ -29,7 +28,10 @@ from handlers.domain.signals import RejectionReason
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.token_verifier import Caller
 from handlers.gateways.workflow_service import WorkflowService
+from handlers.logic.approval_chain import ApproverDirectory, approver_above
+from handlers.logic.delegating import decider_for
 from handlers.settings import SubmitSettings
+from handlers.storage.delegations import Delegations
 from handlers.storage.leave_store import (
     CalendarBusyError,
     LeaveStore,
@@ -39,10 +41,6 @@ from handlers.storage.leave_store import (
 )
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
-
-
-class ApproverDirectory(Protocol):
-    def approver_of(self, employee_email: str) -> str | None: ...
 
 
 class ServiceBusyError(Exception):
@@ -67,6 +65,7 @@ class Submitter:
     settings: SubmitSettings
     store: LeaveStore
     directory: ApproverDirectory
+    delegations: Delegations
     workflow: WorkflowService
     clock: Callable[[], datetime]
     # The secret request ids are keyed with, so that nobody can compute another's id.
@@ -156,16 +155,24 @@ def submit_leave(
     if existing is not None:
         return _repeated(existing, submission, submitter)
 
+    approver = _approver_for(submission.employee_email, submitter)
+    # An approver who is away has their delegate decide it.
+    decider, delegation = decider_for(
+        approver, submission.employee_email, now.date(), submitter.delegations
+    )
+    handed_over = (
+        () if delegation is None else (delegation.handed_over_entry(approver, decider, now),)
+    )
     request = LeaveRequest(
         **submission.model_dump(),
         request_id=request_id,
-        approver_email=_approver_for(submission.employee_email, submitter),
+        approver_email=decider,
         # A fresh name for each record: after a start submit gave up on (and undid), a retry
         # must start a new execution, not find the old one.
         execution_name=execution_name_for(request_id, secrets.token_hex(4)),
     )
     try:
-        submitter.store.create_pending(request, now, settings.max_pending_per_employee)
+        submitter.store.create_pending(request, now, settings.max_pending_per_employee, handed_over)
     except TooManyPendingError as limit:
         raise SubmissionRefusedError(
             429,
@@ -223,12 +230,11 @@ def _check_domain(submission: LeaveSubmission, allowed: tuple[str, ...]) -> None
 
 def _approver_for(employee: str, submitter: Submitter) -> str:
     """The directory's approver, else the default; never the employee themself."""
-    for candidate in (
-        submitter.directory.approver_of(employee),
-        submitter.settings.default_approver,
-    ):
-        if candidate and candidate.lower() != employee:
-            return candidate.lower()
+    approver = approver_above(
+        employee, submitter.directory, submitter.settings.default_approver, {employee}
+    )
+    if approver is not None:
+        return approver
     raise SubmissionRefusedError(
         422,
         RejectionReason.NO_APPROVER,

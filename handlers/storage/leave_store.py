@@ -6,17 +6,17 @@ never disagree, whatever fails between two calls.
 """
 
 import heapq
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, Protocol
 
 import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from handlers.domain.calendar import CalendarEntry, EmployeeCalendar
 from handlers.domain.leave_request import HistoryEntry, LeaveRecord, LeaveRequest, Outcome
-from handlers.domain.statuses import TRANSITIONS, HistoryEvent, LeaveStatus
+from handlers.domain.statuses import AWAITING_DECISION, TRANSITIONS, HistoryEvent, LeaveStatus
+from handlers.storage.items import from_item, to_item
 from handlers.storage.table_schema import (
     BY_EMPLOYEE,
     BY_PENDING,
@@ -72,34 +72,34 @@ class LeaveStore(Protocol):
     def calendar(self, employee_email: str) -> EmployeeCalendar: ...
 
     def create_pending(
-        self, request: LeaveRequest, submitted_at: datetime, max_pending: int
+        self,
+        request: LeaveRequest,
+        submitted_at: datetime,
+        max_pending: int,
+        handed_over: tuple[HistoryEntry, ...] = (),
     ) -> LeaveRecord: ...
 
     def discard_unstarted(self, request: LeaveRequest) -> bool: ...
 
     def take_over(self, request: LeaveRequest, at: datetime) -> LeaveRecord | None: ...
 
-    def attach_callback(self, request_id: str, callback_id: str) -> None: ...
+    def attach_callback(
+        self, request_id: str, callback_id: str, deadline: datetime
+    ) -> LeaveRecord: ...
+
+    def awaiting_decision_by(self, approver_email: str) -> Iterator[LeaveRecord]: ...
 
     def record_outcome(self, request_id: str, outcome: Outcome) -> None: ...
 
     def mark_notified(self, request_id: str, at: datetime) -> None: ...
 
+    def follow_up(
+        self, request_id: str, key: str, entry: HistoryEntry, handed_from: str | None = None
+    ) -> LeaveRecord: ...
+
     def pending_submitted_before(self, cutoff: datetime) -> Iterator[LeaveRecord]: ...
 
     def requests_of(self, employee_email: str, limit: int) -> list[LeaveRecord]: ...
-
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def _to_item(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
-
-
-def _from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
 
 
 def _is_condition_failure(error: ClientError) -> bool:
@@ -140,19 +140,19 @@ class DynamoDbLeaveStore:
 
     def get(self, request_id: str) -> LeaveRecord | None:
         response = self._client.get_item(
-            TableName=self._table, Key=_to_item(request_key(request_id)), ConsistentRead=True
+            TableName=self._table, Key=to_item(request_key(request_id)), ConsistentRead=True
         )
         return (
-            LeaveRecord.model_validate(_from_item(response["Item"])) if "Item" in response else None
+            LeaveRecord.model_validate(from_item(response["Item"])) if "Item" in response else None
         )
 
     def calendar(self, employee_email: str) -> EmployeeCalendar:
         response = self._client.get_item(
-            TableName=self._table, Key=_to_item(calendar_key(employee_email)), ConsistentRead=True
+            TableName=self._table, Key=to_item(calendar_key(employee_email)), ConsistentRead=True
         )
         if "Item" not in response:
             return EmployeeCalendar()
-        item = _from_item(response["Item"])
+        item = from_item(response["Item"])
         entries = tuple(
             CalendarEntry(
                 request_id,
@@ -181,10 +181,10 @@ class DynamoDbLeaveStore:
                 "#shard": BY_PENDING.partition_key,
                 "#submitted": BY_PENDING.sort_key,
             },
-            ExpressionAttributeValues=_to_item({":shard": shard, ":cutoff": cutoff.isoformat()}),
+            ExpressionAttributeValues=to_item({":shard": shard, ":cutoff": cutoff.isoformat()}),
         ):
             for item in page["Items"]:
-                yield LeaveRecord.model_validate(_from_item(item))
+                yield LeaveRecord.model_validate(from_item(item))
 
     def requests_of(self, employee_email: str, limit: int) -> list[LeaveRecord]:
         """The employee's latest requests by start date, latest first (at most `limit`)."""
@@ -193,16 +193,20 @@ class DynamoDbLeaveStore:
             IndexName=BY_EMPLOYEE.name,
             KeyConditionExpression="#employee = :employee",
             ExpressionAttributeNames={"#employee": BY_EMPLOYEE.partition_key},
-            ExpressionAttributeValues=_to_item({":employee": employee_email}),
+            ExpressionAttributeValues=to_item({":employee": employee_email}),
             ScanIndexForward=False,
             Limit=limit,
         )
-        return [LeaveRecord.model_validate(_from_item(item)) for item in response["Items"]]
+        return [LeaveRecord.model_validate(from_item(item)) for item in response["Items"]]
 
     # -- a request's life --------------------------------------------------------------------------
 
     def create_pending(
-        self, request: LeaveRequest, submitted_at: datetime, max_pending: int
+        self,
+        request: LeaveRequest,
+        submitted_at: datetime,
+        max_pending: int,
+        handed_over: tuple[HistoryEntry, ...] = (),
     ) -> LeaveRecord:
         """Record a new pending request and hold its dates, or raise why not.
 
@@ -215,16 +219,18 @@ class DynamoDbLeaveStore:
             **request.model_dump(),
             status=LeaveStatus.PENDING,
             submitted_at=submitted_at,
-            history=(HistoryEntry(event=HistoryEvent.SUBMITTED, at=submitted_at),),
+            # `handed_over`: a delegation sent it past an approver who is away.
+            history=(HistoryEntry(event=HistoryEvent.SUBMITTED, at=submitted_at), *handed_over),
         )
         shard = pending_shard_of(request.request_id)
         put_request = {
             "Put": {
                 "TableName": self._table,
-                "Item": _to_item(
+                "Item": to_item(
                     {
                         **request_key(request.request_id),
-                        **record.model_dump(mode="json"),
+                        # follow_ups is a string set, created by the first follow-up.
+                        **record.model_dump(mode="json", exclude={"follow_ups"}),
                         BY_PENDING.partition_key: shard,
                     }
                 ),
@@ -263,13 +269,13 @@ class DynamoDbLeaveStore:
         entry = _calendar_entry_value(_entry_for(request, LeaveStatus.PENDING))
         update: dict[str, Any] = {
             "TableName": self._table,
-            "Key": _to_item(calendar_key(request.employee_email)),
+            "Key": to_item(calendar_key(request.employee_email)),
         }
         if calendar.version is None:
             update |= {
                 "UpdateExpression": "SET held_leave = :leave, calendar_version = :one",
                 "ConditionExpression": "attribute_not_exists(calendar_version)",
-                "ExpressionAttributeValues": _to_item(
+                "ExpressionAttributeValues": to_item(
                     {":leave": {request.request_id: entry}, ":one": 1}
                 ),
             }
@@ -283,7 +289,7 @@ class DynamoDbLeaveStore:
             + (f" REMOVE {removals}" if removals else ""),
             "ConditionExpression": "calendar_version = :seen",
             "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": _to_item(
+            "ExpressionAttributeValues": to_item(
                 {":entry": entry, ":next": calendar.version + 1, ":seen": calendar.version}
             ),
         }
@@ -298,13 +304,13 @@ class DynamoDbLeaveStore:
         remove_request = {
             "Delete": {
                 "TableName": self._table,
-                "Key": _to_item(request_key(request.request_id)),
+                "Key": to_item(request_key(request.request_id)),
                 "ConditionExpression": (
                     "#status = :pending AND execution_name = :name "
                     "AND attribute_not_exists(workflow_started_at)"
                 ),
                 "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": _to_item(
+                "ExpressionAttributeValues": to_item(
                     {":pending": LeaveStatus.PENDING.value, ":name": request.execution_name}
                 ),
             }
@@ -324,10 +330,10 @@ class DynamoDbLeaveStore:
         return {
             "Update": {
                 "TableName": self._table,
-                "Key": _to_item(pending_counter_key(shard)),
+                "Key": to_item(pending_counter_key(shard)),
                 "UpdateExpression": "ADD #count :delta",
                 "ExpressionAttributeNames": {"#count": PENDING_COUNT},
-                "ExpressionAttributeValues": _to_item({":delta": delta}),
+                "ExpressionAttributeValues": to_item({":delta": delta}),
             }
         }
 
@@ -344,13 +350,13 @@ class DynamoDbLeaveStore:
         """A transaction item that changes the request's entry in its employee's calendar."""
         update: dict[str, Any] = {
             "TableName": self._table,
-            "Key": _to_item(calendar_key(request.employee_email)),
+            "Key": to_item(calendar_key(request.employee_email)),
             "UpdateExpression": expression,
             "ConditionExpression": "attribute_exists(calendar_version)",
             "ExpressionAttributeNames": {"#request": request.request_id},
         }
         if values:
-            update["ExpressionAttributeValues"] = _to_item(values)
+            update["ExpressionAttributeValues"] = to_item(values)
         return {"Update": update}
 
     def take_over(self, request: LeaveRequest, at: datetime) -> LeaveRecord | None:
@@ -359,13 +365,13 @@ class DynamoDbLeaveStore:
         try:
             response = self._client.update_item(
                 TableName=self._table,
-                Key=_to_item(request_key(request.request_id)),
+                Key=to_item(request_key(request.request_id)),
                 UpdateExpression="SET #started = if_not_exists(#started, :at)",
                 # Only while pending: a request the sweep settled before a late start ran
                 # stays settled.
                 ConditionExpression="execution_name = :name AND #status = :pending",
                 ExpressionAttributeNames={"#status": "status", "#started": "workflow_started_at"},
-                ExpressionAttributeValues=_to_item(
+                ExpressionAttributeValues=to_item(
                     {
                         ":at": at.isoformat(),
                         ":name": request.execution_name,
@@ -378,24 +384,47 @@ class DynamoDbLeaveStore:
             if not _is_condition_failure(error):
                 raise
             return None
-        return LeaveRecord.model_validate(_from_item(response["Attributes"]))
+        return LeaveRecord.model_validate(from_item(response["Attributes"]))
 
-    def attach_callback(self, request_id: str, callback_id: str) -> None:
+    def attach_callback(self, request_id: str, callback_id: str, deadline: datetime) -> LeaveRecord:
+        """Keep the callback the approver's decision goes to, and until when it may come."""
         try:
-            self._client.update_item(
+            response = self._client.update_item(
                 TableName=self._table,
-                Key=_to_item(request_key(request_id)),
-                UpdateExpression="SET callback_id = :callback",
+                Key=to_item(request_key(request_id)),
+                UpdateExpression="SET callback_id = :callback, decision_deadline = :deadline",
                 ConditionExpression="#status = :pending",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=_to_item(
-                    {":callback": callback_id, ":pending": LeaveStatus.PENDING.value}
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":callback": callback_id,
+                        ":deadline": deadline.isoformat(),
+                        ":pending": LeaveStatus.PENDING.value,
+                    }
                 ),
+                ReturnValues="ALL_NEW",
             )
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise
             raise RequestConflictError("the request is no longer pending") from None
+        return LeaveRecord.model_validate(from_item(response["Attributes"]))
+
+    def awaiting_decision_by(self, approver_email: str) -> Iterator[LeaveRecord]:
+        """The requests waiting for `approver_email`'s decision. It reads every waiting request
+        (the pending index, filtered): done once when a delegation starts, not on a hot path."""
+        for shard in pending_shards():
+            paginator = self._client.get_paginator("query")
+            for page in paginator.paginate(
+                TableName=self._table,
+                IndexName=BY_PENDING.name,
+                KeyConditionExpression="#shard = :shard",
+                FilterExpression="approver_email = :approver",
+                ExpressionAttributeNames={"#shard": BY_PENDING.partition_key},
+                ExpressionAttributeValues=to_item({":shard": shard, ":approver": approver_email}),
+            ):
+                for item in page["Items"]:
+                    yield LeaveRecord.model_validate(from_item(item))
 
     def record_outcome(self, request_id: str, outcome: Outcome) -> None:
         """Move the request to the outcome's status if `TRANSITIONS` allows it from where the
@@ -413,7 +442,7 @@ class DynamoDbLeaveStore:
         move = {
             "Update": {
                 "TableName": self._table,
-                "Key": _to_item(request_key(request_id)),
+                "Key": to_item(request_key(request_id)),
                 "UpdateExpression": (
                     "SET #status = :status, decided_at = :at, "
                     "history = list_append(history, :entry) "
@@ -423,7 +452,7 @@ class DynamoDbLeaveStore:
                 ),
                 "ConditionExpression": "#status = :current",
                 "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": _to_item(
+                "ExpressionAttributeValues": to_item(
                     {
                         ":status": target.value,
                         ":at": outcome.decided_at.isoformat(),
@@ -457,8 +486,52 @@ class DynamoDbLeaveStore:
     def mark_notified(self, request_id: str, at: datetime) -> None:
         self._client.update_item(
             TableName=self._table,
-            Key=_to_item(request_key(request_id)),
+            Key=to_item(request_key(request_id)),
             UpdateExpression="SET outcome_notified_at = :at",
             ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues=_to_item({":at": at.isoformat()}),
+            ExpressionAttributeValues=to_item({":at": at.isoformat()}),
         )
+
+    def follow_up(
+        self, request_id: str, key: str, entry: HistoryEntry, handed_from: str | None = None
+    ) -> LeaveRecord:
+        """Add a follow-up (reminder, escalation, reassignment) to the history of a request
+        that still awaits a decision, once: `key` marks it done. With `handed_from`, the
+        request moves from that approver to `entry.to_approver`, only if it is still theirs.
+
+        Returns the record as it now stands; a repeat of a follow-up that happened (a retried
+        step) returns it as well. RequestConflictError: the request was decided meanwhile, or
+        (for a hand-over) is no longer `handed_from`'s.
+        """
+        statuses = {f":awaiting{i}": status.value for i, status in enumerate(AWAITING_DECISION)}
+        condition = f"#status IN ({', '.join(statuses)}) AND NOT contains(follow_ups, :key)"
+        update = "SET history = list_append(history, :entry) ADD follow_ups :keys"
+        values: dict[str, Any] = {
+            **statuses,
+            ":key": key,
+            ":keys": {key},
+            ":entry": [entry.model_dump(mode="json", exclude_none=True)],
+        }
+        if handed_from is not None:
+            update = update.replace("SET ", "SET approver_email = :to, ")
+            condition += " AND approver_email = :from"
+            values |= {":to": entry.to_approver, ":from": handed_from}
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=to_item(request_key(request_id)),
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_item(values),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+            record = self.get(request_id)
+            if record is not None and key in record.follow_ups:
+                return record
+            where = record.status.value if record else "gone"
+            raise RequestConflictError(f"the request is {where}", record) from None
+        return LeaveRecord.model_validate(from_item(response["Attributes"]))

@@ -1,6 +1,6 @@
 """The leave table's keys and indexes: read by the store, the Pulumi program and the sandbox.
 
-One table holds four kinds of item, told apart by their keys:
+One table holds five kinds of item, told apart by their keys:
 - a leave request: `pk = REQUEST#<id>`, `sk = REQUEST`;
 - a directory entry: `pk = EMPLOYEE#<email>`, `sk = APPROVER`, naming the employee's approver;
 - an employee's calendar: `pk = EMPLOYEE#<email>`, `sk = CALENDAR`, the leave that holds their
@@ -8,6 +8,8 @@ One table holds four kinds of item, told apart by their keys:
   optimistic writes;
 - a count of pending requests, one per shard: `pk = PENDING#<shard>`, `sk = COUNT`,
   `pending_count`, moved in the same transaction as every move into or out of pending.
+- an approver's delegation: `pk = DELEGATIONS`, `sk = <approver's email>`; all of them in one
+  small partition, so the sweep reads every delegation in one query.
 Only requests carry `employee_email`, and only pending requests `pending_shard`, so both indexes
 hold requests alone, and `by_pending` pending ones alone.
 
@@ -73,6 +75,13 @@ def directory_key(employee_email: str) -> dict[str, str]:
 
 def calendar_key(employee_email: str) -> dict[str, str]:
     return {PARTITION_KEY: f"EMPLOYEE#{employee_email.lower()}", SORT_KEY: "CALENDAR"}
+
+
+DELEGATIONS_PARTITION = "DELEGATIONS"
+
+
+def delegation_key(approver_email: str) -> dict[str, str]:
+    return {PARTITION_KEY: DELEGATIONS_PARTITION, SORT_KEY: approver_email.lower()}
 
 
 def directory_item(employee_email: str, approver_email: str) -> dict[str, str]:

@@ -252,6 +252,72 @@ function requestForm() {
   return form;
 }
 
+function delegationCard() {
+  const card = h('section', {class: 'card', 'aria-labelledby': 'away'},
+    h('h2', {id: 'away'}, 'Away? Hand your approvals over'),
+    h('p', {class: 'muted'}, 'Loading…'));
+  const shown = (delegation) => {
+    if (delegation) {
+      const end = h('button', {class: 'secondary', type: 'button'}, 'End it now');
+      end.addEventListener('click', async () => {
+        end.disabled = true;
+        const {status, body} = await api('delegation', {method: 'DELETE'});
+        if (status === 200 || status === 404) shown(null);
+        else { end.disabled = false; card.append(banner('error', body.message || 'It could not be ended.')); }
+      });
+      card.replaceChildren(card.firstChild,
+        h('p', {}, 'From ' + formatDate(delegation.starts_on) + ' to ' + formatDate(delegation.ends_on) + ', ',
+          h('strong', {}, delegation.delegate_email),
+          ' decides the leave requests that come to you. Requests already waiting for you go to them when it starts.'),
+        h('div', {class: 'actions'}, end));
+      return;
+    }
+    card.replaceChildren(card.firstChild, delegationForm(shown));
+  };
+  api('delegation').then(({status, body}) => {
+    if (status === 200) shown(body.delegation);
+    else card.replaceChildren(card.firstChild, banner('error', body.message || 'This could not be loaded.'));
+  }).catch((error) => card.replaceChildren(card.firstChild, banner('error', error.message)));
+  return card;
+}
+
+function delegationForm(shown) {
+  const today = new Date();
+  const week = new Date(today); week.setDate(today.getDate() + 7);
+  const form = h('form', {novalidate: true},
+    h('p', {}, 'While you are away, someone you choose decides the leave requests that come to you.'),
+    h('div', {class: 'form-error'}),
+    field('delegate_email', words.fields.delegate_email,
+      h('input', {id: 'delegate_email', name: 'delegate_email', type: 'email', required: true,
+                  autocomplete: 'off', placeholder: 'colleague@example.com'})),
+    h('div', {class: 'row'},
+      field('starts_on', words.fields.starts_on,
+        h('input', {id: 'starts_on', name: 'starts_on', type: 'date', required: true,
+                    value: isoDay(today), min: isoDay(today)})),
+      field('ends_on', words.fields.ends_on,
+        h('input', {id: 'ends_on', name: 'ends_on', type: 'date', required: true,
+                    value: isoDay(week), min: isoDay(today)}))),
+    h('div', {class: 'actions'}, h('button', {class: 'secondary', type: 'submit'}, 'Hand over')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const values = Object.fromEntries(new FormData(form));
+    const problems = [];
+    if (!values.delegate_email) problems.push({field: 'delegate_email', problem: 'enter the address of who decides for you'});
+    if (values.starts_on && values.ends_on && values.ends_on < values.starts_on) {
+      problems.push({field: 'ends_on', problem: 'choose a day on or after the first day'});
+    }
+    markErrors(form, problems);
+    if (problems.length) return;
+    const {status, body} = await api('delegation', {
+      method: 'PUT', body: JSON.stringify(values), headers: {'Content-Type': 'application/json'},
+    });
+    if (status === 200) { shown(body.delegation); return; }
+    markErrors(form, body.errors && body.errors.length ? body.errors
+      : [{field: 'body', problem: body.message || 'it could not be set'}]);
+  });
+  return form;
+}
+
 async function homePage() {
   const list = h('ul', {class: 'requests'}, h('li', {class: 'muted'}, 'Loading your requests…'));
   show(
@@ -259,6 +325,7 @@ async function homePage() {
     requestForm(),
     h('section', {class: 'card', 'aria-labelledby': 'yours'},
       h('h2', {id: 'yours'}, 'Your requests'), list),
+    delegationCard(),
   );
   const {status, body} = await api('requests');
   if (status !== 200) { list.replaceChildren(h('li', {}, body.message || 'Your requests could not be loaded.')); return; }
@@ -284,7 +351,8 @@ function summary(request) {
 
 function timeline(history) {
   return h('ol', {class: 'timeline'}, history.map((entry) => h('li', {},
-    h('strong', {}, (words.events[entry.event] || entry.event) + (entry.by ? ' by ' + entry.by : '')),
+    h('strong', {}, (words.events[entry.event] || entry.event) + (entry.by ? ' by ' + entry.by : '')
+      + (entry.to_approver ? ' ' + entry.to_approver : '')),
     h('time', {datetime: entry.at}, formatMoment(entry.at)),
     entry.comment ? h('p', {}, '“' + entry.comment + '”') : null)));
 }

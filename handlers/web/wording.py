@@ -41,6 +41,10 @@ EVENT_WORDS = {
     HistoryEvent.REJECTED: "Rejected",
     HistoryEvent.EXPIRED: "Expired: nobody decided in time",
     HistoryEvent.FAILED: "Closed: the request could not be completed",
+    # Followed on the page by who it went to (`to_approver`).
+    HistoryEvent.REMINDED: "Reminder sent to",
+    HistoryEvent.ESCALATED: "Not decided in time: moved up to",
+    HistoryEvent.REASSIGNED: "Handed over to",
 }
 
 LEAVE_TYPE_WORDS = {
@@ -59,6 +63,9 @@ FIELD_LABELS = {
     "leave_type": "Type of leave",
     "reason": "Reason",
     "employee_email": "Your email address",
+    "delegate_email": "Who decides for you",
+    "starts_on": "From",
+    "ends_on": "Until",
     "body": "The form",
 }
 

@@ -42,6 +42,9 @@ WAIT_CAP_SECONDS = 180
 # How often the sandbox's schedules fire (the pending gauge, the settler's sweep): the dashboard's
 # pending figure is the gauge's latest reading, so a test waits about this long to see a change.
 SCHEDULE_SECONDS = 5
+# Reminders and escalation would add emails and figures to every test of a sandbox: off unless a
+# test's flags turn them on (later flags win).
+NO_FOLLOW_UPS = ("--reminder-at", "none", "--escalate-at", "none")
 # Who decides every request in the sandbox (its default approver).
 APPROVER = "manager@email.com"
 FINAL_STATUSES = {"approved", "rejected", "expired", "failed"}
@@ -161,6 +164,7 @@ class SandboxProcess:
                 *("--data-dir", str(self.data_dir)),
                 *("--approval-timeout", str(self.approval_timeout)),
                 *("--schedule-every", str(SCHEDULE_SECONDS)),
+                *NO_FOLLOW_UPS,
                 *self.flags,
             ],
             cwd=PROJECT_ROOT,

@@ -5,6 +5,7 @@ import re
 import socket
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from handlers import decision, settings, settler, submit, workflow
+from handlers.domain.follow_ups import FollowUpPlan
 from sandbox.http_server import LoopbackServer
 from sandbox.mailbox import ReceivedEmail
 from sandbox.oidc_issuer import PATH_PREFIX as ISSUER_PATH
@@ -51,7 +53,9 @@ OIDC_AUDIENCE = "leave-approvals-tests"
 SIGNED_IN = "employee@email.com"
 
 
-def environment(account: Account, approval_timeout: int, issuer: LocalIssuer) -> dict[str, str]:
+def environment(
+    account: Account, approval_timeout: int, issuer: LocalIssuer, follow_ups: FollowUpPlan
+) -> dict[str, str]:
     return {
         **settings.SubmitSettings.environment_for(
             table_name=account.table_name,
@@ -73,6 +77,8 @@ def environment(account: Account, approval_timeout: int, issuer: LocalIssuer) ->
             workflow_function=account.workflow_function.rsplit(":", 1)[0],
             approval_timeout_seconds=approval_timeout,
             sweep_grace_seconds=SWEEP_GRACE_SECONDS,
+            decision_url=DECISION_URL,
+            signing_key_parameter=account.signing_key_parameter,
         ),
         **settings.WorkflowSettings.environment_for(
             table_name=account.table_name,
@@ -82,6 +88,8 @@ def environment(account: Account, approval_timeout: int, issuer: LocalIssuer) ->
             signing_key_parameter=account.signing_key_parameter,
             approval_timeout_seconds=approval_timeout,
             event_bus_name=account.event_bus_name,
+            default_approver=DEFAULT_APPROVER,
+            **follow_ups.as_settings(),
         ),
     }
 
@@ -95,6 +103,7 @@ _CACHED_FACTORIES = (
     submit.submitter,
     submit.verifier,
     settler.settler,
+    settler.hand_over,
     decision.decider,
     workflow.leave_steps,
 )
@@ -139,6 +148,28 @@ class LeaveApp:
             via=rest_api_event,
             headers=self.signed_in(who),
         )
+
+    def delegation(self, method: str, as_: str, body: Any = None) -> HttpResponse:
+        """GET, PUT or DELETE /delegation as `as_`."""
+        kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+        return call(
+            submit.handler,
+            method,
+            "/delegation",
+            via=rest_api_event,
+            headers=self.signed_in(as_),
+            **kwargs,
+        )
+
+    def away(self, approver: str, delegate: str, starts: date | None = None) -> HttpResponse:
+        """`approver` hands their approvals to `delegate` for five days from `starts` (today)."""
+        first = starts or datetime.now(UTC).date()
+        body = {
+            "delegate_email": delegate,
+            "starts_on": first.isoformat(),
+            "ends_on": (first + timedelta(days=5)).isoformat(),
+        }
+        return self.delegation("PUT", approver, body)
 
     def stop_and_settle(self, request_id: str) -> dict[str, Any]:
         """Stop the request's execution, and deliver Lambda's STOPPED event to the settler."""
@@ -216,6 +247,16 @@ def approval_timeout() -> int:
     return 60
 
 
+# The runner skips durable waits (skip_time), so a follow-up falls due at once: the tests of
+# reminders and escalation turn them on, the others leave the approver undisturbed.
+NO_FOLLOW_UPS = FollowUpPlan(reminder_at=(), escalate_at=None)
+
+
+@pytest.fixture
+def follow_ups() -> FollowUpPlan:
+    return NO_FOLLOW_UPS
+
+
 @pytest.fixture
 def workflow_handler() -> Callable[..., Any]:
     """The durable handler the runner invokes; fault tests wrap it."""
@@ -246,12 +287,13 @@ def leave_app(
     approval_timeout: int,
     workflow_handler: Callable[..., Any],
     issuer: LocalIssuer,
+    follow_ups: FollowUpPlan,
 ) -> Iterator[LeaveApp]:
     account = Account()
     one_dynamodb_request_at_a_time(monkeypatch)
     with mock_aws():
         create_resources(account, DIRECTORY)
-        for name, value in environment(account, approval_timeout, issuer).items():
+        for name, value in environment(account, approval_timeout, issuer, follow_ups).items():
             monkeypatch.setenv(name, value)
         _clear_caches()
         with DurableFunctionTestRunner(handler=workflow_handler, skip_time=True) as runner:

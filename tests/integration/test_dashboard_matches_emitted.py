@@ -5,11 +5,12 @@ import dataclasses
 import pytest
 
 from dashboards.leave_operations import DeployedNames, leave_operations_dashboard
-from handlers import pending_gauge, settings, submit
+from handlers import pending_gauge, settings, settler, submit, workflow
 from handlers.domain.signals import METRICS_NAMESPACE
-from tests.integration.conftest import SEED_PAYLOAD, LeaveApp
+from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
 from tests.support.aws import stored_callback_id
 from tests.support.emf import emitted_metrics
+from tests.support.events import scheduled_event
 from tests.support.faults import Fault, FaultyDependency
 from tests.support.lambda_context import lambda_context
 
@@ -56,6 +57,22 @@ def _bad_inputs(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
     app.submit({**SEED_PAYLOAD, "employee_email": "solo@email.com"})
 
 
+def _followed_up(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One request reminded and escalated, one handed to a delegate."""
+    steps = workflow.leave_steps()
+    plan = {"reminder_at": (0.5,), "escalate_at": 0.75}
+    following_up = dataclasses.replace(steps, settings=steps.settings.model_copy(update=plan))
+    monkeypatch.setattr(workflow, "leave_steps", lambda: following_up)
+    dates = {"start_date": "2026-05-04", "end_date": "2026-05-05"}
+    escalated = app.submit({**SEED_PAYLOAD, **dates}).json()["request_id"]
+    app.decision_link(escalated, "director@email.com")
+    monkeypatch.setattr(workflow, "leave_steps", lambda: steps)
+    handed = app.submit({**SEED_PAYLOAD, "employee_email": "away@email.com"}).json()["request_id"]
+    app.decision_link(handed)
+    assert app.away(DEFAULT_APPROVER, "deputy@email.com").status == 200
+    assert settler.handler(scheduled_event(), lambda_context())["handed_over"] >= 1
+
+
 def test_the_dashboard_reads_only_series_the_handlers_emitted(
     leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -80,9 +97,12 @@ def test_the_dashboard_reads_only_series_the_handlers_emitted(
     pending_gauge.pending_requests.cache_clear()
     settings.gauge_settings.cache_clear()
     pending_gauge.handler({}, lambda_context())
+    wired_submitter = submit.submitter
     _bad_inputs(leave_app, monkeypatch)
     for request_id in ids:
         leave_app.wait_until_final(request_id)
+    monkeypatch.setattr(submit, "submitter", wired_submitter)
+    _followed_up(leave_app, monkeypatch)
     pending_gauge.pending_requests.cache_clear()
 
     emitted = {(m.name, frozenset(m.dimensions)) for m in emitted_metrics(capsys.readouterr().out)}

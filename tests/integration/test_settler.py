@@ -124,18 +124,18 @@ def test_the_sweep_ends_a_request_whose_start_was_lost(
     # Within the grace period, nothing is looked at.
     soon = dataclasses.replace(wired_settler, clock=lambda: _later(SWEEP_GRACE_SECONDS / 2))
     monkeypatch.setattr(settler, "settler", lambda: soon)
-    assert _settle(scheduled_event()) == {"looked_at": 0, "settled": 0}
+    assert _settle(scheduled_event()) == {"looked_at": 0, "settled": 0, "handed_over": 0}
 
     later = dataclasses.replace(wired_settler, clock=lambda: _later(SWEEP_GRACE_SECONDS + 1))
     monkeypatch.setattr(settler, "settler", lambda: later)
     # The lost one is settled; the one whose workflow runs is not even looked at.
-    assert _settle(scheduled_event()) == {"looked_at": 1, "settled": 1}
+    assert _settle(scheduled_event()) == {"looked_at": 1, "settled": 1, "handed_over": 0}
 
     lost = [e for e in leave_app.emails_to(EMPLOYEE) if "could not be processed" in e.subject]
     assert len(lost) == 1
     assert NEVER_FINISHED in lost[0].text
     assert leave_app.status(running_id.json()["request_id"]).json()["status"] == "pending"
-    assert _settle(scheduled_event()) == {"looked_at": 0, "settled": 0}
+    assert _settle(scheduled_event()) == {"looked_at": 0, "settled": 0, "handed_over": 0}
 
 
 def test_the_sweep_leaves_an_overdue_request_whose_execution_still_runs(
@@ -147,8 +147,8 @@ def test_the_sweep_leaves_an_overdue_request_whose_execution_still_runs(
     wired = dataclasses.replace(settler.settler(), clock=lambda: overdue)
     monkeypatch.setattr(settler, "settler", lambda: wired)
 
-    assert _settle(scheduled_event()) == {"looked_at": 1, "settled": 0}
+    assert _settle(scheduled_event()) == {"looked_at": 1, "settled": 0, "handed_over": 0}
 
     leave_app.workflow.stop(request_id)  # and its status-change event is lost
-    assert _settle(scheduled_event()) == {"looked_at": 1, "settled": 1}
+    assert _settle(scheduled_event()) == {"looked_at": 1, "settled": 1, "handed_over": 0}
     assert leave_app.status(request_id).json()["status"] == "failed"

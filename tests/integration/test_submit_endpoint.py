@@ -222,7 +222,7 @@ def test_the_status_endpoint_shows_the_request_and_its_history(leave_app: LeaveA
     record = status.json()
     # Where the employee reached the API, stage included: the address the emails link to too.
     assert submitted["status_url"] == f"{SUBMIT_URL}requests/{submitted['request_id']}"
-    assert record | {"submitted_at": None, "history": None} == {
+    assert record | {"submitted_at": None, "history": None, "decision_deadline": None} == {
         **VALID,
         "request_id": submitted["request_id"],
         "approver_email": "manager@email.com",
@@ -230,6 +230,8 @@ def test_the_status_endpoint_shows_the_request_and_its_history(leave_app: LeaveA
         "days": 11,
         "submitted_at": None,
         "history": None,
+        # Set once the approver is asked: until when they may decide.
+        "decision_deadline": None,
     }
     assert [entry["event"] for entry in record["history"]] == ["submitted"]
 

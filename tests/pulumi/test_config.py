@@ -14,6 +14,7 @@ from components.config import (
     load_config,
 )
 from components.throttling import Throttle
+from handlers.domain.follow_ups import FollowUpPlan
 from tests.pulumi.support import PROJECT, SIGNING_KEY, dev_stack_config, run, service_config
 
 
@@ -138,6 +139,23 @@ def test_lists_may_be_given_as_comma_separated_text() -> None:
     assert config.sandbox_recipients == ()
 
 
+@pytest.mark.parametrize(
+    ("settings", "plan"),
+    [
+        ({}, FollowUpPlan(reminder_at=(0.5,), escalate_at=0.75)),
+        ({"reminderAt": "none", "escalateAt": "none"}, FollowUpPlan((), None)),
+        ({"reminderAt": "[0.25, 0.5]", "escalateAt": "0.9"}, FollowUpPlan((0.25, 0.5), 0.9)),
+        ({"reminderAt": "0.2,0.4"}, FollowUpPlan((0.2, 0.4), 0.75)),
+        ({"escalateAt": "none"}, FollowUpPlan((0.5,), None)),
+    ],
+)
+def test_reminders_and_escalation_follow_the_config(
+    settings: dict[str, str], plan: FollowUpPlan
+) -> None:
+    config, _ = load(dev_config(**({"reminderAt": None, "escalateAt": None} | settings)))
+    assert config.follow_ups == plan
+
+
 def test_optional_settings_have_defaults() -> None:
     config, _ = load(
         dev_config(
@@ -231,6 +249,12 @@ def test_observability_settings_take_any_value_in_range() -> None:
         ("sweepIntervalMinutes", "0", "sweepIntervalMinutes must be between 1 and 60"),
         ("sweepGraceSeconds", "59", "sweepGraceSeconds must be between 60 and 86400"),
         ("maxPendingPerEmployee", "0", "maxPendingPerEmployee must be between 1 and 100"),
+        ("reminderAt", "half", "reminderAt must be shares of approvalTimeoutSeconds like 0.5"),
+        ("reminderAt", "1", "reminderAt and escalateAt: 1 is not a share of the approval time"),
+        ("reminderAt", "0.5,0.25", "reminders must be given in increasing order"),
+        ("reminderAt", "0.8", "must come after every reminder"),
+        ("escalateAt", "0.5,0.9", "escalateAt must be one share of approvalTimeoutSeconds"),
+        ("escalateAt", "0", "0 is not a share of the approval time"),
         ("apiRateLimit", "0", "apiRateLimit must be above 0 and at most 10000"),
         ("apiRateLimit", "10001", "apiRateLimit must be above 0 and at most 10000"),
         ("apiRateLimit", "fast", "apiRateLimit must be a number above 0"),

@@ -9,6 +9,7 @@ import pytest
 
 from components.leave_service import LeaveService, LeaveServiceArgs
 from components.throttling import Throttle
+from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.signals import EVENT_SOURCE, METRICS_NAMESPACE, SERVICE_NAME
 from handlers.settings import DecisionSettings, SubmitSettings, WorkflowSettings
 from handlers.storage.table_schema import (
@@ -174,6 +175,16 @@ def test_the_api_throttles_as_configured(tmp_path: Path) -> None:
     settings = result.one("aws:apigateway/methodSettings:MethodSettings").inputs["settings"]
     assert settings["throttlingRateLimit"] == 2.5
     assert settings["throttlingBurstLimit"] == 7
+
+
+def test_the_workflow_follows_up_as_configured(tmp_path: Path) -> None:
+    default, _ = deploy(tmp_path)
+    settings = WorkflowSettings.from_environment(environment(default, "workflow"))
+    assert settings.follow_ups == FollowUpPlan(reminder_at=(0.5,), escalate_at=0.75)
+    assert settings.default_approver == "boss@example.com"
+    quiet, _ = deploy(tmp_path, follow_ups=FollowUpPlan(reminder_at=(0.25, 0.5), escalate_at=None))
+    settings = WorkflowSettings.from_environment(environment(quiet, "workflow"))
+    assert settings.follow_ups == FollowUpPlan(reminder_at=(0.25, 0.5), escalate_at=None)
 
 
 def test_the_workflow_is_told_both_urls(deployment: Deployment) -> None:

@@ -95,10 +95,16 @@ def test_the_settler_may_settle_requests_list_executions_mail_and_publish(
         "SendTraces": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
         "SettleRequests": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
         "FindPendingRequests": ["dynamodb:Query"],
+        # Requests handed to a delegate get a decision link of their own.
+        "ReadSigningKey": ["ssm:GetParameter"],
         "CheckWorkflowExecutions": ["lambda:ListDurableExecutionsByFunction"],
         "SendMailAsSender": ["ses:SendRawEmail"],
         "PublishDomainEvents": ["events:PutEvents"],
     }
     assert statements["SettleRequests"]["Resource"] == [table]
-    assert statements["FindPendingRequests"]["Resource"] == [f"{table}/index/{BY_PENDING.name}"]
+    # The pending index, and the table for the delegations' partition.
+    assert statements["FindPendingRequests"]["Resource"] == [
+        f"{table}/index/{BY_PENDING.name}",
+        table,
+    ]
     assert statements["CheckWorkflowExecutions"]["Resource"] == [WORKFLOW]

@@ -102,6 +102,17 @@ class InProcessWorkflowService:
                 raise AssertionError(f"{request_id} did not suspend in {timeout}s")
             time.sleep(0.05)
 
+    def wait_for_step(self, request_id: str, name: str, timeout: float = WAIT_CAP_SECONDS) -> None:
+        """Until the execution's step called `name` has succeeded."""
+        deadline = time.monotonic() + timeout
+        while not any(
+            event.event_type == "StepSucceeded" and event.name == name
+            for event in self.runner.get_execution_history(self.executions[request_id]).events
+        ):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{request_id}'s step {name} did not succeed in {timeout}s")
+            time.sleep(0.05)
+
     def is_complete(self, request_id: str) -> bool:
         return self._ended(self.execution_name(request_id))
 

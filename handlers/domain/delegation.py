@@ -1,0 +1,70 @@
+"""An approver's delegation: while they are away, someone they chose decides for them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+
+from handlers.domain.leave_request import Email, HistoryEntry, IsoDate, leave_days
+from handlers.domain.statuses import HistoryEvent
+
+# The longest an approver may be away for, in one delegation.
+MAX_DELEGATION_DAYS = 366
+
+
+class DelegationForm(BaseModel):
+    """What an approver sends to hand their approvals over: to whom, and for which days."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    delegate_email: Email
+    starts_on: IsoDate
+    ends_on: IsoDate
+
+    @field_validator("ends_on")
+    @classmethod
+    def _not_before_start(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("starts_on")
+        if start is not None and end < start:
+            raise ValueError(f"must not be before starts_on ({start.isoformat()})")
+        if start is not None and leave_days(start, end) > MAX_DELEGATION_DAYS:
+            raise ValueError(f"must be at most {MAX_DELEGATION_DAYS} days after starts_on")
+        return end
+
+
+class Delegation(DelegationForm):
+    """A delegation as stored: one per approver at most."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    approver_email: Email
+    set_at: datetime
+    # When the approver's waiting requests were handed to the delegate (at the start).
+    handed_over_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        """Names this delegation in the follow-ups of the requests it hands over."""
+        return f"delegated-{self.starts_on:%Y%m%d}-{int(self.set_at.timestamp())}"
+
+    @property
+    def away_note(self) -> str:
+        """What a request handed over by this delegation says about why."""
+        return f"{self.approver_email} is away until {self.ends_on:%A %d %B %Y}."
+
+    def handed_over_entry(self, request_from: str, to: str, at: datetime) -> HistoryEntry:
+        """The history entry of a request this delegation moves from `request_from` to `to`."""
+        return HistoryEntry(
+            event=HistoryEvent.REASSIGNED,
+            at=at,
+            from_approver=request_from,
+            to_approver=to,
+            comment=self.away_note,
+        )
+
+    def covers(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+    def public_view(self) -> dict[str, str]:
+        return self.model_dump(mode="json", exclude={"handed_over_at"}, exclude_none=True)

@@ -1,0 +1,247 @@
+"""No request waits on an absent approver: reminders and escalation, in the durable runner.
+
+The runner skips durable waits, so each follow-up falls due as soon as the one before it is
+done; the approval callback's own timeout still runs in real time.
+"""
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+
+from handlers import workflow
+from handlers.domain.follow_ups import FollowUpPlan
+from handlers.domain.signals import EventType, Metric
+from handlers.gateways.event_publisher import EventBridgePublisher
+from handlers.gateways.mailer import SesMailer
+from handlers.storage.leave_store import DynamoDbLeaveStore
+from sandbox.mailbox import ReceivedEmail
+from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
+from tests.support.aws import REGION, Account, audited_events
+from tests.support.emf import metric_counts
+from tests.support.faults import CrashingHandler, Fault, FaultyDependency
+
+EMPLOYEE = SEED_PAYLOAD["employee_email"]
+# The default approver's own approver in the tests' directory.
+DIRECTOR = "director@email.com"
+DEPUTY = "deputy@email.com"
+
+
+@pytest.fixture
+def follow_ups() -> FollowUpPlan:
+    return FollowUpPlan(reminder_at=(0.5,), escalate_at=0.75)
+
+
+def _is_escalation(email: ReceivedEmail) -> bool:
+    return "in time, so it now comes to you" in email.text
+
+
+def _submit_and_wait_for_escalation(app: LeaveApp, to: str = DIRECTOR) -> str:
+    response = app.submit(SEED_PAYLOAD)
+    assert response.status == 202, response.body
+    request_id: str = response.json()["request_id"]
+    app.wait_for_email(to, lambda e: request_id in e.text and _is_escalation(e))
+    app.wait_for_email(EMPLOYEE, lambda e: e.subject.startswith(f"Leave request now with {to}"))
+    return request_id
+
+
+def test_a_request_is_reminded_then_escalated_and_the_new_approver_decides(
+    leave_app: LeaveApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request_id = _submit_and_wait_for_escalation(leave_app)
+
+    to_manager = leave_app.emails_to(DEFAULT_APPROVER)
+    assert [e.subject.split(":")[0] for e in to_manager] == ["Leave to approve", "Reminder"]
+    first_link = leave_app.decision_link(request_id)
+    assert first_link in to_manager[1].text, "a reminder carries the very link first sent"
+
+    # The manager's link now says who has the request, and changes nothing.
+    too_late = leave_app.decide(first_link, "approve")
+    assert too_late.status == 409
+    assert f"now with {DIRECTOR}" in too_late.body
+    assert leave_app.open_link(first_link).status == 409
+
+    director_link = leave_app.decision_link(request_id, approver=DIRECTOR)
+    assert director_link != first_link
+    assert leave_app.decide(director_link, "approve", comment="Covered").status == 200
+
+    record = leave_app.wait_until_final(request_id)
+    assert record["status"] == "approved"
+    assert record["approver_email"] == DIRECTOR
+    assert [
+        (h["event"], h.get("from_approver"), h.get("to_approver")) for h in record["history"]
+    ] == [
+        ("submitted", None, None),
+        ("reminded", None, DEFAULT_APPROVER),
+        ("escalated", DEFAULT_APPROVER, DIRECTOR),
+        ("approved", None, None),
+    ]
+    assert record["history"][-1]["by"] == DIRECTOR
+
+    counts = metric_counts(capsys.readouterr().out)
+    assert counts[Metric.REMINDERS_SENT] == 1
+    assert counts[Metric.REQUESTS_ESCALATED] == 1
+    assert [e["detail-type"] for e in audited_events(leave_app.account)] == [
+        EventType.REQUEST_SUBMITTED,
+        EventType.APPROVER_REMINDED,
+        EventType.REQUEST_ESCALATED,
+        EventType.REQUEST_DECIDED,
+    ]
+    final = leave_app.emails_to(EMPLOYEE)[-1]
+    assert final.subject.startswith("Leave request approved")
+    assert DIRECTOR in final.text
+
+
+@pytest.mark.parametrize("approval_timeout", [8])
+def test_an_escalated_request_nobody_decides_still_expires(leave_app: LeaveApp) -> None:
+    request_id = _submit_and_wait_for_escalation(leave_app)
+
+    record = leave_app.wait_until_final(request_id)
+    assert record["status"] == "expired"
+    assert [h["event"] for h in record["history"]] == [
+        "submitted",
+        "reminded",
+        "escalated",
+        "expired",
+    ]
+    assert leave_app.decide(leave_app.decision_link(request_id, DIRECTOR), "approve").status == 410
+    assert leave_app.emails_to(EMPLOYEE)[-1].subject.startswith("Leave request expired")
+
+
+def test_with_nobody_above_the_approver_the_request_stays_and_is_only_reminded(
+    leave_app: LeaveApp,
+) -> None:
+    # The default approver's leave goes to the director, above whom there is only the
+    # default approver: the employee themself, so nobody.
+    payload = {**SEED_PAYLOAD, "employee_email": DEFAULT_APPROVER}
+    request_id = leave_app.submit(payload).json()["request_id"]
+    reminder = leave_app.wait_for_email(DIRECTOR, lambda e: e.subject.startswith("Reminder"))
+    assert request_id in reminder.text
+    leave_app.workflow.wait_for_step(request_id, "escalate")
+
+    record = leave_app.status(request_id).json()
+    assert record["approver_email"] == DIRECTOR
+    assert [h["event"] for h in record["history"]] == ["submitted", "reminded"]
+    assert leave_app.decide(leave_app.decision_link(request_id, DIRECTOR), "reject").status == 200
+    assert leave_app.wait_until_final(request_id)["status"] == "rejected"
+
+
+def test_a_request_decided_before_its_reminder_is_never_followed_up(leave_app: LeaveApp) -> None:
+    # The real clock: a minute is far longer than the decision takes.
+    request_id = leave_app.submit(SEED_PAYLOAD).json()["request_id"]
+    assert leave_app.decide(leave_app.decision_link(request_id), "approve").status == 200
+
+    record = leave_app.wait_until_final(request_id)
+    assert [h["event"] for h in record["history"]] == ["submitted", "approved"]
+    assert len(leave_app.emails_to(DEFAULT_APPROVER)) == 1
+    assert leave_app.emails_to(DIRECTOR) == []
+
+
+def test_an_escalation_to_an_approver_who_is_away_goes_to_their_delegate(
+    leave_app: LeaveApp,
+) -> None:
+    assert leave_app.away(DIRECTOR, DEPUTY).status == 200
+    request_id = _submit_and_wait_for_escalation(leave_app, to=DEPUTY)
+
+    record = leave_app.status(request_id).json()
+    assert record["approver_email"] == DEPUTY
+    assert record["history"][-1] | {"at": None} == {
+        "event": "escalated",
+        "at": None,
+        "from_approver": DEFAULT_APPROVER,
+        "to_approver": DEPUTY,
+    }
+    assert leave_app.emails_to(DIRECTOR) == []
+    assert leave_app.decide(leave_app.decision_link(request_id, DEPUTY), "approve").status == 200
+    assert leave_app.wait_until_final(request_id)["status"] == "approved"
+
+
+# -- replay safety: a fault at each call of a follow-up --------------------------------------
+
+FOLLOW_UP_CALLS: dict[str, tuple[str, str, Callable[[dict[str, Any]], bool]]] = {
+    "email-reminder": ("ses", "send_raw_email", lambda a: b"Reminder" in a["RawMessage"]["Data"]),
+    "record-reminder": (
+        "dynamodb",
+        "update_item",
+        lambda a: "remind-1" in str(a.get("ExpressionAttributeValues")),
+    ),
+    "reminder-event": ("events", "put_events", lambda a: "Reminded" in str(a)),
+    "email-new-approver": ("ses", "send_raw_email", lambda a: a.get("Destinations") == [DIRECTOR]),
+    "record-escalation": (
+        "dynamodb",
+        "update_item",
+        lambda a: "escalate" in str(a.get("ExpressionAttributeValues")),
+    ),
+    "email-employee": (
+        "ses",
+        "send_raw_email",
+        lambda a: a.get("Destinations") == [EMPLOYEE] and b"now with" in a["RawMessage"]["Data"],
+    ),
+    "escalation-event": ("events", "put_events", lambda a: "Escalated" in str(a)),
+}
+
+
+@pytest.fixture
+def crashing_handler() -> CrashingHandler:
+    return CrashingHandler(workflow.handler)
+
+
+@pytest.fixture
+def workflow_handler(crashing_handler: CrashingHandler) -> Callable[..., Any]:
+    return crashing_handler
+
+
+@pytest.mark.parametrize("fault", Fault.ALL)
+@pytest.mark.parametrize("call", FOLLOW_UP_CALLS)
+def test_each_follow_up_happens_once_whatever_fails(
+    leave_app: LeaveApp,
+    monkeypatch: pytest.MonkeyPatch,
+    crashing_handler: CrashingHandler,
+    capsys: pytest.CaptureFixture[str],
+    call: str,
+    fault: str,
+) -> None:
+    service, method, when = FOLLOW_UP_CALLS[call]
+    clients = {
+        name: FaultyDependency(boto3.client(name, region_name=REGION))
+        for name in ("dynamodb", "ses", "events")
+    }
+    clients[service].inject(method, fault, when=when)
+    account = Account()
+    faulty = dataclasses.replace(
+        workflow.leave_steps(),
+        store=DynamoDbLeaveStore(account.table_name, client=clients["dynamodb"]),
+        mailer=SesMailer(account.sender, client=clients["ses"]),
+        events=EventBridgePublisher(account.event_bus_name, client=clients["events"]),
+    )
+    monkeypatch.setattr(workflow, "leave_steps", lambda: faulty)
+
+    request_id = _submit_and_wait_for_escalation(leave_app)
+    assert leave_app.decide(leave_app.decision_link(request_id, DIRECTOR), "approve").status == 200
+
+    record = leave_app.wait_until_final(request_id)
+    assert [h["event"] for h in record["history"]] == [
+        "submitted",
+        "reminded",
+        "escalated",
+        "approved",
+    ]
+    assert clients[service].injected == [(method, fault)]
+    # Emails are at least once: a crash just after one sends it again. So does a failure to
+    # hand the request over, as the new approver is emailed first.
+    resent = call if fault == Fault.CRASH_AFTER and call.startswith("email") else None
+    if call == "record-escalation" and fault != Fault.CRASH_AFTER:
+        resent = "email-new-approver"
+    reminders = [e for e in leave_app.emails_to(DEFAULT_APPROVER) if e.subject.startswith("Remi")]
+    assert len(reminders) == (2 if resent == "email-reminder" else 1)
+    asked = [e for e in leave_app.emails_to(DIRECTOR) if _is_escalation(e)]
+    assert len(asked) == (2 if resent == "email-new-approver" else 1)
+    told = [e for e in leave_app.emails_to(EMPLOYEE) if e.subject.startswith("Leave request now")]
+    assert len(told) == (2 if resent == "email-employee" else 1)
+    counts = metric_counts(capsys.readouterr().out)
+    assert (counts[Metric.REMINDERS_SENT], counts[Metric.REQUESTS_ESCALATED]) == (1, 1)
+    types = [e["detail-type"] for e in audited_events(leave_app.account)]
+    assert types.count(EventType.APPROVER_REMINDED) >= 1
+    assert types.count(EventType.REQUEST_ESCALATED) >= 1
