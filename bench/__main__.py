@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.cold_start import cold_starts
-from bench.cost_model import cost_model, gauge_cost_model
+from bench.cost_model import PATHS, cost_model, gauge_cost_model
 from bench.package_size import package_sizes
 from bench.pulumi_eval import pulumi_evaluation
 from bench.sandbox_runs import durable_costs, request_item_bytes, sandbox, throughput
@@ -31,7 +31,7 @@ def _print_cold_starts(figures: dict[str, Any]) -> None:
     print(f"  floor: {floor['module']}, before any code of ours")
     print(f"  target: every handler at most {figures['target_ratio']} x boto3")
     with_bytecode = {row["module"]: row["median_ms"] for row in [base, *figures["handlers"]]}
-    print("  without bytecode (the default deploy: Lambda compiles the sources at each cold start)")
+    print("  without bytecode (compileBytecode false: every cold start compiles the sources)")
     for row in figures["without_bytecode"]:
         extra = row["median_ms"] - with_bytecode[row["module"]]
         print(f"  {row['module']:28} {row['median_ms']:>8.1f}   +{extra:.0f} ms")
@@ -58,11 +58,11 @@ def _print_pulumi(figures: dict[str, Any]) -> None:
 def _print_durable_costs(figures: dict[str, Any]) -> None:
     targets = figures["targets"]
     print("\nDurable cost per request, from the execution history")
-    print(f"  {'path':8} {'operations':>10} {'checkpoint B':>13} {'invocations':>12}")
-    for path in ("approve", "reject", "expire"):
+    print(f"  {'path':9} {'operations':>10} {'checkpoint B':>13} {'invocations':>12}")
+    for path in PATHS:
         row = figures[path]
         print(
-            f"  {path:8} {row['operations']:>10} {row['checkpoint_bytes']:>13} "
+            f"  {path:9} {row['operations']:>10} {row['checkpoint_bytes']:>13} "
             f"{row['invocations']:>12}"
         )
     print(f"  targets: at most {targets['operations']} operations, {targets['checkpoint_bytes']} B")
@@ -83,6 +83,9 @@ def _print_cost(figures: dict[str, Any]) -> None:
     print(f"\nCost per 1,000 requests on AWS ({figures['path']} path; see docs/cost.md)")
     print(f"  durable functions:         ${figures['durable_per_1000_usd']:.4f}")
     print(f"  Step Functions standard:   ${figures['step_functions_per_1000_usd']:.4f}")
+    print(
+        f"  durable, reminded and escalated: ${figures['reminded_and_escalated_per_1000_usd']:.4f}"
+    )
 
 
 def _print_gauge(figures: dict[str, Any]) -> None:
@@ -119,12 +122,13 @@ def main() -> None:
     _print_package_sizes(results["package_size"])
     results["pulumi"] = pulumi_evaluation()
     _print_pulumi(results["pulumi"])
-    with sandbox() as client:
+    with sandbox(follow_ups=True) as client:
         results["durable_cost"] = durable_costs(client)
         _print_durable_costs(results["durable_cost"])
+        item_bytes = request_item_bytes(client)
+    with sandbox() as client:
         results["throughput"] = throughput(client)
         _print_throughput(results["throughput"], os.cpu_count())
-        item_bytes = request_item_bytes(client)
     results["pending_gauge"] = {
         "request_item_bytes": item_bytes,
         "shards": PENDING_SHARDS,

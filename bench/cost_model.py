@@ -10,6 +10,10 @@ demand, no free tier; `docs/cost.md` gives their sources.
 from dataclasses import dataclass
 from typing import Any
 
+# The measured paths of a request (bench/sandbox_runs.py), in the order they are printed:
+# decided before any follow-up, reminded then escalated then approved, and expired.
+PATHS = ("approve", "reject", "escalated", "expire")
+
 # USD. Lambda arm64, DynamoDB on demand, SES, EventBridge, Step Functions standard.
 PRICES = {
     "lambda_request": 0.20 / 1e6,
@@ -47,6 +51,14 @@ DYNAMODB_WRITES = {
 DYNAMODB_READS = {"submit": 3, "decision page": 1, "decision post": 1, "workflow": 1}
 EMAILS = 3
 EVENTS = 2
+# What a request that is reminded and escalated adds (counted in handlers/logic/leave_workflow.py):
+# the reminder, the new approver's and the employee's emails; two events; two follow-up writes
+# of the request (table + 2 indexes each); the request read before each follow-up, and the
+# directory and the new approver's delegation read to escalate.
+FOLLOW_UP_EMAILS = 3
+FOLLOW_UP_EVENTS = 2
+FOLLOW_UP_WRITES = 6
+FOLLOW_UP_READS = 4
 # Step Functions standard: start, record pending, email receipt, wait for task token (the
 # task emails the approver), choice, record outcome, email outcome, end.
 SFN_TRANSITIONS = 8
@@ -114,18 +126,31 @@ def step_functions_lines() -> list[Line]:
     ]
 
 
+def follow_up_lines() -> list[Line]:
+    """What a reminder and an escalation add to a request, besides the workflow's own cost."""
+    return [
+        Line("follow-up emails", FOLLOW_UP_EMAILS, PRICES["ses_email"]),
+        Line("follow-up events", FOLLOW_UP_EVENTS, PRICES["eventbridge_event"]),
+        Line("follow-up DynamoDB write units", FOLLOW_UP_WRITES, PRICES["dynamodb_write_unit"]),
+        Line("follow-up DynamoDB read units", FOLLOW_UP_READS, PRICES["dynamodb_read_unit"]),
+    ]
+
+
 def per_thousand(lines: list[Line]) -> float:
     return round(sum(line.cost for line in lines) * 1000, 4)
 
 
 def cost_model(durable_cost: dict[str, Any]) -> dict[str, Any]:
-    """Per 1,000 requests, on the costliest of the measured paths."""
-    worst = max(("approve", "reject", "expire"), key=lambda p: durable_cost[p]["checkpoint_bytes"])
+    """Per 1,000 requests, on the costlier of the paths decided by the first approver in time;
+    and per 1,000 requests that are reminded, escalated and then approved."""
+    worst = max(("approve", "reject"), key=lambda p: durable_cost[p]["checkpoint_bytes"])
     durable = durable_lines(durable_cost[worst])
     sfn = step_functions_lines()
+    followed_up = durable_lines(durable_cost["escalated"]) + follow_up_lines()
     return {
         "path": worst,
         "durable_per_1000_usd": per_thousand(durable),
+        "reminded_and_escalated_per_1000_usd": per_thousand(followed_up),
         "step_functions_per_1000_usd": per_thousand(sfn),
         "durable_lines": [
             (line.item, line.quantity, round(line.cost * 1000, 5)) for line in durable

@@ -1,7 +1,9 @@
 """Measurements taken on a running sandbox, through HTTP as users would, plus Lambda's history.
 
 - Durable cost per request: operations and checkpointed bytes of one approved, one rejected
-  and one expired request, read from `GetDurableExecutionHistory` as on AWS.
+  (both decided before the reminder), one reminded, escalated and approved by the new approver,
+  and one expired (reminded and escalated on the way) request, read from
+  `GetDurableExecutionHistory` as on AWS, with reminders and escalation on.
 - Throughput: complete requests (submit, approver's email, decision, employee's final email)
   per second at a few concurrency levels, and the latency from the decision POST to the final
   email in the employee's mailbox.
@@ -25,16 +27,31 @@ from tests.e2e.harness import SandboxClient, running_sandbox, wait_for
 
 APPROVAL_TIMEOUT = 15
 APPROVER = "manager@email.com"
-TARGETS = {"operations": 10, "checkpoint_bytes": 4096}
+# Where the sandbox's directory escalates the approver's requests.
+ESCALATED_TO = "director@email.com"
+TARGETS = {"operations": 16, "checkpoint_bytes": 8192}
+# Reminded after 8 s, escalated after 16 s, expired after 40 s: long enough that a decision
+# sent at once comes before the reminder, short enough that the bench stays short.
+FOLLOW_UP_APPROVAL_TIMEOUT = 40
+FOLLOW_UP_FLAGS = ("--reminder-at", "0.2", "--escalate-at", "0.4")
 # Concurrency level -> requests at that level: bounded, so the whole run stays short.
 LEVELS = {1: 5, 4: 16, 8: 32}
 
 
 @contextmanager
-def sandbox() -> Iterator[SandboxClient]:
+def sandbox(follow_ups: bool = False) -> Iterator[SandboxClient]:
+    """A sandbox of its own; `follow_ups`: with reminders and escalation due within seconds."""
+    timeout, flags = (
+        (FOLLOW_UP_APPROVAL_TIMEOUT, FOLLOW_UP_FLAGS)
+        if follow_ups
+        else (
+            APPROVAL_TIMEOUT,
+            (),
+        )
+    )
     with (
         tempfile.TemporaryDirectory() as scratch,
-        running_sandbox(Path(scratch) / "data", APPROVAL_TIMEOUT) as client,
+        running_sandbox(Path(scratch) / "data", timeout, flags) as client,
     ):
         yield client
 
@@ -52,8 +69,8 @@ def _submit(client: SandboxClient, employee: str, day: int = 10) -> str:
     return request_id
 
 
-def _decide(client: SandboxClient, request_id: str, choice: str) -> None:
-    email = client.wait_for_email(APPROVER, request_id, "Leave to approve", timeout=60)
+def _decide(client: SandboxClient, request_id: str, choice: str, approver: str = APPROVER) -> None:
+    email = client.wait_for_email(approver, request_id, "Leave to approve", timeout=60)
     assert client.decide(client.decision_link(email), choice).status == 200
 
 
@@ -67,7 +84,7 @@ def execution_cost(lambda_client: Any, request_id: str) -> dict[str, Any]:
                 return str(execution["DurableExecutionArn"])
         return None
 
-    arn = wait_for(ended, 60, f"the execution of {request_id} ends", interval=0.2)
+    arn = wait_for(ended, 120, f"the execution of {request_id} ends", interval=0.2)
     events = lambda_client.get_durable_execution_history(
         DurableExecutionArn=arn, IncludeExecutionData=True
     )["Events"]
@@ -95,16 +112,15 @@ def durable_costs(client: SandboxClient) -> dict[str, Any]:
     # The local Lambda API serves the durable APIs, as Lambda's endpoint does.
     lam = client.lambda_client()
     expiring = _submit(client, "cost-expire@email.com")
+    escalated = _submit(client, "cost-escalate@email.com")
     approved = _submit(client, "cost-approve@email.com")
     rejected = _submit(client, "cost-reject@email.com")
     _decide(client, approved, "approve")
     _decide(client, rejected, "reject")
-    return {
-        "approve": execution_cost(lam, approved),
-        "reject": execution_cost(lam, rejected),
-        "expire": execution_cost(lam, expiring),
-        "targets": TARGETS,
-    }
+    _decide(client, escalated, "approve", approver=ESCALATED_TO)
+    requests = {"approve": approved, "reject": rejected, "escalated": escalated}
+    costs = {path: execution_cost(lam, request_id) for path, request_id in requests.items()}
+    return {**costs, "expire": execution_cost(lam, expiring), "targets": TARGETS}
 
 
 def _one_complete_request(client: SandboxClient, index: int) -> float:
