@@ -335,7 +335,7 @@ class LeaveService(pulumi.ComponentResource):
 
     def notify_statements(self, config: ServiceConfig) -> list[Statement]:
         """What a function that tells people needs: mail as the sender, publish domain events
-        (the workflow and the settler)."""
+        (the workflow, the settler, and submit for cancelled leave)."""
         sender_identities = pulumi.Output.all(self.partition, self.region, self.account_id).apply(
             lambda where: f"arn:{where[0]}:ses:{where[1]}:{where[2]}:identity/*"
         )
@@ -374,6 +374,8 @@ class LeaveService(pulumi.ComponentResource):
                 oidc_issuer=self.sign_in.issuer,
                 oidc_audience=self.sign_in.audience,
                 oidc_jwks_url=self.sign_in.jwks_url,
+                sender_email=config.sender_email,
+                event_bus_name=self.event_bus.name,
             ),
             [
                 # Request ids are keyed with the stack's secret.
@@ -399,14 +401,19 @@ class LeaveService(pulumi.ComponentResource):
                     ["lambda:InvokeFunction"],
                     [self.workflow_alias_arn_for_callers],
                 ),
+                # A withdrawal goes into the request's approval callback, as a rejection does.
+                Statement(
+                    "WithdrawThroughWorkflow",
+                    ["lambda:SendDurableExecutionCallbackFailure"],
+                    [self._workflow_executions()],
+                ),
+                # Cancelled leave: its approver is told, the outcome announced.
+                *self.notify_statements(config),
             ],
             max_concurrency=config.http_max_concurrency,
         )
 
     def _decision_function(self, naming: Naming, config: ServiceConfig) -> FunctionArgs:
-        # Callbacks are checked against the execution's ARN, which carries a version
-        # (function:NAME:VERSION/durable-execution/...): a grant on the unqualified ARN is denied.
-        workflow_executions = self.workflow_arn_for_callers.apply(lambda arn: f"{arn}:*")
         return self._function_args(
             config,
             naming.function_name("decision"),
@@ -428,11 +435,16 @@ class LeaveService(pulumi.ComponentResource):
                         "lambda:SendDurableExecutionCallbackSuccess",
                         "lambda:SendDurableExecutionCallbackFailure",
                     ],
-                    [workflow_executions],
+                    [self._workflow_executions()],
                 ),
             ],
             max_concurrency=config.http_max_concurrency,
         )
+
+    def _workflow_executions(self) -> pulumi.Output[str]:
+        # Callbacks are checked against the execution's ARN, which carries a version
+        # (function:NAME:VERSION/durable-execution/...): a grant on the unqualified ARN is denied.
+        return self.workflow_arn_for_callers.apply(lambda arn: f"{arn}:*")
 
     def _workflow_function(
         self, naming: Naming, config: ServiceConfig, function_name: str

@@ -47,7 +47,7 @@ from dashboards.leave_operations import (
 from dashboards.widgets import MetricSeries
 from handlers.domain.event_patterns import DOMAIN_EVENTS, broken_workflow_executions
 from handlers.domain.signals import OUTCOME_METRICS, Metric
-from handlers.domain.statuses import LeaveStatus
+from handlers.domain.statuses import TRANSITIONS, LeaveStatus
 from handlers.settings import GaugeSettings
 from handlers.storage.table_schema import BY_PENDING
 
@@ -493,7 +493,12 @@ class Observability(pulumi.ComponentResource):
         workflow = self._args.workflow.function
         gauge_period = config.pending_gauge_interval_minutes * 60
         oldest_allowed = config.oldest_pending_alarm_share * config.approval_timeout_seconds
-        outcomes = {status.value: metric for status, metric in OUTCOME_METRICS.items()}
+        # Every way a request stops waiting (cancelled leave was approved first: not again).
+        outcomes = {
+            status.value: metric
+            for status, metric in OUTCOME_METRICS.items()
+            if status in TRANSITIONS[LeaveStatus.PENDING]
+        }
         return [
             AlarmSpec(
                 "workflow-executions-failed",

@@ -90,6 +90,9 @@ class SubmitSettings(_Settings):
     oidc_issuer: str = Field(alias="OIDC_ISSUER", min_length=1)
     oidc_audience: str = Field(alias="OIDC_AUDIENCE", min_length=1)
     oidc_jwks_url: str | None = Field(default=None, alias="OIDC_JWKS_URL")
+    # Cancelling approved leave tells its approver and announces it.
+    sender_email: str = Field(alias="SENDER_EMAIL", min_length=3)
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
 
 
 class WorkflowSettings(_Settings):

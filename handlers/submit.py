@@ -5,6 +5,8 @@ GET  /requests              the signed-in employee's requests, latest first
 GET  /requests/{request_id} the request, its status and its history
 GET  / and /requests/{id}   to a browser (Accept: text/html): the employees' app, which signs
                             in and shows the same through the API (`handlers.web`)
+POST /requests/{id}/withdraw  the employee takes back a request nobody has decided yet
+POST /requests/{id}/cancel    the employee calls off approved leave before its first day
 GET|PUT|DELETE /delegation  an approver's delegation: who decides for them while they are away
 
 Paths are the stage's (`https://<api>/live/requests/...` arrives as `/requests/...`); the API
@@ -35,6 +37,8 @@ from handlers.domain.signals import (
     RejectionReason,
 )
 from handlers.domain.statuses import LeaveStatus
+from handlers.gateways.event_publisher import EventBridgePublisher
+from handlers.gateways.mailer import SesMailer
 from handlers.gateways.signing_key import signing_key
 from handlers.gateways.token_verifier import (
     Caller,
@@ -51,7 +55,10 @@ from handlers.http_responses import (
     proxy_response,
     validation_errors,
 )
+from handlers.logic.cancelling import Canceller, cancel
+from handlers.logic.deciding import await_final
 from handlers.logic.delegating import DelegationRefusedError, set_delegation
+from handlers.logic.own_requests import ActionRefusedError
 from handlers.logic.submission import (
     ServiceBusyError,
     SubmissionRefusedError,
@@ -61,6 +68,7 @@ from handlers.logic.submission import (
     submission_by,
     submit_leave,
 )
+from handlers.logic.withdrawing import Withdrawer, withdraw
 from handlers.observability import emit_metric, logger
 from handlers.settings import submit_settings
 from handlers.storage.approver_directory import DynamoDbApproverDirectory
@@ -88,6 +96,29 @@ def submitter() -> Submitter:
         workflow=LambdaWorkflowService(settings.workflow_function),
         clock=lambda: datetime.now(UTC),
         id_key=lambda: id_key_from(signing_key(settings.signing_key_parameter)),
+    )
+
+
+@cache
+def withdrawer() -> Withdrawer:
+    wired = submitter()
+    return Withdrawer(
+        store=wired.store,
+        workflow=wired.workflow,
+        clock=wired.clock,
+        await_final=lambda request_id: await_final(wired.store, request_id),
+    )
+
+
+@cache
+def canceller() -> Canceller:
+    settings, wired = submit_settings(), submitter()
+    return Canceller(
+        store=wired.store,
+        mailer=SesMailer(settings.sender_email),
+        events=EventBridgePublisher(settings.event_bus_name),
+        clock=wired.clock,
+        status_link=lambda request_id: status_url(_base_url(), request_id),
     )
 
 
@@ -201,6 +232,28 @@ def request_status(request_id: str) -> Response[str]:
     if record is None or caller.email not in concerned | record.former_approvers():
         return error_response(404, f"There is no leave request {request_id} of yours.")
     return json_response(200, record.public_view())
+
+
+@app.post("/requests/<request_id>/withdraw")
+def withdraw_request(request_id: str) -> Response[str]:
+    caller = _caller()
+    record = withdraw(request_id, caller.email, withdrawer())
+    if record is None:
+        # Sent into the workflow, which records it a moment later.
+        return json_response(202, {"request_id": request_id, "status": "withdrawing"})
+    return json_response(200, record.public_view())
+
+
+@app.post("/requests/<request_id>/cancel")
+def cancel_leave(request_id: str) -> Response[str]:
+    caller = _caller()
+    return json_response(200, cancel(request_id, caller.email, canceller()).public_view())
+
+
+@app.exception_handler(ActionRefusedError)
+def _action_refused(error: ActionRefusedError) -> Response[str]:
+    retry = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+    return error_response(error.status_code, error.problem, headers=retry)
 
 
 @app.get("/delegation")

@@ -34,6 +34,8 @@ _TILES = (
     ("rejected", "Rejected"),
     ("expired", "Expired"),
     ("failed", "Failed"),
+    ("withdrawn", "Withdrawn"),
+    ("cancelled", "Cancelled"),
     ("submitted", "Submitted"),
     ("reminders_sent", "Approvers reminded"),
     ("escalated", "Escalated"),

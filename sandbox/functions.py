@@ -124,6 +124,8 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
                 oidc_issuer=config.oidc_issuer,
                 oidc_audience=OIDC_AUDIENCE,
                 oidc_jwks_url=f"{config.oidc_issuer}/jwks.json",
+                sender_email=SENDER_EMAIL,
+                event_bus_name=EVENT_BUS_NAME,
             ),
         ),
         LambdaFunction(

@@ -93,8 +93,8 @@ class LambdaService:
         if request.method == "GET" and (described := self._describe(request)) is not None:
             return described
         if request.path.startswith(DURABLE_API_PREFIX):
-            forwarded = _as_lambda_answers(
-                request, self._forward_to_emulator(_by_function_name(request))
+            forwarded = _typed_error(
+                _as_lambda_answers(request, self._forward_to_emulator(_by_function_name(request)))
             )
             stop = _STOP_PATH.match(request.path)
             if stop and request.method == "POST" and forwarded.status < 300:
@@ -225,6 +225,21 @@ def _by_function_name(request: Request) -> Request:
     return dataclasses.replace(
         request, path=f"{DURABLE_API_PREFIX}functions/{name}/durable-executions"
     )
+
+
+def _typed_error(answer: Response) -> Response:
+    """An emulator error as Lambda sends it: the emulator names the error's type in its body
+    (`{"Type": ..., "Message": ...}`), where botocore does not look, so a closed callback would
+    read as error "404"; Lambda names it in a header."""
+    if answer.status < 400 or any(k.lower() == "x-amzn-errortype" for k, _ in answer.headers):
+        return answer
+    try:
+        body = json.loads(answer.body)
+    except ValueError:
+        return answer
+    if not isinstance(body, dict) or not isinstance(body.get("Type"), str):
+        return answer
+    return error_response(answer.status, body["Type"], str(body.get("Message", "")))
 
 
 def _as_lambda_answers(request: Request, answer: Response) -> Response:

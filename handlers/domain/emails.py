@@ -164,13 +164,21 @@ _OUTCOME_WORDS = {
         "Something went wrong on our side and your leave request could not be processed. "
         "Nobody can decide it now and its dates are free again: please submit it again.",
     ),
+    LeaveStatus.WITHDRAWN: (
+        "withdrawn",
+        "You withdrew your leave request: nobody will decide it, and its dates are free again.",
+    ),
+    LeaveStatus.CANCELLED: (
+        "cancelled",
+        "You cancelled your approved leave: its dates are free again, and your approver was told.",
+    ),
 }
 
 
 def outcome_email(request: LeaveRequest, outcome: Outcome, status_link: str) -> Email:
     word, intro = _OUTCOME_WORDS[outcome.status]
     rows = _summary_rows(request)
-    if outcome.by:
+    if outcome.by and outcome.by != request.employee_email:
         rows.append(("Decided by", outcome.by))
     if outcome.comment:
         # An approver's comment, or, for a request nobody decided, why it ended.
@@ -185,16 +193,37 @@ def outcome_email(request: LeaveRequest, outcome: Outcome, status_link: str) -> 
     )
 
 
-def closed_for_approver_email(request: LeaveRequest, status_link: str) -> Email:
-    """To an approver who was asked to decide a request that ended without their decision."""
+# To the approver, when a request ended without (or after) their decision: subject, title, why.
+_APPROVER_TOLD = {
+    LeaveStatus.FAILED: (
+        "No longer needs your decision",
+        "Leave request closed",
+        "The leave request from {employee} could not be processed and was closed: it no "
+        "longer needs your decision, and the link you were sent no longer works.",
+    ),
+    LeaveStatus.WITHDRAWN: (
+        "Withdrawn, no longer needs your decision",
+        "Leave request withdrawn",
+        "{employee} withdrew their leave request: it no longer needs your decision, and the "
+        "link you were sent no longer works.",
+    ),
+    LeaveStatus.CANCELLED: (
+        "Leave cancelled",
+        "Approved leave cancelled",
+        "{employee} cancelled the leave you approved: they will be at work on these dates.",
+    ),
+}
+
+
+def approver_told_email(request: LeaveRequest, status: LeaveStatus) -> Email:
+    """To the request's approver: it ended without their decision (failed, withdrawn), or the
+    leave they approved was cancelled."""
+    subject, title, intro = _APPROVER_TOLD[status]
+    intro = intro.format(employee=request.employee_email)
     rows = _summary_rows(request)
-    intro = (
-        f"The leave request from {request.employee_email} could not be processed and was "
-        "closed: it no longer needs your decision, and the link you were sent no longer works."
-    )
     return Email(
         to=request.approver_email,
-        subject=f"No longer needs your decision: {request.employee_email}, {_period(request)}",
+        subject=f"{subject}: {request.employee_email}, {_period(request)}",
         text=f"{intro}\n\n{_text_table(rows)}\n",
-        html=_html_page("Leave request closed", escape(intro), rows),
+        html=_html_page(title, escape(intro), rows),
     )

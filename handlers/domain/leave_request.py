@@ -186,6 +186,16 @@ class DecisionPayload(BaseModel):
     decided_at: datetime
 
 
+class Withdrawal(BaseModel):
+    """What the submit endpoint sends into the waiting workflow when the employee takes their
+    request back: the callback then ends it as withdrawn."""
+
+    model_config = ConfigDict(frozen=True)
+
+    withdrawn_by: Email
+    withdrawn_at: datetime
+
+
 class Outcome(BaseModel):
     """How a request ended, as the workflow checkpoints it."""
 

@@ -20,6 +20,8 @@ class Metric(StrEnum):
     REQUESTS_REJECTED = "RequestsRejected"
     REQUESTS_EXPIRED = "RequestsExpired"
     REQUESTS_FAILED = "RequestsFailed"
+    REQUESTS_WITHDRAWN = "RequestsWithdrawn"
+    REQUESTS_CANCELLED = "RequestsCancelled"
     DECISION_LATENCY = "DecisionLatency"
     EMAILS_SENT = "EmailsSent"
     INPUTS_REJECTED = "InputsRejected"
@@ -36,6 +38,8 @@ OUTCOME_METRICS: dict[LeaveStatus, Metric] = {
     LeaveStatus.REJECTED: Metric.REQUESTS_REJECTED,
     LeaveStatus.EXPIRED: Metric.REQUESTS_EXPIRED,
     LeaveStatus.FAILED: Metric.REQUESTS_FAILED,
+    LeaveStatus.WITHDRAWN: Metric.REQUESTS_WITHDRAWN,
+    LeaveStatus.CANCELLED: Metric.REQUESTS_CANCELLED,
 }
 
 # Dimension of InputsRejected: why the submit endpoint refused a request.

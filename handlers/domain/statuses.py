@@ -17,9 +17,14 @@ class LeaveStatus(StrEnum):
     # The workflow's execution broke (failed, timed out, was stopped, or never started):
     # nobody can decide the request any more.
     FAILED = "failed"
+    # Its employee took it back before anyone decided it.
+    WITHDRAWN = "withdrawn"
+    # Approved, then called off by its employee before its first day.
+    CANCELLED = "cancelled"
 
     @property
     def is_final(self) -> bool:
+        """Nothing can happen to it any more."""
         return not TRANSITIONS[self]
 
     @property
@@ -34,12 +39,20 @@ class LeaveStatus(StrEnum):
 
 TRANSITIONS: dict[LeaveStatus, frozenset[LeaveStatus]] = {
     LeaveStatus.PENDING: frozenset(
-        {LeaveStatus.APPROVED, LeaveStatus.REJECTED, LeaveStatus.EXPIRED, LeaveStatus.FAILED}
+        {
+            LeaveStatus.APPROVED,
+            LeaveStatus.REJECTED,
+            LeaveStatus.EXPIRED,
+            LeaveStatus.FAILED,
+            LeaveStatus.WITHDRAWN,
+        }
     ),
-    LeaveStatus.APPROVED: frozenset(),
+    LeaveStatus.APPROVED: frozenset({LeaveStatus.CANCELLED}),
     LeaveStatus.REJECTED: frozenset(),
     LeaveStatus.EXPIRED: frozenset(),
     LeaveStatus.FAILED: frozenset(),
+    LeaveStatus.WITHDRAWN: frozenset(),
+    LeaveStatus.CANCELLED: frozenset(),
 }
 
 
@@ -78,6 +91,8 @@ class HistoryEvent(StrEnum):
     FAILED = "failed"
     # While it waits: its approver was reminded; it moved up to the approver's own approver;
     # it moved to someone its approver delegated to.
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
     REMINDED = "reminded"
     ESCALATED = "escalated"
     REASSIGNED = "reassigned"

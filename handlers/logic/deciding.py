@@ -136,10 +136,11 @@ def _already_closed(record: LeaveRecord, claim: DecisionPayload, decider: Decide
 def await_final(
     store: LeaveStore, request_id: str, sleep: Callable[[float], None] = time.sleep
 ) -> LeaveRecord | None:
-    """The request once it is final, reading for up to AWAIT_FINAL_SECONDS; else None."""
+    """The request once nobody can decide it any more (decided, expired, withdrawn, ...),
+    reading for up to AWAIT_FINAL_SECONDS; else None."""
     for _ in range(int(AWAIT_FINAL_SECONDS / _AWAIT_INTERVAL_SECONDS)):
         record = store.get(request_id)
-        if record is not None and record.status.is_final:
+        if record is not None and not record.status.awaits_decision:
             return record
         sleep(_AWAIT_INTERVAL_SECONDS)
     return None
@@ -160,6 +161,12 @@ def _resume(workflow: WorkflowService, callback_id: str, claim: DecisionPayload)
         )
 
 
+_ENDED_BY_THE_EMPLOYEE = {
+    LeaveStatus.WITHDRAWN: "Its employee withdrew this request: there is nothing to decide.",
+    LeaveStatus.CANCELLED: "This leave was approved, then cancelled by its employee.",
+}
+
+
 def _ensure_open(record: LeaveRecord) -> None:
     if record.status is LeaveStatus.EXPIRED:
         raise DecisionRefusedError(410, _EXPIRED, record)
@@ -171,7 +178,11 @@ def _ensure_open(record: LeaveRecord) -> None:
             record,
             title="Request closed",
         )
-    if record.status.is_final:
+    if record.status in _ENDED_BY_THE_EMPLOYEE:
+        raise DecisionRefusedError(
+            409, _ENDED_BY_THE_EMPLOYEE[record.status], record, title="Nothing to decide"
+        )
+    if not record.status.awaits_decision:
         decider = _decided_by(record)
         by = f" by {decider}" if decider else ""
         raise DecisionRefusedError(

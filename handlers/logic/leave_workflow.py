@@ -44,6 +44,7 @@ from handlers.domain.decision_token import DecisionToken, decision_link
 from handlers.domain.emails import (
     Email,
     approval_request_email,
+    approver_told_email,
     handed_over_email,
     outcome_email,
     receipt_email,
@@ -56,6 +57,7 @@ from handlers.domain.leave_request import (
     LeaveRecord,
     LeaveRequest,
     Outcome,
+    Withdrawal,
     status_url,
 )
 from handlers.domain.signals import (
@@ -227,13 +229,7 @@ class LeaveSteps:
     ) -> dict[str, Any] | None:
         """Record the verdict and announce it; None if the request had already ended
         otherwise (an operator settled it): then nobody is told twice."""
-        decision = verdict.decision
-        outcome = Outcome(
-            status=verdict.status,
-            decided_at=decision.decided_at if decision else self.clock(),
-            by=decision.approver_email if decision else None,
-            comment=decision.comment if decision else verdict.note,
-        )
+        outcome = verdict.outcome(self.clock())
         try:
             self.store.record_outcome(request.request_id, outcome)
         except RequestConflictError as conflict:
@@ -244,7 +240,12 @@ class LeaveSteps:
         return outcome.model_dump(mode="json")
 
     def send_outcome(self, request: LeaveRequest, outcome: Outcome) -> str:
-        return self._send(outcome_email(request, outcome, self.status_link(request)))
+        message_id = self._send(outcome_email(request, outcome, self.status_link(request)))
+        if outcome.status is LeaveStatus.WITHDRAWN:
+            # Whoever has the request now holds a link that leads nowhere: say so.
+            record = self.store.get(request.request_id)
+            self._send(approver_told_email(record or request, outcome.status))
+        return message_id
 
     def _send(self, email: Email) -> str:
         return send_email(self.mailer, email)
@@ -275,6 +276,21 @@ class Verdict:
     status: LeaveStatus
     decision: DecisionPayload | None = None
     note: str | None = None
+    withdrawal: Withdrawal | None = None
+
+    def outcome(self, now: datetime) -> Outcome:
+        if self.withdrawal is not None:
+            withdrawal = self.withdrawal
+            return Outcome(
+                status=self.status, decided_at=withdrawal.withdrawn_at, by=withdrawal.withdrawn_by
+            )
+        decision = self.decision
+        return Outcome(
+            status=self.status,
+            decided_at=decision.decided_at if decision else now,
+            by=decision.approver_email if decision else None,
+            comment=decision.comment if decision else self.note,
+        )
 
 
 # What an execution returns when submit had given up on it before it took the request over.
@@ -382,6 +398,10 @@ def _decided_before(context: DurableContext, approval: Callback[str], follow_up:
 
 
 def _rejected(error: CallbackExternalError) -> Verdict:
+    """A failed callback: the employee's withdrawal, or an approver's rejection."""
+    with suppress(ValidationError):
+        withdrawal = Withdrawal.model_validate_json(error.data or "")
+        return Verdict(LeaveStatus.WITHDRAWN, withdrawal=withdrawal)
     try:
         return Verdict(LeaveStatus.REJECTED, DecisionPayload.model_validate_json(error.data or ""))
     except ValidationError:

@@ -11,9 +11,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from handlers.domain.emails import Email
 from handlers.domain.leave_request import LeaveRequest, Outcome
 from handlers.domain.signals import OUTCOME_METRICS, EventType, Metric, event_id_for
+from handlers.domain.statuses import Decision
 from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
 from handlers.observability import emit_metric
+
+# Outcomes an approver decided: how long they took is the decision latency.
+DECISION_OUTCOMES = frozenset(decision.outcome for decision in Decision)
 
 
 def send_email(mailer: Mailer, email: Email) -> str:
@@ -47,5 +51,5 @@ def announce_outcome(
         },
     )
     emit_metric(OUTCOME_METRICS[outcome.status])
-    if outcome.by is not None:
+    if outcome.status in DECISION_OUTCOMES and outcome.by is not None:
         emit_metric(Metric.DECISION_LATENCY, waited.total_seconds(), MetricUnit.Seconds)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.domain.emails import Email, closed_for_approver_email, outcome_email
+from handlers.domain.emails import Email, approver_told_email, outcome_email
 from handlers.domain.leave_request import LeaveRecord, Outcome, request_id_of, status_url
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
@@ -88,7 +88,7 @@ def _tell(record: LeaveRecord, outcome: Outcome, settler: Settler) -> None:
     emails: list[Email] = [outcome_email(record, outcome, link)]
     if record.callback_id is not None:
         # The approver was asked: their link now leads nowhere, so say so.
-        emails.append(closed_for_approver_email(record, link))
+        emails.append(approver_told_email(record, LeaveStatus.FAILED))
     for email in emails:
         send_email(settler.mailer, email)
     settler.store.mark_notified(record.request_id, settler.clock())

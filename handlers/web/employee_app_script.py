@@ -357,6 +357,29 @@ function timeline(history) {
     entry.comment ? h('p', {}, '“' + entry.comment + '”') : null)));
 }
 
+// What the employee may still do: withdraw a request nobody decided, cancel leave not begun.
+function takeBack(request) {
+  const today = isoDay(new Date());
+  const action = request.status === 'pending' ? ['withdraw', 'Withdraw this request',
+      'Withdraw this request? Your approver will be told, and the dates are free again.']
+    : request.status === 'approved' && request.start_date > today ? ['cancel', 'Cancel this leave',
+      'Cancel this leave? Your approver will be told, and the dates are free again.']
+    : null;
+  if (!action) return null;
+  const [verb, label, question] = action;
+  const button = h('button', {class: 'secondary', type: 'button'}, label);
+  const problem = h('div', {});
+  button.addEventListener('click', async () => {
+    if (!window.confirm(question)) return;
+    button.disabled = true;
+    const {status, body} = await api('requests/' + encodeURIComponent(request.request_id) + '/' + verb, {method: 'POST'});
+    if (status === 200 || status === 202) { statusPage(request.request_id); return; }
+    button.disabled = false;
+    problem.replaceChildren(banner('error', body.message || 'That did not work: please try again.'));
+  });
+  return h('div', {}, problem, h('div', {class: 'actions'}, button));
+}
+
 async function statusPage(requestId, note) {
   show(h('h1', {}, 'Leave request'), h('p', {class: 'muted'}, 'Loading…'));
   const {status, body} = await api('requests/' + encodeURIComponent(requestId));
@@ -365,11 +388,13 @@ async function statusPage(requestId, note) {
     show(back, h('h1', {}, 'Leave request'), banner('error', body.message || 'This request could not be loaded.'));
     return;
   }
+  const mine = session().email === body.employee_email;
   show(
     back,
     h('h1', {}, 'Leave request ', badge(body.status)),
     note === 'sent' ? banner('info', 'Your request was sent to ' + body.approver_email + '. We emailed you a receipt.') : null,
-    h('section', {class: 'card'}, h('h2', {}, 'What happens next'), h('p', {}, words.next_steps[body.status] || '')),
+    h('section', {class: 'card'}, h('h2', {}, 'What happens next'), h('p', {}, words.next_steps[body.status] || ''),
+      mine ? takeBack(body) : null),
     h('section', {class: 'card'}, h('h2', {}, 'Details'), summary(body)),
     h('section', {class: 'card'}, h('h2', {}, 'Timeline'), timeline(body.history || [])),
     h('p', {class: 'muted'}, 'Reference ' + body.request_id),

@@ -12,6 +12,8 @@ STATUS_WORDS = {
     LeaveStatus.REJECTED: "Rejected",
     LeaveStatus.EXPIRED: "Expired",
     LeaveStatus.FAILED: "Closed",
+    LeaveStatus.WITHDRAWN: "Withdrawn",
+    LeaveStatus.CANCELLED: "Cancelled",
 }
 
 # What the employee can expect, or do, once a request stands here.
@@ -33,6 +35,8 @@ NEXT_STEPS = {
         "Something went wrong on our side, so the request was closed and your dates are free "
         "again. Please request them again."
     ),
+    LeaveStatus.WITHDRAWN: "You withdrew this request: nobody will decide it; the dates are free.",
+    LeaveStatus.CANCELLED: "You cancelled this leave: the dates are free and your approver knows.",
 }
 
 EVENT_WORDS = {
@@ -41,6 +45,8 @@ EVENT_WORDS = {
     HistoryEvent.REJECTED: "Rejected",
     HistoryEvent.EXPIRED: "Expired: nobody decided in time",
     HistoryEvent.FAILED: "Closed: the request could not be completed",
+    HistoryEvent.WITHDRAWN: "Withdrawn",
+    HistoryEvent.CANCELLED: "Cancelled",
     # Followed on the page by who it went to (`to_approver`).
     HistoryEvent.REMINDED: "Reminder sent to",
     HistoryEvent.ESCALATED: "Not decided in time: moved up to",

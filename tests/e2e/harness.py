@@ -47,7 +47,8 @@ SCHEDULE_SECONDS = 5
 NO_FOLLOW_UPS = ("--reminder-at", "none", "--escalate-at", "none")
 # Who decides every request in the sandbox (its default approver).
 APPROVER = "manager@email.com"
-FINAL_STATUSES = {"approved", "rejected", "expired", "failed"}
+# Where a request stands once nobody can decide it any more.
+FINAL_STATUSES = {"approved", "rejected", "expired", "failed", "withdrawn", "cancelled"}
 
 
 def http(
@@ -263,6 +264,11 @@ class SandboxClient:
         if answer.status == 202:
             self._employees[answer.json()["request_id"]] = employee
         return answer
+
+    def act(self, request_id: str, verb: str) -> HttpResponse:
+        """POST {status_url}/{verb} (withdraw, cancel) as the request's employee."""
+        url = f"{self.outputs['submit_url']}requests/{request_id}/{verb}"
+        return employee_api("POST", url, headers=self._signed_in(self._employees[request_id]))
 
     def status(self, request_id: str, as_: str | None = None) -> dict[str, Any]:
         """The request as its employee (the first to submit it here) or `as_` sees it."""

@@ -68,6 +68,8 @@ def environment(
             # No JWKS URL: the verifier finds it in the issuer's discovery document.
             oidc_issuer=issuer.issuer_url,
             oidc_audience=issuer.audience,
+            sender_email=account.sender,
+            event_bus_name=account.event_bus_name,
         ),
         **settings.SettlerSettings.environment_for(
             table_name=account.table_name,
@@ -102,6 +104,8 @@ _CACHED_FACTORIES = (
     settings.settler_settings,
     submit.submitter,
     submit.verifier,
+    submit.withdrawer,
+    submit.canceller,
     settler.settler,
     settler.hand_over,
     decision.decider,
@@ -147,6 +151,16 @@ class LeaveApp:
             f"/requests/{request_id}",
             via=rest_api_event,
             headers=self.signed_in(who),
+        )
+
+    def act(self, request_id: str, verb: str, as_: str) -> HttpResponse:
+        """POST /requests/{id}/{verb} (withdraw, cancel) as `as_`."""
+        return call(
+            submit.handler,
+            "POST",
+            f"/requests/{request_id}/{verb}",
+            via=rest_api_event,
+            headers=self.signed_in(as_),
         )
 
     def delegation(self, method: str, as_: str, body: Any = None) -> HttpResponse:
@@ -258,6 +272,13 @@ def follow_ups() -> FollowUpPlan:
 
 
 @pytest.fixture
+def skip_durable_waits() -> bool:
+    """The runner fires durable waits at once; a test that needs a wait to stay pending (a
+    decision that must beat its reminder) turns this off."""
+    return True
+
+
+@pytest.fixture
 def workflow_handler() -> Callable[..., Any]:
     """The durable handler the runner invokes; fault tests wrap it."""
     return workflow.handler
@@ -288,6 +309,7 @@ def leave_app(
     workflow_handler: Callable[..., Any],
     issuer: LocalIssuer,
     follow_ups: FollowUpPlan,
+    skip_durable_waits: bool,
 ) -> Iterator[LeaveApp]:
     account = Account()
     one_dynamodb_request_at_a_time(monkeypatch)
@@ -296,7 +318,9 @@ def leave_app(
         for name, value in environment(account, approval_timeout, issuer, follow_ups).items():
             monkeypatch.setenv(name, value)
         _clear_caches()
-        with DurableFunctionTestRunner(handler=workflow_handler, skip_time=True) as runner:
+        with DurableFunctionTestRunner(
+            handler=workflow_handler, skip_time=skip_durable_waits
+        ) as runner:
             service = InProcessWorkflowService(runner)
             wired_submitter = dataclasses.replace(submit.submitter(), workflow=service)
             wired_decider = dataclasses.replace(decision.decider(), workflow=service)

@@ -73,6 +73,20 @@ def _followed_up(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
     assert settler.handler(scheduled_event(), lambda_context())["handed_over"] >= 1
 
 
+def _taken_back(app: LeaveApp) -> None:
+    """One request withdrawn, one approved leave cancelled."""
+    taker = {**SEED_PAYLOAD, "employee_email": "taker@email.com"}
+    withdrawn = app.submit(taker).json()["request_id"]
+    app.decision_link(withdrawn)
+    assert app.act(withdrawn, "withdraw", as_="taker@email.com").status in (200, 202)
+    app.wait_until_final(withdrawn)
+    later = {**taker, "start_date": "2099-01-05", "end_date": "2099-01-06"}
+    cancelled = app.submit(later).json()["request_id"]
+    assert app.decide(app.decision_link(cancelled), "approve").status == 200
+    app.wait_until_final(cancelled)
+    assert app.act(cancelled, "cancel", as_="taker@email.com").status == 200
+
+
 def test_the_dashboard_reads_only_series_the_handlers_emitted(
     leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -102,6 +116,7 @@ def test_the_dashboard_reads_only_series_the_handlers_emitted(
     for request_id in ids:
         leave_app.wait_until_final(request_id)
     monkeypatch.setattr(submit, "submitter", wired_submitter)
+    _taken_back(leave_app)
     _followed_up(leave_app, monkeypatch)
     pending_gauge.pending_requests.cache_clear()
 

@@ -137,7 +137,11 @@ def test_the_decision_function_may_resume_only_workflow_executions(
         for statement in document["Statement"]
         if any("Callback" in action for action in statement["Action"])
     }
-    assert callbacks == {"leave-decision-policy"}
+    # The decision endpoint, and submit for withdrawals (failure only: it never approves).
+    assert callbacks == {"leave-decision-policy", "leave-submit-policy"}
+    withdraw = statements(deployment, "submit")["WithdrawThroughWorkflow"]
+    assert withdraw["Action"] == ["lambda:SendDurableExecutionCallbackFailure"]
+    assert withdraw["Resource"] == [f"{WORKFLOW}:*"]
 
 
 def test_the_workflow_runs_durably_on_its_own_executions_only(deployment: Deployment) -> None:
@@ -261,6 +265,10 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
             "dynamodb:UpdateItem",
         ],
         "StartWorkflow": ["lambda:InvokeFunction"],
+        "WithdrawThroughWorkflow": ["lambda:SendDurableExecutionCallbackFailure"],
+        # Cancelled leave: the approver is told, the outcome announced.
+        "SendMailAsSender": ["ses:SendRawEmail"],
+        "PublishDomainEvents": ["events:PutEvents"],
     }
     assert statements(deployment, "submit")["RecordRequests"]["Resource"] == [table]
     assert actions("decision") == {

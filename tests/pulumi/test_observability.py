@@ -467,6 +467,7 @@ def test_the_expiry_rate_is_expired_over_all_ended_requests(deployment: Deployme
         "rejected": Metric.REQUESTS_REJECTED,
         "expired": Metric.REQUESTS_EXPIRED,
         "failed": Metric.REQUESTS_FAILED,
+        "withdrawn": Metric.REQUESTS_WITHDRAWN,
     }
     for metric in metrics_of(alarm):
         assert metric["namespace"] == METRICS_NAMESPACE
@@ -475,7 +476,8 @@ def test_the_expiry_rate_is_expired_over_all_ended_requests(deployment: Deployme
     (expression,) = [q["expression"] for q in alarm["metricQueries"] if "expression" in q]
     assert expression == (
         "FILL(expired, 0) / "
-        "(FILL(approved, 0) + FILL(rejected, 0) + FILL(expired, 0) + FILL(failed, 0))"
+        "(FILL(approved, 0) + FILL(rejected, 0) + FILL(expired, 0) + FILL(failed, 0) "
+        "+ FILL(withdrawn, 0))"
     )
     assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanThreshold", 0.5)
     assert alarm["treatMissingData"] == "notBreaching"

@@ -237,3 +237,43 @@ def test_functions_and_the_alias_are_described_as_lambda_describes_them(
     ):
         with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
             missing()
+
+
+@pytest.fixture
+def closed_callbacks() -> Iterator[str]:
+    """A durable emulator that answers every call as its web runner answers a closed callback."""
+
+    def closed(_: Any) -> Response:
+        body = {"Type": "ResourceNotFoundException", "Message": "not in STARTED state"}
+        return Response.json(json.dumps(body), status=404)
+
+    port = free_base_port()
+    server = LoopbackServer("emulator", port, closed)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def test_a_closed_callback_reads_as_lambdas_typed_error(
+    signals: FakeSignals, closed_callbacks: str
+) -> None:
+    service = LambdaService({}, FakeStarts(), signals, closed_callbacks)  # type: ignore[arg-type]
+    port = free_base_port()
+    server = LoopbackServer("lambda", port, service.handle)
+    server.start()
+    try:
+        client = boto3.client(
+            "lambda",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="us-east-2",
+            aws_access_key_id="k",
+            aws_secret_access_key="s",
+            config=Config(retries={"max_attempts": 0}),
+        )
+        with pytest.raises(ClientError) as refused:
+            client.send_durable_execution_callback_success(CallbackId="cb", Result=b"{}")
+        assert _error_code(refused) == "ResourceNotFoundException"
+        assert "not in STARTED state" in str(refused.value)
+    finally:
+        server.stop()
+        service.stop()

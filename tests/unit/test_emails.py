@@ -39,13 +39,15 @@ def test_each_outcome_has_its_own_subject_and_the_comment() -> None:
             REQUEST, Outcome(status=status, decided_at=at, by="m@e.com", comment="ok"), "l"
         ).subject
         for status in LeaveStatus
-        if status.is_final
+        if not status.awaits_decision
     }
     assert [s.split(":")[0] for s in subjects.values()] == [
         "Leave request approved",
         "Leave request rejected",
         "Leave request expired",
         "Leave request could not be processed",
+        "Leave request withdrawn",
+        "Leave request cancelled",
     ]
     assert (
         "ok"

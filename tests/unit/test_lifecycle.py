@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 from handlers.domain.calendar import CalendarEntry, EmployeeCalendar
 from handlers.domain.leave_request import execution_name_for, request_id_of
 from handlers.domain.statuses import (
+    AWAITING_DECISION,
     BLOCKING_STATUSES,
     FINAL_STATUSES,
     TRANSITIONS,
@@ -16,24 +17,31 @@ from handlers.domain.statuses import (
 from handlers.gateways.transient_errors import is_transient
 
 
-def test_a_request_moves_only_from_pending_and_every_end_is_final() -> None:
+def test_a_request_ends_once_and_only_approved_leave_may_still_be_cancelled() -> None:
     assert set(TRANSITIONS) == set(LeaveStatus)
     assert TRANSITIONS[LeaveStatus.PENDING] == {
         LeaveStatus.APPROVED,
         LeaveStatus.REJECTED,
         LeaveStatus.EXPIRED,
         LeaveStatus.FAILED,
+        LeaveStatus.WITHDRAWN,
     }
+    assert TRANSITIONS[LeaveStatus.APPROVED] == {LeaveStatus.CANCELLED}
     assert FINAL_STATUSES == (
-        LeaveStatus.APPROVED,
         LeaveStatus.REJECTED,
         LeaveStatus.EXPIRED,
         LeaveStatus.FAILED,
+        LeaveStatus.WITHDRAWN,
+        LeaveStatus.CANCELLED,
     )
-    # Nothing leads back to pending, and every final status is reached from pending alone.
+    assert AWAITING_DECISION == (LeaveStatus.PENDING,)
+    # Nothing leads back to pending; every end is reached from pending alone, but cancelled.
     assert all(LeaveStatus.PENDING not in moves for moves in TRANSITIONS.values())
     for final in FINAL_STATUSES:
-        assert [s for s, moves in TRANSITIONS.items() if final in moves] == [LeaveStatus.PENDING]
+        came_from = [s for s, moves in TRANSITIONS.items() if final in moves]
+        assert came_from == (
+            [LeaveStatus.APPROVED] if final is LeaveStatus.CANCELLED else [LeaveStatus.PENDING]
+        )
 
 
 def test_only_pending_and_approved_leave_holds_the_dates() -> None:

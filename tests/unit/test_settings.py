@@ -11,6 +11,8 @@ SUBMIT_ENV = {
     "SIGNING_KEY_PARAMETER": "/leave/key",
     "OIDC_ISSUER": "https://cognito-idp.us-east-2.amazonaws.com/us-east-2_abc",
     "OIDC_AUDIENCE": "client-id",
+    "SENDER_EMAIL": "leave@example.com",
+    "EVENT_BUS_NAME": "leave",
 }
 
 
@@ -41,6 +43,8 @@ def test_environment_for_round_trips_through_from_environment() -> None:
         signing_key_parameter="/leave/key",
         oidc_issuer="https://issuer",
         oidc_audience="client",
+        sender_email="leave@example.com",
+        event_bus_name="leave",
         oidc_jwks_url=None,
     )
     assert "OIDC_JWKS_URL" not in environment  # optional, and unset

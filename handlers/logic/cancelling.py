@@ -1,0 +1,68 @@
+"""An employee calls off approved leave before its first day: its dates are free again and
+its approver is told. Its workflow has ended, so this is one conditional write here."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from handlers.domain.emails import approver_told_email, outcome_email
+from handlers.domain.leave_request import LeaveRecord, Outcome
+from handlers.domain.statuses import LeaveStatus
+from handlers.gateways.event_publisher import EventPublisher
+from handlers.gateways.mailer import Mailer
+from handlers.logic.notifying import announce_outcome, send_email
+from handlers.logic.own_requests import ActionRefusedError, own_request
+from handlers.storage.leave_store import LeaveStore, RequestConflictError
+
+
+@dataclass(frozen=True)
+class Canceller:
+    store: LeaveStore
+    mailer: Mailer
+    events: EventPublisher
+    clock: Callable[[], datetime]
+    status_link: Callable[[str], str]
+
+
+def cancel(request_id: str, employee: str, canceller: Canceller) -> LeaveRecord:
+    """Cancel the employee's approved leave, or raise ActionRefusedError saying why not.
+
+    The write comes first and is conditional (approved -> cancelled, with the calendar); the
+    event and the emails follow, and the record notes they went out. A retry after a lost
+    answer or a crash finds the leave cancelled and sends only what was not marked sent.
+    """
+    record = own_request(canceller.store, request_id, employee)
+    if record.status is LeaveStatus.CANCELLED:
+        if record.outcome_notified_at is None:
+            last = record.history[-1]
+            _tell(record, Outcome(status=record.status, decided_at=last.at, by=last.by), canceller)
+        return record
+    if record.status is LeaveStatus.PENDING:
+        raise ActionRefusedError(409, "This request is not decided yet: withdraw it instead.")
+    if record.status is not LeaveStatus.APPROVED:
+        raise ActionRefusedError(
+            409, f"This request was {record.status.value}: there is no leave to cancel."
+        )
+    now = canceller.clock()
+    if now.date() >= record.start_date:
+        raise ActionRefusedError(
+            409,
+            f"This leave began on {record.start_date:%A %d %B %Y}: it can no longer be "
+            "cancelled here. Ask your approver to change it.",
+        )
+    outcome = Outcome(status=LeaveStatus.CANCELLED, decided_at=now, by=employee)
+    try:
+        canceller.store.record_outcome(request_id, outcome)
+    except RequestConflictError:
+        raise ActionRefusedError(409, "This request changed a moment ago: reload it.") from None
+    cancelled = canceller.store.get(request_id) or record
+    announce_outcome(canceller.events, cancelled, outcome, record.submitted_at)
+    _tell(cancelled, outcome, canceller)
+    return cancelled
+
+
+def _tell(record: LeaveRecord, outcome: Outcome, canceller: Canceller) -> None:
+    send_email(canceller.mailer, approver_told_email(record, LeaveStatus.CANCELLED))
+    link = canceller.status_link(record.request_id)
+    send_email(canceller.mailer, outcome_email(record, outcome, link))
+    canceller.store.mark_notified(record.request_id, canceller.clock())

@@ -1,0 +1,232 @@
+"""An employee takes back a request nobody decided, or calls off approved leave before it starts."""
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from handlers import submit, workflow
+from handlers.domain.signals import Metric
+from handlers.gateways.mailer import SesMailer
+from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
+from tests.support.aws import REGION, Account
+from tests.support.emf import metric_counts
+from tests.support.faults import CrashingHandler, Fault, FaultyDependency, SimulatedCrash
+from tests.support.http_calls import HttpResponse, call, rest_api_event
+
+EMPLOYEE = SEED_PAYLOAD["employee_email"]
+TOMORROW = datetime.now(UTC).date() + timedelta(days=1)
+FUTURE = {"start_date": TOMORROW.isoformat(), "end_date": (TOMORROW + timedelta(2)).isoformat()}
+
+
+def _act(app: LeaveApp, request_id: str, verb: str, as_: str = EMPLOYEE) -> HttpResponse:
+    return app.act(request_id, verb, as_)
+
+
+def _asked(app: LeaveApp, payload: dict[str, Any] = SEED_PAYLOAD) -> tuple[str, str]:
+    answer = app.submit(payload)
+    assert answer.status == 202, answer.body
+    request_id: str = answer.json()["request_id"]
+    return request_id, app.decision_link(request_id)
+
+
+def _subjects(app: LeaveApp, address: str, request_id: str) -> list[str]:
+    return [e.subject.split(":")[0] for e in app.emails_to(address) if request_id in e.text]
+
+
+def test_an_employee_withdraws_a_request_nobody_decided(
+    leave_app: LeaveApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request_id, link = _asked(leave_app)
+
+    withdrawn = _act(leave_app, request_id, "withdraw")
+    assert withdrawn.status in (200, 202), withdrawn.body
+    record = leave_app.wait_until_final(request_id)
+    assert record["status"] == "withdrawn"
+    assert record["history"][-1] | {"at": None} == {
+        "event": "withdrawn",
+        "at": None,
+        "by": EMPLOYEE,
+    }
+
+    assert _subjects(leave_app, EMPLOYEE, request_id)[-1] == "Leave request withdrawn"
+    assert _subjects(leave_app, DEFAULT_APPROVER, request_id) == [
+        "Leave to approve",
+        "Withdrawn, no longer needs your decision",
+    ]
+    too_late = leave_app.decide(link, "approve")
+    assert too_late.status == 409
+    assert "withdrew this request" in too_late.body
+    # The dates are free again.
+    assert leave_app.submit(SEED_PAYLOAD, headers={"Idempotency-Key": "again"}).status == 202
+    counts = metric_counts(capsys.readouterr().out)
+    assert counts[Metric.REQUESTS_WITHDRAWN] == 1
+    assert counts[Metric.DECISION_LATENCY] == 0
+
+
+def test_only_the_employee_may_withdraw_and_only_while_nobody_decided(
+    leave_app: LeaveApp,
+) -> None:
+    request_id, link = _asked(leave_app)
+    assert _act(leave_app, request_id, "withdraw", as_="mallory@email.com").status == 404
+    assert _act(leave_app, request_id, "withdraw", as_=DEFAULT_APPROVER).status == 404
+    anonymous = call(submit.handler, "POST", f"/requests/{request_id}/withdraw", via=rest_api_event)
+    assert anonymous.status == 401
+    assert _act(leave_app, "lr-nothing", "withdraw").status == 404
+
+    assert leave_app.decide(link, "approve").status == 200
+    leave_app.wait_until_final(request_id)
+    decided = _act(leave_app, request_id, "withdraw")
+    assert decided.status == 409
+    assert "cancel it instead" in decided.json()["message"]
+    assert leave_app.status(request_id).json()["status"] == "approved"
+
+
+def _race(app: LeaveApp, request_id: str, link: str) -> dict[str, int]:
+    """Approve and withdraw at the same moment; what each was answered."""
+    together = threading.Barrier(2)
+    answers: dict[str, int] = {}
+
+    def approve() -> None:
+        together.wait(timeout=30)
+        answers["approve"] = app.decide(link, "approve").status
+
+    def take_back() -> None:
+        together.wait(timeout=30)
+        answers["withdraw"] = _act(app, request_id, "withdraw").status
+
+    threads = [threading.Thread(target=approve), threading.Thread(target=take_back)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def test_a_withdrawal_racing_an_approval_ends_the_request_once(leave_app: LeaveApp) -> None:
+    months = [f"2026-0{month}" for month in range(2, 7)]
+    for month in months:
+        dates = {"start_date": f"{month}-01", "end_date": f"{month}-02"}
+        request_id, link = _asked(leave_app, {**SEED_PAYLOAD, **dates})
+        answers = _race(leave_app, request_id, link)
+
+        record = leave_app.wait_until_final(request_id)
+        assert record["status"] in ("approved", "withdrawn")
+        winner = "approve" if record["status"] == "approved" else "withdraw"
+        loser = "withdraw" if winner == "approve" else "approve"
+        assert answers[winner] in (200, 202), answers
+        assert answers[loser] == 409, answers
+        assert [h["event"] for h in record["history"]] == ["submitted", record["status"]]
+        told = _subjects(leave_app, EMPLOYEE, request_id)
+        assert told == ["Leave request received", f"Leave request {record['status']}"]
+
+
+def test_approved_leave_is_cancelled_before_its_first_day_and_the_approver_is_told(
+    leave_app: LeaveApp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request_id, link = _asked(leave_app, {**SEED_PAYLOAD, **FUTURE})
+    assert leave_app.decide(link, "approve").status == 200
+    leave_app.wait_until_final(request_id)
+
+    cancelled = _act(leave_app, request_id, "cancel")
+    assert cancelled.status == 200, cancelled.body
+    assert cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["history"][-1]["by"] == EMPLOYEE
+    assert _subjects(leave_app, DEFAULT_APPROVER, request_id)[-1] == "Leave cancelled"
+    assert _subjects(leave_app, EMPLOYEE, request_id)[-1] == "Leave request cancelled"
+    # Sent again (a lost answer), it answers the same and tells nobody twice.
+    assert _act(leave_app, request_id, "cancel").status == 200
+    assert _subjects(leave_app, DEFAULT_APPROVER, request_id).count("Leave cancelled") == 1
+    again = leave_app.submit({**SEED_PAYLOAD, **FUTURE}, headers={"Idempotency-Key": "again"})
+    assert again.status == 202, "the dates are free again"
+    assert leave_app.decide(link, "approve").status == 409
+    assert metric_counts(capsys.readouterr().out)[Metric.REQUESTS_CANCELLED] == 1
+
+
+def test_leave_that_has_begun_or_is_not_approved_cannot_be_cancelled(leave_app: LeaveApp) -> None:
+    begun, link = _asked(leave_app)  # 10 January 2026: long begun
+    assert leave_app.decide(link, "approve").status == 200
+    leave_app.wait_until_final(begun)
+    late = _act(leave_app, begun, "cancel")
+    assert late.status == 409
+    assert "This leave began on Saturday 10 January 2026" in late.json()["message"]
+
+    waiting, _ = _asked(leave_app, {**SEED_PAYLOAD, **FUTURE})
+    assert "withdraw it instead" in _act(leave_app, waiting, "cancel").json()["message"]
+    assert _act(leave_app, waiting, "cancel", as_="mallory@email.com").status == 404
+    assert leave_app.status(begun).json()["status"] == "approved"
+
+
+# -- the bad day ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def crashing_handler() -> CrashingHandler:
+    return CrashingHandler(workflow.handler)
+
+
+@pytest.fixture
+def workflow_handler(crashing_handler: CrashingHandler) -> Callable[..., Any]:
+    return crashing_handler
+
+
+def _faulty_ses(fault: str, to: str, subject: bytes) -> FaultyDependency:
+    return FaultyDependency(boto3.client("ses", region_name=REGION)).inject(
+        "send_raw_email",
+        fault,
+        when=lambda a: a.get("Destinations") == [to] and subject in a["RawMessage"]["Data"],
+    )
+
+
+@pytest.mark.parametrize("fault", Fault.ALL)
+def test_a_withdrawal_tells_both_whatever_fails_while_telling(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    ses = _faulty_ses(fault, DEFAULT_APPROVER, b"Withdrawn")
+    steps = workflow.leave_steps()
+    faulty = dataclasses.replace(steps, mailer=SesMailer(Account().sender, client=ses))
+    monkeypatch.setattr(workflow, "leave_steps", lambda: faulty)
+    request_id, _ = _asked(leave_app)
+
+    assert _act(leave_app, request_id, "withdraw").status in (200, 202)
+    record = leave_app.wait_until_final(request_id)
+    leave_app.workflow.result(request_id)
+
+    assert [h["event"] for h in record["history"]] == ["submitted", "withdrawn"]
+    assert ses.injected == [("send_raw_email", fault)]
+    # The step that tells both is retried whole: the employee's email, sent first, goes again;
+    # the approver's goes again only if it had gone out before the crash.
+    told = _subjects(leave_app, DEFAULT_APPROVER, request_id).count(
+        "Withdrawn, no longer needs your decision"
+    )
+    assert told == (2 if fault == Fault.CRASH_AFTER else 1)
+    assert _subjects(leave_app, EMPLOYEE, request_id).count("Leave request withdrawn") == 2
+
+
+@pytest.mark.parametrize("fault", Fault.ALL)
+def test_a_cancellation_retried_after_a_failure_tells_the_approver(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    request_id, link = _asked(leave_app, {**SEED_PAYLOAD, **FUTURE})
+    assert leave_app.decide(link, "approve").status == 200
+    leave_app.wait_until_final(request_id)
+    ses = _faulty_ses(fault, DEFAULT_APPROVER, b"cancelled the leave you approved")
+    wired = submit.canceller()
+    faulty = dataclasses.replace(wired, mailer=SesMailer(Account().sender, client=ses))
+    monkeypatch.setattr(submit, "canceller", lambda: faulty)
+
+    try:
+        first = _act(leave_app, request_id, "cancel").status
+    except SimulatedCrash:
+        first = 502  # the API's answer when the function dies
+    assert first in (502, 503)
+    assert _act(leave_app, request_id, "cancel").status == 200
+
+    assert leave_app.status(request_id).json()["status"] == "cancelled"
+    told = _subjects(leave_app, DEFAULT_APPROVER, request_id).count("Leave cancelled")
+    assert told == (2 if fault == Fault.CRASH_AFTER else 1)
+    assert _subjects(leave_app, EMPLOYEE, request_id).count("Leave request cancelled") == 1
