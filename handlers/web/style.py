@@ -46,7 +46,7 @@ font-weight:700;border:1px solid}
 .badge.pending{color:var(--warn);border-color:#f59e0b;background:#fffbeb}
 .badge.approved{color:var(--ok);border-color:#22c55e;background:#f0fdf4}
 .badge.rejected{color:var(--danger);border-color:#f87171;background:#fef2f2}
-.badge.expired,.badge.failed{color:#374151;border-color:#9ca3af;background:#f9fafb}
+.badge.expired,.badge.failed,.badge.withdrawn,.badge.cancelled{color:#374151;border-color:#9ca3af;background:#f9fafb}
 dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem;margin:0}
 dl.summary dt{color:var(--muted)}dl.summary dd{margin:0;overflow-wrap:anywhere}
 ol.timeline{list-style:none;margin:0;padding:0 0 0 1rem;border-left:3px solid var(--line)}
