@@ -42,8 +42,8 @@ DYNAMODB_WRITES = {
     "create_pending (transaction: request 2 + 2 indexes, calendar 2, pending count 2)": 8,
     "take_over (table + 2 indexes)": 3,
     "attach_callback (table + 2 indexes)": 3,
-    "record_outcome (transaction: request 2 + employee index 1 + out of the pending index 1, "
-    "calendar 2, pending count 2)": 8,
+    "record_outcome (transaction: request 2 + employee index 1 + out of the pending index 1 "
+    "+ into the approver index 1, calendar 2, pending count 2)": 9,
 }
 # Strongly consistent reads of a ~1 KB item, 1 unit each: submit reads the request id, the
 # directory and the calendar; the decision endpoint the request (page and post); the workflow

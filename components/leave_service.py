@@ -34,6 +34,8 @@ from components.sign_in import SignIn, SignInArgs
 from handlers.domain.signals import EVENT_SOURCE, METRICS_NAMESPACE, SERVICE_NAME
 from handlers.settings import DecisionSettings, SubmitSettings, WorkflowSettings
 from handlers.storage.table_schema import (
+    BY_APPROVER,
+    BY_EMPLOYEE,
     PARTITION_KEY,
     SECONDARY_INDEXES,
     SORT_KEY,
@@ -401,6 +403,12 @@ class LeaveService(pulumi.ComponentResource):
                     ["lambda:InvokeFunction"],
                     [self.workflow_alias_arn_for_callers],
                 ),
+                # An employee's requests, and the leave an approver approved (calendar feeds).
+                Statement(
+                    "ListRequests",
+                    ["dynamodb:Query"],
+                    [self._index_arn(BY_EMPLOYEE.name), self._index_arn(BY_APPROVER.name)],
+                ),
                 # A withdrawal goes into the request's approval callback, as a rejection does.
                 Statement(
                     "WithdrawThroughWorkflow",
@@ -440,6 +448,9 @@ class LeaveService(pulumi.ComponentResource):
             ],
             max_concurrency=config.http_max_concurrency,
         )
+
+    def _index_arn(self, index: str) -> pulumi.Output[str]:
+        return self.table.arn.apply(lambda arn: f"{arn}/index/{index}")
 
     def _workflow_executions(self) -> pulumi.Output[str]:
         # Callbacks are checked against the execution's ARN, which carries a version

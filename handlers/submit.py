@@ -8,6 +8,9 @@ GET  / and /requests/{id}   to a browser (Accept: text/html): the employees' app
 POST /requests/{id}/withdraw  the employee takes back a request nobody has decided yet
 POST /requests/{id}/cancel    the employee calls off approved leave before its first day
 GET|PUT|DELETE /delegation  an approver's delegation: who decides for them while they are away
+GET  /calendar              the signed-in person's private calendar feed URL
+GET  /calendar/{secret}.ics the feed: their approved leave and the leave they approved (no
+                            sign-in: calendar apps cannot; the URL is the secret)
 
 Paths are the stage's (`https://<api>/live/requests/...` arrives as `/requests/...`); the API
 throttles before anything reaches this function.
@@ -29,6 +32,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from handlers.domain.delegation import DelegationForm
+from handlers.domain.feed_token import InvalidFeedTokenError, feed_key, feed_owner, feed_token
 from handlers.domain.leave_request import LeaveForm, status_url
 from handlers.domain.signals import (
     REJECTION_REASON_DIMENSION,
@@ -58,6 +62,7 @@ from handlers.http_responses import (
 from handlers.logic.cancelling import Canceller, cancel
 from handlers.logic.deciding import await_final
 from handlers.logic.delegating import DelegationRefusedError, set_delegation
+from handlers.logic.leave_feeds import leave_in_feed
 from handlers.logic.own_requests import ActionRefusedError
 from handlers.logic.submission import (
     ServiceBusyError,
@@ -76,11 +81,14 @@ from handlers.storage.delegations import DynamoDbDelegations
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.web.employee_app import SCRIPT_PATH, AppConfig, app_page, page_headers
 from handlers.web.employee_app_script import SCRIPT
+from handlers.web.leave_calendar import leave_calendar
 
 # Each route checks its own input (the form after the caller: see `submit`), so Powertools'
 # OpenAPI validation, a tenth of a second of imports, is never loaded.
 app = APIGatewayRestResolver()
 
+# What a feed's URL ends with, so calendar apps and people recognise it.
+FEED_SUFFIX = ".ics"
 # Longer than any request id: not looked up.
 MAX_REQUEST_ID_LENGTH = 64
 
@@ -254,6 +262,34 @@ def cancel_leave(request_id: str) -> Response[str]:
 def _action_refused(error: ActionRefusedError) -> Response[str]:
     retry = {"Retry-After": str(error.retry_after)} if error.retry_after else None
     return error_response(error.status_code, error.problem, headers=retry)
+
+
+def _feed_key() -> bytes:
+    return feed_key(signing_key(submit_settings().signing_key_parameter))
+
+
+@app.get("/calendar")
+def my_calendar_feed() -> Response[str]:
+    caller = _caller()
+    url = f"{_base_url()}/calendar/{feed_token(caller.email, _feed_key())}{FEED_SUFFIX}"
+    return json_response(200, {"url": url})
+
+
+@app.get("/calendar/<token>")
+def calendar_feed(token: str) -> Response[str]:
+    try:
+        owner = feed_owner(token.removesuffix(FEED_SUFFIX), _feed_key())
+    except InvalidFeedTokenError:
+        return error_response(404, "There is no calendar here: copy its address from your page.")
+    wired = submitter()
+    now = wired.clock()
+    feed = leave_calendar(owner, leave_in_feed(owner, wired.store, now.date()), now)
+    return Response(
+        status_code=200,
+        content_type="text/calendar; charset=utf-8",
+        body=feed.decode(),
+        headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @app.get("/delegation")

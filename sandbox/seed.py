@@ -42,9 +42,24 @@ def _unless_exists(call: Any, **arguments: Any) -> None:
             raise
 
 
+def _add_missing_indexes(dynamodb: Any) -> None:
+    """A data dir made by an older version has a table without the newer indexes: add them."""
+    wanted = create_table_request(TABLE_NAME)
+    table = dynamodb.describe_table(TableName=TABLE_NAME)["Table"]
+    present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+    for index in wanted["GlobalSecondaryIndexes"]:
+        if index["IndexName"] not in present:
+            dynamodb.update_table(
+                TableName=TABLE_NAME,
+                AttributeDefinitions=wanted["AttributeDefinitions"],
+                GlobalSecondaryIndexUpdates=[{"Create": index}],
+            )
+
+
 def seed(clients: dict[str, Any], key: str) -> None:
     dynamodb = clients["dynamodb"]
     _unless_exists(dynamodb.create_table, **create_table_request(TABLE_NAME))
+    _add_missing_indexes(dynamodb)
     _unless_exists(clients["events"].create_event_bus, Name=EVENT_BUS_NAME)
     for employee, approver in APPROVER_DIRECTORY.items():
         item = {k: {"S": v} for k, v in directory_item(employee, approver).items()}

@@ -18,6 +18,7 @@ from handlers.domain.leave_request import HistoryEntry, LeaveRecord, LeaveReques
 from handlers.domain.statuses import AWAITING_DECISION, TRANSITIONS, HistoryEvent, LeaveStatus
 from handlers.storage.items import from_item, to_item
 from handlers.storage.table_schema import (
+    BY_APPROVER,
     BY_EMPLOYEE,
     BY_PENDING,
     PENDING_COUNT,
@@ -100,6 +101,8 @@ class LeaveStore(Protocol):
     def pending_submitted_before(self, cutoff: datetime) -> Iterator[LeaveRecord]: ...
 
     def requests_of(self, employee_email: str, limit: int) -> list[LeaveRecord]: ...
+
+    def approved_by(self, approver_email: str, since: date) -> list[LeaveRecord]: ...
 
 
 def _is_condition_failure(error: ClientError) -> bool:
@@ -185,6 +188,25 @@ class DynamoDbLeaveStore:
         ):
             for item in page["Items"]:
                 yield LeaveRecord.model_validate(from_item(item))
+
+    def approved_by(self, approver_email: str, since: date) -> list[LeaveRecord]:
+        """The leave `approver_email` approved that starts on or after `since`, by start date."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            IndexName=BY_APPROVER.name,
+            KeyConditionExpression="#team = :approver AND #start >= :since",
+            ExpressionAttributeNames={
+                "#team": BY_APPROVER.partition_key,
+                "#start": BY_APPROVER.sort_key,
+            },
+            ExpressionAttributeValues=to_item(
+                {":approver": approver_email, ":since": since.isoformat()}
+            ),
+        )
+        return [
+            LeaveRecord.model_validate(from_item(item)) for page in pages for item in page["Items"]
+        ]
 
     def requests_of(self, employee_email: str, limit: int) -> list[LeaveRecord]:
         """The employee's latest requests by start date, latest first (at most `limit`)."""
@@ -439,17 +461,21 @@ class DynamoDbLeaveStore:
             self._ensure_already(record, target)
             return
         entry = outcome.history_entry().model_dump(mode="json", exclude_none=True)
+        sets = ["#status = :status", "decided_at = :at", "history = list_append(history, :entry)"]
+        # The callback id stays: a settler retrying after a crash must still know the approver
+        # was asked (and tell them). Approved leave joins its approver's team calendar (the
+        # by_approver index); any other move leaves it.
+        removals = [BY_PENDING.partition_key]
+        approved = target is LeaveStatus.APPROVED
+        if approved:
+            sets.append(f"{BY_APPROVER.partition_key} = :approver")
+        else:
+            removals.append(BY_APPROVER.partition_key)
         move = {
             "Update": {
                 "TableName": self._table,
                 "Key": to_item(request_key(request_id)),
-                "UpdateExpression": (
-                    "SET #status = :status, decided_at = :at, "
-                    "history = list_append(history, :entry) "
-                    # The callback id stays: a settler retrying after a crash must still know
-                    # the approver was asked (and tell them).
-                    f"REMOVE {BY_PENDING.partition_key}"
-                ),
+                "UpdateExpression": f"SET {', '.join(sets)} REMOVE {', '.join(removals)}",
                 "ConditionExpression": "#status = :current",
                 "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": to_item(
@@ -459,6 +485,7 @@ class DynamoDbLeaveStore:
                         ":entry": [entry],
                         ":current": record.status.value,
                     }
+                    | ({":approver": record.approver_email} if approved else {})
                 ),
             }
         }

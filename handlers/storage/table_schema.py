@@ -10,8 +10,9 @@ One table holds five kinds of item, told apart by their keys:
   `pending_count`, moved in the same transaction as every move into or out of pending.
 - an approver's delegation: `pk = DELEGATIONS`, `sk = <approver's email>`; all of them in one
   small partition, so the sweep reads every delegation in one query.
-Only requests carry `employee_email`, and only pending requests `pending_shard`, so both indexes
-hold requests alone, and `by_pending` pending ones alone.
+Only requests carry `employee_email`, only pending requests `pending_shard`, and only approved
+leave `approved_leave_of_team`, so the indexes hold requests alone, `by_pending` pending ones
+alone and `by_approver` approved leave alone.
 
 Pending requests are spread over `PENDING_SHARDS` shards (by a hash of their id): no single
 partition key takes every status change, and the pending gauge reads the shards' counts and
@@ -38,7 +39,12 @@ BY_EMPLOYEE = SecondaryIndex("by_employee", partition_key="employee_email", sort
 # Pending requests, by shard, oldest first: a sparse index (a request leaves it when it stops
 # being pending), read by the gauge (each shard's oldest) and the settler's sweep.
 BY_PENDING = SecondaryIndex("by_pending", partition_key="pending_shard", sort_key="submitted_at")
-SECONDARY_INDEXES = (BY_EMPLOYEE, BY_PENDING)
+# Approved leave by the approver who approved it, by start date: a sparse index (a request
+# enters it when approved and leaves it when cancelled), read by the approver's calendar feed.
+BY_APPROVER = SecondaryIndex(
+    "by_approver", partition_key="approved_leave_of_team", sort_key="start_date"
+)
+SECONDARY_INDEXES = (BY_EMPLOYEE, BY_PENDING, BY_APPROVER)
 PENDING_SHARDS = 8
 PENDING_COUNT = "pending_count"
 

@@ -252,6 +252,23 @@ function requestForm() {
   return form;
 }
 
+function calendarCard() {
+  const card = h('section', {class: 'card', 'aria-labelledby': 'feed'},
+    h('h2', {id: 'feed'}, 'Approved leave in your calendar'),
+    h('p', {class: 'muted'}, 'Loading…'));
+  api('calendar').then(({status, body}) => {
+    if (status !== 200) { card.replaceChildren(card.firstChild, banner('error', body.message || 'This could not be loaded.')); return; }
+    const address = h('input', {id: 'feed-url', type: 'text', readonly: true, value: body.url,
+                                'aria-label': 'Calendar address'});
+    address.addEventListener('focus', () => address.select());
+    card.replaceChildren(card.firstChild,
+      h('p', {}, 'Subscribe to this address in your calendar app (add a calendar “from URL”) to see your approved leave, and the leave you approved for others.'),
+      address,
+      h('p', {class: 'hint'}, 'Keep it to yourself: anyone with the address can read the calendar.'));
+  }).catch((error) => card.replaceChildren(card.firstChild, banner('error', error.message)));
+  return card;
+}
+
 function delegationCard() {
   const card = h('section', {class: 'card', 'aria-labelledby': 'away'},
     h('h2', {id: 'away'}, 'Away? Hand your approvals over'),
@@ -325,6 +342,7 @@ async function homePage() {
     requestForm(),
     h('section', {class: 'card', 'aria-labelledby': 'yours'},
       h('h2', {id: 'yours'}, 'Your requests'), list),
+    calendarCard(),
     delegationCard(),
   );
   const {status, body} = await api('requests');

@@ -265,6 +265,14 @@ class SandboxClient:
             self._employees[answer.json()["request_id"]] = employee
         return answer
 
+    def calendar_feed(self, email: str) -> str:
+        """The URL of `email`'s private calendar feed, as their page shows it."""
+        url = f"{self.outputs['submit_url']}calendar"
+        answer = employee_api("GET", url, headers=self._signed_in(email))
+        assert answer.status == 200, answer.body
+        feed: str = answer.json()["url"]
+        return feed
+
     def act(self, request_id: str, verb: str) -> HttpResponse:
         """POST {status_url}/{verb} (withdraw, cancel) as the request's employee."""
         url = f"{self.outputs['submit_url']}requests/{request_id}/{verb}"

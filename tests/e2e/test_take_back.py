@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.harness import APPROVER, SandboxClient, changed
+from tests.e2e.harness import APPROVER, SandboxClient, changed, http
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
@@ -73,15 +73,19 @@ def test_approved_leave_is_cancelled_before_its_first_day_not_after(
         "end_date": (NEXT_MONTH + timedelta(days=1)).isoformat(),
     }
     begun = {"employee_email": employee, "start_date": "2026-02-02", "end_date": "2026-02-03"}
+    feed = sandbox.calendar_feed(employee)
     for payload in (ahead, begun):
         request_id, link = sandbox.submitted_for_approval(payload)
         assert sandbox.decide(link, "approve").status == 200
         sandbox.wait_until_final(request_id)
+        if payload is ahead:
+            assert f"UID:{request_id}@" in http("GET", feed).body
         answer = sandbox.act(request_id, "cancel")
         if payload is ahead:
             assert answer.status == 200, answer.body
             assert answer.json()["status"] == "cancelled"
             sandbox.wait_for_email(APPROVER, request_id, "Leave cancelled")
+            assert request_id not in http("GET", feed).body, "cancelled leave leaves the feed"
         else:
             assert answer.status == 409
             assert "it can no longer be cancelled here" in answer.json()["message"]

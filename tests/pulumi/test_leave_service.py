@@ -265,12 +265,18 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
             "dynamodb:UpdateItem",
         ],
         "StartWorkflow": ["lambda:InvokeFunction"],
+        # Its requests (GET /requests) and the leave it approved (calendar feeds).
+        "ListRequests": ["dynamodb:Query"],
         "WithdrawThroughWorkflow": ["lambda:SendDurableExecutionCallbackFailure"],
         # Cancelled leave: the approver is told, the outcome announced.
         "SendMailAsSender": ["ses:SendRawEmail"],
         "PublishDomainEvents": ["events:PutEvents"],
     }
     assert statements(deployment, "submit")["RecordRequests"]["Resource"] == [table]
+    assert statements(deployment, "submit")["ListRequests"]["Resource"] == [
+        f"{table}/index/by_employee",
+        f"{table}/index/by_approver",
+    ]
     assert actions("decision") == {
         "WriteOwnLogs": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "SendTraces": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],

@@ -8,6 +8,12 @@ from handlers.domain.decision_token import (
     sign_token,
     verify_token,
 )
+from handlers.domain.feed_token import (
+    InvalidFeedTokenError,
+    feed_key,
+    feed_owner,
+    feed_token,
+)
 
 KEY = b"k" * 32
 TOKEN = DecisionToken("lr-abc", "manager@email.com", 2_000)
@@ -82,3 +88,21 @@ def test_a_key_id_names_a_key_without_giving_it_away() -> None:
     assert key_id(KEY) == key_id(KEY) != key_id(PREVIOUS)
     assert len(key_id(KEY)) == 8
     assert key_id(KEY) not in KEY.decode()
+
+
+def test_a_calendar_feed_token_names_its_owner_and_cannot_be_forged() -> None:
+    key = feed_key(b"k" * 32)
+    token = feed_token("alice@example.com", key)
+    assert feed_owner(token, key) == "alice@example.com"
+    other = feed_token("bob@example.com", key)
+    for forged in (
+        token.split(".")[0] + "." + other.split(".")[1],
+        other.split(".")[0] + "." + token.split(".")[1],
+        token + "x",
+        "not-a-token",
+        "%%%.abc",
+    ):
+        with pytest.raises(InvalidFeedTokenError):
+            feed_owner(forged, key)
+    with pytest.raises(InvalidFeedTokenError):
+        feed_owner(token, feed_key(b"another secret, after a rotation"))
