@@ -272,13 +272,6 @@ def follow_ups() -> FollowUpPlan:
 
 
 @pytest.fixture
-def skip_durable_waits() -> bool:
-    """The runner fires durable waits at once; a test that needs a wait to stay pending (a
-    decision that must beat its reminder) turns this off."""
-    return True
-
-
-@pytest.fixture
 def workflow_handler() -> Callable[..., Any]:
     """The durable handler the runner invokes; fault tests wrap it."""
     return workflow.handler
@@ -309,7 +302,6 @@ def leave_app(
     workflow_handler: Callable[..., Any],
     issuer: LocalIssuer,
     follow_ups: FollowUpPlan,
-    skip_durable_waits: bool,
 ) -> Iterator[LeaveApp]:
     account = Account()
     one_dynamodb_request_at_a_time(monkeypatch)
@@ -318,9 +310,7 @@ def leave_app(
         for name, value in environment(account, approval_timeout, issuer, follow_ups).items():
             monkeypatch.setenv(name, value)
         _clear_caches()
-        with DurableFunctionTestRunner(
-            handler=workflow_handler, skip_time=skip_durable_waits
-        ) as runner:
+        with DurableFunctionTestRunner(handler=workflow_handler, skip_time=True) as runner:
             service = InProcessWorkflowService(runner)
             wired_submitter = dataclasses.replace(submit.submitter(), workflow=service)
             wired_decider = dataclasses.replace(decision.decider(), workflow=service)

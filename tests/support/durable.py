@@ -87,6 +87,13 @@ class InProcessWorkflowService:
         with self._lock:
             return {rid: self._started[name][1] for rid, name in self._latest.items()}
 
+    def payload(self, request_id: str) -> dict[str, Any]:
+        """The input the request's latest execution started with."""
+        with self._lock:
+            body = self._started[self._latest[request_id]][0]
+        started: dict[str, Any] = json.loads(body)
+        return started
+
     def execution_name(self, request_id: str) -> str:
         with self._lock:
             return self._latest[request_id]
