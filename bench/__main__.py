@@ -58,11 +58,11 @@ def _print_pulumi(figures: dict[str, Any]) -> None:
 def _print_durable_costs(figures: dict[str, Any]) -> None:
     targets = figures["targets"]
     print("\nDurable cost per request, from the execution history")
-    print(f"  {'path':9} {'operations':>10} {'checkpoint B':>13} {'invocations':>12}")
+    print(f"  {'path':10} {'operations':>10} {'checkpoint B':>13} {'invocations':>12}")
     for path in PATHS:
         row = figures[path]
         print(
-            f"  {path:9} {row['operations']:>10} {row['checkpoint_bytes']:>13} "
+            f"  {path:10} {row['operations']:>10} {row['checkpoint_bytes']:>13} "
             f"{row['invocations']:>12}"
         )
     print(f"  targets: at most {targets['operations']} operations, {targets['checkpoint_bytes']} B")
@@ -86,6 +86,7 @@ def _print_cost(figures: dict[str, Any]) -> None:
     print(
         f"  durable, reminded and escalated: ${figures['reminded_and_escalated_per_1000_usd']:.4f}"
     )
+    print(f"  durable, two-level approval:     ${figures['two_level_per_1000_usd']:.4f}")
 
 
 def _print_gauge(figures: dict[str, Any]) -> None:

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 # The measured paths of a request (bench/sandbox_runs.py), in the order they are printed:
-# decided before any follow-up, reminded then escalated then approved, and expired.
-PATHS = ("approve", "reject", "escalated", "expire")
+# decided before any follow-up, long leave approved at two levels, reminded then escalated then
+# approved, and expired.
+PATHS = ("approve", "reject", "two-level", "escalated", "expire")
 
 # USD. Lambda arm64, DynamoDB on demand, SES, EventBridge, Step Functions standard.
 PRICES = {
@@ -59,6 +60,12 @@ FOLLOW_UP_EMAILS = 3
 FOLLOW_UP_EVENTS = 2
 FOLLOW_UP_WRITES = 6
 FOLLOW_UP_READS = 4
+# What a second approval adds: the second approver's and the employee's emails, one event, the
+# hand-over write (table + 2 indexes) and the read before it.
+SECOND_LEVEL_EMAILS = 2
+SECOND_LEVEL_EVENTS = 1
+SECOND_LEVEL_WRITES = 3
+SECOND_LEVEL_READS = 1
 # Step Functions standard: start, record pending, email receipt, wait for task token (the
 # task emails the approver), choice, record outcome, email outcome, end.
 SFN_TRANSITIONS = 8
@@ -136,6 +143,18 @@ def follow_up_lines() -> list[Line]:
     ]
 
 
+def second_level_lines() -> list[Line]:
+    """What a second approval adds to a request, besides the workflow's own cost."""
+    return [
+        Line("second-level emails", SECOND_LEVEL_EMAILS, PRICES["ses_email"]),
+        Line("second-level events", SECOND_LEVEL_EVENTS, PRICES["eventbridge_event"]),
+        Line("second-level write units", SECOND_LEVEL_WRITES, PRICES["dynamodb_write_unit"]),
+        Line("second-level read units", SECOND_LEVEL_READS, PRICES["dynamodb_read_unit"]),
+        # The second approver opens the page and decides.
+        Line("second-level HTTP invocations", 2, PRICES["lambda_request"]),
+    ]
+
+
 def per_thousand(lines: list[Line]) -> float:
     return round(sum(line.cost for line in lines) * 1000, 4)
 
@@ -151,6 +170,9 @@ def cost_model(durable_cost: dict[str, Any]) -> dict[str, Any]:
         "path": worst,
         "durable_per_1000_usd": per_thousand(durable),
         "reminded_and_escalated_per_1000_usd": per_thousand(followed_up),
+        "two_level_per_1000_usd": per_thousand(
+            durable_lines(durable_cost["two-level"]) + second_level_lines()
+        ),
         "step_functions_per_1000_usd": per_thousand(sfn),
         "durable_lines": [
             (line.item, line.quantity, round(line.cost * 1000, 5)) for line in durable

@@ -33,7 +33,11 @@ TARGETS = {"operations": 16, "checkpoint_bytes": 8192}
 # Reminded after 8 s, escalated after 16 s, expired after 40 s: long enough that a decision
 # sent at once comes before the reminder, short enough that the bench stays short.
 FOLLOW_UP_APPROVAL_TIMEOUT = 40
-FOLLOW_UP_FLAGS = ("--reminder-at", "0.2", "--escalate-at", "0.4")
+FOLLOW_UP_FLAGS = (
+    *("--reminder-at", "0.2", "--escalate-at", "0.4"),
+    # Leave of more than 10 days is approved at two levels (the default deploy's line).
+    *("--second-approval-over", "10"),
+)
 # Concurrency level -> requests at that level: bounded, so the whole run stays short.
 LEVELS = {1: 5, 4: 16, 8: 32}
 
@@ -56,11 +60,11 @@ def sandbox(follow_ups: bool = False) -> Iterator[SandboxClient]:
         yield client
 
 
-def _submit(client: SandboxClient, employee: str, day: int = 10) -> str:
+def _submit(client: SandboxClient, employee: str, day: int = 10, days: int = 1) -> str:
     answer = client.submit(
         {
             "start_date": f"2026-02-{day:02d}",
-            "end_date": f"2026-02-{day:02d}",
+            "end_date": f"2026-02-{day + days - 1:02d}",
             "employee_email": employee,
         }
     )
@@ -117,8 +121,16 @@ def durable_costs(client: SandboxClient) -> dict[str, Any]:
     rejected = _submit(client, "cost-reject@email.com")
     _decide(client, approved, "approve")
     _decide(client, rejected, "reject")
+    two_level = _submit(client, "cost-two-level@email.com", day=1, days=12)
+    _decide(client, two_level, "approve")
+    _decide(client, two_level, "approve", approver=ESCALATED_TO)
     _decide(client, escalated, "approve", approver=ESCALATED_TO)
-    requests = {"approve": approved, "reject": rejected, "escalated": escalated}
+    requests = {
+        "approve": approved,
+        "reject": rejected,
+        "two-level": two_level,
+        "escalated": escalated,
+    }
     costs = {path: execution_cost(lam, request_id) for path, request_id in requests.items()}
     return {**costs, "expire": execution_cost(lam, expiring), "targets": TARGETS}
 

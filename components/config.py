@@ -23,6 +23,7 @@ from components.throttling import (
     MAX_RATE_PER_SECOND,
     Throttle,
 )
+from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS, parse_days
 from handlers.domain.follow_ups import OFF, FollowUpPlan, parse_share, parse_shares
 from handlers.domain.leave_request import Email
 
@@ -141,6 +142,8 @@ class ServiceConfig:
     previous_signing_key: pulumi.Output[str] | None = None
     # When a waiting request's approver is reminded, and when it escalates.
     follow_ups: FollowUpPlan = field(default_factory=FollowUpPlan)
+    # Leave longer than this many days needs a second approval (None: one level for all).
+    second_approval_over_days: int | None = DEFAULT_SECOND_APPROVAL_OVER_DAYS
 
     @property
     def execution_timeout_seconds(self) -> int:
@@ -354,6 +357,16 @@ def _follow_up_plan(config: Settings) -> FollowUpPlan:
         raise ConfigError(f"reminderAt and escalateAt: {problem}") from None
 
 
+def _second_approval_over_days(config: Settings) -> int | None:
+    raw = config.get("secondApprovalOverDays")
+    if raw is None:
+        return DEFAULT_SECOND_APPROVAL_OVER_DAYS
+    try:
+        return parse_days(raw)
+    except ValueError as problem:
+        raise ConfigError(f"secondApprovalOverDays {problem}, not {raw!r}") from None
+
+
 def load_config(config: Settings | None = None) -> ServiceConfig:
     """Every setting of the stack, validated."""
     config = config or pulumi.Config()
@@ -411,6 +424,7 @@ def load_config(config: Settings | None = None) -> ServiceConfig:
             config, "sweepGraceSeconds", 900, MIN_SWEEP_GRACE_SECONDS, MAX_SWEEP_GRACE_SECONDS
         ),
         follow_ups=_follow_up_plan(config),
+        second_approval_over_days=_second_approval_over_days(config),
         oldest_pending_alarm_share=_share(config, "oldestPendingAlarmShare", 0.5),
         expiry_rate_alarm_threshold=_share(config, "expiryRateAlarmThreshold", 0.5),
         event_archive_retention_days=_int_in_range(

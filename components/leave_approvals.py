@@ -61,6 +61,9 @@ class LeaveApprovalsArgs(TypedDict):
     reminder_at: NotRequired[pulumi.Input[str]]
     """When the approver is reminded, as shares of the approval time ("0.5", "0.25,0.5", or
     "none"; default "0.5")."""
+    second_approval_over_days: NotRequired[pulumi.Input[str]]
+    """Leave longer than this many days also needs the approver's own approver ("10" by
+    default, or "none")."""
     escalate_at: NotRequired[pulumi.Input[str]]
     """When the request moves up to the approver's own approver, as a share of the approval
     time ("0.75" by default, or "none")."""
@@ -97,6 +100,7 @@ CONFIG_KEYS = {
     "max_pending_per_employee": "maxPendingPerEmployee",
     "reminder_at": "reminderAt",
     "escalate_at": "escalateAt",
+    "second_approval_over_days": "secondApprovalOverDays",
     "log_retention_days": "logRetentionDays",
     "execution_retention_days": "executionRetentionDays",
     "table_deletion_protection": "tableDeletionProtection",

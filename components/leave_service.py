@@ -31,6 +31,7 @@ from components.packaging import (
 )
 from components.rest_api_function import RestApiFunction, RestApiFunctionArgs
 from components.sign_in import SignIn, SignInArgs
+from handlers.domain.approval_levels import OFF as DAYS_OFF
 from handlers.domain.signals import EVENT_SOURCE, METRICS_NAMESPACE, SERVICE_NAME
 from handlers.settings import DecisionSettings, SubmitSettings, WorkflowSettings
 from handlers.storage.table_schema import (
@@ -44,6 +45,12 @@ from handlers.storage.table_schema import (
 )
 
 SUBMIT_HANDLER = "handlers.submit.handler"
+
+
+def _days_or_off(days: int | None) -> str:
+    return DAYS_OFF if days is None else str(days)
+
+
 WORKFLOW_HANDLER = "handlers.workflow.handler"
 DECISION_HANDLER = "handlers.decision.handler"
 
@@ -475,6 +482,7 @@ class LeaveService(pulumi.ComponentResource):
                 event_bus_name=self.event_bus.name,
                 default_approver=config.default_approver,
                 **config.follow_ups.as_settings(),
+                second_approval_over_days=_days_or_off(config.second_approval_over_days),
             ),
             [
                 # Take the request over, attach the callback, record follow-ups and the

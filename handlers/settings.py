@@ -11,6 +11,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS, parse_days
 from handlers.domain.follow_ups import (
     DEFAULT_ESCALATE_AT,
     DEFAULT_REMINDER_AT,
@@ -110,6 +111,11 @@ class WorkflowSettings(_Settings):
     )
     escalate_at: Annotated[float | None, BeforeValidator(parse_share)] = Field(
         default=DEFAULT_ESCALATE_AT, alias="ESCALATE_AT"
+    )
+
+    # Leave longer than this many days needs a second approval (None: one level for all).
+    second_approval_over_days: Annotated[int | None, BeforeValidator(parse_days)] = Field(
+        default=DEFAULT_SECOND_APPROVAL_OVER_DAYS, alias="SECOND_APPROVAL_OVER_DAYS"
     )
 
     @model_validator(mode="after")

@@ -14,6 +14,7 @@ from components.throttling import (
     MAX_RATE_PER_SECOND,
     Throttle,
 )
+from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS, parse_days
 from handlers.domain.follow_ups import (
     DEFAULT_ESCALATE_AT,
     DEFAULT_REMINDER_AT,
@@ -81,6 +82,12 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         help="when a request moves up to the approver's own approver, as a share of the "
         "approval time, or none (default %(default)s)",
     )
+    parser.add_argument(
+        "--second-approval-over",
+        default=str(DEFAULT_SECOND_APPROVAL_OVER_DAYS),
+        metavar="DAYS",
+        help="leave longer than this needs a second approval, or none (default %(default)s)",
+    )
     options = parser.parse_args(argv)
     try:
         follow_ups = FollowUpPlan(
@@ -88,6 +95,10 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         )
     except ValueError as problem:
         parser.error(f"--reminder-at and --escalate-at: {problem}")
+    try:
+        second_approval_over_days = parse_days(options.second_approval_over)
+    except ValueError as problem:
+        parser.error(f"--second-approval-over {problem}")
     if not 1024 <= options.port <= 65530:
         parser.error("--port must be between 1024 and 65530")
     if options.approval_timeout < 1:
@@ -107,6 +118,7 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         sweep_grace_seconds=options.sweep_grace,
         throttle=Throttle(rate_per_second=options.api_rate, burst=options.api_burst),
         follow_ups=follow_ups,
+        second_approval_over_days=second_approval_over_days,
     )
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from components.throttling import API_STAGE, Throttle
+from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS
 from handlers.domain.follow_ups import FollowUpPlan
 
 # Where `handlers` and `sandbox` live: the working directory of every process the sandbox starts.
@@ -87,6 +88,8 @@ class SandboxConfig:
     throttle: Throttle = field(default_factory=Throttle)
     # When approvers are reminded and requests escalate: the deployed stack's defaults.
     follow_ups: FollowUpPlan = field(default_factory=FollowUpPlan)
+    # Leave longer than this many days needs a second approval: the deployed stack's default.
+    second_approval_over_days: int | None = DEFAULT_SECOND_APPROVAL_OVER_DAYS
 
     @property
     def ports(self) -> Ports:

@@ -8,6 +8,7 @@ so nothing in them knows it runs here. Scheduled functions are data: add one to
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from handlers.domain.approval_levels import OFF
 from handlers.domain.event_patterns import broken_workflow_executions
 from handlers.settings import (
     DecisionSettings,
@@ -141,6 +142,7 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
                 event_bus_name=EVENT_BUS_NAME,
                 default_approver=DEFAULT_APPROVER,
                 **config.follow_ups.as_settings(),
+                second_approval_over_days=config.second_approval_over_days or OFF,
             ),
             timeout_seconds=60,
             # The durable emulator invokes up to 6 executions at once on 2 cores.

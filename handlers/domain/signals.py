@@ -75,6 +75,7 @@ class EventType(StrEnum):
     APPROVER_REMINDED = "Leave Approver Reminded"
     REQUEST_ESCALATED = "Leave Request Escalated"
     REQUEST_REASSIGNED = "Leave Request Reassigned"
+    REQUEST_APPROVED_FIRST_LEVEL = "Leave Request Approved At First Level"
 
 
 def event_id_for(request_id: str, event_type: EventType, status: LeaveStatus) -> str:

@@ -93,6 +93,8 @@ class HistoryEvent(StrEnum):
     # it moved to someone its approver delegated to.
     WITHDRAWN = "withdrawn"
     CANCELLED = "cancelled"
+    # Long leave: approved by the first approver, now with the second.
+    APPROVED_FIRST_LEVEL = "approved_first_level"
     REMINDED = "reminded"
     ESCALATED = "escalated"
     REASSIGNED = "reassigned"

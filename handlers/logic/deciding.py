@@ -12,7 +12,7 @@ from handlers.domain.decision_token import (
     verify_token,
 )
 from handlers.domain.leave_request import DecisionPayload, LeaveRecord
-from handlers.domain.statuses import Decision, LeaveStatus
+from handlers.domain.statuses import Decision, HistoryEvent, LeaveStatus
 from handlers.gateways.workflow_service import (
     CallbackClosedError,
     WorkflowService,
@@ -82,6 +82,17 @@ def open_request(token_text: str, decider: Decider) -> tuple[DecisionToken, Leav
         if approver not in record.former_approvers():
             raise DecisionRefusedError(403, "This link is not for the approver of this request.")
         _ensure_open(record)
+        if any(
+            e.event is HistoryEvent.APPROVED_FIRST_LEVEL and e.by == approver
+            for e in record.history
+        ):
+            raise DecisionRefusedError(
+                409,
+                f"You approved this request. Leave this long needs a second approval too: it "
+                f"now waits for {record.approver_email}.",
+                record,
+                title="Approved, waiting for a second approval",
+            )
         raise DecisionRefusedError(
             409,
             f"This request is now with {record.approver_email}, who decides it instead: "

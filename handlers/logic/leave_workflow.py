@@ -40,6 +40,7 @@ from aws_durable_execution_sdk_python.config import (
 from aws_durable_execution_sdk_python.context import Callback
 from pydantic import ValidationError
 
+from handlers.domain.approval_levels import needs_second_approval
 from handlers.domain.decision_token import DecisionToken, decision_link
 from handlers.domain.emails import (
     Email,
@@ -87,6 +88,10 @@ class StepName:
     # The one callback the request's approvers decide through, whoever has it.
     APPROVAL = "approval"
     ASK_APPROVER = "ask-approver"
+    # Long leave, once the first approver approved: hand it to the second, who decides through
+    # a callback of their own.
+    SECOND_APPROVAL = "second-approval"
+    SECOND_LEVEL = "second-level"
     # A follow-up's wait is named `<key>-due`, and the follow-up itself `<key>`.
     RECORD_OUTCOME = "record-outcome"
     EMAIL_OUTCOME = "email-outcome"
@@ -182,6 +187,59 @@ class LeaveSteps:
         emit_metric(Metric.REMINDERS_SENT)
         return approver
 
+    def ask_second_approver(
+        self, request: LeaveRequest, first: DecisionPayload, callback_id: str, deadline: int
+    ) -> bool:
+        """Hand approved long leave, with its second callback, to the first approver's own
+        approver, then email them and tell the employee; False when nobody is above the first
+        approver (their approval stands). If the second approver cannot be emailed, the step
+        fails and the request ends as failed: nobody is left waiting on them."""
+        record = self.store.get(request.request_id)
+        if record is None:
+            return False
+        key = StepName.SECOND_LEVEL
+        if key not in record.follow_ups:
+            first_approver = record.approver_email
+            passed_over = {record.employee_email, first_approver, *record.former_approvers()}
+            above = approver_above(
+                first_approver, self.directory, self.settings.default_approver, passed_over
+            )
+            if above is not None:
+                above, _ = decider_for(
+                    above, record.employee_email, self.clock().date(), self.delegations
+                )
+            if above is None or above in passed_over:
+                return False
+            entry = HistoryEntry(
+                event=HistoryEvent.APPROVED_FIRST_LEVEL,
+                at=first.decided_at,
+                by=first.approver_email,
+                comment=first.comment,
+                from_approver=first_approver,
+                to_approver=above,
+            )
+            record = self.store.follow_up(
+                record.request_id, key, entry, handed_from=first_approver, callback_id=callback_id
+            )
+        second = record.approver_email
+        self.events.publish(
+            EventType.REQUEST_APPROVED_FIRST_LEVEL,
+            follow_up_event_id(record.request_id, key),
+            {**event_fields(record), "first_approver": first.approver_email},
+        )
+        over = self.settings.second_approval_over_days
+        why = (
+            f"{first.approver_email} approved this leave. Leave longer than {over} days needs a "
+            "second approval: yours."
+        )
+        link = self._decision_link(record.request_id, second, deadline)
+        self._send(approval_request_email(record, link, _when(deadline), why))
+        told = (
+            f"{first.approver_email} approved it; leave this long also needs {second}'s approval."
+        )
+        self._send(handed_over_email(record, told, self.status_link(record)))
+        return True
+
     def _escalate(self, record: LeaveRecord, key: str, deadline: int) -> str | None:
         if key in record.follow_ups:
             previous = record.history[-1].from_approver or record.approver_email
@@ -267,6 +325,10 @@ UNREACHABLE_APPROVER = (
     "Your approver could not be reached by email, so nobody can decide this request. "
     "Please contact them, then submit it again."
 )
+UNREACHABLE_SECOND_APPROVER = (
+    "Your leave was approved at the first level, but the second approver could not be asked, "
+    "so it could not be approved in full. Please contact them, then submit it again."
+)
 
 
 @dataclass(frozen=True)
@@ -314,7 +376,11 @@ def run_leave_workflow(
         # A receipt is a courtesy: the approver must still be asked.
         context.logger.error("the receipt could not be sent", extra={"error": str(error)})
 
-    verdict = _wait_for_verdict(context, request, steps)
+    verdict, deadline = _wait_for_verdict(context, request, steps)
+    over = steps.settings.second_approval_over_days
+    if verdict.status is LeaveStatus.APPROVED and needs_second_approval(request.days, over):
+        assert deadline is not None  # an approval came through a callback the approver was asked
+        verdict = _second_approval(context, request, steps, verdict, deadline)
 
     recorded = context.step(
         lambda _: steps.record_outcome(request, submitted_at, verdict),
@@ -332,7 +398,36 @@ def run_leave_workflow(
     return {"request_id": request.request_id, "status": outcome.status.value}
 
 
-def _wait_for_verdict(context: DurableContext, request: LeaveRequest, steps: LeaveSteps) -> Verdict:
+def _second_approval(
+    context: DurableContext, request: LeaveRequest, steps: LeaveSteps, first: Verdict, deadline: int
+) -> Verdict:
+    """The first approver approved long leave: their own approver decides it too, through a
+    callback of their own that ends at the request's one deadline. With nobody above, the
+    first approval stands."""
+    assert first.decision is not None
+    decision = first.decision
+    # From checkpointed values only: the deadline and the moment of the first approval.
+    seconds_left = max(1, deadline - int(decision.decided_at.timestamp()))
+    approval: Callback[str] = context.create_callback(
+        name=StepName.SECOND_APPROVAL,
+        config=CallbackConfig(timeout=Duration.from_seconds(seconds_left)),
+    )
+    try:
+        asked: bool = context.step(
+            lambda _: steps.ask_second_approver(request, decision, approval.callback_id, deadline),
+            name=StepName.SECOND_LEVEL,
+            config=STEP,
+        )
+    except StepError as error:
+        context.logger.error("the second approver could not be asked", extra={"error": str(error)})
+        return Verdict(LeaveStatus.FAILED, note=UNREACHABLE_SECOND_APPROVER)
+    return _verdict_of(approval) if asked else first
+
+
+def _wait_for_verdict(
+    context: DurableContext, request: LeaveRequest, steps: LeaveSteps
+) -> tuple[Verdict, int | None]:
+    """How the wait ended, and the request's deadline (None if the approver was never asked)."""
     timeout = steps.settings.approval_timeout_seconds
     # One callback for the whole request: a reminder or an escalation sends a new link (a new
     # token), never a new callback, so no decision sent through an earlier link can be lost.
@@ -349,7 +444,7 @@ def _wait_for_verdict(context: DurableContext, request: LeaveRequest, steps: Lea
         # Nobody can decide a request whose approver was never asked: end it rather than
         # leave it pending (and blocking the employee's calendar) until it expires.
         context.logger.error("the approver could not be asked", extra={"error": str(error)})
-        return Verdict(LeaveStatus.FAILED, note=UNREACHABLE_APPROVER)
+        return Verdict(LeaveStatus.FAILED, note=UNREACHABLE_APPROVER), None
     for follow_up in steps.settings.follow_ups.schedule(timeout):
         if _decided_before(context, approval, follow_up):
             break
@@ -365,6 +460,11 @@ def _wait_for_verdict(context: DurableContext, request: LeaveRequest, steps: Lea
             context.logger.error(
                 "a follow-up failed", extra={"follow_up": follow_up.key, "error": str(error)}
             )
+    return _verdict_of(approval), deadline
+
+
+def _verdict_of(approval: Callback[str]) -> Verdict:
+    """How an approval callback ended: approved, rejected or withdrawn, or expired."""
     try:
         decision = approval.result()
     except CallbackExternalError as rejection:

@@ -95,7 +95,12 @@ class LeaveStore(Protocol):
     def mark_notified(self, request_id: str, at: datetime) -> None: ...
 
     def follow_up(
-        self, request_id: str, key: str, entry: HistoryEntry, handed_from: str | None = None
+        self,
+        request_id: str,
+        key: str,
+        entry: HistoryEntry,
+        handed_from: str | None = None,
+        callback_id: str | None = None,
     ) -> LeaveRecord: ...
 
     def pending_submitted_before(self, cutoff: datetime) -> Iterator[LeaveRecord]: ...
@@ -520,7 +525,12 @@ class DynamoDbLeaveStore:
         )
 
     def follow_up(
-        self, request_id: str, key: str, entry: HistoryEntry, handed_from: str | None = None
+        self,
+        request_id: str,
+        key: str,
+        entry: HistoryEntry,
+        handed_from: str | None = None,
+        callback_id: str | None = None,
     ) -> LeaveRecord:
         """Add a follow-up (reminder, escalation, reassignment) to the history of a request
         that still awaits a decision, once: `key` marks it done. With `handed_from`, the
@@ -528,7 +538,8 @@ class DynamoDbLeaveStore:
 
         Returns the record as it now stands; a repeat of a follow-up that happened (a retried
         step) returns it as well. RequestConflictError: the request was decided meanwhile, or
-        (for a hand-over) is no longer `handed_from`'s.
+        (for a hand-over) is no longer `handed_from`'s. `callback_id`: the hand-over comes with a
+        new callback (a second approval), attached in the same write.
         """
         statuses = {f":awaiting{i}": status.value for i, status in enumerate(AWAITING_DECISION)}
         condition = f"#status IN ({', '.join(statuses)}) AND NOT contains(follow_ups, :key)"
@@ -539,6 +550,9 @@ class DynamoDbLeaveStore:
             ":keys": {key},
             ":entry": [entry.model_dump(mode="json", exclude_none=True)],
         }
+        if callback_id is not None:
+            update = update.replace("SET ", "SET callback_id = :callback, ")
+            values[":callback"] = callback_id
         if handed_from is not None:
             update = update.replace("SET ", "SET approver_email = :to, ")
             condition += " AND approver_email = :from"

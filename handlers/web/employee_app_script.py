@@ -367,10 +367,16 @@ function summary(request) {
   return h('dl', {class: 'summary'}, rows.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
 }
 
+function eventLabel(entry) {
+  let label = words.events[entry.event] || entry.event;
+  if (entry.to_approver) label += ' ' + entry.to_approver;
+  if (entry.by) label += entry.to_approver ? ' (approved by ' + entry.by + ')' : ' by ' + entry.by;
+  return label;
+}
+
 function timeline(history) {
   return h('ol', {class: 'timeline'}, history.map((entry) => h('li', {},
-    h('strong', {}, (words.events[entry.event] || entry.event) + (entry.by ? ' by ' + entry.by : '')
-      + (entry.to_approver ? ' ' + entry.to_approver : '')),
+    h('strong', {}, eventLabel(entry)),
     h('time', {datetime: entry.at}, formatMoment(entry.at)),
     entry.comment ? h('p', {}, '“' + entry.comment + '”') : null)));
 }

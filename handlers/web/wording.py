@@ -51,6 +51,8 @@ EVENT_WORDS = {
     HistoryEvent.REMINDED: "Reminder sent to",
     HistoryEvent.ESCALATED: "Not decided in time: moved up to",
     HistoryEvent.REASSIGNED: "Handed over to",
+    # Followed by who approves next (`to_approver`), then who approved (`by`).
+    HistoryEvent.APPROVED_FIRST_LEVEL: "Approved at the first level; now with",
 }
 
 LEAVE_TYPE_WORDS = {

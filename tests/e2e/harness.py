@@ -44,7 +44,11 @@ WAIT_CAP_SECONDS = 180
 SCHEDULE_SECONDS = 5
 # Reminders and escalation would add emails and figures to every test of a sandbox: off unless a
 # test's flags turn them on (later flags win).
-NO_FOLLOW_UPS = ("--reminder-at", "none", "--escalate-at", "none")
+NO_FOLLOW_UPS = (
+    *("--reminder-at", "none", "--escalate-at", "none"),
+    # Likewise a second approval for long leave.
+    *("--second-approval-over", "none"),
+)
 # Who decides every request in the sandbox (its default approver).
 APPROVER = "manager@email.com"
 # Where a request stands once nobody can decide it any more.

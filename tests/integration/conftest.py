@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 from aws_durable_execution_sdk_python_testing.executor import Executor
 from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
@@ -16,11 +17,15 @@ from moto import mock_aws
 
 from handlers import decision, settings, settler, submit, workflow
 from handlers.domain.follow_ups import FollowUpPlan
+from handlers.gateways.event_publisher import EventBridgePublisher
+from handlers.gateways.mailer import SesMailer
+from handlers.storage.leave_store import DynamoDbLeaveStore
 from sandbox.http_server import LoopbackServer
 from sandbox.mailbox import ReceivedEmail
 from sandbox.oidc_issuer import PATH_PREFIX as ISSUER_PATH
 from sandbox.oidc_issuer import LocalIssuer
 from tests.support.aws import (
+    REGION,
     Account,
     create_resources,
     one_dynamodb_request_at_a_time,
@@ -29,6 +34,7 @@ from tests.support.aws import (
 )
 from tests.support.durable import WAIT_CAP_SECONDS, InProcessWorkflowService
 from tests.support.events import status_change
+from tests.support.faults import CrashingHandler, FaultyDependency
 from tests.support.http_calls import (
     REST_API_HOST,
     HttpResponse,
@@ -54,7 +60,11 @@ SIGNED_IN = "employee@email.com"
 
 
 def environment(
-    account: Account, approval_timeout: int, issuer: LocalIssuer, follow_ups: FollowUpPlan
+    account: Account,
+    approval_timeout: int,
+    issuer: LocalIssuer,
+    follow_ups: FollowUpPlan,
+    second_approval_over: int | None,
 ) -> dict[str, str]:
     return {
         **settings.SubmitSettings.environment_for(
@@ -92,6 +102,7 @@ def environment(
             event_bus_name=account.event_bus_name,
             default_approver=DEFAULT_APPROVER,
             **follow_ups.as_settings(),
+            second_approval_over_days=second_approval_over or "none",
         ),
     }
 
@@ -271,6 +282,44 @@ def follow_ups() -> FollowUpPlan:
     return NO_FOLLOW_UPS
 
 
+# A call a fault is injected at: the AWS service, the client method, and which calls.
+FaultedCall = tuple[str, str, Callable[[dict[str, Any]], bool]]
+
+
+def fail_in_workflow(
+    monkeypatch: pytest.MonkeyPatch, call: FaultedCall, fault: str
+) -> FaultyDependency:
+    """Wire the workflow's steps to DynamoDB, SES and EventBridge clients that fail `call` once
+    with `fault`; the faulty client, to check what was injected."""
+    service, method, when = call
+    clients = {
+        name: FaultyDependency(boto3.client(name, region_name=REGION))
+        for name in ("dynamodb", "ses", "events")
+    }
+    clients[service].inject(method, fault, when=when)
+    account = Account()
+    faulty = dataclasses.replace(
+        workflow.leave_steps(),
+        store=DynamoDbLeaveStore(account.table_name, client=clients["dynamodb"]),
+        mailer=SesMailer(account.sender, client=clients["ses"]),
+        events=EventBridgePublisher(account.event_bus_name, client=clients["events"]),
+    )
+    monkeypatch.setattr(workflow, "leave_steps", lambda: faulty)
+    return clients[service]
+
+
+@pytest.fixture
+def crashing_handler() -> CrashingHandler:
+    """The workflow's handler as Lambda runs it: a simulated crash ends the invocation."""
+    return CrashingHandler(workflow.handler)
+
+
+@pytest.fixture
+def second_approval_over() -> int | None:
+    """Days of leave past which a second approval is needed: none, unless a test says."""
+    return None
+
+
 @pytest.fixture
 def workflow_handler() -> Callable[..., Any]:
     """The durable handler the runner invokes; fault tests wrap it."""
@@ -302,12 +351,15 @@ def leave_app(
     workflow_handler: Callable[..., Any],
     issuer: LocalIssuer,
     follow_ups: FollowUpPlan,
+    second_approval_over: int | None,
 ) -> Iterator[LeaveApp]:
     account = Account()
     one_dynamodb_request_at_a_time(monkeypatch)
     with mock_aws():
         create_resources(account, DIRECTORY)
-        for name, value in environment(account, approval_timeout, issuer, follow_ups).items():
+        for name, value in environment(
+            account, approval_timeout, issuer, follow_ups, second_approval_over
+        ).items():
             monkeypatch.setenv(name, value)
         _clear_caches()
         with DurableFunctionTestRunner(handler=workflow_handler, skip_time=True) as runner:

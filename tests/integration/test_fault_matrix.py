@@ -13,12 +13,10 @@ from typing import Any
 import boto3
 import pytest
 
-from handlers import decision, submit, workflow
-from handlers.gateways.event_publisher import EventBridgePublisher
-from handlers.gateways.mailer import SesMailer
+from handlers import decision, submit
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.storage.pending_requests import DynamoDbPendingRequests
-from tests.integration.conftest import DEFAULT_APPROVER, LeaveApp
+from tests.integration.conftest import DEFAULT_APPROVER, LeaveApp, fail_in_workflow
 from tests.support.aws import REGION, Account
 from tests.support.faults import CrashingHandler, Fault, FaultyDependency, SimulatedCrash
 from tests.support.http_calls import HttpResponse
@@ -162,11 +160,6 @@ WORKFLOW_CALLS: dict[str, tuple[str, str, Callable[[dict[str, Any]], bool]]] = {
 
 
 @pytest.fixture
-def crashing_handler() -> CrashingHandler:
-    return CrashingHandler(workflow.handler)
-
-
-@pytest.fixture
 def workflow_handler(crashing_handler: CrashingHandler) -> Callable[..., Any]:
     return crashing_handler
 
@@ -180,21 +173,7 @@ def test_the_workflow_survives_a_fault_at_each_step(
     call: str,
     fault: str,
 ) -> None:
-    service, method, when = WORKFLOW_CALLS[call]
-    clients = {
-        name: FaultyDependency(boto3.client(name, region_name=REGION))
-        for name in ("dynamodb", "ses", "events")
-    }
-    clients[service].inject(method, fault, when=when)
-    account = Account()
-    wired = workflow.leave_steps()
-    faulty = dataclasses.replace(
-        wired,
-        store=DynamoDbLeaveStore(account.table_name, client=clients["dynamodb"]),
-        mailer=SesMailer(account.sender, client=clients["ses"]),
-        events=EventBridgePublisher(account.event_bus_name, client=clients["events"]),
-    )
-    monkeypatch.setattr(workflow, "leave_steps", lambda: faulty)
+    faulty_client = fail_in_workflow(monkeypatch, WORKFLOW_CALLS[call], fault)
 
     request_id = leave_app.submit(PAYLOAD).json()["request_id"]
     link = leave_app.decision_link(request_id)
@@ -202,7 +181,7 @@ def test_the_workflow_survives_a_fault_at_each_step(
 
     duplicate_outcome = call == "email-outcome" and fault == Fault.CRASH_AFTER
     _approved_once(leave_app, request_id, outcome_emails=2 if duplicate_outcome else 1)
-    assert clients[service].injected == [(method, fault)]
+    assert faulty_client.injected == [(WORKFLOW_CALLS[call][1], fault)]
     assert crashing_handler.crashes == (
         1 if fault in (Fault.CRASH_BEFORE, Fault.CRASH_AFTER) else 0
     )

@@ -4,25 +4,20 @@ The runner skips durable waits, so each follow-up falls due as soon as the one b
 done; the approval callback's own timeout still runs in real time.
 """
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 
 from handlers import workflow
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.leave_request import LeaveRequest
 from handlers.domain.signals import EventType, Metric
-from handlers.gateways.event_publisher import EventBridgePublisher
-from handlers.gateways.mailer import SesMailer
-from handlers.storage.leave_store import DynamoDbLeaveStore
 from sandbox.mailbox import ReceivedEmail
-from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
-from tests.support.aws import REGION, Account, audited_events
+from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp, fail_in_workflow
+from tests.support.aws import audited_events
 from tests.support.emf import metric_counts
-from tests.support.faults import CrashingHandler, Fault, FaultyDependency
+from tests.support.faults import CrashingHandler, Fault
 
 EMPLOYEE = SEED_PAYLOAD["employee_email"]
 # The default approver's own approver in the tests' directory.
@@ -190,11 +185,6 @@ FOLLOW_UP_CALLS: dict[str, tuple[str, str, Callable[[dict[str, Any]], bool]]] = 
 
 
 @pytest.fixture
-def crashing_handler() -> CrashingHandler:
-    return CrashingHandler(workflow.handler)
-
-
-@pytest.fixture
 def workflow_handler(crashing_handler: CrashingHandler) -> Callable[..., Any]:
     return crashing_handler
 
@@ -209,20 +199,7 @@ def test_each_follow_up_happens_once_whatever_fails(
     call: str,
     fault: str,
 ) -> None:
-    service, method, when = FOLLOW_UP_CALLS[call]
-    clients = {
-        name: FaultyDependency(boto3.client(name, region_name=REGION))
-        for name in ("dynamodb", "ses", "events")
-    }
-    clients[service].inject(method, fault, when=when)
-    account = Account()
-    faulty = dataclasses.replace(
-        workflow.leave_steps(),
-        store=DynamoDbLeaveStore(account.table_name, client=clients["dynamodb"]),
-        mailer=SesMailer(account.sender, client=clients["ses"]),
-        events=EventBridgePublisher(account.event_bus_name, client=clients["events"]),
-    )
-    monkeypatch.setattr(workflow, "leave_steps", lambda: faulty)
+    faulty_client = fail_in_workflow(monkeypatch, FOLLOW_UP_CALLS[call], fault)
 
     request_id = _submit_and_wait_for_escalation(leave_app)
     assert leave_app.decide(leave_app.decision_link(request_id, DIRECTOR), "approve").status == 200
@@ -234,7 +211,7 @@ def test_each_follow_up_happens_once_whatever_fails(
         "escalated",
         "approved",
     ]
-    assert clients[service].injected == [(method, fault)]
+    assert faulty_client.injected == [(FOLLOW_UP_CALLS[call][1], fault)]
     # Emails are at least once: a crash just after one sends it again. So does a failure to
     # hand the request over, as the new approver is emailed first.
     resent = call if fault == Fault.CRASH_AFTER and call.startswith("email") else None

@@ -165,11 +165,6 @@ def test_leave_that_has_begun_or_is_not_approved_cannot_be_cancelled(leave_app: 
 
 
 @pytest.fixture
-def crashing_handler() -> CrashingHandler:
-    return CrashingHandler(workflow.handler)
-
-
-@pytest.fixture
 def workflow_handler(crashing_handler: CrashingHandler) -> Callable[..., Any]:
     return crashing_handler
 

@@ -255,6 +255,8 @@ def test_observability_settings_take_any_value_in_range() -> None:
         ("reminderAt", "0.8", "must come after every reminder"),
         ("escalateAt", "0.5,0.9", "escalateAt must be one share of approvalTimeoutSeconds"),
         ("escalateAt", "0", "0 is not a share of the approval time"),
+        ("secondApprovalOverDays", "0", "secondApprovalOverDays must be a whole number of days"),
+        ("secondApprovalOverDays", "ten", "secondApprovalOverDays must be a whole number of days"),
         ("apiRateLimit", "0", "apiRateLimit must be above 0 and at most 10000"),
         ("apiRateLimit", "10001", "apiRateLimit must be above 0 and at most 10000"),
         ("apiRateLimit", "fast", "apiRateLimit must be a number above 0"),

@@ -186,9 +186,13 @@ def test_the_workflow_follows_up_as_configured(tmp_path: Path) -> None:
     settings = WorkflowSettings.from_environment(environment(default, "workflow"))
     assert settings.follow_ups == FollowUpPlan(reminder_at=(0.5,), escalate_at=0.75)
     assert settings.default_approver == "boss@example.com"
+    assert settings.second_approval_over_days == 10
     quiet, _ = deploy(tmp_path, follow_ups=FollowUpPlan(reminder_at=(0.25, 0.5), escalate_at=None))
     settings = WorkflowSettings.from_environment(environment(quiet, "workflow"))
     assert settings.follow_ups == FollowUpPlan(reminder_at=(0.25, 0.5), escalate_at=None)
+    one_level, _ = deploy(tmp_path, second_approval_over_days=None)
+    settings = WorkflowSettings.from_environment(environment(one_level, "workflow"))
+    assert settings.second_approval_over_days is None
 
 
 def test_the_workflow_is_told_both_urls(deployment: Deployment) -> None:
