@@ -4,7 +4,6 @@ import argparse
 import logging
 import signal
 import sys
-import threading
 from pathlib import Path
 
 from components.throttling import (
@@ -22,6 +21,7 @@ from handlers.domain.follow_ups import (
     parse_share,
     parse_shares,
 )
+from sandbox.child_process import StopRequest
 from sandbox.config import FAKE_CREDENTIALS, REGION, SandboxConfig
 from sandbox.stack import PortInUseError, SandboxStack
 
@@ -125,9 +125,9 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     config = _arguments(argv)
-    stopping = threading.Event()
+    stopping = StopRequest()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
+        signal.signal(signum, stopping.request)
     stack = SandboxStack(config)
     try:
         outputs = stack.start()

@@ -62,19 +62,41 @@ class ChildProcess:
         self._log.close()
 
 
+class StopRequest:
+    """Set by SIGINT or SIGTERM, and waited for by the main thread.
+
+    Not a threading.Event: its set() takes a lock, and a signal handler runs on the main thread,
+    which may hold that very lock inside wait() when the signal comes: the handler would then
+    wait for itself forever (a sandbox that ignored SIGTERM, once, under load). A plain flag
+    checked a few times a second takes no lock.
+    """
+
+    POLL_SECONDS = 0.2
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def request(self, *_: object) -> None:
+        self.requested = True
+
+    def wait(self) -> None:
+        while not self.requested:
+            time.sleep(self.POLL_SECONDS)
+
+
 def serve_until_parent_exits(stop: Callable[[], None]) -> None:
     """Block until SIGTERM or SIGINT arrives or the parent closes our stdin, then call `stop`."""
-    done = threading.Event()
+    done = StopRequest()
 
     def watch_stdin() -> None:
         # The raw descriptor, not sys.stdin: a thread blocked in a buffered read holds its lock
         # and makes interpreter shutdown abort.
         while os.read(0, 4096):
             pass
-        done.set()
+        done.request()
 
     threading.Thread(target=watch_stdin, daemon=True).start()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: done.set())
+        signal.signal(signum, done.request)
     done.wait()
     stop()
