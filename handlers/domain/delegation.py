@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
-from handlers.domain.leave_request import Email, HistoryEntry, IsoDate, leave_days
+from handlers.domain.leave_request import Email, HistoryEntry, IsoDate, leave_days, not_before
 from handlers.domain.statuses import HistoryEvent
 
 # The longest an approver may be away for, in one delegation.
@@ -25,9 +25,8 @@ class DelegationForm(BaseModel):
     @field_validator("ends_on")
     @classmethod
     def _not_before_start(cls, end: date, info: ValidationInfo) -> date:
+        not_before(end, info, "starts_on")
         start = info.data.get("starts_on")
-        if start is not None and end < start:
-            raise ValueError(f"must not be before starts_on ({start.isoformat()})")
         if start is not None and leave_days(start, end) > MAX_DELEGATION_DAYS:
             raise ValueError(f"must be at most {MAX_DELEGATION_DAYS} days after starts_on")
         return end

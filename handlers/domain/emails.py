@@ -4,6 +4,7 @@ Everything a person typed (reason, comment) is escaped before it goes into HTML.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 
 from handlers.domain.leave_request import LeaveRequest, Outcome
@@ -16,6 +17,11 @@ class Email:
     subject: str
     text: str
     html: str
+
+
+def moment_words(moment: datetime) -> str:
+    """A moment as the emails say it, e.g. the time a decision is due by."""
+    return f"{moment:%A %d %B %Y %H:%M %Z}"
 
 
 def _period(request: LeaveRequest) -> str:

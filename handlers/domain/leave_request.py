@@ -38,6 +38,14 @@ Email = Annotated[EmailStr, AfterValidator(str.lower)]
 _Text = Annotated[str, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
 
 
+def not_before(end: date, info: ValidationInfo, start_field: str) -> date:
+    """A range's last day, checked against its first (`start_field`, validated before it)."""
+    start = info.data.get(start_field)
+    if start is not None and end < start:
+        raise ValueError(f"must not be before {start_field} ({start.isoformat()})")
+    return end
+
+
 def leave_days(start: date, end: date) -> int:
     """Calendar days of leave, both ends included."""
     return (end - start).days + 1
@@ -56,10 +64,7 @@ class LeaveDetails(BaseModel):
     @field_validator("end_date")
     @classmethod
     def _not_before_start(cls, end: date, info: ValidationInfo) -> date:
-        start = info.data.get("start_date")
-        if start is not None and end < start:
-            raise ValueError(f"must not be before start_date ({start.isoformat()})")
-        return end
+        return not_before(end, info, "start_date")
 
     @property
     def days(self) -> int:

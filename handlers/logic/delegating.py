@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from handlers.domain.delegation import Delegation, DelegationForm
-from handlers.domain.emails import approval_request_email, handed_over_email
+from handlers.domain.emails import approval_request_email, handed_over_email, moment_words
 from handlers.domain.leave_request import LeaveRecord
 from handlers.domain.signals import EventType, Metric, follow_up_event_id
 from handlers.gateways.event_publisher import EventPublisher
@@ -31,6 +31,11 @@ class DelegationRefusedError(Exception):
         self.status_code = status_code
         self.field = field
         self.problem = problem
+
+
+def handed_to_you(away_note: str) -> str:
+    """Why a request comes to a delegate, told in their approval email."""
+    return f"{away_note} They handed their approvals to you."
 
 
 def decider_for(
@@ -139,8 +144,8 @@ def _hand_over_one(record: LeaveRecord, delegation: Delegation, hand_over: HandO
     link = hand_over.decision_link(
         record.request_id, delegate, int(record.decision_deadline.timestamp())
     )
-    expires = f"{record.decision_deadline:%A %d %B %Y %H:%M %Z}"
-    why = f"{note} They handed their approvals to you."
+    expires = moment_words(record.decision_deadline)
+    why = handed_to_you(note)
     send_email(
         hand_over.mailer, approval_request_email(record.handed_to(delegate), link, expires, why)
     )

@@ -47,6 +47,7 @@ from handlers.domain.emails import (
     approval_request_email,
     approver_told_email,
     handed_over_email,
+    moment_words,
     outcome_email,
     receipt_email,
     reminder_email,
@@ -71,7 +72,7 @@ from handlers.domain.statuses import HistoryEvent, LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
 from handlers.logic.approval_chain import ApproverDirectory, approver_above
-from handlers.logic.delegating import decider_for
+from handlers.logic.delegating import decider_for, handed_to_you
 from handlers.logic.notifying import announce_outcome, event_fields, send_email
 from handlers.logic.retries import retry_transient
 from handlers.observability import emit_metric, logger
@@ -187,6 +188,20 @@ class LeaveSteps:
         emit_metric(Metric.REMINDERS_SENT)
         return approver
 
+    def _approver_above(self, record: LeaveRecord) -> str | None:
+        """Who the request moves up to from its approver: their own approver in the chain, or
+        that person's delegate while they are away; never the employee, never back to anyone
+        who had it. None when nobody is left."""
+        passed_over = {record.employee_email, record.approver_email, *record.former_approvers()}
+        above = approver_above(
+            record.approver_email, self.directory, self.settings.default_approver, passed_over
+        )
+        if above is None:
+            return None
+        # Away? Their delegate decides, unless that sends it back down.
+        above, _ = decider_for(above, record.employee_email, self.clock().date(), self.delegations)
+        return None if above in passed_over else above
+
     def ask_second_approver(
         self, request: LeaveRequest, first: DecisionPayload, callback_id: str, deadline: int
     ) -> bool:
@@ -200,15 +215,8 @@ class LeaveSteps:
         key = StepName.SECOND_LEVEL
         if key not in record.follow_ups:
             first_approver = record.approver_email
-            passed_over = {record.employee_email, first_approver, *record.former_approvers()}
-            above = approver_above(
-                first_approver, self.directory, self.settings.default_approver, passed_over
-            )
-            if above is not None:
-                above, _ = decider_for(
-                    above, record.employee_email, self.clock().date(), self.delegations
-                )
-            if above is None or above in passed_over:
+            above = self._approver_above(record)
+            if above is None:
                 return False
             entry = HistoryEntry(
                 event=HistoryEvent.APPROVED_FIRST_LEVEL,
@@ -245,18 +253,8 @@ class LeaveSteps:
             previous = record.history[-1].from_approver or record.approver_email
         else:
             previous = record.approver_email
-            above = approver_above(
-                previous,
-                self.directory,
-                self.settings.default_approver,
-                {record.employee_email, *record.former_approvers()},
-            )
-            if above is not None:
-                # Away? Their delegate decides, unless that sends it back down.
-                above, _ = decider_for(
-                    above, record.employee_email, self.clock().date(), self.delegations
-                )
-            if above is None or above == previous or above in record.former_approvers():
+            above = self._approver_above(record)
+            if above is None:
                 logger.info("nobody above the approver: no escalation", extra={"from": previous})
                 return None
             link = self._decision_link(record.request_id, above, deadline)
@@ -314,11 +312,11 @@ def _why_you(record: LeaveRecord) -> str | None:
     handed = [e for e in record.history if e.event is HistoryEvent.REASSIGNED]
     if not handed or handed[-1].to_approver != record.approver_email:
         return None
-    return f"{handed[-1].comment} They handed their approvals to you."
+    return handed_to_you(handed[-1].comment or "")
 
 
 def _when(deadline: int) -> str:
-    return f"{datetime.fromtimestamp(deadline, UTC):%A %d %B %Y %H:%M %Z}"
+    return moment_words(datetime.fromtimestamp(deadline, UTC))
 
 
 UNREACHABLE_APPROVER = (

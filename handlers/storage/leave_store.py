@@ -543,25 +543,25 @@ class DynamoDbLeaveStore:
         """
         statuses = {f":awaiting{i}": status.value for i, status in enumerate(AWAITING_DECISION)}
         condition = f"#status IN ({', '.join(statuses)}) AND NOT contains(follow_ups, :key)"
-        update = "SET history = list_append(history, :entry) ADD follow_ups :keys"
+        sets = ["history = list_append(history, :entry)"]
         values: dict[str, Any] = {
             **statuses,
             ":key": key,
             ":keys": {key},
             ":entry": [entry.model_dump(mode="json", exclude_none=True)],
         }
-        if callback_id is not None:
-            update = update.replace("SET ", "SET callback_id = :callback, ")
-            values[":callback"] = callback_id
         if handed_from is not None:
-            update = update.replace("SET ", "SET approver_email = :to, ")
+            sets.append("approver_email = :to")
             condition += " AND approver_email = :from"
             values |= {":to": entry.to_approver, ":from": handed_from}
+        if callback_id is not None:
+            sets.append("callback_id = :callback")
+            values[":callback"] = callback_id
         try:
             response = self._client.update_item(
                 TableName=self._table,
                 Key=to_item(request_key(request_id)),
-                UpdateExpression=update,
+                UpdateExpression=f"SET {', '.join(sets)} ADD follow_ups :keys",
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=to_item(values),
