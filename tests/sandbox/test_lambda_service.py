@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,24 +62,33 @@ def signals() -> FakeSignals:
     return FakeSignals()
 
 
-@pytest.fixture
-def lambda_client(signals: FakeSignals) -> Iterator[Any]:
+@contextmanager
+def serving(signals: FakeSignals, emulator_url: str) -> Iterator[Any]:
+    """The local Lambda API on a free port, in front of `emulator_url`: a boto3 client of it."""
     runtimes: Any = {f.name: FakeRuntime(f) for f in (WORKFLOW, PLAIN)}
     starts: Any = FakeStarts()
-    service = LambdaService(runtimes, starts, signals, "http://127.0.0.1:9")  # type: ignore[arg-type]
+    service = LambdaService(runtimes, starts, signals, emulator_url)  # type: ignore[arg-type]
     port = free_base_port()
     server = LoopbackServer("lambda", port, service.handle)
     server.start()
-    yield boto3.client(
-        "lambda",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-2",
-        aws_access_key_id="k",
-        aws_secret_access_key="s",
-        config=Config(retries={"max_attempts": 0}),
-    )
-    server.stop()
-    service.stop()
+    try:
+        yield boto3.client(
+            "lambda",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="us-east-2",
+            aws_access_key_id="k",
+            aws_secret_access_key="s",
+            config=Config(retries={"max_attempts": 0}),
+        )
+    finally:
+        server.stop()
+        service.stop()
+
+
+@pytest.fixture
+def lambda_client(signals: FakeSignals) -> Iterator[Any]:
+    with serving(signals, "http://127.0.0.1:9") as client:
+        yield client
 
 
 def _error_code(error: pytest.ExceptionInfo[ClientError]) -> str:
@@ -177,31 +187,13 @@ def test_a_listing_keeps_only_the_statuses_asked_for(signals: FakeSignals) -> No
         "emulator", emulator_port, lambda _: Response.json(json.dumps(listing))
     )
     emulator.start()
-    runtimes: Any = {f.name: FakeRuntime(f) for f in (WORKFLOW, PLAIN)}
-    service = LambdaService(
-        runtimes,
-        FakeStarts(),  # type: ignore[arg-type]
-        signals,  # type: ignore[arg-type]
-        f"http://127.0.0.1:{emulator_port}",
-    )
-    port = free_base_port()
-    server = LoopbackServer("lambda", port, service.handle)
-    server.start()
-    client = boto3.client(
-        "lambda",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-2",
-        aws_access_key_id="k",
-        aws_secret_access_key="s",
-    )
     try:
-        listed = client.list_durable_executions_by_function
-        running = listed(FunctionName="wf", Statuses=["RUNNING"])
-        ended = listed(FunctionName="wf", Statuses=["SUCCEEDED", "FAILED"])
-        everything = listed(FunctionName="wf")
+        with serving(signals, f"http://127.0.0.1:{emulator_port}") as client:
+            listed = client.list_durable_executions_by_function
+            running = listed(FunctionName="wf", Statuses=["RUNNING"])
+            ended = listed(FunctionName="wf", Statuses=["SUCCEEDED", "FAILED"])
+            everything = listed(FunctionName="wf")
     finally:
-        server.stop()
-        service.stop()
         emulator.stop()
 
     assert [e["Status"] for e in running["DurableExecutions"]] == ["RUNNING"]
@@ -257,23 +249,7 @@ def closed_callbacks() -> Iterator[str]:
 def test_a_closed_callback_reads_as_lambdas_typed_error(
     signals: FakeSignals, closed_callbacks: str
 ) -> None:
-    service = LambdaService({}, FakeStarts(), signals, closed_callbacks)  # type: ignore[arg-type]
-    port = free_base_port()
-    server = LoopbackServer("lambda", port, service.handle)
-    server.start()
-    try:
-        client = boto3.client(
-            "lambda",
-            endpoint_url=f"http://127.0.0.1:{port}",
-            region_name="us-east-2",
-            aws_access_key_id="k",
-            aws_secret_access_key="s",
-            config=Config(retries={"max_attempts": 0}),
-        )
-        with pytest.raises(ClientError) as refused:
-            client.send_durable_execution_callback_success(CallbackId="cb", Result=b"{}")
-        assert _error_code(refused) == "ResourceNotFoundException"
-        assert "not in STARTED state" in str(refused.value)
-    finally:
-        server.stop()
-        service.stop()
+    with serving(signals, closed_callbacks) as client, pytest.raises(ClientError) as refused:
+        client.send_durable_execution_callback_success(CallbackId="cb", Result=b"{}")
+    assert _error_code(refused) == "ResourceNotFoundException"
+    assert "not in STARTED state" in str(refused.value)
