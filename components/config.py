@@ -25,7 +25,7 @@ from components.throttling import (
 )
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS, parse_days
 from handlers.domain.follow_ups import OFF, FollowUpPlan, parse_share, parse_shares
-from handlers.domain.leave_request import Email
+from handlers.domain.leave_request import EnteredEmail
 
 # Lambda durable functions: an execution may last 1 s to 366 days; its state is kept 1 to 90 days.
 MAX_EXECUTION_TIMEOUT_SECONDS = 31_622_400
@@ -56,7 +56,7 @@ MAX_RESERVED_CONCURRENCY = 1000
 
 # An address is valid here exactly when the handlers accept it, or a deploy that passes would
 # refuse every request at run time.
-_EMAIL = TypeAdapter(Email)
+_EMAIL = TypeAdapter(EnteredEmail)
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
 _HTTPS_URL = re.compile(r"^https://[^\s/?#]+(/[^\s?#]*)?$")
 

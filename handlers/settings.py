@@ -35,7 +35,8 @@ class SettingsError(RuntimeError):
 
 
 class _Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+    # Built when first read: a function reads one of these classes, and never the others.
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore", defer_build=True)
 
     table_name: str = Field(alias="LEAVE_TABLE_NAME", min_length=1)
 

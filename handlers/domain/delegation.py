@@ -6,19 +6,23 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
-from handlers.domain.leave_request import Email, HistoryEntry, IsoDate, leave_days, not_before
+from handlers.domain.leave_request import (
+    Email,
+    EnteredEmail,
+    HistoryEntry,
+    IsoDate,
+    leave_days,
+    not_before,
+)
 from handlers.domain.statuses import HistoryEvent
 
 # The longest an approver may be away for, in one delegation.
 MAX_DELEGATION_DAYS = 366
 
 
-class DelegationForm(BaseModel):
-    """What an approver sends to hand their approvals over: to whom, and for which days."""
+class _AwayDays(BaseModel):
+    """The days an approver is away: at most a year, the last not before the first."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    delegate_email: Email
     starts_on: IsoDate
     ends_on: IsoDate
 
@@ -32,11 +36,20 @@ class DelegationForm(BaseModel):
         return end
 
 
-class Delegation(DelegationForm):
+class DelegationForm(_AwayDays):
+    """What an approver sends to hand their approvals over: to whom, and for which days."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    delegate_email: EnteredEmail
+
+
+class Delegation(_AwayDays):
     """A delegation as stored: one per approver at most."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
+    delegate_email: Email
     approver_email: Email
     set_at: datetime
     # When the approver's waiting requests were handed to the delegate (at the start).

@@ -33,8 +33,19 @@ def _iso_date(value: Any) -> date:
         raise ValueError(f"{value} is not a date on the calendar") from None
 
 
+def _address(value: str) -> str:
+    if "@" not in value.strip("@"):
+        raise ValueError("must be an email address")
+    return value.lower()
+
+
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Email = Annotated[EmailStr, AfterValidator(str.lower)]
+# An address that was checked where it entered the service (the identity provider, a signed
+# link, a form, the stack's config), or one only compared with such an address.
+Email = Annotated[str, AfterValidator(_address)]
+# An address a person typed and the service will write to: checked in full by email-validator,
+# whose import (about 20 ms of a cold start) only the forms that take one pay, on first use.
+EnteredEmail = Annotated[EmailStr, AfterValidator(str.lower)]
 _Text = Annotated[str, BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v)]
 
 
@@ -74,6 +85,9 @@ class LeaveDetails(BaseModel):
 class LeaveForm(LeaveDetails):
     """The body an employee posts. Who they are comes from their sign-in, not from here: the
     body may name them (it must then be them) or leave them out."""
+
+    # Built when first read: only the submit route reads it.
+    model_config = ConfigDict(defer_build=True)
 
     employee_email: Email | None = None
 
@@ -195,7 +209,7 @@ class Withdrawal(BaseModel):
     """What the submit endpoint sends into the waiting workflow when the employee takes their
     request back: the callback then ends it as withdrawn."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     withdrawn_by: Email
     withdrawn_at: datetime

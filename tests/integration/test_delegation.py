@@ -62,6 +62,7 @@ def test_an_approver_sets_reads_and_ends_their_delegation(leave_app: LeaveApp) -
     [
         ({"delegate_email": DEFAULT_APPROVER}, 422, "delegate_email", "someone other than you"),
         ({"delegate_email": "x@elsewhere.org"}, 422, "delegate_email", "must be an address at"),
+        ({"delegate_email": "dep uty@email.com"}, 422, "delegate_email", "invalid characters"),
         ({"ends_on": "2020-01-01", "starts_on": "2019-12-30"}, 422, "ends_on", "in the past"),
         ({"ends_on": "2020-01-01"}, 422, "ends_on", "must not be before starts_on"),
         ({"starts_on": "soon"}, 422, "starts_on", "YYYY-MM-DD"),
