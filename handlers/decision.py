@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from handlers import loaded
 from handlers.domain.statuses import Decision
 from handlers.gateways.signing_key import signing_key
 from handlers.gateways.workflow_service import LambdaWorkflowService
@@ -178,3 +179,6 @@ def _no_route(_: Exception) -> Response[str]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+loaded()

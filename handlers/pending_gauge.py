@@ -11,6 +11,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from handlers import loaded
 from handlers.domain.signals import Metric
 from handlers.observability import emit_metric, logger
 from handlers.settings import gauge_settings
@@ -37,3 +38,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, float]:
     figures = measure_pending(pending_requests(), datetime.now(UTC))
     logger.info("pending requests measured", extra=figures)
     return figures
+
+
+loaded()

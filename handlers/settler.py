@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from handlers import loaded
 from handlers.domain.decision_token import DecisionToken, decision_link
 from handlers.domain.event_patterns import DURABLE_STATUS_DETAIL_TYPE
 from handlers.domain.leave_request import status_url
@@ -77,3 +78,6 @@ def handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     figures = {"looked_at": report.looked_at, "settled": report.settled, "handed_over": handed_over}
     logger.info("sweep done", extra=figures)
     return figures
+
+
+loaded()

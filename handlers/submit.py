@@ -31,6 +31,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
+from handlers import loaded
 from handlers.domain.delegation import DelegationForm
 from handlers.domain.feed_token import InvalidFeedTokenError, feed_key, feed_owner, feed_token
 from handlers.domain.leave_request import LeaveForm, status_url
@@ -405,3 +406,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         _count_rejection(RejectionReason.BODY_TOO_LARGE)
         return proxy_response(413, {"message": f"The body is larger than {limit} bytes."})
     return app.resolve(event, context)
+
+
+loaded()

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 
+from handlers import loaded
 from handlers.domain.leave_request import LeaveRequest
 from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
@@ -40,3 +41,6 @@ def handler(event: dict[str, Any], context: DurableContext) -> dict[str, str]:
     request = LeaveRequest.model_validate(event)
     logger.append_keys(request_id=request.request_id)
     return run_leave_workflow(context, request, leave_steps())
+
+
+loaded()
