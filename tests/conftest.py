@@ -1,6 +1,10 @@
 """Settings every test shares: fake AWS credentials and a region, so nothing can reach AWS."""
 
+import functools
 import os
+
+import botocore.loaders
+import botocore.session
 
 os.environ.update(
     {
@@ -13,3 +17,18 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
 )
+
+
+def _share_botocore_models() -> None:
+    """One botocore loader for the whole test process.
+
+    moto gives every test a fresh default boto3 session, and each session parsed every service
+    model, endpoint rule set and partition file again: about half of an integration test's
+    set-up. The files never change while the tests run; sharing the loader (its cache of parsed
+    files) changes nothing else.
+    """
+    shared = functools.cache(botocore.loaders.create_loader)
+    botocore.session.create_loader = shared  # type: ignore[attr-defined]
+
+
+_share_botocore_models()
