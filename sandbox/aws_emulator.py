@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from sandbox.child_process import serve_until_parent_exits
+from sandbox.child_process import SERVE_POLL_SECONDS, serve_until_parent_exits
 from sandbox.config import ACCOUNT_ID, REGION
 from sandbox.mailbox import SENT_EMAILS_PATH
 from sandbox.moto_fixes import match_dimensions_as_a_set
@@ -89,7 +89,9 @@ def main(port: int, recording: Path) -> None:
         threaded=True,
         request_handler=MotoRequestHandler,
     )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": SERVE_POLL_SECONDS}, daemon=True
+    ).start()
     if recording.exists() and recording.stat().st_size:
         recorder.replay_recording(target_host=f"http://127.0.0.1:{port}")
     recorder.start_recording()

@@ -62,6 +62,11 @@ class ChildProcess:
         self._log.close()
 
 
+# How often a server thread looks up from its socket to see whether it is asked to stop
+# (socketserver's default, half a second, is what every stop would wait).
+SERVE_POLL_SECONDS = 0.05
+
+
 class StopRequest:
     """Set by SIGINT or SIGTERM, and waited for by the main thread.
 
@@ -71,7 +76,7 @@ class StopRequest:
     checked a few times a second takes no lock.
     """
 
-    POLL_SECONDS = 0.2
+    POLL_SECONDS = 0.05
 
     def __init__(self) -> None:
         self.requested = False

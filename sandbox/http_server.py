@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from sandbox.child_process import SERVE_POLL_SECONDS
+
 logger = logging.getLogger(__name__)
 
 # Not forwarded between hops, and recomputed by whoever writes the message.
@@ -117,7 +119,10 @@ class LoopbackServer:
         self.name = name
         self._server = _Server(("127.0.0.1", port), _request_handler(name, handle))
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"http-{name}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": SERVE_POLL_SECONDS},
+            name=f"http-{name}",
+            daemon=True,
         )
 
     def start(self) -> None:
