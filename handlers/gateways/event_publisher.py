@@ -8,8 +8,7 @@ so a consumer deduplicates by it.
 import json
 from typing import Any, Protocol
 
-import boto3
-
+from handlers.aws_clients import aws_client
 from handlers.domain.signals import EVENT_SOURCE, EventType
 from handlers.gateways.transient_errors import TransientError
 
@@ -32,7 +31,7 @@ class EventPublishThrottledError(TransientError):
 class EventBridgePublisher:
     def __init__(self, bus_name: str, client: Any = None) -> None:
         self._bus = bus_name
-        self._client = client or boto3.client("events")
+        self._client = client or aws_client("events")
 
     def publish(self, event_type: EventType, event_id: str, detail: dict[str, Any]) -> None:
         response = self._client.put_events(

@@ -4,9 +4,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Protocol
 
-import boto3
 from botocore.exceptions import ClientError
 
+from handlers.aws_clients import aws_client
 from handlers.domain.emails import Email
 
 # SES refusals that no retry will change (an unverified address, a bad configuration).
@@ -42,7 +42,7 @@ def to_mime(email: Email, sender: str) -> bytes:
 class SesMailer:
     def __init__(self, sender: str, client: Any = None) -> None:
         self._sender = sender
-        self._client = client or boto3.client("ses")
+        self._client = client or aws_client("ses")
 
     def send(self, email: Email) -> str:
         """Send one email; return SES's message id."""

@@ -3,8 +3,9 @@
 import json
 from typing import Any, Protocol
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+
+from handlers.aws_clients import aws_client
 
 
 class ExecutionNameConflictError(RuntimeError):
@@ -55,7 +56,7 @@ class LambdaWorkflowService:
         # A version or alias ARN: durable functions refuse unqualified invokes, and a qualified
         # one keeps every execution on the code it started with. Callbacks need no function.
         self._function = function
-        self._client = client or boto3.client("lambda")
+        self._client = client or aws_client("lambda")
 
     def start(self, execution_name: str, payload: dict[str, Any]) -> None:
         """Start an execution asynchronously; the same name and payload start it only once."""

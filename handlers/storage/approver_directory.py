@@ -2,15 +2,14 @@
 
 from typing import Any
 
-import boto3
-
+from handlers.aws_clients import aws_client
 from handlers.storage.table_schema import directory_key
 
 
 class DynamoDbApproverDirectory:
     def __init__(self, table_name: str, client: Any = None) -> None:
         self._table = table_name
-        self._client = client or boto3.client("dynamodb")
+        self._client = client or aws_client("dynamodb")
 
     def approver_of(self, employee_email: str) -> str | None:
         key = {name: {"S": value} for name, value in directory_key(employee_email).items()}

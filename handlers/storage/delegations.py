@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Any, Protocol
 
-import boto3
 from botocore.exceptions import ClientError
 
+from handlers.aws_clients import aws_client
 from handlers.domain.delegation import Delegation
 from handlers.storage.items import from_item, to_item
 from handlers.storage.table_schema import DELEGATIONS_PARTITION, PARTITION_KEY, delegation_key
@@ -26,7 +26,7 @@ class Delegations(Protocol):
 class DynamoDbDelegations:
     def __init__(self, table_name: str, client: Any = None) -> None:
         self._table = table_name
-        self._client = client or boto3.client("dynamodb")
+        self._client = client or aws_client("dynamodb")
 
     def of(self, approver_email: str) -> Delegation | None:
         item = self._client.get_item(

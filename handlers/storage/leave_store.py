@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, Protocol
 
-import boto3
 from botocore.exceptions import ClientError
 
+from handlers.aws_clients import aws_client
 from handlers.domain.calendar import CalendarEntry, EmployeeCalendar
 from handlers.domain.leave_request import HistoryEntry, LeaveRecord, LeaveRequest, Outcome
 from handlers.domain.statuses import AWAITING_DECISION, TRANSITIONS, HistoryEvent, LeaveStatus
@@ -142,7 +142,7 @@ def _entry_for(request: LeaveRequest, status: LeaveStatus) -> CalendarEntry:
 class DynamoDbLeaveStore:
     def __init__(self, table_name: str, client: Any = None) -> None:
         self._table = table_name
-        self._client = client or boto3.client("dynamodb")
+        self._client = client or aws_client("dynamodb")
 
     # -- reads -----------------------------------------------------------------------------------
 

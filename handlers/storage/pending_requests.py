@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-import boto3
-
+from handlers.aws_clients import aws_client
 from handlers.storage.table_schema import (
     BY_PENDING,
     PENDING_COUNT,
@@ -32,7 +31,7 @@ class PendingRequests(Protocol):
 class DynamoDbPendingRequests:
     def __init__(self, table_name: str, client: Any = None) -> None:
         self._table = table_name
-        self._client = client or boto3.client("dynamodb")
+        self._client = client or aws_client("dynamodb")
 
     def summary(self) -> PendingSummary:
         """One BatchGetItem for the shards' counts, one one-item query per shard for its oldest."""
