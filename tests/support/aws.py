@@ -3,6 +3,7 @@
 import json
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import boto3
@@ -71,7 +72,11 @@ def audited_events(account: Account) -> list[dict[str, Any]]:
 
 def sent_emails() -> list[ReceivedEmail]:
     backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
-    return [parse_raw_email(m.raw_data, m.id) for m in backend.sent_messages]
+    return [_parsed(m.raw_data, m.id) for m in backend.sent_messages]
+
+
+# Tests poll the mailbox many times a second: each message is parsed once, not at every poll.
+_parsed = lru_cache(maxsize=4096)(parse_raw_email)
 
 
 def _stored_request(account: Account, request_id: str) -> dict[str, Any] | None:
