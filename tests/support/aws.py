@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import boto3
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.responses import DynamoHandler
 from moto.ses.models import ses_backends
 
+from handlers.aws_clients import aws_client
 from handlers.domain.event_patterns import DOMAIN_EVENTS
 from handlers.storage.table_schema import create_table_request, directory_item, request_key
 from sandbox.mailbox import ReceivedEmail, parse_raw_email
@@ -31,25 +31,25 @@ class Account:
 
 
 def create_resources(account: Account, directory: dict[str, str]) -> None:
-    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb = aws_client("dynamodb")
     dynamodb.create_table(**create_table_request(account.table_name))
     for employee, approver in directory.items():
         item = {k: {"S": v} for k, v in directory_item(employee, approver).items()}
         dynamodb.put_item(TableName=account.table_name, Item=item)
-    boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=account.sender)
-    boto3.client("ssm", region_name=REGION).put_parameter(
+    aws_client("ses").verify_email_identity(EmailAddress=account.sender)
+    aws_client("ssm").put_parameter(
         Name=account.signing_key_parameter, Value=account.signing_key, Type="SecureString"
     )
     _route_domain_events_to_audit_log(account)
 
 
 def _route_domain_events_to_audit_log(account: Account) -> None:
-    logs = boto3.client("logs", region_name=REGION)
+    logs = aws_client("logs")
     logs.create_log_group(logGroupName=account.audit_log_group)
     group_arn = logs.describe_log_groups(logGroupNamePrefix=account.audit_log_group)["logGroups"][
         0
     ]["arn"].removesuffix(":*")
-    events = boto3.client("events", region_name=REGION)
+    events = aws_client("events")
     events.create_event_bus(Name=account.event_bus_name)
     events.put_rule(
         Name="audit",
@@ -65,7 +65,7 @@ def _route_domain_events_to_audit_log(account: Account) -> None:
 
 def audited_events(account: Account) -> list[dict[str, Any]]:
     """The domain events the bus delivered to the audit log group, oldest first."""
-    logs = boto3.client("logs", region_name=REGION)
+    logs = aws_client("logs")
     found = logs.filter_log_events(logGroupName=account.audit_log_group)["events"]
     return [json.loads(e["message"]) for e in sorted(found, key=lambda e: e["timestamp"])]
 
@@ -81,7 +81,7 @@ _parsed = lru_cache(maxsize=4096)(parse_raw_email)
 
 def _stored_request(account: Account, request_id: str) -> dict[str, Any] | None:
     item: dict[str, Any] | None = (
-        boto3.client("dynamodb", region_name=REGION)
+        aws_client("dynamodb")
         .get_item(
             TableName=account.table_name,
             Key={k: {"S": v} for k, v in request_key(request_id).items()},
