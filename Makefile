@@ -34,8 +34,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Three workers on two cores: the end-to-end tests spend much of their time waiting for the
+# sandbox (a timer, an email), which a third worker fills.
 test: lint typecheck browser
-	$(BIN)/pytest -n 2 --dist loadgroup --durations=10
+	$(BIN)/pytest -n 3 --dist loadgroup --durations=10
 
 # The browser test drives Debian's Chromium and its driver: installed here when missing
 # (as root, or through sudo).
