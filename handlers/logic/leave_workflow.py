@@ -250,7 +250,10 @@ class LeaveSteps:
 
     def _escalate(self, record: LeaveRecord, key: str, deadline: int) -> str | None:
         if key in record.follow_ups:
-            previous = record.history[-1].from_approver or record.approver_email
+            # A retry after the write: who it came from is in the escalation's own entry (a
+            # hand-over to a delegate may have come after it).
+            escalated = [e for e in record.history if e.event is HistoryEvent.ESCALATED]
+            previous = escalated[-1].from_approver or record.approver_email
         else:
             previous = record.approver_email
             above = self._approver_above(record)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from handlers import workflow
+from handlers import settler, workflow
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.leave_request import LeaveRequest
 from handlers.domain.signals import EventType, Metric
@@ -17,7 +17,9 @@ from sandbox.mailbox import ReceivedEmail
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp, fail_in_workflow
 from tests.support.aws import audited_events
 from tests.support.emf import metric_counts
+from tests.support.events import scheduled_event
 from tests.support.faults import CrashingHandler, Fault
+from tests.support.lambda_context import lambda_context
 
 EMPLOYEE = SEED_PAYLOAD["employee_email"]
 # The default approver's own approver in the tests' directory.
@@ -157,6 +159,31 @@ def test_an_escalation_to_an_approver_who_is_away_goes_to_their_delegate(
     assert leave_app.emails_to(DIRECTOR) == []
     assert leave_app.decide(leave_app.decision_link(request_id, DEPUTY), "approve").status == 200
     assert leave_app.wait_until_final(request_id)["status"] == "approved"
+
+
+def test_an_escalation_retried_after_a_hand_over_still_names_who_did_not_decide(
+    leave_app: LeaveApp,
+) -> None:
+    # An escalation step retried after its write (a crash before its email) may find that the
+    # request moved on since, to the new approver's delegate: it still says who let it wait.
+    request_id = _submit_and_wait_for_escalation(leave_app)
+    assert leave_app.away(DIRECTOR, DEPUTY).status == 200
+    assert settler.handler(scheduled_event(), lambda_context())["handed_over"] == 1
+    assert leave_app.status(request_id).json()["approver_email"] == DEPUTY
+
+    request = LeaveRequest.model_validate(leave_app.workflow.payload(request_id))
+    (escalation,) = FollowUpPlan(reminder_at=(), escalate_at=0.75).schedule(60)
+    assert workflow.leave_steps().follow_up(request, escalation, deadline=0) == DEPUTY
+
+    retold = leave_app.emails_to(EMPLOYEE)[-1]
+    assert retold.subject.startswith(f"Leave request now with {DEPUTY}")
+    assert f"{DEFAULT_APPROVER} did not decide it in time" in retold.text
+    escalated = [
+        e
+        for e in audited_events(leave_app.account)
+        if e["detail-type"] == EventType.REQUEST_ESCALATED
+    ]
+    assert [e["detail"]["from_approver"] for e in escalated] == [DEFAULT_APPROVER] * 2
 
 
 # -- replay safety: a fault at each call of a follow-up --------------------------------------
