@@ -122,6 +122,10 @@ def hand_over_started_delegations(hand_over: HandOver) -> int:
     for delegation in hand_over.delegations.all():
         if delegation.handed_over_at is not None or not delegation.covers(now.date()):
             continue
+        # Moved by a run that stopped before marking the delegation done, maybe before telling:
+        # told now (again, if that run stopped later than that: at least once, never lost).
+        for record in hand_over.store.awaiting_decision_handed_on_by(delegation.key):
+            _announce_hand_over(record, delegation, hand_over)
         for record in hand_over.store.awaiting_decision_by(delegation.approver_email):
             moved += _hand_over_one(record, delegation, hand_over)
         hand_over.delegations.mark_handed_over(delegation, now)
@@ -156,14 +160,19 @@ def _hand_over_one(record: LeaveRecord, delegation: Delegation, hand_over: HandO
         )
     except RequestConflictError:
         return 0  # decided, or moved on, meanwhile: the delegate's link will say so
+    _announce_hand_over(moved, delegation, hand_over)
+    return 1
+
+
+def _announce_hand_over(moved: LeaveRecord, delegation: Delegation, hand_over: HandOver) -> None:
+    """Announce a request the delegation moved, and tell its employee."""
     hand_over.events.publish(
         EventType.REQUEST_REASSIGNED,
-        follow_up_event_id(record.request_id, delegation.key),
-        {**event_fields(moved), "from_approver": record.approver_email},
+        follow_up_event_id(moved.request_id, delegation.key),
+        {**event_fields(moved), "from_approver": delegation.approver_email},
     )
-    why = f"{note} They handed their approvals to {delegate}."
-    status_link = hand_over.status_link(record.request_id)
+    why = f"{delegation.away_note} They handed their approvals to {moved.approver_email}."
+    status_link = hand_over.status_link(moved.request_id)
     send_email(hand_over.mailer, handed_over_email(moved, why, status_link))
     emit_metric(Metric.REQUESTS_REASSIGNED)
-    logger.info("request handed to a delegate", extra={"request_id": record.request_id})
-    return 1
+    logger.info("request handed to a delegate", extra={"request_id": moved.request_id})

@@ -90,6 +90,8 @@ class LeaveStore(Protocol):
 
     def awaiting_decision_by(self, approver_email: str) -> Iterator[LeaveRecord]: ...
 
+    def awaiting_decision_handed_on_by(self, key: str) -> Iterator[LeaveRecord]: ...
+
     def record_outcome(self, request_id: str, outcome: Outcome) -> None: ...
 
     def mark_notified(self, request_id: str, at: datetime) -> None: ...
@@ -440,15 +442,22 @@ class DynamoDbLeaveStore:
     def awaiting_decision_by(self, approver_email: str) -> Iterator[LeaveRecord]:
         """The requests waiting for `approver_email`'s decision. It reads every waiting request
         (the pending index, filtered): done once when a delegation starts, not on a hot path."""
+        return self._waiting("approver_email = :value", approver_email)
+
+    def awaiting_decision_handed_on_by(self, key: str) -> Iterator[LeaveRecord]:
+        """The requests still waiting that the follow-up `key` (a delegation's) handed on."""
+        return self._waiting("contains(follow_ups, :value)", key)
+
+    def _waiting(self, condition: str, value: str) -> Iterator[LeaveRecord]:
         for shard in pending_shards():
             paginator = self._client.get_paginator("query")
             for page in paginator.paginate(
                 TableName=self._table,
                 IndexName=BY_PENDING.name,
                 KeyConditionExpression="#shard = :shard",
-                FilterExpression="approver_email = :approver",
+                FilterExpression=condition,
                 ExpressionAttributeNames={"#shard": BY_PENDING.partition_key},
-                ExpressionAttributeValues=to_item({":shard": shard, ":approver": approver_email}),
+                ExpressionAttributeValues=to_item({":shard": shard, ":value": value}),
             ):
                 for item in page["Items"]:
                     yield LeaveRecord.model_validate(from_item(item))
