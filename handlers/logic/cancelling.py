@@ -29,13 +29,15 @@ def cancel(request_id: str, employee: str, canceller: Canceller) -> LeaveRecord:
 
     The write comes first and is conditional (approved -> cancelled, with the calendar); the
     event and the emails follow, and the record notes they went out. A retry after a lost
-    answer or a crash finds the leave cancelled and sends only what was not marked sent.
+    answer or a crash finds the leave cancelled and, unless marked sent, announces and tells
+    again (the event is the same event: consumers deduplicate it by its id).
     """
     record = own_request(canceller.store, request_id, employee)
     if record.status is LeaveStatus.CANCELLED:
         if record.outcome_notified_at is None:
             last = record.history[-1]
-            _tell(record, Outcome(status=record.status, decided_at=last.at, by=last.by), canceller)
+            outcome = Outcome(status=record.status, decided_at=last.at, by=last.by)
+            _announce_and_tell(record, outcome, canceller)
         return record
     if record.status is LeaveStatus.PENDING:
         raise ActionRefusedError(409, "This request is not decided yet: withdraw it instead.")
@@ -56,12 +58,12 @@ def cancel(request_id: str, employee: str, canceller: Canceller) -> LeaveRecord:
     except RequestConflictError:
         raise ActionRefusedError(409, "This request changed a moment ago: reload it.") from None
     cancelled = canceller.store.get(request_id) or record
-    announce_outcome(canceller.events, cancelled, outcome, record.submitted_at)
-    _tell(cancelled, outcome, canceller)
+    _announce_and_tell(cancelled, outcome, canceller)
     return cancelled
 
 
-def _tell(record: LeaveRecord, outcome: Outcome, canceller: Canceller) -> None:
+def _announce_and_tell(record: LeaveRecord, outcome: Outcome, canceller: Canceller) -> None:
+    announce_outcome(canceller.events, record, outcome, record.submitted_at)
     send_email(canceller.mailer, approver_told_email(record, LeaveStatus.CANCELLED))
     link = canceller.status_link(record.request_id)
     send_email(canceller.mailer, outcome_email(record, outcome, link))

@@ -10,10 +10,12 @@ import boto3
 import pytest
 
 from handlers import submit, workflow
-from handlers.domain.signals import Metric
+from handlers.domain.signals import EventType, Metric
+from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
+from handlers.storage.leave_store import DynamoDbLeaveStore
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
-from tests.support.aws import REGION, Account
+from tests.support.aws import REGION, Account, audited_events
 from tests.support.emf import metric_counts
 from tests.support.faults import CrashingHandler, Fault, FaultyDependency, SimulatedCrash
 from tests.support.http_calls import HttpResponse, call, rest_api_event
@@ -224,4 +226,45 @@ def test_a_cancellation_retried_after_a_failure_tells_the_approver(
     assert leave_app.status(request_id).json()["status"] == "cancelled"
     told = _subjects(leave_app, DEFAULT_APPROVER, request_id).count("Leave cancelled")
     assert told == (2 if fault == Fault.CRASH_AFTER else 1)
+    assert _subjects(leave_app, EMPLOYEE, request_id).count("Leave request cancelled") == 1
+
+
+@pytest.mark.parametrize("fault", Fault.ALL)
+@pytest.mark.parametrize("at", ["write", "event"])
+def test_a_cancellation_retried_after_a_failure_is_announced(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, at: str, fault: str
+) -> None:
+    request_id, link = _asked(leave_app, {**SEED_PAYLOAD, **FUTURE})
+    assert leave_app.decide(link, "approve").status == 200
+    leave_app.wait_until_final(request_id)
+    wired = submit.canceller()
+    if at == "write":
+        dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
+        dynamodb.inject("transact_write_items", fault, when=lambda a: "cancelled" in str(a))
+        store = DynamoDbLeaveStore(Account().table_name, client=dynamodb)
+        faulty = dataclasses.replace(wired, store=store)
+    else:
+        events = FaultyDependency(boto3.client("events", region_name=REGION))
+        events.inject("put_events", fault, when=lambda a: "cancelled" in str(a))
+        faulty = dataclasses.replace(
+            wired, events=EventBridgePublisher(Account().event_bus_name, client=events)
+        )
+    monkeypatch.setattr(submit, "canceller", lambda: faulty)
+
+    try:
+        first = _act(leave_app, request_id, "cancel").status
+    except SimulatedCrash:
+        first = 502  # the API's answer when the function dies
+    assert first in (502, 503)
+    assert _act(leave_app, request_id, "cancel").status == 200
+
+    assert leave_app.status(request_id).json()["status"] == "cancelled"
+    cancelled = [
+        e["detail"]["event_id"]
+        for e in audited_events(leave_app.account)
+        if e["detail-type"] == EventType.REQUEST_DECIDED and e["detail"]["status"] == "cancelled"
+    ]
+    # At least once, and every copy the same event.
+    assert len(set(cancelled)) == 1
+    assert len(cancelled) == (2 if (at, fault) == ("event", Fault.CRASH_AFTER) else 1)
     assert _subjects(leave_app, EMPLOYEE, request_id).count("Leave request cancelled") == 1
