@@ -1,6 +1,7 @@
 """What loading each Lambda entry point leaves behind, in a fresh interpreter as on a cold start."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -20,12 +21,16 @@ print(json.dumps({{
 """
 
 
-def _load(name: str) -> dict[str, object]:
+def _load(name: str, in_lambda: bool = True) -> dict[str, object]:
+    environment = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_FUNCTION_NAME"}
+    if in_lambda:
+        environment["AWS_LAMBDA_FUNCTION_NAME"] = f"leave-{name}"
     done = subprocess.run(  # noqa: S603 - our own interpreter, a fixed snippet
         [sys.executable, "-c", _PROBE.format(name=name)],
         capture_output=True,
         text=True,
         check=True,
+        env=environment,
     )
     loaded: dict[str, object] = json.loads(done.stdout)
     return loaded
@@ -44,6 +49,15 @@ def test_an_entry_point_collects_garbage_once_loaded_leaving_what_it_loaded_alon
     assert loaded["collecting"] is True, f"handlers.{name} does not end with loaded()"
     assert isinstance(loaded["frozen"], int)
     assert loaded["frozen"] > 10_000
+
+
+@pytest.mark.parametrize("module", ["handlers.domain.statuses", "handlers.settings"])
+def test_outside_lambda_loading_handler_code_leaves_the_collector_alone(module: str) -> None:
+    # The sandbox's own processes and the tests import handler code without an entry point.
+    loaded = _load(module.removeprefix("handlers."), in_lambda=False)
+
+    assert loaded["collecting"] is True
+    assert loaded["frozen"] == 0
 
 
 def test_an_entry_point_leaves_what_only_some_routes_need_to_first_use(
