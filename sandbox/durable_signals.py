@@ -8,12 +8,17 @@ Executions the emulator itself times out are not seen, so they go unreported (th
 sweep still ends their requests). The running count is also taken from the emulator itself
 every minute, as Lambda publishes it, so it never drifts from what runs.
 
+Lambda publishes the running count as a gauge, one reading at a time. Here a changed count is
+published at most once a second: the dashboard reads one-second periods, where two readings
+in one second would show their maximum instead of the latest.
+
 Each event also goes to `route` (the sandbox's EventBridge rules with Lambda targets).
 """
 
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -38,6 +43,10 @@ def _running_gauge(count: int) -> tuple[str, float, str]:
     return (LambdaMetric.DURABLE_RUNNING, float(count), "Count")
 
 
+# How often a changed running count is published (and never twice within one second).
+GAUGE_SECONDS = 1.0
+
+
 def _millis(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
@@ -59,12 +68,15 @@ class DurableSignals:
         self._ends = ThreadPoolExecutor(max_workers=2, thread_name_prefix="durable-signals")
         self._stopping = threading.Event()
         self._counter: threading.Thread | None = None
+        # Functions whose running count changed since it was last published.
+        self._changed: set[str] = set()
 
     def stop(self) -> None:
         self._stopping.set()
         if self._counter is not None:
             self._counter.join(timeout=10)
         self._ends.shutdown(wait=True, cancel_futures=False)
+        self.publish_changed_counts()
 
     def count_running(self, function: str) -> None:
         """Count the executions running now (from before a restart too) and publish the count.
@@ -81,33 +93,46 @@ class DurableSignals:
             }
         with self._lock:
             self._running[function] = arns
-        self._metrics(function, datetime.now(UTC), [_running_gauge(len(arns))])
+            self._changed.add(function)
+        self.publish_changed_counts()
+
+    def publish_changed_counts(self) -> None:
+        """Publish the running count of each function whose count changed, as it is now."""
+        now = datetime.now(UTC)
+        with self._lock:
+            counts = {function: len(self._running[function]) for function in self._changed}
+            self._changed.clear()
+        for function, count in counts.items():
+            self._metrics(function, now, [_running_gauge(count)])
 
     def keep_counting(self, functions: list[str], every_seconds: float = 60.0) -> None:
-        """Count each function's running executions every `every_seconds`, until `stop`."""
+        """Publish changed running counts every second, and count each function's running
+        executions every `every_seconds`, until `stop`."""
 
         def count() -> None:
-            while not self._stopping.wait(every_seconds):
-                for function in functions:
-                    try:
-                        self.count_running(function)
-                    except Exception:
-                        logger.exception("could not count the running executions of %s", function)
+            next_count = time.monotonic() + every_seconds
+            while not self._stopping.wait(GAUGE_SECONDS):
+                if time.monotonic() >= next_count:
+                    next_count += every_seconds
+                    self._count_each(functions)
+                self.publish_changed_counts()
 
         self._counter = threading.Thread(target=count, name="durable-running", daemon=True)
         self._counter.start()
 
+    def _count_each(self, functions: list[str]) -> None:
+        for function in functions:
+            try:
+                self.count_running(function)
+            except Exception:
+                logger.exception("could not count the running executions of %s", function)
+
     def started(self, function: str, function_arn: str, name: str, arn: str) -> None:
         now = datetime.now(UTC)
         with self._lock:
-            running = self._running.setdefault(function, set())
-            running.add(arn)
-            count = len(running)
-        self._metrics(
-            function,
-            now,
-            [(LambdaMetric.DURABLE_STARTED, 1.0, "Count"), _running_gauge(count)],
-        )
+            self._running.setdefault(function, set()).add(arn)
+            self._changed.add(function)
+        self._metrics(function, now, [(LambdaMetric.DURABLE_STARTED, 1.0, "Count")])
         self._event(function_arn, name, arn, "RUNNING", now, None)
 
     def handler_returned(
@@ -152,9 +177,8 @@ class DurableSignals:
         now = datetime.now(UTC)
         started = described["StartTimestamp"]
         with self._lock:
-            running = self._running.setdefault(function, set())
-            running.discard(arn)
-            count = len(running)
+            self._running.setdefault(function, set()).discard(arn)
+            self._changed.add(function)
         duration_ms = max(0.0, (now - started).total_seconds() * 1000)
         self._metrics(
             function,
@@ -162,7 +186,6 @@ class DurableSignals:
             [
                 (_ENDED[status], 1.0, "Count"),
                 (LambdaMetric.DURABLE_DURATION, duration_ms, "Milliseconds"),
-                _running_gauge(count),
             ],
         )
         self._event(function_arn, described["DurableExecutionName"], arn, status, started, now)

@@ -42,6 +42,7 @@ def test_a_start_is_a_running_event_and_counts() -> None:
     signals, recorded = _signals()
 
     signals.started(FUNCTION, FUNCTION_ARN, "lr-1", "exec-1")
+    signals.publish_changed_counts()
 
     (event,) = recorded.events
     assert event["Source"] == "aws.lambda"
@@ -102,4 +103,21 @@ def test_the_running_count_is_what_runs_now_not_what_ever_ran() -> None:
     assert recorded.values() == {"ApproximateRunningDurableExecutions": 1}
     # A later start counts on from there.
     signals.started(FUNCTION, FUNCTION_ARN, "lr-4", "exec-4")
+    signals.publish_changed_counts()
     assert recorded.metrics[-1].value == 2
+
+
+def test_counts_that_change_within_a_second_are_published_once_as_they_end() -> None:
+    # The dashboard reads one-second periods: two readings in one would show their maximum.
+    signals, recorded = _signals()
+    ended = json.dumps({"DurableExecutionArn": "exec-1"}).encode()
+
+    signals.started(FUNCTION, FUNCTION_ARN, "lr-1", "exec-1")
+    signals.started(FUNCTION, FUNCTION_ARN, "lr-2", "exec-2")
+    signals.handler_returned(FUNCTION, FUNCTION_ARN, ended, b'{"Status": "SUCCEEDED"}')
+    signals.stop()
+
+    readings = [
+        d.value for d in recorded.metrics if d.name == "ApproximateRunningDurableExecutions"
+    ]
+    assert readings == [1]
