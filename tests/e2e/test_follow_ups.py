@@ -14,7 +14,7 @@ from tests.e2e.harness import APPROVER, SandboxClient, changed, running_sandbox
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-follow-ups")]
 
 DIRECTOR = "director@email.com"
-# Reminded after 6 s, escalated after 12 s, expired after 60 s.
+# Reminded after 3 s, escalated after 6 s, expired after 60 s.
 APPROVAL_TIMEOUT = 60
 
 
@@ -23,7 +23,7 @@ def following_up_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     with running_sandbox(
         tmp_path_factory.mktemp("follow-ups") / "data",
         approval_timeout=APPROVAL_TIMEOUT,
-        flags=("--reminder-at", "0.1", "--escalate-at", "0.2"),
+        flags=("--reminder-at", "0.05", "--escalate-at", "0.1"),
     ) as sandbox:
         yield sandbox
 
