@@ -24,11 +24,15 @@ def second_approval_over() -> int | None:
 
 
 def _first_approved(app: LeaveApp) -> tuple[str, str]:
-    """Submit long leave and have the manager approve it: (request id, manager's link)."""
+    """Submit long leave and have the manager approve it: (request id, manager's link), once
+    the hand-over to the director is done (the employee is told last)."""
     request_id = app.submit(LONG).json()["request_id"]
     link = app.decision_link(request_id)
     assert app.decide(link, "approve", comment="Fine by me").status == 200
     app.wait_for_email(DIRECTOR, lambda e: request_id in e.text)
+    app.wait_for_email(
+        EMPLOYEE, lambda e: request_id in e.text and e.subject.startswith("Leave request now")
+    )
     return request_id, link
 
 
