@@ -13,6 +13,7 @@ from handlers import submit, workflow
 from handlers.domain.signals import EventType, Metric
 from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
+from handlers.logic.cancelling import Canceller
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
 from tests.support.aws import REGION, Account, audited_events
@@ -204,26 +205,39 @@ def test_a_withdrawal_tells_both_whatever_fails_while_telling(
     assert _subjects(leave_app, EMPLOYEE, request_id).count("Leave request withdrawn") == 2
 
 
+def _approved_leave(app: LeaveApp) -> str:
+    """Leave approved, starting tomorrow: its request id."""
+    request_id, link = _asked(app, {**SEED_PAYLOAD, **FUTURE})
+    assert app.decide(link, "approve").status == 200
+    app.wait_until_final(request_id)
+    return request_id
+
+
+def _cancel_failing_once_then_retried(
+    app: LeaveApp, request_id: str, monkeypatch: pytest.MonkeyPatch, faulty: Canceller
+) -> None:
+    """The employee cancels through `faulty`, which fails once; they try again, and it holds."""
+    monkeypatch.setattr(submit, "canceller", lambda: faulty)
+    try:
+        first = _act(app, request_id, "cancel").status
+    except SimulatedCrash:
+        first = 502  # the API's answer when the function dies
+    assert first in (502, 503)
+    assert _act(app, request_id, "cancel").status == 200
+    assert app.status(request_id).json()["status"] == "cancelled"
+
+
 @pytest.mark.parametrize("fault", Fault.ALL)
 def test_a_cancellation_retried_after_a_failure_tells_the_approver(
     leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, fault: str
 ) -> None:
-    request_id, link = _asked(leave_app, {**SEED_PAYLOAD, **FUTURE})
-    assert leave_app.decide(link, "approve").status == 200
-    leave_app.wait_until_final(request_id)
+    request_id = _approved_leave(leave_app)
     ses = _faulty_ses(fault, DEFAULT_APPROVER, b"cancelled the leave you approved")
     wired = submit.canceller()
     faulty = dataclasses.replace(wired, mailer=SesMailer(Account().sender, client=ses))
-    monkeypatch.setattr(submit, "canceller", lambda: faulty)
 
-    try:
-        first = _act(leave_app, request_id, "cancel").status
-    except SimulatedCrash:
-        first = 502  # the API's answer when the function dies
-    assert first in (502, 503)
-    assert _act(leave_app, request_id, "cancel").status == 200
+    _cancel_failing_once_then_retried(leave_app, request_id, monkeypatch, faulty)
 
-    assert leave_app.status(request_id).json()["status"] == "cancelled"
     told = _subjects(leave_app, DEFAULT_APPROVER, request_id).count("Leave cancelled")
     assert told == (2 if fault == Fault.CRASH_AFTER else 1)
     assert _subjects(leave_app, EMPLOYEE, request_id).count("Leave request cancelled") == 1
@@ -234,9 +248,7 @@ def test_a_cancellation_retried_after_a_failure_tells_the_approver(
 def test_a_cancellation_retried_after_a_failure_is_announced(
     leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, at: str, fault: str
 ) -> None:
-    request_id, link = _asked(leave_app, {**SEED_PAYLOAD, **FUTURE})
-    assert leave_app.decide(link, "approve").status == 200
-    leave_app.wait_until_final(request_id)
+    request_id = _approved_leave(leave_app)
     wired = submit.canceller()
     if at == "write":
         dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
@@ -249,16 +261,9 @@ def test_a_cancellation_retried_after_a_failure_is_announced(
         faulty = dataclasses.replace(
             wired, events=EventBridgePublisher(Account().event_bus_name, client=events)
         )
-    monkeypatch.setattr(submit, "canceller", lambda: faulty)
 
-    try:
-        first = _act(leave_app, request_id, "cancel").status
-    except SimulatedCrash:
-        first = 502  # the API's answer when the function dies
-    assert first in (502, 503)
-    assert _act(leave_app, request_id, "cancel").status == 200
+    _cancel_failing_once_then_retried(leave_app, request_id, monkeypatch, faulty)
 
-    assert leave_app.status(request_id).json()["status"] == "cancelled"
     cancelled = [
         e["detail"]["event_id"]
         for e in audited_events(leave_app.account)
