@@ -10,6 +10,10 @@ import logging
 import math
 import sys
 import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -64,6 +68,35 @@ def rearm_timers(runner: WebRunner, now: datetime) -> int:
     return armed
 
 
+def reinvoke_running(runner: WebRunner) -> int:
+    """Invoke each running execution once; return how many.
+
+    As Lambda retries an invocation whose execution environment died: the sandbox's stop may
+    cut one off mid-invocation (a decision in, the outcome not yet recorded), and nothing else
+    would ever resume it. One that was only waiting replays to where it waits and suspends.
+    """
+    executor, store = runner._executor, runner._store
+    if executor is None or store is None:
+        return 0
+    running = [e.durable_execution_arn for e in store.list_all() if not e.is_complete]
+    for arn in running:
+        executor._invoke_execution(arn)
+    return len(running)
+
+
+def _once_reachable(url: str, then: Callable[[], object]) -> None:
+    """Call `then` once `url` answers at all (the sandbox starts its Lambda API after this)."""
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our loopback endpoint
+                break
+        except urllib.error.HTTPError:
+            break  # it answers
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    then()
+
+
 def main(port: int, lambda_endpoint: str, store: str) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     config = WebRunnerConfig(
@@ -81,6 +114,11 @@ def main(port: int, lambda_endpoint: str, store: str) -> None:
     if armed:
         logger.warning("re-armed the timeouts of %d waiting callbacks", armed)
     threading.Thread(target=runner.serve_forever, daemon=True).start()
+    threading.Thread(
+        target=_once_reachable,
+        args=(lambda_endpoint, lambda: reinvoke_running(runner)),
+        daemon=True,
+    ).start()
     serve_until_parent_exits(runner.stop)
 
 
