@@ -89,18 +89,18 @@ def test_only_the_employee_may_withdraw_and_only_while_nobody_decided(
     assert leave_app.status(request_id).json()["status"] == "approved"
 
 
-def _race(app: LeaveApp, request_id: str, link: str) -> dict[str, int]:
+def _race(app: LeaveApp, request_id: str, link: str) -> dict[str, HttpResponse]:
     """Approve and withdraw at the same moment; what each was answered."""
     together = threading.Barrier(2)
-    answers: dict[str, int] = {}
+    answers: dict[str, HttpResponse] = {}
 
     def approve() -> None:
         together.wait(timeout=30)
-        answers["approve"] = app.decide(link, "approve").status
+        answers["approve"] = app.decide(link, "approve")
 
     def take_back() -> None:
         together.wait(timeout=30)
-        answers["withdraw"] = _act(app, request_id, "withdraw").status
+        answers["withdraw"] = _act(app, request_id, "withdraw")
 
     threads = [threading.Thread(target=approve), threading.Thread(target=take_back)]
     for thread in threads:
@@ -121,8 +121,9 @@ def test_a_withdrawal_racing_an_approval_ends_the_request_once(leave_app: LeaveA
         assert record["status"] in ("approved", "withdrawn")
         winner = "approve" if record["status"] == "approved" else "withdraw"
         loser = "withdraw" if winner == "approve" else "approve"
-        assert answers[winner] in (200, 202), answers
-        assert answers[loser] == 409, answers
+        said = {verb: (answer.status, answer.body[:300]) for verb, answer in answers.items()}
+        assert answers[winner].status in (200, 202), said
+        assert answers[loser].status == 409, said
         assert [h["event"] for h in record["history"]] == ["submitted", record["status"]]
         told = _subjects(leave_app, EMPLOYEE, request_id)
         assert told == ["Leave request received", f"Leave request {record['status']}"]
