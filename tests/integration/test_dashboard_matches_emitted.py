@@ -114,8 +114,8 @@ def test_the_dashboard_reads_only_series_the_handlers_emitted(
     pending_gauge.handler({}, lambda_context())
     wired_submitter = submit.submitter
     _bad_inputs(leave_app, monkeypatch)
-    for request_id in ids:
-        leave_app.wait_until_final(request_id)
+    ended = [leave_app.wait_until_final(request_id)["status"] for request_id in ids]
+    assert ended == ["approved", "rejected", "expired", "failed"]
     monkeypatch.setattr(submit, "submitter", wired_submitter)
     _taken_back(leave_app)
     _followed_up(leave_app, monkeypatch)
