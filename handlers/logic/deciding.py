@@ -64,8 +64,11 @@ class Decider:
     await_final: Callable[[str], LeaveRecord | None]
 
 
-def open_request(token_text: str, decider: Decider) -> tuple[DecisionToken, LeaveRecord]:
-    """The request a link is for, if the link is genuine, its approver's, and still open."""
+def open_request(
+    token_text: str, decider: Decider, repeating: Decision | None = None
+) -> tuple[DecisionToken, LeaveRecord]:
+    """The request a link is for, if the link is genuine, its approver's, and still open; or
+    already decided `repeating` by this approver (a retry whose first answer was lost)."""
     try:
         token = verify_token(token_text, decider.signing_keys(), decider.clock().timestamp())
     except InvalidTokenError as error:
@@ -100,6 +103,8 @@ def open_request(token_text: str, decider: Decider) -> tuple[DecisionToken, Leav
             record,
             title="Now with someone else",
         )
+    if repeating is not None and _decided_as(record, repeating, approver):
+        return token, record
     _ensure_open(record)
     return token, record
 
@@ -116,15 +121,17 @@ def decide(
     answer was lost) finds the callback closed and the request decided their way: that is
     answered as a success, not a conflict.
     """
-    token, record = open_request(token_text, decider)
-    if record.callback_id is None:
-        raise DecisionRefusedError(503, _NOT_READY, record)
+    token, record = open_request(token_text, decider, repeating=decision)
     claim = DecisionPayload(
         decision=decision,
         approver_email=token.approver_email,
         comment=comment or None,
         decided_at=decider.clock(),
     )
+    if not record.status.awaits_decision:
+        return claim, record  # this approver's own decision, recorded before this retry
+    if record.callback_id is None:
+        raise DecisionRefusedError(503, _NOT_READY, record)
     try:
         _resume(decider.workflow, record.callback_id, claim)
     except CallbackClosedError:
@@ -138,7 +145,7 @@ def _already_closed(record: LeaveRecord, claim: DecisionPayload, decider: Decide
     """The callback took no more results: the request was decided, expired, or its execution
     ended. The workflow records why a moment after the callback closes, so wait for that."""
     latest = decider.await_final(record.request_id) or record
-    if latest.status is claim.decision.outcome and _decided_by(latest) == claim.approver_email:
+    if _decided_as(latest, claim.decision, claim.approver_email):
         return latest
     _ensure_open(latest)
     raise DecisionRefusedError(409, _JUST_DECIDED, latest)
@@ -155,6 +162,11 @@ def await_final(
             return record
         sleep(_AWAIT_INTERVAL_SECONDS)
     return None
+
+
+def _decided_as(record: LeaveRecord, decision: Decision, approver: str) -> bool:
+    """Whether the request ended with this approver's `decision`."""
+    return record.status is decision.outcome and _decided_by(record) == approver
 
 
 def _decided_by(record: LeaveRecord) -> str | None:

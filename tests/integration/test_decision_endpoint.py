@@ -149,6 +149,22 @@ def test_deciding_twice_is_a_409_that_names_the_first_decision(leave_app: LeaveA
     assert leave_app.status(request_id).json()["status"] == "approved"
 
 
+def test_the_same_decision_sent_again_after_it_was_recorded_is_a_success(
+    leave_app: LeaveApp,
+) -> None:
+    # An approver whose answer was lost tries again, after the workflow recorded the outcome.
+    request_id, link = _pending(leave_app)
+    assert leave_app.decide(link, "approve").status == 200
+    leave_app.wait_until_final(request_id)
+
+    again = leave_app.decide(link, "approve", as_json=True)
+
+    assert again.status == 200, again.body
+    assert again.json() == {"request_id": request_id, "decision": "approve"}
+    assert leave_app.status(request_id).json()["status"] == "approved"
+    assert len(leave_app.emails_to(SEED_PAYLOAD["employee_email"])) == 2
+
+
 class RivalAroundFirstCallback:
     """Runs a rival decision just before, or just after, the first one's callback goes out.
 
