@@ -129,8 +129,7 @@ def test_with_nobody_above_the_approver_the_request_stays_and_is_only_reminded(
 def test_a_follow_up_that_falls_due_after_the_decision_does_nothing(leave_app: LeaveApp) -> None:
     # Whichever of the decision and a follow-up's wait ends first wins the race; a follow-up
     # whose step runs anyway (the two ended together) finds the request decided.
-    request_id = leave_app.submit(SEED_PAYLOAD).json()["request_id"]
-    leave_app.wait_for_email(DIRECTOR, lambda e: request_id in e.text and _is_escalation(e))
+    request_id = _submit_and_wait_for_escalation(leave_app)
     assert leave_app.decide(leave_app.decision_link(request_id, DIRECTOR), "approve").status == 200
     leave_app.wait_until_final(request_id)
     steps = workflow.leave_steps()

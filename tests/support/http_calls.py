@@ -3,6 +3,7 @@ proxy integration), and reading its answer."""
 
 import base64
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,6 +111,15 @@ def rest_api_event(
 
 EventBuilder = Callable[..., dict[str, Any]]
 
+# Powertools' resolvers keep the event being served in one class attribute, shared by every
+# resolver in the process: Lambda gives an execution environment one event at a time. Tests
+# that race two calls in one process (a withdrawal and an approval) would otherwise have each
+# handler read the other's event (seen as a signed-in withdrawal answered 401). The race itself
+# is arbitrated by the callback API, which the calls still reach in either order; the e2e tests
+# race them in separate processes. Re-entrant: a call made from inside another (a rival
+# decision injected into the first one's callback) is still served.
+_ONE_EVENT_AT_A_TIME = threading.RLock()
+
 
 def call(
     handler: Any,
@@ -127,7 +137,8 @@ def call(
     if "form" in kwargs:
         kwargs["body"] = urlencode(kwargs.pop("form"))
         headers.setdefault("content-type", "application/x-www-form-urlencoded")
-    result = handler(via(method, path, headers=headers, **kwargs), lambda_context())
+    with _ONE_EVENT_AT_A_TIME:
+        result = handler(via(method, path, headers=headers, **kwargs), lambda_context())
     # A REST API proxy's answer may carry its headers in either field; API Gateway sends both.
     response_headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
     for name, values in (result.get("multiValueHeaders") or {}).items():
