@@ -122,12 +122,16 @@ def hand_over_started_delegations(hand_over: HandOver) -> int:
     for delegation in hand_over.delegations.all():
         if delegation.handed_over_at is not None or not delegation.covers(now.date()):
             continue
-        # Moved by a run that stopped before marking the delegation done, maybe before telling:
-        # told now (again, if that run stopped later than that: at least once, never lost).
-        for record in hand_over.store.awaiting_decision_handed_on_by(delegation.key):
-            _announce_hand_over(record, delegation, hand_over)
-        for record in hand_over.store.awaiting_decision_by(delegation.approver_email):
-            moved += _hand_over_one(record, delegation, hand_over)
+        waiting = hand_over.store.awaiting_decision_by_or_handed_on(
+            delegation.approver_email, delegation.key
+        )
+        for record in waiting:
+            if delegation.key in record.follow_ups:
+                # Moved by a run that stopped before marking the delegation done, maybe before
+                # telling: told now (again, if that run stopped later: at least once, never lost).
+                _announce_hand_over(record, delegation, hand_over)
+            else:
+                moved += _hand_over_one(record, delegation, hand_over)
         hand_over.delegations.mark_handed_over(delegation, now)
     return moved
 

@@ -88,9 +88,9 @@ class LeaveStore(Protocol):
         self, request_id: str, callback_id: str, deadline: datetime
     ) -> LeaveRecord: ...
 
-    def awaiting_decision_by(self, approver_email: str) -> Iterator[LeaveRecord]: ...
-
-    def awaiting_decision_handed_on_by(self, key: str) -> Iterator[LeaveRecord]: ...
+    def awaiting_decision_by_or_handed_on(
+        self, approver_email: str, key: str
+    ) -> Iterator[LeaveRecord]: ...
 
     def record_outcome(self, request_id: str, outcome: Outcome) -> None: ...
 
@@ -439,25 +439,23 @@ class DynamoDbLeaveStore:
             raise RequestConflictError("the request is no longer pending") from None
         return LeaveRecord.model_validate(from_item(response["Attributes"]))
 
-    def awaiting_decision_by(self, approver_email: str) -> Iterator[LeaveRecord]:
-        """The requests waiting for `approver_email`'s decision. It reads every waiting request
-        (the pending index, filtered): done once when a delegation starts, not on a hot path."""
-        return self._waiting("approver_email = :value", approver_email)
-
-    def awaiting_decision_handed_on_by(self, key: str) -> Iterator[LeaveRecord]:
-        """The requests still waiting that the follow-up `key` (a delegation's) handed on."""
-        return self._waiting("contains(follow_ups, :value)", key)
-
-    def _waiting(self, condition: str, value: str) -> Iterator[LeaveRecord]:
+    def awaiting_decision_by_or_handed_on(
+        self, approver_email: str, key: str
+    ) -> Iterator[LeaveRecord]:
+        """The requests waiting for `approver_email`'s decision, and those still waiting that
+        the follow-up `key` (a delegation's) handed on. It reads every waiting request (the
+        pending index, filtered): done once when a delegation starts, not on a hot path."""
         for shard in pending_shards():
             paginator = self._client.get_paginator("query")
             for page in paginator.paginate(
                 TableName=self._table,
                 IndexName=BY_PENDING.name,
                 KeyConditionExpression="#shard = :shard",
-                FilterExpression=condition,
+                FilterExpression="approver_email = :approver OR contains(follow_ups, :key)",
                 ExpressionAttributeNames={"#shard": BY_PENDING.partition_key},
-                ExpressionAttributeValues=to_item({":shard": shard, ":value": value}),
+                ExpressionAttributeValues=to_item(
+                    {":shard": shard, ":approver": approver_email, ":key": key}
+                ),
             ):
                 for item in page["Items"]:
                     yield LeaveRecord.model_validate(from_item(item))
