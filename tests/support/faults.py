@@ -131,18 +131,72 @@ def server_error(operation: str) -> ClientError:
     )
 
 
+class Gate:
+    """Holds one call at the racing moment, so a test can run the other side of a race there.
+
+    The call waits at the gate (before it goes out, or with `after`, once it took effect)
+    until the test releases it; `wait_reached` returns once the call is held.
+    """
+
+    HOLD_SECONDS = 60.0
+
+    def __init__(self, after: bool = False) -> None:
+        self.after = after
+        self._reached = threading.Event()
+        self._open = threading.Event()
+
+    def wait_reached(self, timeout: float = 60.0) -> None:
+        if not self._reached.wait(timeout):
+            raise AssertionError("the gated call never came")
+
+    @property
+    def reached(self) -> bool:
+        return self._reached.is_set()
+
+    def release(self) -> None:
+        self._open.set()
+
+    def hold(self) -> None:
+        self._reached.set()
+        if not self._open.wait(self.HOLD_SECONDS):
+            raise AssertionError("the gate was never released")
+
+
 class FaultyDependency:
     """Stands in front of a client (boto3, or one of our gateways) and fails chosen calls.
 
     `inject("transact_write_items", Fault.THROTTLE)` fails the next such call (optionally only
     calls whose arguments match `when`); every other call goes through untouched.
+    `hold("update_item")` holds the next such call at a `Gate` until the test releases it.
     """
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
         self._lock = threading.Lock()
         self._pending: list[tuple[str, str, Callable[[dict[str, Any]], bool], list[int]]] = []
+        self._gates: list[tuple[str, Callable[[dict[str, Any]], bool], Gate]] = []
         self.injected: list[tuple[str, str]] = []
+
+    def hold(
+        self,
+        method: str,
+        when: Callable[[dict[str, Any]], bool] = lambda _: True,
+        after: bool = False,
+    ) -> Gate:
+        """Hold the next call of `method` (matching `when`) at a gate: before it goes out, or
+        with `after`, once it took effect."""
+        gate = Gate(after=after)
+        with self._lock:
+            self._gates.append((method, when, gate))
+        return gate
+
+    def _gate_for(self, method: str, arguments: dict[str, Any]) -> Gate | None:
+        with self._lock:
+            for index, (name, when, gate) in enumerate(self._gates):
+                if name == method and when(arguments):
+                    del self._gates[index]
+                    return gate
+        return None
 
     def inject(
         self,
@@ -170,7 +224,11 @@ class FaultyDependency:
             return target
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            fault = self._take(name, kwargs or {"args": args})
+            arguments = kwargs or {"args": args}
+            gate = self._gate_for(name, arguments)
+            if gate is not None and not gate.after:
+                gate.hold()
+            fault = self._take(name, arguments)
             if fault == Fault.THROTTLE:
                 raise throttled(name)
             if fault == Fault.SERVER_ERROR:
@@ -178,6 +236,8 @@ class FaultyDependency:
             if fault == Fault.CRASH_BEFORE:
                 raise SimulatedCrash(f"died before {name}")
             result = target(*args, **kwargs)
+            if gate is not None and gate.after:
+                gate.hold()
             if fault == Fault.CRASH_AFTER:
                 raise SimulatedCrash(f"died after {name}")
             return result
