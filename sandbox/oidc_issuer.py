@@ -1,13 +1,15 @@
 """A local OpenID Connect issuer: what Cognito (or the company's IdP) is to the deployed stack.
 
-It publishes a discovery document and its signing keys (JWKS) and issues RS256 ID tokens, so the
-submit function verifies tokens here exactly as it does on AWS. Served by the home site under
-`/oidc` (the issuer URL is `http://127.0.0.1:N/oidc`):
+It publishes a discovery document and its signing keys (JWKS) and issues RS256 ID tokens shaped
+like a Cognito user pool's (`token_use: "id"`, `email_verified`, `cognito:username`, `auth_time`,
+`aud` = the app client), so the submit function verifies tokens here exactly as it does on AWS.
+Served by the home site under `/oidc` (the issuer URL is `http://127.0.0.1:N/oidc`):
 
     GET /oidc/.well-known/openid-configuration   discovery
     GET /oidc/jwks.json                          the public key
     GET /oidc/token?email=<address>              {"token": "<ID token>"}: the sandbox's sign-in,
-                                                 for any address at an allowed domain (never
+                                                 for any address the service takes (plain
+                                                 ASCII) at an allowed domain (never
                                                  deployed: on AWS, people sign in at the IdP)
     GET  /oidc/authorize                         the authorization code flow with PKCE, as the
     POST /oidc/oauth2/token                      employees' app uses Cognito's hosted sign-in:
@@ -35,6 +37,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from handlers.domain.person import NotAPersonError, person_address
 from sandbox.http_server import Request, Response
 
 PATH_PREFIX = "/oidc"
@@ -116,21 +119,27 @@ class LocalIssuer:
     def token_url(self) -> str:
         return f"{self.issuer_url}/token"
 
-    def token(self, email: str, lifetime: int = TOKEN_LIFETIME_SECONDS, **claims: Any) -> str:
-        """An ID token for `email`, as an IdP issues one after sign-in; `claims` override."""
+    def token(self, email: str, /, lifetime: int = TOKEN_LIFETIME_SECONDS, **claims: Any) -> str:
+        """An ID token for `email`, as Cognito issues one after sign-in (a pool whose usernames
+        are email addresses names each user by their `sub`); `claims` override, and a claim
+        given as None is left out."""
         now = int(time.time())
+        subject = str(uuid.uuid5(uuid.NAMESPACE_URL, email.lower()))
         body = {
             "iss": self.issuer_url,
             "aud": self.audience,
-            "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, email.lower())),
+            "sub": subject,
+            "cognito:username": subject,
             "email": email.lower(),
             "email_verified": True,
             "token_use": "id",
+            "auth_time": now,
             "iat": now,
             "exp": now + lifetime,
             **claims,
         }
-        return jwt.encode(body, self.key, algorithm="RS256", headers={"kid": _KEY_ID})
+        present = {name: value for name, value in body.items() if value is not None}
+        return jwt.encode(present, self.key, algorithm="RS256", headers={"kid": _KEY_ID})
 
     def jwks(self) -> dict[str, Any]:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
@@ -166,17 +175,21 @@ class LocalIssuer:
             return self._authorize(request.query_params())
         return Response.json(json.dumps({"message": "Not found"}), status=404)
 
-    def _address_problem(self, email: str) -> str | None:
-        local, _, domain = email.partition("@")
-        if not local or domain not in self.allowed_domains:
-            return f"Enter an address at {' or '.join(self.allowed_domains)}."
-        return None
+    def _signed_in_address(self, typed: str) -> str | None:
+        """Whom `typed` signs in: only an address the service takes, at an allowed domain."""
+        try:
+            address = person_address(typed)
+        except NotAPersonError:
+            return None
+        return address if address.partition("@")[2] in self.allowed_domains else None
+
+    def _address_hint(self) -> str:
+        return f"Enter an address at {' or '.join(self.allowed_domains)}, in plain ASCII."
 
     def _sign_in(self, email: str) -> Response:
-        address = email.strip().lower()
-        problem = self._address_problem(address)
-        if problem:
-            return Response.json(json.dumps({"message": problem}), status=422)
+        address = self._signed_in_address(email)
+        if address is None:
+            return Response.json(json.dumps({"message": self._address_hint()}), status=422)
         return Response.json(json.dumps({"token": self.token(address)}), Cache_Control="no-store")
 
     # -- the authorization code flow with PKCE ------------------------------------------------
@@ -194,12 +207,13 @@ class LocalIssuer:
             or not params.get("code_challenge")
         ):
             return self._redirect(redirect_uri, params, error="invalid_request")
-        email = params.get("email", "").strip().lower()
-        if not email:
+        typed = params.get("email", "")
+        if not typed.strip():
             return Response.html(sign_in_page(None, params, self.people))
-        problem = self._address_problem(email)
-        if problem:
-            return Response.html(sign_in_page(problem, params, self.people), status=422)
+        email = self._signed_in_address(typed)
+        if email is None:
+            page = sign_in_page(self._address_hint(), params, self.people)
+            return Response.html(page, status=422)
         code = secrets.token_urlsafe(24)
         with self._lock:
             self._grants[code] = _Grant(

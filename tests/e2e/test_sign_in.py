@@ -2,10 +2,14 @@
 as the deployed stack checks Cognito's tokens."""
 
 import json
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
+import jwt
 import pytest
 
+from sandbox.oidc_issuer import LocalIssuer
 from tests.e2e.harness import APPROVER, SandboxClient, changed, employee_api, http
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
@@ -69,6 +73,56 @@ def test_the_sandbox_signs_in_only_addresses_at_allowed_domains(
     refused = http("GET", f"{url}?{urlencode({'email': 'eve@elsewhere.org'})}")
     assert refused.status == 422
     assert "email.com" in refused.json()["message"]
+    for lookalike in ("\u212aent@email.com", "kent@email.com\r\nBcc: all@email.com"):
+        answer = http("GET", f"{url}?{urlencode({'email': lookalike})}")
+        assert answer.status == 422, answer.body
     discovery = http("GET", url.rsplit("/", 1)[0] + "/.well-known/openid-configuration").json()
     assert discovery["issuer"] == url.rsplit("/", 1)[0]
     assert http("GET", discovery["jwks_uri"]).json()["keys"][0]["kty"] == "RSA"
+
+
+def test_its_tokens_are_cognitos_id_tokens(flows_sandbox: SandboxClient) -> None:
+    claims = jwt.decode(flows_sandbox.token("kent@email.com"), options={"verify_signature": False})
+
+    assert claims["token_use"] == "id"
+    assert claims["email_verified"] is True
+    assert claims["cognito:username"] == claims["sub"]
+    assert {"aud", "auth_time", "iss", "exp", "iat"} <= claims.keys()
+
+
+def _signed_by_the_sandbox(
+    sandbox: SandboxClient, claims_for: Callable[[str], dict[str, Any]]
+) -> str:
+    """A token the sandbox's issuer signed with claims `claims_for` (given our client id): what an
+    identity provider that let people choose their address, or mixed up its tokens, issues."""
+    genuine = jwt.decode(sandbox.token("kent@email.com"), options={"verify_signature": False})
+    issuer = LocalIssuer.in_directory(
+        sandbox.process.data_dir, genuine["iss"], genuine["aud"], ("email.com",)
+    )
+    return issuer.token("kent@email.com", **claims_for(genuine["aud"]))
+
+
+@pytest.mark.parametrize(
+    ("claims_for", "problem"),
+    [
+        pytest.param(
+            lambda _: {"email": "\u212aent@email.com"}, "not plain ASCII", id="kelvin-sign"
+        ),
+        pytest.param(
+            lambda _: {"email": "kent@email.com\r\nBcc: x@email.com"}, "control", id="CRLF"
+        ),
+        pytest.param(lambda _: {"token_use": "access"}, "not an ID token", id="access-token"),
+        pytest.param(
+            lambda client: {"aud": [client, "another-app"]}, "(azp)", id="aud-list-without-azp"
+        ),
+    ],
+)
+def test_a_signed_token_that_could_pass_for_someone_else_is_a_401(
+    flows_sandbox: SandboxClient, claims_for: Callable[[str], dict[str, Any]], problem: str
+) -> None:
+    hostile = {"Authorization": f"Bearer {_signed_by_the_sandbox(flows_sandbox, claims_for)}"}
+
+    for path in ("requests", "calendar"):
+        answer = employee_api("GET", flows_sandbox.outputs["submit_url"] + path, headers=hostile)
+        assert answer.status == 401, answer.body
+        assert problem in answer.headers["www-authenticate"]

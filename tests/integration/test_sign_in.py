@@ -11,11 +11,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from handlers import submit
-from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
+from handlers.aws_clients import aws_client
+from tests.integration.conftest import DEFAULT_APPROVER, OIDC_AUDIENCE, SEED_PAYLOAD, LeaveApp
 from tests.support.aws import sent_emails
 from tests.support.http_calls import HttpResponse, call, rest_api_event
 
 EMPLOYEE = SEED_PAYLOAD["employee_email"]
+KENT = "kent@email.com"
+# The issuer URL of a Cognito user pool, whose tokens always carry `token_use`.
+COGNITO_ISSUER = "https://cognito-idp.us-east-2.amazonaws.com/us-east-2_Leave1234"
 
 
 def _refused_unsigned(response: HttpResponse, error: str | None) -> None:
@@ -181,3 +185,144 @@ def test_an_identity_provider_out_of_reach_is_a_503_not_a_401(
 
     assert answer.status == 503
     assert answer.headers["retry-after"]
+
+
+def _stored_items(app: LeaveApp) -> list[dict[str, object]]:
+    items: list[dict[str, object]] = aws_client("dynamodb").scan(TableName=app.account.table_name)[
+        "Items"
+    ]
+    return items
+
+
+def _as_bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def _every_employee_call(token: str, request_id: str) -> list[HttpResponse]:
+    """What a signed-in person may do with the API: submit, list, read, feed, delegate."""
+    unnamed = {k: v for k, v in SEED_PAYLOAD.items() if k != "employee_email"}
+    headers = _as_bearer(token)
+    return [
+        call(submit.handler, "POST", "/", via=rest_api_event, headers=headers, json=unnamed),
+        call(submit.handler, "GET", "/requests", via=rest_api_event, headers=headers),
+        call(submit.handler, "GET", f"/requests/{request_id}", via=rest_api_event, headers=headers),
+        call(submit.handler, "GET", "/calendar", via=rest_api_event, headers=headers),
+        call(submit.handler, "GET", "/delegation", via=rest_api_event, headers=headers),
+        call(
+            submit.handler,
+            "POST",
+            f"/requests/{request_id}/withdraw",
+            via=rest_api_event,
+            headers=headers,
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("claims", "problem"),
+    [
+        pytest.param(
+            {"email": "\u212aent@email.com"}, "not plain ASCII", id="kelvin-sign-lookalike"
+        ),
+        pytest.param(
+            {"email": "\uff4bent@email.com"}, "not plain ASCII", id="full-width-lookalike"
+        ),
+        pytest.param(
+            {"email": f"{KENT}\r\nBcc: everyone@email.com"},
+            "control character",
+            id="CRLF-in-the-claim",
+        ),
+        pytest.param({"email": f"{KENT}\n"}, "control character", id="trailing-LF"),
+        pytest.param({"email_verified": False}, "not verified", id="email-not-verified"),
+        pytest.param({"email_verified": "false"}, "not verified", id="email-verified-false-text"),
+        pytest.param({"email_verified": None}, "not verified", id="email-verified-missing"),
+        pytest.param(
+            # Cognito's access token: no audience, no email, the client in `client_id`.
+            {"token_use": "access", "aud": None, "email": None, "client_id": OIDC_AUDIENCE},
+            "not an ID token",
+            id="cognito-access-token",
+        ),
+        pytest.param({"token_use": "access"}, "not an ID token", id="access-token-with-an-email"),
+        pytest.param(
+            {"aud": [OIDC_AUDIENCE, "another-app"]},
+            "names none as its holder (azp)",
+            id="audience-list-without-azp",
+        ),
+        pytest.param(
+            {"aud": [OIDC_AUDIENCE, "another-app"], "azp": "another-app"},
+            "given to another application (azp)",
+            id="audience-list-with-anothers-azp",
+        ),
+    ],
+)
+def test_a_token_that_could_pass_for_someone_else_gets_a_401_and_nothing_of_anyones(
+    leave_app: LeaveApp, claims: dict[str, object], problem: str
+) -> None:
+    unnamed = {k: v for k, v in SEED_PAYLOAD.items() if k != "employee_email"}
+    kents = leave_app.submit({**unnamed, "reason": "knee surgery"}, as_=KENT)
+    assert kents.status == 202, kents.body
+    request_id = kents.json()["request_id"]
+    leave_app.settle()
+    stored, emails = _stored_items(leave_app), len(sent_emails())
+
+    hostile = leave_app.issuer.token(KENT, **claims)
+    answers = _every_employee_call(hostile, request_id)
+
+    for answer in answers:
+        _refused_unsigned(answer, "invalid_token")
+        assert problem in answer.json()["message"]
+        assert problem in answer.headers["www-authenticate"]
+        assert "\r" not in answer.headers["www-authenticate"]
+        assert "knee surgery" not in answer.body
+        assert request_id not in answer.body
+    assert _stored_items(leave_app) == stored
+    assert len(leave_app.workflow.executions) == 1
+    assert len(sent_emails()) == emails
+    # Kent's own token still opens his request: only the impostor was turned away.
+    assert leave_app.status(request_id, as_=KENT).json()["reason"] == "knee surgery"
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        pytest.param({"email_verified": "true"}, id="cognito-email-verified-text"),
+        pytest.param({"aud": [OIDC_AUDIENCE, "another-app"], "azp": OIDC_AUDIENCE}, id="azp"),
+        pytest.param({"azp": OIDC_AUDIENCE}, id="one-audience-and-its-azp"),
+        pytest.param({"token_use": None}, id="another-idp-without-token-use"),
+        pytest.param({"email": "Kent@Email.com"}, id="capitals"),
+    ],
+)
+def test_a_genuine_id_token_is_its_verified_address(
+    leave_app: LeaveApp, claims: dict[str, object]
+) -> None:
+    token = leave_app.issuer.token(KENT, **claims)
+
+    answer = call(submit.handler, "GET", "/requests", via=rest_api_event, headers=_as_bearer(token))
+
+    assert answer.status == 200, answer.body
+    body = {k: v for k, v in SEED_PAYLOAD.items() if k != "employee_email"}
+    submitted = leave_app.submit(body, headers=_as_bearer(token))
+    assert submitted.status == 202, submitted.body
+    assert leave_app.status(submitted.json()["request_id"], as_=KENT).status == 200
+
+
+def _cognito(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> LeaveApp:
+    """The same service signing people in at a Cognito user pool (its keys are the issuer's)."""
+    pool = dataclasses.replace(app.issuer, issuer_url=COGNITO_ISSUER)
+    verifier = submit.TokenVerifier(COGNITO_ISSUER, pool.audience, app.issuer.jwks_url)
+    monkeypatch.setattr(submit, "verifier", lambda: verifier)
+    return dataclasses.replace(app, issuer=pool)
+
+
+def test_a_cognito_token_must_say_it_is_an_id_token(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cognito = _cognito(leave_app, monkeypatch)
+
+    unmarked = _with_token(cognito, cognito.issuer.token(EMPLOYEE, token_use=None))
+    marked = _with_token(cognito, cognito.issuer.token(EMPLOYEE))
+
+    _refused_unsigned(unmarked, "invalid_token")
+    assert "not an ID token" in unmarked.json()["message"]
+    assert marked.status == 202, marked.body
+    assert len(leave_app.workflow.executions) == 1

@@ -116,6 +116,50 @@ def test_an_address_at_another_domain_is_refused_on_the_page(issuer: LocalIssuer
     assert b"Enter an address at email.com" in answer.body
 
 
+def test_its_tokens_are_shaped_like_cognitos_id_tokens(issuer: LocalIssuer) -> None:
+    code = location(authorize(issuer, email="a@email.com"))["code"]
+    token = json.loads(exchange(issuer, code).body)["id_token"]
+
+    claims = jwt.decode(token, issuer.key.public_key(), algorithms=["RS256"], audience="client-1")
+
+    assert claims["token_use"] == "id"
+    assert claims["email_verified"] is True
+    # A pool whose usernames are email addresses names each user by their subject.
+    assert claims["cognito:username"] == claims["sub"]
+    assert claims["iss"] == ISSUER
+    assert claims["iat"] - 5 <= claims["auth_time"] <= claims["iat"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        pytest.param("\u212aent@email.com", id="kelvin-sign"),
+        pytest.param("kent@email.com\r\nBcc: all@email.com", id="CRLF"),
+        pytest.param("kent@email.com\n", id="trailing-LF"),
+        pytest.param("kent smith@email.com", id="not-an-address"),
+    ],
+)
+def test_it_signs_in_no_address_the_service_would_refuse(issuer: LocalIssuer, typed: str) -> None:
+    page = authorize(issuer, email=typed)
+    scripted = issuer.handle(
+        Request("GET", "/oidc/token", urlencode({"email": typed}), [], b"", "127.0.0.1")
+    )
+
+    assert page.status == 422
+    assert b"Enter an address at email.com, in plain ASCII." in page.body
+    assert scripted.status == 422
+    assert json.loads(scripted.body)["message"] == "Enter an address at email.com, in plain ASCII."
+
+
+def test_the_scripted_sign_in_gives_the_lower_case_address(issuer: LocalIssuer) -> None:
+    answer = issuer.handle(
+        Request("GET", "/oidc/token", "email=Kent%40Email.com", [], b"", "127.0.0.1")
+    )
+
+    token = json.loads(answer.body)["token"]
+    assert jwt.decode(token, options={"verify_signature": False})["email"] == "kent@email.com"
+
+
 def test_discovery_names_the_code_flow(issuer: LocalIssuer) -> None:
     document = issuer.discovery()
     assert document["authorization_endpoint"] == f"{ISSUER}/authorize"
