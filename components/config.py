@@ -24,7 +24,13 @@ from components.throttling import (
     Throttle,
 )
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS, parse_days
-from handlers.domain.follow_ups import OFF, FollowUpPlan, parse_share, parse_shares
+from handlers.domain.follow_ups import (
+    MAX_REMINDERS,
+    OFF,
+    FollowUpPlan,
+    parse_share,
+    parse_shares,
+)
 from handlers.domain.leave_dates import (
     DEFAULT_MAX_FUTURE_DAYS,
     MAX_FUTURE_DAYS_LIMIT,
@@ -353,6 +359,11 @@ def _follow_up_plan(config: Settings) -> FollowUpPlan:
             f"reminderAt must be shares of approvalTimeoutSeconds like 0.5 or 0.25,0.5, or "
             f"{OFF}, not {raw_reminders!r}"
         ) from None
+    if len(reminders) > MAX_REMINDERS:
+        raise ConfigError(
+            f"reminderAt takes at most {MAX_REMINDERS} shares (each reminder costs durable "
+            f"operations), not {len(reminders)}: {raw_reminders!r}"
+        )
     try:
         escalation = plan.escalate_at if raw_escalation is None else parse_share(raw_escalation)
     except ValueError:

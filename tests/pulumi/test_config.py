@@ -255,6 +255,7 @@ def test_observability_settings_take_any_value_in_range() -> None:
         ("reminderAt", "1", "reminderAt and escalateAt: 1 is not a share of the approval time"),
         ("reminderAt", "0.5,0.25", "reminders must be given in increasing order"),
         ("reminderAt", "0.8", "must come after every reminder"),
+        ("reminderAt", "0.1,0.2,0.3,0.4", "reminderAt takes at most 3 shares"),
         ("maxPastDays", '{"sick": 367}', "maxPastDays for sick leave must be a whole number of"),
         ("maxPastDays", '{"holiday": 1}', "maxPastDays names 'holiday', which is not a leave"),
         ("maxPastDays", "-1", "maxPastDays must be a whole number of days from 0 to 366"),

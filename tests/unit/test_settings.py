@@ -123,3 +123,20 @@ def test_date_limits_out_of_range_are_refused_naming_the_setting(
     with pytest.raises(SettingsError, match=name) as refused:
         SubmitSettings.from_environment({**SUBMIT_ENV, name: value})
     assert problem in str(refused.value)
+
+
+def test_more_reminders_than_a_handful_are_refused() -> None:
+    workflow_env = {
+        "LEAVE_TABLE_NAME": "leave",
+        "SENDER_EMAIL": "leave@example.com",
+        "DECISION_URL": "https://d",
+        "SUBMIT_URL": "https://s",
+        "SIGNING_KEY_PARAMETER": "/leave/key",
+        "APPROVAL_TIMEOUT_SECONDS": "600",
+        "EVENT_BUS_NAME": "leave",
+        "DEFAULT_APPROVER_EMAIL": "boss@email.com",
+    }
+    plan = WorkflowSettings.from_environment({**workflow_env, "REMINDER_AT": "0.2,0.4,0.6"})
+    assert plan.reminder_at == (0.2, 0.4, 0.6)
+    with pytest.raises(SettingsError, match="at most 3 reminders, not 4"):
+        WorkflowSettings.from_environment({**workflow_env, "REMINDER_AT": "0.1,0.2,0.4,0.6"})
