@@ -7,13 +7,14 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.e2e.harness import APPROVER, SandboxClient, changed, employee_api, http
+from tests.support.dates import from_today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
 PAYLOAD = {
     "employee_email": "signed@email.com",
-    "start_date": "2026-10-05",
-    "end_date": "2026-10-06",
+    "start_date": from_today(303),
+    "end_date": from_today(304),
 }
 
 
