@@ -24,6 +24,7 @@ import boto3
 from handlers.domain.leave_request import request_id_of
 from sandbox.functions import WORKFLOW
 from tests.e2e.harness import SandboxClient, running_sandbox, wait_for
+from tests.support.dates import from_today
 
 APPROVAL_TIMEOUT = 15
 APPROVER = "manager@email.com"
@@ -63,8 +64,9 @@ def sandbox(follow_ups: bool = False) -> Iterator[SandboxClient]:
 def _submit(client: SandboxClient, employee: str, day: int = 10, days: int = 1) -> str:
     answer = client.submit(
         {
-            "start_date": f"2026-02-{day:02d}",
-            "end_date": f"2026-02-{day + days - 1:02d}",
+            # `day` counts from a month ahead: the service takes no leave starting in the past.
+            "start_date": from_today(30 + day),
+            "end_date": from_today(30 + day + days - 1),
             "employee_email": employee,
         }
     )

@@ -24,7 +24,20 @@ from components.throttling import (
     Throttle,
 )
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS, parse_days
-from handlers.domain.follow_ups import OFF, FollowUpPlan, parse_share, parse_shares
+from handlers.domain.follow_ups import (
+    MAX_REMINDERS,
+    OFF,
+    FollowUpPlan,
+    parse_share,
+    parse_shares,
+)
+from handlers.domain.leave_dates import (
+    DEFAULT_MAX_FUTURE_DAYS,
+    MAX_FUTURE_DAYS_LIMIT,
+    MIN_FUTURE_DAYS,
+    DateLimits,
+    parse_max_past_days,
+)
 from handlers.domain.leave_request import EnteredEmail
 
 # Lambda durable functions: an execution may last 1 s to 366 days; its state is kept 1 to 90 days.
@@ -144,6 +157,8 @@ class ServiceConfig:
     follow_ups: FollowUpPlan = field(default_factory=FollowUpPlan)
     # Leave longer than this many days needs a second approval (None: one level for all).
     second_approval_over_days: int | None = DEFAULT_SECOND_APPROVAL_OVER_DAYS
+    # How many days back a request may start (by leave type), and how far ahead it may end.
+    date_limits: DateLimits = field(default_factory=DateLimits)
 
     @property
     def execution_timeout_seconds(self) -> int:
@@ -344,6 +359,11 @@ def _follow_up_plan(config: Settings) -> FollowUpPlan:
             f"reminderAt must be shares of approvalTimeoutSeconds like 0.5 or 0.25,0.5, or "
             f"{OFF}, not {raw_reminders!r}"
         ) from None
+    if len(reminders) > MAX_REMINDERS:
+        raise ConfigError(
+            f"reminderAt takes at most {MAX_REMINDERS} shares (each reminder costs durable "
+            f"operations), not {len(reminders)}: {raw_reminders!r}"
+        )
     try:
         escalation = plan.escalate_at if raw_escalation is None else parse_share(raw_escalation)
     except ValueError:
@@ -365,6 +385,26 @@ def _second_approval_over_days(config: Settings) -> int | None:
         return parse_days(raw)
     except ValueError as problem:
         raise ConfigError(f"secondApprovalOverDays {problem}, not {raw!r}") from None
+
+
+def _date_limits(config: Settings) -> DateLimits:
+    """`maxPastDays`: one number for every leave type, or leave types mapped to days (the
+    others keep their defaults); `maxFutureDays`: one number."""
+    try:
+        raw = config.get_object("maxPastDays")
+    except pulumi.ConfigTypeError:
+        raw = config.get("maxPastDays")
+    try:
+        past_days = parse_max_past_days(raw)
+    except ValueError as problem:
+        raise ConfigError(
+            f"maxPastDays {problem}; set one number for every leave type, or one per type: "
+            "`pulumi config set --path 'maxPastDays.sick' 7`"
+        ) from None
+    future_days = _int_in_range(
+        config, "maxFutureDays", DEFAULT_MAX_FUTURE_DAYS, MIN_FUTURE_DAYS, MAX_FUTURE_DAYS_LIMIT
+    )
+    return DateLimits(past_days, future_days)
 
 
 def load_config(config: Settings | None = None) -> ServiceConfig:
@@ -425,6 +465,7 @@ def load_config(config: Settings | None = None) -> ServiceConfig:
         ),
         follow_ups=_follow_up_plan(config),
         second_approval_over_days=_second_approval_over_days(config),
+        date_limits=_date_limits(config),
         oldest_pending_alarm_share=_share(config, "oldestPendingAlarmShare", 0.5),
         expiry_rate_alarm_threshold=_share(config, "expiryRateAlarmThreshold", 0.5),
         event_archive_retention_days=_int_in_range(

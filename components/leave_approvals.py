@@ -58,6 +58,11 @@ class LeaveApprovalsArgs(TypedDict):
     """The longest leave one request may cover (default 30)."""
     max_pending_per_employee: NotRequired[pulumi.Input[int]]
     """Requests one employee may have waiting at once (default 5)."""
+    max_past_days: NotRequired[pulumi.Input[dict[str, int]]]
+    """Days before today a request may start, by leave type ({"sick": 7, "bereavement": 3});
+    the types left out keep their defaults (sick 7, the others 0)."""
+    max_future_days: NotRequired[pulumi.Input[int]]
+    """Days after today a request may end at the latest (default 730)."""
     reminder_at: NotRequired[pulumi.Input[str]]
     """When the approver is reminded, as shares of the approval time ("0.5", "0.25,0.5", or
     "none"; default "0.5")."""
@@ -98,6 +103,8 @@ CONFIG_KEYS = {
     "approval_timeout_seconds": "approvalTimeoutSeconds",
     "max_leave_days": "maxLeaveDays",
     "max_pending_per_employee": "maxPendingPerEmployee",
+    "max_past_days": "maxPastDays",
+    "max_future_days": "maxFutureDays",
     "reminder_at": "reminderAt",
     "escalate_at": "escalateAt",
     "second_approval_over_days": "secondApprovalOverDays",

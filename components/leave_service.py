@@ -378,6 +378,7 @@ class LeaveService(pulumi.ComponentResource):
                 allowed_email_domains=list(config.allowed_email_domains),
                 default_approver=config.default_approver,
                 max_leave_days=config.max_leave_days,
+                **config.date_limits.as_settings(),
                 max_pending_per_employee=config.max_pending_per_employee,
                 signing_key_parameter=self.signing_key.name,
                 oidc_issuer=self.sign_in.issuer,

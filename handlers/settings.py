@@ -19,6 +19,13 @@ from handlers.domain.follow_ups import (
     parse_share,
     parse_shares,
 )
+from handlers.domain.leave_dates import (
+    DEFAULT_MAX_FUTURE_DAYS,
+    DateLimits,
+    parse_max_future_days,
+    parse_max_past_days,
+)
+from handlers.domain.statuses import LeaveType
 
 
 def _split_csv(value: Any) -> Any:
@@ -95,6 +102,19 @@ class SubmitSettings(_Settings):
     # Cancelling approved leave tells its approver and announces it.
     sender_email: str = Field(alias="SENDER_EMAIL", min_length=3)
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)
+
+    # How far from today a request's dates may lie: days back it may start, by leave type
+    # (`sick=7,annual=0,...`), and days ahead it may end.
+    max_past_days: Annotated[dict[LeaveType, int], BeforeValidator(parse_max_past_days)] = Field(
+        default_factory=lambda: parse_max_past_days(None), alias="MAX_PAST_DAYS"
+    )
+    max_future_days: Annotated[int, BeforeValidator(parse_max_future_days)] = Field(
+        default=DEFAULT_MAX_FUTURE_DAYS, alias="MAX_FUTURE_DAYS"
+    )
+
+    @property
+    def date_limits(self) -> DateLimits:
+        return DateLimits(self.max_past_days, self.max_future_days)
 
 
 class WorkflowSettings(_Settings):

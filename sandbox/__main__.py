@@ -21,6 +21,12 @@ from handlers.domain.follow_ups import (
     parse_share,
     parse_shares,
 )
+from handlers.domain.leave_dates import (
+    DEFAULT_MAX_FUTURE_DAYS,
+    DateLimits,
+    parse_max_future_days,
+    parse_max_past_days,
+)
 from sandbox.child_process import StopRequest
 from sandbox.config import FAKE_CREDENTIALS, REGION, SandboxConfig
 from sandbox.stack import PortInUseError, SandboxStack
@@ -88,6 +94,19 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         metavar="DAYS",
         help="leave longer than this needs a second approval, or none (default %(default)s)",
     )
+    parser.add_argument(
+        "--max-past-days",
+        default=None,
+        metavar="DAYS",
+        help="days before today a request may start: one number, or by leave type like "
+        "sick=7,bereavement=3 (default: sick 7, the others 0)",
+    )
+    parser.add_argument(
+        "--max-future-days",
+        default=str(DEFAULT_MAX_FUTURE_DAYS),
+        metavar="DAYS",
+        help="days after today a request may end at the latest (default %(default)s)",
+    )
     options = parser.parse_args(argv)
     try:
         follow_ups = FollowUpPlan(
@@ -99,6 +118,14 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         second_approval_over_days = parse_days(options.second_approval_over)
     except ValueError as problem:
         parser.error(f"--second-approval-over {problem}")
+    try:
+        past_days = parse_max_past_days(options.max_past_days)
+    except ValueError as problem:
+        parser.error(f"--max-past-days {problem}")
+    try:
+        future_days = parse_max_future_days(options.max_future_days)
+    except ValueError as problem:
+        parser.error(f"--max-future-days {problem}")
     if not 1024 <= options.port <= 65530:
         parser.error("--port must be between 1024 and 65530")
     if options.approval_timeout < 1:
@@ -119,6 +146,7 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         throttle=Throttle(rate_per_second=options.api_rate, burst=options.api_burst),
         follow_ups=follow_ups,
         second_approval_over_days=second_approval_over_days,
+        date_limits=DateLimits(past_days, future_days),
     )
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from components.throttling import API_STAGE, Throttle
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS
 from handlers.domain.follow_ups import FollowUpPlan
+from handlers.domain.leave_dates import DateLimits
 
 # Where `handlers` and `sandbox` live: the working directory of every process the sandbox starts.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,8 @@ class SandboxConfig:
     follow_ups: FollowUpPlan = field(default_factory=FollowUpPlan)
     # Leave longer than this many days needs a second approval: the deployed stack's default.
     second_approval_over_days: int | None = DEFAULT_SECOND_APPROVAL_OVER_DAYS
+    # How far back a request may start and how far ahead it may end: the deployed defaults.
+    date_limits: DateLimits = field(default_factory=DateLimits)
 
     @property
     def ports(self) -> Ports:

@@ -121,6 +121,7 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
                 allowed_email_domains=ALLOWED_EMAIL_DOMAINS,
                 default_approver=DEFAULT_APPROVER,
                 max_leave_days=MAX_LEAVE_DAYS,
+                **config.date_limits.as_settings(),
                 signing_key_parameter=SIGNING_KEY_PARAMETER,
                 oidc_issuer=config.oidc_issuer,
                 oidc_audience=OIDC_AUDIENCE,

@@ -6,6 +6,7 @@ The decision page is not here: it is the decision handler's own, behind the deci
 import json
 import re
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from html import escape
 from urllib.parse import urlencode
 
@@ -53,11 +54,14 @@ def layout(title: str, content: str, head: str = "") -> str:
 def home_page(submit_url: str, decision_url: str, token_url: str) -> str:
     """Where to go: the employees' app (the stack's own, as on AWS), the approvers' mailbox,
     the dashboard, and the same from a terminal."""
+    # Five days, two weeks from today: leave the service takes, short enough for one approval.
+    first_day = datetime.now(UTC).date() + timedelta(days=14)
+    dates = {"start_date": first_day.isoformat(), "end_date": str(first_day + timedelta(days=4))}
     curl = (
         f"TOKEN=$(curl -s '{token_url}?email=employee@email.com' \\\n"
         "        | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"token\"])')\n"
         'curl -X POST -H "Content-Type: application/json" -H "Authorization: Bearer $TOKEN" \\\n'
-        '     -d \'{"start_date":"2027-01-11","end_date":"2027-01-15"}\' \\\n'
+        f"     -d '{json.dumps(dates, separators=(',', ':'))}' \\\n"
         f"     {submit_url}"
     )
     content = f"""

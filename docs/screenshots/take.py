@@ -23,6 +23,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.harness import APPROVER, SandboxClient, SandboxProcess
+from tests.support.dates import from_today
 
 HERE = Path(__file__).resolve().parent
 WIDTHS = {"phone": 375, "desktop": 1280}
@@ -70,7 +71,8 @@ def _story(client: SandboxClient, device: str, width: int, first_day: str) -> No
         driver.find_element(By.XPATH, "//input[@id='email']/following::button[1]").click()
         _until(driver, lambda d: d.find_elements(By.ID, "start_date"))
         driver.execute_script(f"document.getElementById('start_date').value = '{first_day}'")
-        driver.execute_script("document.getElementById('end_date').value = '2027-01-01'")
+        before_first_day = from_today(1)
+        driver.execute_script(f"document.getElementById('end_date').value = '{before_first_day}'")
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         _shoot(driver, "app-form-error", device)
         driver.execute_script(f"document.getElementById('end_date').value = '{first_day}'")
@@ -123,8 +125,8 @@ def main() -> int:
             approved, _ = client.submitted_for_approval(
                 {
                     "employee_email": "bob@email.com",
-                    "start_date": "2027-03-01",
-                    "end_date": "2027-03-05",
+                    "start_date": from_today(60),
+                    "end_date": from_today(64),
                 }
             )
             link = client.decision_link(
@@ -132,7 +134,7 @@ def main() -> int:
             )
             client.decide(link, "approve", "Enjoy")
             for (device, width), first_day in zip(
-                WIDTHS.items(), ("2027-04-12", "2027-05-10"), strict=True
+                WIDTHS.items(), (from_today(100), from_today(128)), strict=True
             ):
                 _story(client, device, width, first_day)
             print(json.dumps(client.figures()))

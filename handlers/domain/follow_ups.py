@@ -13,6 +13,9 @@ DEFAULT_REMINDER_AT: tuple[float, ...] = (0.5,)
 DEFAULT_ESCALATE_AT: float | None = 0.75
 # What a setting says to turn reminders or escalation off.
 OFF = "none"
+# Each reminder that falls due is a race (a parallel context, its two branches, a wait) and a
+# step: 5 durable operations and one more invocation per approval level. A few are plenty.
+MAX_REMINDERS = 3
 
 
 class FollowUpKind(StrEnum):
@@ -63,6 +66,11 @@ class FollowUpPlan:
     escalate_at: float | None = DEFAULT_ESCALATE_AT
 
     def __post_init__(self) -> None:
+        if len(self.reminder_at) > MAX_REMINDERS:
+            raise ValueError(
+                f"at most {MAX_REMINDERS} reminders, not {len(self.reminder_at)}: each one "
+                "costs durable operations"
+            )
         shares = [*self.reminder_at, *([] if self.escalate_at is None else [self.escalate_at])]
         for share in shares:
             if not 0 < share < 1:

@@ -51,6 +51,8 @@ class RejectionReason(StrEnum):
     BODY_TOO_LARGE = "body_too_large"
     DOMAIN_NOT_ALLOWED = "domain_not_allowed"
     TOO_LONG = "too_long"
+    # Starts further back or ends further ahead than the service takes.
+    DATES_OUT_OF_RANGE = "dates_out_of_range"
     OVERLAP = "overlap"
     NO_APPROVER = "no_approver"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"

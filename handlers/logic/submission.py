@@ -15,8 +15,9 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from handlers.domain.leave_dates import DateLimits
 from handlers.domain.leave_request import (
     LeaveForm,
     LeaveRecord,
@@ -153,7 +154,10 @@ def submit_leave(
     )
     existing = submitter.store.get(request_id)
     if existing is not None:
+        # Its dates were checked against the day it was accepted: a retry after midnight that
+        # would now fall outside them still finds it.
         return _repeated(existing, submission, submitter)
+    _check_dates(submission, settings.date_limits, now.date())
 
     approver = _approver_for(submission.employee_email, submitter)
     # An approver who is away has their delegate decide it.
@@ -215,6 +219,16 @@ def _start(request: LeaveRequest, submitter: Submitter) -> None:
     except Exception as error:
         if submitter.store.discard_unstarted(request):
             raise ServiceBusyError(f"the workflow could not be started: {error!r}") from error
+
+
+def _check_dates(submission: LeaveSubmission, limits: DateLimits, today: date) -> None:
+    wrong = limits.problem_with(
+        submission.start_date, submission.end_date, submission.leave_type, today
+    )
+    if wrong is not None:
+        raise SubmissionRefusedError(
+            422, RejectionReason.DATES_OUT_OF_RANGE, wrong.problem, field=wrong.field
+        )
 
 
 def _check_domain(submission: LeaveSubmission, allowed: tuple[str, ...]) -> None:

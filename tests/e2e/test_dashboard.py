@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import APPROVER, SandboxClient, SandboxProcess, http
+from tests.support.dates import from_today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-dashboard")]
 
@@ -44,9 +45,9 @@ def test_every_tile_and_figure_matches_a_scripted_mix(tmp_path: Path) -> None:
     try:
         # Before anything happened, nothing is measured: no tile invents a zero average.
         assert client.figures()["decision_latency_seconds_average"] is None
-        expired = _request(client, "ewan@email.com", "2027-09-06")
+        expired = _request(client, "ewan@email.com", from_today(639))
         assert client.wait_until_final(expired)["status"] == "expired"
-        backwards = {"start_date": "2027-09-08", "end_date": "2027-09-07"}
+        backwards = {"start_date": from_today(641), "end_date": from_today(640)}
         refused = client.submit({"employee_email": "ewan@email.com", **backwards})
         assert refused.status == 422
         # Counted by reason too (a reason that sorts after "service" once hid from the widget).
@@ -58,9 +59,9 @@ def test_every_tile_and_figure_matches_a_scripted_mix(tmp_path: Path) -> None:
     second = SandboxProcess(data_dir, approval_timeout=300, port=first.port)
     client = SandboxClient(second.start(), second)
     try:
-        approved = _request(client, "anna@email.com", "2027-09-13")
-        rejected = _request(client, "rolf@email.com", "2027-09-14")
-        waiting = _request(client, "wendy@email.com", "2027-09-15")
+        approved = _request(client, "anna@email.com", from_today(646))
+        rejected = _request(client, "rolf@email.com", from_today(647))
+        waiting = _request(client, "wendy@email.com", from_today(648))
         _decide(client, approved, "approve")
         _decide(client, rejected, "reject")
         client.wait_for_email(APPROVER, waiting, "Leave to approve")

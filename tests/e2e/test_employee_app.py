@@ -14,6 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.conftest import DESKTOP_WIDTH, PHONE_WIDTH
 from tests.e2e.harness import APPROVER, WAIT_CAP_SECONDS, SandboxClient, changed
+from tests.support.dates import from_today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
@@ -35,7 +36,7 @@ def test_an_employee_requests_leave_and_follows_it_in_the_app(
     flows_sandbox: SandboxClient, chromium: Callable[[int], WebDriver], width: int
 ) -> None:
     employee = f"app{width}@email.com"
-    first_day = "2027-05-03" if width == PHONE_WIDTH else "2027-06-07"
+    first_day = from_today(513) if width == PHONE_WIDTH else from_today(548)
     before = flows_sandbox.figures()
     browser = chromium(width)
 
@@ -52,7 +53,7 @@ def test_an_employee_requests_leave_and_follows_it_in_the_app(
     assert date.fromisoformat(str(default_start)) > date.today()
 
     _set(browser, "start_date", first_day)
-    _set(browser, "end_date", "2027-01-01")
+    _set(browser, "end_date", from_today(391))
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     end = browser.find_element(By.ID, "end_date")
     assert end.get_attribute("aria-invalid") == "true"
@@ -104,7 +105,7 @@ def test_an_approver_rejects_on_a_phone_after_confirming(
     employee = "phone-approver-test@email.com"
     before = flows_sandbox.figures()
     request_id, link = flows_sandbox.submitted_for_approval(
-        {"employee_email": employee, "start_date": "2027-08-02", "end_date": "2027-08-03"}
+        {"employee_email": employee, "start_date": from_today(604), "end_date": from_today(605)}
     )
     browser = chromium(PHONE_WIDTH)
 

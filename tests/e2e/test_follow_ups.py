@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.harness import APPROVER, SandboxClient, changed, running_sandbox
+from tests.support.dates import from_today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-follow-ups")]
 
@@ -34,7 +35,11 @@ def test_the_manager_is_reminded_then_the_director_decides(
     sandbox = following_up_sandbox
     before = sandbox.figures()
     employee = "waiting@email.com"
-    payload = {"employee_email": employee, "start_date": "2026-08-03", "end_date": "2026-08-07"}
+    payload = {
+        "employee_email": employee,
+        "start_date": from_today(240),
+        "end_date": from_today(244),
+    }
     request_id, first_link = sandbox.submitted_for_approval(payload)
 
     reminder = sandbox.wait_for_email(APPROVER, request_id, "Reminder: leave to approve")

@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 
 from tests.e2e.harness import APPROVER, OUTPUT_KEYS, SandboxClient, changed, http
+from tests.support.dates import from_today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
 # The seed article's curl payload, exactly.
 SEED_PAYLOAD = {
-    "start_date": "2026-01-10",
-    "end_date": "2026-01-20",
+    "start_date": from_today(35),
+    "end_date": from_today(45),
     "employee_email": "employee@email.com",
 }
 
@@ -88,7 +89,7 @@ def test_a_rejected_request_ends_rejected_and_the_employee_is_told(
     sandbox = flows_sandbox
     employee = "rita@email.com"
     before = sandbox.figures()
-    request_id, link = _submitted_for_approval(sandbox, employee, "2026-03-02", "2026-03-06")
+    request_id, link = _submitted_for_approval(sandbox, employee, from_today(86), from_today(90))
 
     decided = sandbox.decide(link, "reject", comment="Team offsite that week", as_json=True)
     assert decided.status == 200, decided.body
@@ -110,7 +111,11 @@ def test_racing_retries_of_one_submission_start_one_workflow(flows_sandbox: Sand
     sandbox = flows_sandbox
     before = sandbox.figures()
     employee = "retry@email.com"
-    payload = {"employee_email": employee, "start_date": "2026-05-04", "end_date": "2026-05-05"}
+    payload = {
+        "employee_email": employee,
+        "start_date": from_today(149),
+        "end_date": from_today(150),
+    }
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(
             pool.map(lambda _: sandbox.submit(payload, **{"Idempotency-Key": "k-1"}), range(6))
@@ -124,7 +129,7 @@ def test_racing_retries_of_one_submission_start_one_workflow(flows_sandbox: Sand
     assert len(sandbox.emails_about(request_id, employee)) == 2
     assert len(sandbox.emails_about(request_id, APPROVER)) == 1
 
-    other = sandbox.submit({**payload, "end_date": "2026-05-06"}, **{"Idempotency-Key": "k-1"})
+    other = sandbox.submit({**payload, "end_date": from_today(151)}, **{"Idempotency-Key": "k-1"})
     assert other.status == 409
     sandbox.wait_for_figures(
         changed(before, submitted=1, approved=1, emails_sent=3, inputs_rejected=1), at_least=True

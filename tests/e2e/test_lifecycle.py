@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.e2e.harness import APPROVER, SandboxClient, changed
+from tests.support.dates import from_today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
@@ -29,7 +30,11 @@ def test_stopping_an_execution_settles_its_request_as_failed(
     sandbox = flows_sandbox
     before = sandbox.figures()
     employee = "stopped@email.com"
-    payload = {"employee_email": employee, "start_date": "2026-06-01", "end_date": "2026-06-03"}
+    payload = {
+        "employee_email": employee,
+        "start_date": from_today(177),
+        "end_date": from_today(179),
+    }
     request_id, link = sandbox.submitted_for_approval(payload)
 
     sandbox.lambda_client().stop_durable_execution(
@@ -60,7 +65,11 @@ def test_of_overlapping_submissions_sent_at_once_exactly_one_is_accepted(
 
     def submit(day: int) -> tuple[int, str]:
         answer = sandbox.submit(
-            {"employee_email": employee, "start_date": "2026-07-01", "end_date": f"2026-07-0{day}"},
+            {
+                "employee_email": employee,
+                "start_date": from_today(207),
+                "end_date": from_today(206 + day),
+            },
             **{"Idempotency-Key": f"overlap-{day}"},
         )
         return answer.status, answer.body
@@ -87,7 +96,11 @@ def test_an_approval_and_a_rejection_sent_at_once_give_one_outcome(
     sandbox = flows_sandbox
     before = sandbox.figures()
     employee = "contested@email.com"
-    payload = {"employee_email": employee, "start_date": "2026-08-10", "end_date": "2026-08-11"}
+    payload = {
+        "employee_email": employee,
+        "start_date": from_today(247),
+        "end_date": from_today(248),
+    }
     request_id, link = sandbox.submitted_for_approval(payload)
 
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.harness import APPROVER, SandboxClient, running_sandbox, wait_for
+from tests.support.dates import from_today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-load")]
 
@@ -59,7 +60,7 @@ def test_100_concurrent_requests_are_each_decided_once(load_sandbox: SandboxClie
     before = sandbox.figures()
     employees = [f"load{i:03d}@email.com" for i in range(REQUESTS)]
     submissions = [
-        {"employee_email": e, "start_date": "2026-07-01", "end_date": "2026-07-03"}
+        {"employee_email": e, "start_date": from_today(207), "end_date": from_today(209)}
         for e in employees
     ]
 

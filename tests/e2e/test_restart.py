@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import APPROVER, SandboxClient, SandboxProcess, http
+from tests.support.dates import from_today
 
 # Each test starts sandboxes of its own: in groups of their own, they spread over the workers.
 pytestmark = [pytest.mark.e2e]
@@ -24,7 +25,7 @@ def test_a_pending_request_survives_a_restart_and_can_still_be_approved(tmp_path
     first = SandboxProcess(data_dir, approval_timeout=300)
     before = SandboxClient(first.start(), first)
     answer = before.submit(
-        {"employee_email": EMPLOYEE, "start_date": "2026-08-03", "end_date": "2026-08-07"}
+        {"employee_email": EMPLOYEE, "start_date": from_today(240), "end_date": from_today(244)}
     )
     assert answer.status == 202, answer.body
     request_id = answer.json()["request_id"]
@@ -32,7 +33,7 @@ def test_a_pending_request_survives_a_restart_and_can_still_be_approved(tmp_path
     # Another request is decided just before the stop: whether the stop cuts its execution off
     # mid-invocation or not, it ends approved after the restart (Lambda retries a cut-off one).
     just_decided = before.submit(
-        {"employee_email": EMPLOYEE, "start_date": "2026-09-14", "end_date": "2026-09-15"}
+        {"employee_email": EMPLOYEE, "start_date": from_today(282), "end_date": from_today(283)}
     ).json()["request_id"]
     late_link = before.decision_link(
         before.wait_for_email(APPROVER, just_decided, "Leave to approve")
@@ -75,7 +76,7 @@ def test_a_request_pending_across_a_restart_expires_on_time(tmp_path: Path) -> N
     before = SandboxClient(first.start(), first)
     employee = "away@email.com"
     answer = before.submit(
-        {"employee_email": employee, "start_date": "2026-09-07", "end_date": "2026-09-08"}
+        {"employee_email": employee, "start_date": from_today(275), "end_date": from_today(276)}
     )
     request_id = answer.json()["request_id"]
     link = before.decision_link(before.wait_for_email(APPROVER, request_id, "Leave to approve"))

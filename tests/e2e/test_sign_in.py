@@ -11,13 +11,14 @@ import pytest
 
 from sandbox.oidc_issuer import LocalIssuer
 from tests.e2e.harness import APPROVER, SandboxClient, changed, employee_api, http
+from tests.support.dates import from_today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
 PAYLOAD = {
     "employee_email": "signed@email.com",
-    "start_date": "2026-10-05",
-    "end_date": "2026-10-06",
+    "start_date": from_today(303),
+    "end_date": from_today(304),
 }
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.e2e.harness import APPROVER, SandboxClient, changed, http
+from tests.support.dates import from_today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
@@ -19,7 +20,11 @@ def test_a_withdrawn_request_frees_its_dates_and_its_link_says_so(
     sandbox = flows_sandbox
     before = sandbox.figures()
     employee = "changed-mind@email.com"
-    payload = {"employee_email": employee, "start_date": "2026-09-07", "end_date": "2026-09-08"}
+    payload = {
+        "employee_email": employee,
+        "start_date": from_today(275),
+        "end_date": from_today(276),
+    }
     request_id, link = sandbox.submitted_for_approval(payload)
 
     assert sandbox.act(request_id, "withdraw").status in (200, 202)
@@ -42,8 +47,8 @@ def test_a_withdrawal_racing_an_approval_has_one_outcome(flows_sandbox: SandboxC
     before = sandbox.figures()
     payload = {
         "employee_email": "racer@email.com",
-        "start_date": "2026-09-14",
-        "end_date": "2026-09-14",
+        "start_date": from_today(282),
+        "end_date": from_today(282),
     }
     request_id, link = sandbox.submitted_for_approval(payload)
 
@@ -72,7 +77,13 @@ def test_approved_leave_is_cancelled_before_its_first_day_not_after(
         "start_date": NEXT_MONTH.isoformat(),
         "end_date": (NEXT_MONTH + timedelta(days=1)).isoformat(),
     }
-    begun = {"employee_email": employee, "start_date": "2026-02-02", "end_date": "2026-02-03"}
+    # Sick leave that began yesterday: the service takes it, and it can no longer be cancelled.
+    begun = {
+        "employee_email": employee,
+        "leave_type": "sick",
+        "start_date": from_today(-1),
+        "end_date": from_today(0),
+    }
     feed = sandbox.calendar_feed(employee)
     for payload in (ahead, begun):
         request_id, link = sandbox.submitted_for_approval(payload)

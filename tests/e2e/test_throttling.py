@@ -10,6 +10,7 @@ import pytest
 
 from components.throttling import THROTTLED_MESSAGE
 from tests.e2e.harness import APPROVER, SandboxClient, http, running_sandbox
+from tests.support.dates import from_today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-throttling")]
 
@@ -35,8 +36,8 @@ def test_past_the_burst_the_api_answers_429_with_retry_after(
     token = sandbox.token("paced@email.com")
     payload = {
         "employee_email": "paced@email.com",
-        "start_date": "2026-11-02",
-        "end_date": "2026-11-03",
+        "start_date": from_today(331),
+        "end_date": from_today(332),
     }
 
     sent_together = threading.Barrier(BURST + 3)

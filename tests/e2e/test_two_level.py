@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.harness import APPROVER, SandboxClient, running_sandbox
+from tests.support.dates import from_today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-two-level")]
 
@@ -22,8 +23,13 @@ def two_level_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sand
         yield sandbox
 
 
-def _long_leave(employee: str, month: str) -> dict[str, str]:
-    return {"employee_email": employee, "start_date": f"{month}-01", "end_date": f"{month}-14"}
+def _long_leave(employee: str, starts_in: int) -> dict[str, str]:
+    """Fourteen days, the first `starts_in` days from today."""
+    return {
+        "employee_email": employee,
+        "start_date": from_today(starts_in),
+        "end_date": from_today(starts_in + 13),
+    }
 
 
 @pytest.mark.parametrize(("second", "outcome"), [("approve", "approved"), ("reject", "rejected")])
@@ -32,7 +38,7 @@ def test_long_leave_goes_to_the_director_once_the_manager_approves(
 ) -> None:
     sandbox = two_level_sandbox
     employee = f"long-{second}@email.com"
-    request_id, first_link = sandbox.submitted_for_approval(_long_leave(employee, "2027-07"))
+    request_id, first_link = sandbox.submitted_for_approval(_long_leave(employee, 572))
     assert sandbox.decide(first_link, "approve").status == 200
 
     asked = sandbox.wait_for_email(DIRECTOR, request_id, "Leave to approve")
@@ -55,7 +61,7 @@ def test_long_leave_goes_to_the_director_once_the_manager_approves(
 
 def test_a_rejection_by_the_manager_ends_long_leave(two_level_sandbox: SandboxClient) -> None:
     sandbox = two_level_sandbox
-    request_id, link = sandbox.submitted_for_approval(_long_leave("long-no@email.com", "2027-09"))
+    request_id, link = sandbox.submitted_for_approval(_long_leave("long-no@email.com", 634))
     assert sandbox.decide(link, "reject").status == 200
     assert sandbox.wait_until_final(request_id)["status"] == "rejected"
     assert sandbox.emails_about(request_id, DIRECTOR) == []

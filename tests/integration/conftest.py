@@ -33,6 +33,7 @@ from tests.support.aws import (
     sent_emails,
     stored_employee,
 )
+from tests.support.dates import from_today
 from tests.support.durable import WAIT_CAP_SECONDS, InProcessWorkflowService
 from tests.support.events import status_change
 from tests.support.faults import CrashingHandler, FaultyDependency
@@ -382,7 +383,7 @@ def leave_app(
 
 
 SEED_PAYLOAD = {
-    "start_date": "2026-01-10",
-    "end_date": "2026-01-20",
+    "start_date": from_today(35),
+    "end_date": from_today(45),
     "employee_email": "employee@email.com",
 }

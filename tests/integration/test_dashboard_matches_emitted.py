@@ -9,6 +9,7 @@ from handlers import pending_gauge, settings, settler, submit, workflow
 from handlers.domain.signals import METRICS_NAMESPACE
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
 from tests.support.aws import stored_callback_id
+from tests.support.dates import from_today
 from tests.support.emf import emitted_metrics
 from tests.support.events import scheduled_event
 from tests.support.faults import Fault, FaultyDependency
@@ -22,11 +23,13 @@ def _bad_inputs(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
     app.submit({**SEED_PAYLOAD, "end_date": "nope"})
     app.submit({**SEED_PAYLOAD, "reason": "x" * 5000})
     app.submit({**SEED_PAYLOAD, "employee_email": "a@elsewhere.org"})
-    app.submit({**SEED_PAYLOAD, "end_date": "2026-12-31"})
-    app.submit({**SEED_PAYLOAD, "start_date": "2026-01-02", "end_date": "2026-01-03"})  # overlap
+    app.submit({**SEED_PAYLOAD, "end_date": from_today(390)})
+    app.submit({**SEED_PAYLOAD, "start_date": from_today(-30), "end_date": from_today(-29)})
+    # Overlaps the first request of the test (30 to 31 days from today).
+    app.submit({**SEED_PAYLOAD, "start_date": from_today(31), "end_date": from_today(32)})
     app.submit(SEED_PAYLOAD, headers={"Idempotency-Key": "k"})
     app.submit(
-        {**SEED_PAYLOAD, "start_date": "2026-09-01", "end_date": "2026-09-01"},
+        {**SEED_PAYLOAD, "start_date": from_today(269), "end_date": from_today(269)},
         headers={"Idempotency-Key": "k"},
     )
     app.submit(SEED_PAYLOAD, headers={"authorization": ""})  # not signed in
@@ -36,20 +39,20 @@ def _bad_inputs(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
         wired, settings=wired.settings.model_copy(update={"max_pending_per_employee": 1})
     )
     monkeypatch.setattr(submit, "submitter", lambda: one_at_a_time)
-    for month in ("10", "11"):  # the second is one too many
+    for month in (10, 11):  # the second is one too many
         app.submit(
             {
                 **SEED_PAYLOAD,
                 "employee_email": "keen@email.com",
-                "start_date": f"2026-{month}-05",
-                "end_date": f"2026-{month}-06",
+                "start_date": from_today(30 * month),
+                "end_date": from_today(30 * month + 1),
             }
         )
     busy = dataclasses.replace(
         wired, workflow=FaultyDependency(wired.workflow).inject("start", Fault.THROTTLE)
     )
     monkeypatch.setattr(submit, "submitter", lambda: busy)
-    app.submit({**SEED_PAYLOAD, "start_date": "2026-10-01", "end_date": "2026-10-01"})  # 503
+    app.submit({**SEED_PAYLOAD, "start_date": from_today(299), "end_date": from_today(299)})  # 503
     alone = dataclasses.replace(
         wired, settings=wired.settings.model_copy(update={"default_approver": "solo@email.com"})
     )
@@ -63,7 +66,7 @@ def _followed_up(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
     plan = {"reminder_at": (0.5,), "escalate_at": 0.75}
     following_up = dataclasses.replace(steps, settings=steps.settings.model_copy(update=plan))
     monkeypatch.setattr(workflow, "leave_steps", lambda: following_up)
-    dates = {"start_date": "2026-05-04", "end_date": "2026-05-05"}
+    dates = {"start_date": from_today(149), "end_date": from_today(150)}
     escalated = app.submit({**SEED_PAYLOAD, **dates}).json()["request_id"]
     app.decision_link(escalated, "director@email.com")
     monkeypatch.setattr(workflow, "leave_steps", lambda: steps)
@@ -80,7 +83,7 @@ def _taken_back(app: LeaveApp) -> None:
     app.decision_link(withdrawn)
     assert app.act(withdrawn, "withdraw", as_="taker@email.com").status in (200, 202)
     app.wait_until_final(withdrawn)
-    later = {**taker, "start_date": "2099-01-05", "end_date": "2099-01-06"}
+    later = {**taker, "start_date": from_today(600), "end_date": from_today(601)}
     cancelled = app.submit(later).json()["request_id"]
     assert app.decide(app.decision_link(cancelled), "approve").status == 200
     app.wait_until_final(cancelled)
@@ -92,7 +95,7 @@ def test_the_dashboard_reads_only_series_the_handlers_emitted(
 ) -> None:
     ids = [
         leave_app.submit(
-            {**SEED_PAYLOAD, "start_date": f"2026-0{m}-01", "end_date": f"2026-0{m}-02"}
+            {**SEED_PAYLOAD, "start_date": from_today(30 * m), "end_date": from_today(30 * m + 1)}
         ).json()["request_id"]
         for m in (1, 2, 3, 4)
     ]

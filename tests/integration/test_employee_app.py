@@ -8,6 +8,7 @@ import pytest
 
 from handlers import submit
 from tests.integration.conftest import SEED_PAYLOAD, SUBMIT_URL, LeaveApp
+from tests.support.dates import from_today
 from tests.support.http_calls import HttpResponse, call, rest_api_event
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -85,10 +86,10 @@ def test_an_api_client_still_gets_json_where_a_browser_gets_the_page(leave_app: 
 
 def test_an_employee_lists_their_own_requests_latest_first(leave_app: LeaveApp) -> None:
     first = leave_app.submit(
-        {**SEED_PAYLOAD, "start_date": "2026-03-02", "end_date": "2026-03-03"}
+        {**SEED_PAYLOAD, "start_date": from_today(86), "end_date": from_today(87)}
     ).json()["request_id"]
     second = leave_app.submit(
-        {**SEED_PAYLOAD, "start_date": "2026-04-06", "end_date": "2026-04-07"}
+        {**SEED_PAYLOAD, "start_date": from_today(121), "end_date": from_today(122)}
     ).json()["request_id"]
     someone = "someone@email.com"
     leave_app.submit({**SEED_PAYLOAD, "employee_email": someone}, as_=someone)

@@ -18,11 +18,12 @@ from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.storage.pending_requests import DynamoDbPendingRequests
 from tests.integration.conftest import DEFAULT_APPROVER, LeaveApp, fail_in_workflow
 from tests.support.aws import REGION, Account
+from tests.support.dates import from_today
 from tests.support.faults import CrashingHandler, Fault, FaultyDependency, SimulatedCrash
 from tests.support.http_calls import HttpResponse
 
 EMPLOYEE = "matrix@email.com"
-PAYLOAD = {"employee_email": EMPLOYEE, "start_date": "2026-03-02", "end_date": "2026-03-06"}
+PAYLOAD = {"employee_email": EMPLOYEE, "start_date": from_today(86), "end_date": from_today(90)}
 # A client or approver gives up after this many tries: every fault here is one call's worth.
 TRIES = 3
 
@@ -56,7 +57,7 @@ def _approved_once(app: LeaveApp, request_id: str, outcome_emails: int = 1) -> N
     )
     assert pending.summary().count == 0
     # The approved dates are held once: an overlapping request is refused.
-    clash = app.submit({**PAYLOAD, "end_date": "2026-03-02"}, headers={"Idempotency-Key": "x"})
+    clash = app.submit({**PAYLOAD, "end_date": from_today(86)}, headers={"Idempotency-Key": "x"})
     assert clash.status == 409
 
 

@@ -7,6 +7,7 @@ from handlers import pending_gauge, settings
 from handlers.storage.pending_requests import DynamoDbPendingRequests
 from handlers.storage.table_schema import PENDING_SHARDS
 from tests.integration.conftest import SEED_PAYLOAD, LeaveApp
+from tests.support.dates import from_today
 from tests.support.emf import emitted_metrics
 from tests.support.lambda_context import lambda_context
 
@@ -31,7 +32,7 @@ def test_the_gauge_counts_what_waits_and_ages_the_oldest(
     }
     first = leave_app.submit(SEED_PAYLOAD).json()["request_id"]
     second = leave_app.submit(
-        {**SEED_PAYLOAD, "start_date": "2026-03-01", "end_date": "2026-03-02"}
+        {**SEED_PAYLOAD, "start_date": from_today(85), "end_date": from_today(86)}
     )
     link = leave_app.decision_link(first)
     leave_app.decision_link(second.json()["request_id"])
@@ -79,8 +80,8 @@ def test_the_gauge_reads_the_same_few_items_however_long_the_backlog(
     for index in range(24):
         body = {
             "employee_email": f"backlog{index}@email.com",
-            "start_date": "2026-04-01",
-            "end_date": "2026-04-01",
+            "start_date": from_today(116),
+            "end_date": from_today(116),
         }
         (few if index < 2 else many).append(leave_app.submit(body).json()["request_id"])
         if index == 1:

@@ -13,12 +13,13 @@ from handlers.logic.settling import NEVER_FINISHED
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from tests.integration.conftest import DEFAULT_APPROVER, SWEEP_GRACE_SECONDS, LeaveApp
 from tests.support.aws import REGION, Account, audited_events
+from tests.support.dates import from_today
 from tests.support.events import scheduled_event, status_change
 from tests.support.faults import Fault, FaultyDependency, SimulatedCrash
 from tests.support.lambda_context import lambda_context
 
 EMPLOYEE = "settle@email.com"
-PAYLOAD = {"employee_email": EMPLOYEE, "start_date": "2026-05-11", "end_date": "2026-05-15"}
+PAYLOAD = {"employee_email": EMPLOYEE, "start_date": from_today(156), "end_date": from_today(160)}
 
 
 def test_the_example_event_is_the_one_the_settler_routes_by() -> None:
@@ -117,7 +118,9 @@ def test_the_sweep_ends_a_request_whose_start_was_lost(
     with pytest.raises(SimulatedCrash):
         leave_app.submit(PAYLOAD)
     monkeypatch.setattr(submit, "submitter", lambda: wired)
-    running_id = leave_app.submit({**PAYLOAD, "start_date": "2026-06-01", "end_date": "2026-06-01"})
+    running_id = leave_app.submit(
+        {**PAYLOAD, "start_date": from_today(177), "end_date": from_today(177)}
+    )
     leave_app.decision_link(running_id.json()["request_id"])
     wired_settler = settler.settler()
 

@@ -14,6 +14,7 @@ from handlers import submit
 from handlers.aws_clients import aws_client
 from tests.integration.conftest import DEFAULT_APPROVER, OIDC_AUDIENCE, SEED_PAYLOAD, LeaveApp
 from tests.support.aws import sent_emails
+from tests.support.dates import from_today
 from tests.support.http_calls import HttpResponse, call, rest_api_event
 
 EMPLOYEE = SEED_PAYLOAD["employee_email"]
@@ -146,7 +147,7 @@ def test_request_ids_are_keyed_with_the_stacks_secret(
     wired = submit.submitter()
     other_secret = dataclasses.replace(wired, id_key=lambda: b"another stack's secret")
     monkeypatch.setattr(submit, "submitter", lambda: other_secret)
-    moved = {**SEED_PAYLOAD, "start_date": "2026-02-10", "end_date": "2026-02-11"}
+    moved = {**SEED_PAYLOAD, "start_date": from_today(66), "end_date": from_today(67)}
     # The same employee and key under another secret: another id (and so no key clash).
     second = leave_app.submit(moved, headers=dict(key))
 
@@ -157,19 +158,27 @@ def test_request_ids_are_keyed_with_the_stacks_secret(
 def test_one_employee_may_have_five_requests_waiting_and_no_more(leave_app: LeaveApp) -> None:
     ids = []
     for month in range(1, 6):
-        body = {**SEED_PAYLOAD, "start_date": f"2026-0{month}-01", "end_date": f"2026-0{month}-02"}
+        body = {
+            **SEED_PAYLOAD,
+            "start_date": from_today(30 * month),
+            "end_date": from_today(30 * month + 1),
+        }
         answer = leave_app.submit(body)
         assert answer.status == 202, answer.body
         ids.append(answer.json()["request_id"])
 
-    sixth = leave_app.submit({**SEED_PAYLOAD, "start_date": "2026-07-01", "end_date": "2026-07-01"})
+    sixth = leave_app.submit(
+        {**SEED_PAYLOAD, "start_date": from_today(207), "end_date": from_today(207)}
+    )
 
     assert sixth.status == 429
     assert "5 leave requests waiting for a decision" in sixth.json()["message"]
     leave_app.settle()
     assert leave_app.decide(leave_app.decision_link(ids[0]), "approve").status == 200
     leave_app.wait_until_final(ids[0])
-    again = leave_app.submit({**SEED_PAYLOAD, "start_date": "2026-07-01", "end_date": "2026-07-01"})
+    again = leave_app.submit(
+        {**SEED_PAYLOAD, "start_date": from_today(207), "end_date": from_today(207)}
+    )
     assert again.status == 202
 
 

@@ -2,6 +2,7 @@
 
 import dataclasses
 from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import boto3
@@ -11,6 +12,7 @@ from handlers import submit
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from tests.integration.conftest import SEED_PAYLOAD, SUBMIT_URL, LeaveApp
 from tests.support.aws import sent_emails
+from tests.support.dates import from_today
 from tests.support.http_calls import HttpResponse, call, rest_api_event
 
 EMPLOYEE = SEED_PAYLOAD["employee_email"]
@@ -62,7 +64,7 @@ BAD_BODIES = [
         id="impossible-date",
     ),
     pytest.param(
-        {**VALID, "end_date": "2026-01-09"},
+        {**VALID, "end_date": from_today(34)},
         422,
         "end_date",
         "must not be before start_date",
@@ -83,7 +85,7 @@ BAD_BODIES = [
         id="foreign-domain",
     ),
     pytest.param(
-        {**VALID, "end_date": "2026-03-10"},
+        {**VALID, "end_date": from_today(94)},
         422,
         "end_date",
         "most one request may take is 30",
@@ -114,7 +116,7 @@ def test_a_bad_request_is_refused_with_the_field_and_the_problem(
 def test_without_a_token_an_invalid_form_is_a_401_that_tells_nothing_about_it(
     leave_app: LeaveApp,
 ) -> None:
-    backwards = {"start_date": "2026-01-20", "end_date": "2026-01-10", "reason": "x" * 600}
+    backwards = {"start_date": from_today(45), "end_date": from_today(35), "reason": "x" * 600}
     response = call(submit.handler, "POST", "/", via=rest_api_event, json=backwards)
     assert response.status == 401
     assert "errors" not in response.json()
@@ -166,12 +168,14 @@ def test_a_request_overlapping_pending_leave_is_a_409(leave_app: LeaveApp) -> No
     assert first.status == 202
     leave_app.decision_link(first.json()["request_id"])  # recorded and waiting
 
-    overlapping = leave_app.submit({**VALID, "start_date": "2026-01-15", "end_date": "2026-01-25"})
+    overlapping = leave_app.submit(
+        {**VALID, "start_date": from_today(40), "end_date": from_today(50)}
+    )
 
     assert overlapping.status == 409
     assert first.json()["request_id"] in _problems(overlapping)["start_date"]
     assert len(leave_app.workflow.executions) == 1
-    adjacent = leave_app.submit({**VALID, "start_date": "2026-01-21", "end_date": "2026-01-22"})
+    adjacent = leave_app.submit({**VALID, "start_date": from_today(46), "end_date": from_today(47)})
     assert adjacent.status == 202
 
 
@@ -204,7 +208,7 @@ def test_reusing_an_idempotency_key_for_another_request_is_a_409(leave_app: Leav
     headers = {"Idempotency-Key": "key-2"}
     assert leave_app.submit(VALID, headers=headers).status == 202
     other = leave_app.submit(
-        {**VALID, "start_date": "2026-05-01", "end_date": "2026-05-02"}, headers=headers
+        {**VALID, "start_date": from_today(146), "end_date": from_today(147)}, headers=headers
     )
 
     assert other.status == 409
@@ -269,7 +273,7 @@ class RivalBeforeTransaction:
 def test_of_two_overlapping_submissions_racing_exactly_one_is_accepted(
     leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, rival_first: bool
 ) -> None:
-    rival_body = {**VALID, "start_date": "2026-01-15", "end_date": "2026-01-25"}
+    rival_body = {**VALID, "start_date": from_today(40), "end_date": from_today(50)}
 
     def submit_rival() -> HttpResponse:
         return leave_app.submit(rival_body, headers={"Idempotency-Key": "rival"})
@@ -300,3 +304,94 @@ def test_an_id_longer_than_any_request_is_a_404_without_a_lookup(leave_app: Leav
     answer = leave_app.status("lr-" + "x" * 200)
     assert answer.status == 404
     assert "There is no leave request" in answer.json()["message"]
+
+
+# The service's clock, driven: a Wednesday.
+TODAY = date(2027, 3, 10)
+
+
+def _on(monkeypatch: pytest.MonkeyPatch, today: date) -> None:
+    """Run submit as if it were `today` (noon UTC)."""
+    wired = submit.submitter()
+    noon = datetime.combine(today, time(12), UTC)
+    monkeypatch.setattr(submit, "submitter", lambda: dataclasses.replace(wired, clock=lambda: noon))
+
+
+def _leave(start: int, end: int, leave_type: str = "annual") -> dict[str, str]:
+    """Leave from `start` to `end` days after TODAY (before it, if negative)."""
+    return {
+        **VALID,
+        "leave_type": leave_type,
+        "start_date": from_today(start, TODAY),
+        "end_date": from_today(end, TODAY),
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "problem"),
+    [
+        pytest.param(_leave(-1, 0), "start_date", "must not be in the past for annual leave"),
+        pytest.param(
+            _leave(-8, -6, "sick"), "start_date", "must not be more than 7 days ago for sick leave"
+        ),
+        pytest.param(
+            {**VALID, "start_date": "0001-01-01", "end_date": "0001-01-01"},
+            "start_date",
+            "must not be in the past for annual leave",
+            id="year-1",
+        ),
+        pytest.param(
+            _leave(729, 731),
+            "end_date",
+            "must be within 730 days from today (on or before 2029-03-09)",
+        ),
+        pytest.param(
+            {**VALID, "start_date": "9999-12-31", "end_date": "9999-12-31"},
+            "end_date",
+            "must be within 730 days from today",
+            id="year-9999",
+        ),
+    ],
+)
+def test_leave_too_far_back_or_ahead_is_refused_naming_the_date(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, body: Any, field: str, problem: str
+) -> None:
+    _on(monkeypatch, TODAY)
+
+    response = leave_app.submit(body)
+
+    assert response.status == 422, response.body
+    problems = _problems(response)
+    assert list(problems) == [field]
+    assert problem in problems[field]
+    _assert_nothing_happened(leave_app)
+
+
+def test_leave_from_today_sick_leave_a_week_back_and_leave_two_years_ahead_are_taken(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _on(monkeypatch, TODAY)
+
+    for body in (_leave(0, 1), _leave(-7, -5, "sick"), _leave(726, 730)):
+        response = leave_app.submit(body)
+        assert response.status == 202, (body, response.body)
+
+
+def test_a_retry_after_midnight_finds_the_request_its_dates_were_checked_for(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = {"Idempotency-Key": "sick-since-last-week"}
+    sick = _leave(-7, 0, "sick")
+    _on(monkeypatch, TODAY)
+    first = leave_app.submit(sick, headers=headers)
+    leave_app.decision_link(first.json()["request_id"])
+
+    _on(monkeypatch, TODAY + timedelta(days=1))
+    again = leave_app.submit(sick, headers=headers)
+    fresh = leave_app.submit(sick, headers={"Idempotency-Key": "another"})
+
+    assert first.status == again.status == 202, again.body
+    assert again.json()["request_id"] == first.json()["request_id"]
+    assert fresh.status == 422
+    assert "7 days ago for sick leave" in _problems(fresh)["start_date"]
+    assert len(leave_app.workflow.executions) == 1

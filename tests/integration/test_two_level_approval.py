@@ -8,6 +8,7 @@ import pytest
 from handlers.domain.signals import EventType
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp, fail_in_workflow
 from tests.support.aws import audited_events
+from tests.support.dates import from_today
 from tests.support.faults import CrashingHandler, Fault
 
 EMPLOYEE = SEED_PAYLOAD["employee_email"]
@@ -15,7 +16,7 @@ EMPLOYEE = SEED_PAYLOAD["employee_email"]
 DIRECTOR = "director@email.com"
 # 11 days: over the line. A week: under it.
 LONG = SEED_PAYLOAD
-SHORT = {**SEED_PAYLOAD, "start_date": "2026-03-02", "end_date": "2026-03-08"}
+SHORT = {**SEED_PAYLOAD, "start_date": from_today(86), "end_date": from_today(92)}
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from handlers.logic.cancelling import Canceller
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
 from tests.support.aws import REGION, Account, audited_events
+from tests.support.dates import from_today
 from tests.support.emf import metric_counts
 from tests.support.faults import CrashingHandler, Fault, FaultyDependency, SimulatedCrash
 from tests.support.http_calls import HttpResponse, call, rest_api_event
@@ -111,9 +112,8 @@ def _race(app: LeaveApp, request_id: str, link: str) -> dict[str, HttpResponse]:
 
 
 def test_a_withdrawal_racing_an_approval_ends_the_request_once(leave_app: LeaveApp) -> None:
-    months = [f"2026-0{month}" for month in range(2, 7)]
-    for month in months:
-        dates = {"start_date": f"{month}-01", "end_date": f"{month}-02"}
+    for month in range(2, 7):
+        dates = {"start_date": from_today(30 * month), "end_date": from_today(30 * month + 1)}
         request_id, link = _asked(leave_app, {**SEED_PAYLOAD, **dates})
         answers = _race(leave_app, request_id, link)
 
@@ -152,12 +152,15 @@ def test_approved_leave_is_cancelled_before_its_first_day_and_the_approver_is_to
 
 
 def test_leave_that_has_begun_or_is_not_approved_cannot_be_cancelled(leave_app: LeaveApp) -> None:
-    begun, link = _asked(leave_app)  # 10 January 2026: long begun
+    # Sick leave may be asked for once it has begun (yesterday).
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    sick = {"start_date": yesterday.isoformat(), "end_date": from_today(0), "leave_type": "sick"}
+    begun, link = _asked(leave_app, {**SEED_PAYLOAD, **sick})
     assert leave_app.decide(link, "approve").status == 200
     leave_app.wait_until_final(begun)
     late = _act(leave_app, begun, "cancel")
     assert late.status == 409
-    assert "This leave began on Saturday 10 January 2026" in late.json()["message"]
+    assert f"This leave began on {yesterday:%A %d %B %Y}" in late.json()["message"]
 
     waiting, _ = _asked(leave_app, {**SEED_PAYLOAD, **FUTURE})
     assert "withdraw it instead" in _act(leave_app, waiting, "cancel").json()["message"]

@@ -15,6 +15,8 @@ from components.config import (
 )
 from components.throttling import Throttle
 from handlers.domain.follow_ups import FollowUpPlan
+from handlers.domain.leave_dates import DateLimits
+from handlers.domain.statuses import LeaveType
 from tests.pulumi.support import PROJECT, SIGNING_KEY, dev_stack_config, run, service_config
 
 
@@ -253,6 +255,12 @@ def test_observability_settings_take_any_value_in_range() -> None:
         ("reminderAt", "1", "reminderAt and escalateAt: 1 is not a share of the approval time"),
         ("reminderAt", "0.5,0.25", "reminders must be given in increasing order"),
         ("reminderAt", "0.8", "must come after every reminder"),
+        ("reminderAt", "0.1,0.2,0.3,0.4", "reminderAt takes at most 3 shares"),
+        ("maxPastDays", '{"sick": 367}', "maxPastDays for sick leave must be a whole number of"),
+        ("maxPastDays", '{"holiday": 1}', "maxPastDays names 'holiday', which is not a leave"),
+        ("maxPastDays", "-1", "maxPastDays must be a whole number of days from 0 to 366"),
+        ("maxFutureDays", "0", "maxFutureDays must be between 1 and 3660"),
+        ("maxFutureDays", "3661", "maxFutureDays must be between 1 and 3660"),
         ("escalateAt", "0.5,0.9", "escalateAt must be one share of approvalTimeoutSeconds"),
         ("escalateAt", "0", "0 is not a share of the approval time"),
         ("secondApprovalOverDays", "0", "secondApprovalOverDays must be a whole number of days"),
@@ -284,3 +292,23 @@ def test_the_longest_approval_still_leaves_the_execution_a_day_to_finish() -> No
     assert longest.execution_timeout_seconds - longest.approval_timeout_seconds == 86_400
     with pytest.raises(ConfigError, match="approvalTimeoutSeconds must be between 60 and 31536000"):
         load(dev_config(approvalTimeoutSeconds="31536001"))
+
+
+@pytest.mark.parametrize(
+    ("settings", "sick", "bereavement", "annual", "future"),
+    [
+        ({}, 7, 0, 0, 730),
+        ({"maxPastDays": '{"bereavement": 3}'}, 7, 3, 0, 730),
+        ({"maxPastDays": '{"sick": 14, "annual": 1}', "maxFutureDays": "365"}, 14, 0, 1, 365),
+        ({"maxPastDays": "2"}, 2, 2, 2, 730),
+    ],
+)
+def test_how_far_back_and_ahead_leave_may_lie_follows_the_config(
+    settings: dict[str, str], sick: int, bereavement: int, annual: int, future: int
+) -> None:
+    config, _ = load(dev_config(**({"maxPastDays": None, "maxFutureDays": None} | settings)))
+    limits: DateLimits = config.date_limits
+    assert limits.past_days_for(LeaveType.SICK) == sick
+    assert limits.past_days_for(LeaveType.BEREAVEMENT) == bereavement
+    assert limits.past_days_for(LeaveType.ANNUAL) == annual
+    assert limits.max_future_days == future

@@ -48,6 +48,8 @@ def test_the_schema_names_every_input_and_output_with_its_type(schema: dict[str,
         "approvalTimeoutSeconds": "integer",
         "maxLeaveDays": "integer",
         "maxPendingPerEmployee": "integer",
+        "maxPastDays": "object",
+        "maxFutureDays": "integer",
         "reminderAt": "string",
         "escalateAt": "string",
         "secondApprovalOverDays": "string",
@@ -135,3 +137,5 @@ def test_the_component_builds_the_same_service_as_the_program() -> None:
 def test_a_bad_input_names_itself_before_anything_is_created() -> None:
     with pytest.raises(Exception, match="maxLeaveDays must be between 1 and 366"):
         _component({"compile_bytecode": False, "max_leave_days": 0})
+    with pytest.raises(Exception, match="maxPastDays for sick leave must be a whole number"):
+        _component({"compile_bytecode": False, "max_past_days": {"sick": 400}})

@@ -32,6 +32,8 @@ def test_follow_ups_that_would_not_come_before_the_end_are_dropped() -> None:
         ((0.5, 0.25), None, "increasing order"),
         ((0.5, 0.5), None, "each once"),
         ((0.8,), 0.75, "escalation (0.75) must come after every reminder (0.8)"),
+        # Each reminder costs durable operations: a handful at most.
+        ((0.1, 0.2, 0.3, 0.4), 0.75, "at most 3 reminders, not 4"),
     ],
 )
 def test_a_plan_that_makes_no_sense_is_refused_with_the_reason(

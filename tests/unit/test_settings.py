@@ -1,5 +1,8 @@
+from datetime import date
+
 import pytest
 
+from handlers.domain.statuses import LeaveType
 from handlers.settings import SettingsError, SubmitSettings, WorkflowSettings
 
 SUBMIT_ENV = {
@@ -58,3 +61,82 @@ def test_environment_for_refuses_unknown_and_missing_settings() -> None:
         SubmitSettings.environment_for(approval_timeout=5)
     with pytest.raises(SettingsError, match="sender_email"):
         WorkflowSettings.environment_for(table_name="leave")
+
+
+def test_date_limits_default_to_a_week_back_for_sick_leave_only_and_two_years_ahead() -> None:
+    limits = SubmitSettings.from_environment(SUBMIT_ENV).date_limits
+    assert limits.max_future_days == 730
+    assert limits.max_past_days == {t: 7 if t is LeaveType.SICK else 0 for t in LeaveType}
+
+
+def test_date_limits_travel_through_the_environment_by_leave_type() -> None:
+    environment = {
+        **SUBMIT_ENV,
+        "MAX_PAST_DAYS": "bereavement=3, sick=10",
+        "MAX_FUTURE_DAYS": "365",
+    }
+    limits = SubmitSettings.from_environment(environment).date_limits
+    assert limits.past_days_for(LeaveType.BEREAVEMENT) == 3
+    assert limits.past_days_for(LeaveType.SICK) == 10
+    assert limits.past_days_for(LeaveType.ANNUAL) == 0
+    written = SubmitSettings.environment_for(
+        table_name="leave",
+        workflow_function="wf",
+        allowed_email_domains=["email.com"],
+        default_approver="boss@email.com",
+        max_leave_days=10,
+        signing_key_parameter="/leave/key",
+        oidc_issuer="https://issuer",
+        oidc_audience="client",
+        sender_email="leave@example.com",
+        event_bus_name="leave",
+        **limits.as_settings(),
+    )
+    assert SubmitSettings.from_environment(written).date_limits == limits
+    problem = limits.problem_with(
+        date(2027, 1, 1), date(2028, 1, 2), LeaveType.ANNUAL, date(2027, 1, 1)
+    )
+    assert problem is not None
+    assert (problem.field, problem.problem) == (
+        "end_date",
+        "must be within 365 days from today (on or before 2028-01-01)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("MAX_PAST_DAYS", "holiday=3", "'holiday', which is not a leave type"),
+        (
+            "MAX_PAST_DAYS",
+            "sick=367",
+            "for sick leave must be a whole number of days from 0 to 366",
+        ),
+        ("MAX_PAST_DAYS", "-1", "from 0 to 366"),
+        ("MAX_FUTURE_DAYS", "0", "from 1 to 3660"),
+        ("MAX_FUTURE_DAYS", "3661", "from 1 to 3660"),
+    ],
+)
+def test_date_limits_out_of_range_are_refused_naming_the_setting(
+    name: str, value: str, problem: str
+) -> None:
+    with pytest.raises(SettingsError, match=name) as refused:
+        SubmitSettings.from_environment({**SUBMIT_ENV, name: value})
+    assert problem in str(refused.value)
+
+
+def test_more_reminders_than_a_handful_are_refused() -> None:
+    workflow_env = {
+        "LEAVE_TABLE_NAME": "leave",
+        "SENDER_EMAIL": "leave@example.com",
+        "DECISION_URL": "https://d",
+        "SUBMIT_URL": "https://s",
+        "SIGNING_KEY_PARAMETER": "/leave/key",
+        "APPROVAL_TIMEOUT_SECONDS": "600",
+        "EVENT_BUS_NAME": "leave",
+        "DEFAULT_APPROVER_EMAIL": "boss@email.com",
+    }
+    plan = WorkflowSettings.from_environment({**workflow_env, "REMINDER_AT": "0.2,0.4,0.6"})
+    assert plan.reminder_at == (0.2, 0.4, 0.6)
+    with pytest.raises(SettingsError, match="at most 3 reminders, not 4"):
+        WorkflowSettings.from_environment({**workflow_env, "REMINDER_AT": "0.1,0.2,0.4,0.6"})
