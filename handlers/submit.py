@@ -142,11 +142,9 @@ def _caller() -> Caller:
 
 
 def _base_url() -> str:
-    """Where this stage answers, as the caller reached it."""
-    event = app.current_event
-    host = event.headers.get("Host") or event.request_context.domain_name
-    scheme = event.headers.get("X-Forwarded-Proto", "https")
-    return f"{scheme}://{host}/{event.request_context.stage}"
+    """Where this stage answers, ending with `/`: configured, never taken from the request's
+    Host header."""
+    return submit_settings().submit_url.rstrip("/") + "/"
 
 
 def _wants_page() -> bool:
@@ -157,7 +155,7 @@ def _app_page() -> Response[str]:
     settings = submit_settings()
     endpoints = verifier().sign_in_endpoints()
     config = AppConfig(
-        base_url=_base_url() + "/",
+        base_url=_base_url(),
         client_id=settings.oidc_audience,
         authorization_endpoint=endpoints.authorization,
         token_endpoint=endpoints.token,
@@ -272,7 +270,7 @@ def _feed_key() -> bytes:
 @app.get("/calendar")
 def my_calendar_feed() -> Response[str]:
     caller = _caller()
-    url = f"{_base_url()}/calendar/{feed_token(caller.email, _feed_key())}{FEED_SUFFIX}"
+    url = f"{_base_url()}calendar/{feed_token(caller.email, _feed_key())}{FEED_SUFFIX}"
     return json_response(200, {"url": url})
 
 

@@ -121,3 +121,27 @@ def test_an_issuer_out_of_reach_is_a_503_with_retry_after_not_a_broken_page(
     assert page.status == 503
     assert page.headers["retry-after"]
     assert "retry shortly" in page.json()["message"]
+
+
+HOSTILE_HOST = 'evil.example"><script>alert(1)</script>'
+
+
+def test_a_hostile_host_header_is_nowhere_in_what_the_service_answers(
+    leave_app: LeaveApp,
+) -> None:
+    # Every URL comes from the stack's configured address, whatever Host the request names.
+    hostile = {"host": HOSTILE_HOST, "headers": {"Host": HOSTILE_HOST, **BROWSER}}
+    page = call(submit.handler, "GET", "/", via=rest_api_event, **hostile)
+    assert page.status == 200
+    assert "evil.example" not in page.body
+    assert f'<script src="{SUBMIT_URL}app.js" defer></script>' in page.body
+
+    who = SEED_PAYLOAD["employee_email"]
+    signed_in = {"host": HOSTILE_HOST, "headers": leave_app.signed_in(who, {"Host": HOSTILE_HOST})}
+    submitted = call(
+        submit.handler, "POST", "/", via=rest_api_event, json=SEED_PAYLOAD, **signed_in
+    )
+    assert submitted.status == 202, submitted.body
+    assert submitted.json()["status_url"].startswith(SUBMIT_URL)
+    feed = call(submit.handler, "GET", "/calendar", via=rest_api_event, **signed_in)
+    assert feed.json()["url"].startswith(f"{SUBMIT_URL}calendar/")
