@@ -23,6 +23,7 @@ so that nobody learns it exists).
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -59,6 +60,7 @@ from handlers.http_responses import (
     json_response,
     proxy_response,
     validation_errors,
+    with_security_headers,
 )
 from handlers.logic.cancelling import Canceller, cancel
 from handlers.logic.deciding import await_final
@@ -287,7 +289,7 @@ def calendar_feed(token: str) -> Response[str]:
         status_code=200,
         content_type="text/calendar; charset=utf-8",
         body=feed.decode(),
-        headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"},
+        headers={"X-Content-Type-Options": "nosniff"},
     )
 
 
@@ -399,11 +401,13 @@ def _no_route(_: Exception | None) -> Response[str]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    limit = submit_settings().max_body_bytes
-    if body_size(event) > limit:
+    settings = submit_settings()
+    https = urlsplit(settings.submit_url).scheme == "https"
+    if body_size(event) > settings.max_body_bytes:
         _count_rejection(RejectionReason.BODY_TOO_LARGE)
-        return proxy_response(413, {"message": f"The body is larger than {limit} bytes."})
-    return app.resolve(event, context)
+        message = f"The body is larger than {settings.max_body_bytes} bytes."
+        return with_security_headers(proxy_response(413, {"message": message}), https)
+    return with_security_headers(app.resolve(event, context), https)
 
 
 loaded()

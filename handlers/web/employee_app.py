@@ -39,7 +39,6 @@ def page_headers(config: AppConfig) -> dict[str, str]:
             "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         ),
         "Referrer-Policy": "no-referrer",
-        "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
     }
 
