@@ -8,7 +8,8 @@ GET  / and /requests/{id}   to a browser (Accept: text/html): the employees' app
 POST /requests/{id}/withdraw  the employee takes back a request nobody has decided yet
 POST /requests/{id}/cancel    the employee calls off approved leave before its first day
 GET|PUT|DELETE /delegation  an approver's delegation: who decides for them while they are away
-GET  /calendar              the signed-in person's private calendar feed URL
+GET  /calendar              the signed-in person's private calendar feed URL (made on first use)
+POST /calendar/rotate       a new feed URL for them; the old one then answers 404
 GET  /calendar/{secret}.ics the feed: their approved leave and the leave they approved (no
                             sign-in: calendar apps cannot; the URL is the secret)
 
@@ -34,7 +35,6 @@ from pydantic import ValidationError
 
 from handlers import loaded
 from handlers.domain.delegation import DelegationForm
-from handlers.domain.feed_token import InvalidFeedTokenError, feed_key, feed_owner, feed_token
 from handlers.domain.leave_request import LeaveForm, status_url
 from handlers.domain.signals import (
     REJECTION_REASON_DIMENSION,
@@ -65,7 +65,7 @@ from handlers.http_responses import (
 from handlers.logic.cancelling import Canceller, cancel
 from handlers.logic.deciding import await_final
 from handlers.logic.delegating import DelegationRefusedError, set_delegation
-from handlers.logic.leave_feeds import leave_in_feed
+from handlers.logic.leave_feeds import feed_secret, leave_in_feed, replace_feed_secret
 from handlers.logic.own_requests import ActionRefusedError
 from handlers.logic.submission import (
     ServiceBusyError,
@@ -81,6 +81,7 @@ from handlers.observability import emit_metric, logger
 from handlers.settings import submit_settings
 from handlers.storage.approver_directory import DynamoDbApproverDirectory
 from handlers.storage.delegations import DynamoDbDelegations
+from handlers.storage.feed_secrets import DynamoDbFeedSecrets, FeedSecrets
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.web.employee_app import SCRIPT_PATH, AppConfig, app_page, page_headers
 from handlers.web.employee_app_script import SCRIPT
@@ -265,22 +266,32 @@ def _action_refused(error: ActionRefusedError) -> Response[str]:
     return error_response(error.status_code, error.problem, headers=retry)
 
 
-def _feed_key() -> bytes:
-    return feed_key(signing_key(submit_settings().signing_key_parameter))
+def feed_secrets() -> FeedSecrets:
+    return DynamoDbFeedSecrets(submit_settings().table_name)
+
+
+def _feed_address(secret: str) -> Response[str]:
+    return json_response(200, {"url": f"{_base_url()}calendar/{secret}{FEED_SUFFIX}"})
 
 
 @app.get("/calendar")
 def my_calendar_feed() -> Response[str]:
     caller = _caller()
-    url = f"{_base_url()}calendar/{feed_token(caller.email, _feed_key())}{FEED_SUFFIX}"
-    return json_response(200, {"url": url})
+    return _feed_address(feed_secret(caller.email, feed_secrets()))
 
 
-@app.get("/calendar/<token>")
-def calendar_feed(token: str) -> Response[str]:
-    try:
-        owner = feed_owner(token.removesuffix(FEED_SUFFIX), _feed_key())
-    except InvalidFeedTokenError:
+@app.post("/calendar/rotate")
+def new_calendar_feed_address() -> Response[str]:
+    caller = _caller()
+    secret = replace_feed_secret(caller.email, feed_secrets())
+    logger.info("calendar feed address replaced")
+    return _feed_address(secret)
+
+
+@app.get("/calendar/<secret>")
+def calendar_feed(secret: str) -> Response[str]:
+    owner = feed_secrets().owner_of(secret.removesuffix(FEED_SUFFIX))
+    if owner is None:
         return error_response(404, "There is no calendar here: copy its address from your page.")
     wired = submitter()
     now = wired.clock()
