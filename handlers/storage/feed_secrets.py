@@ -17,10 +17,6 @@ from handlers.storage.items import from_item, to_item
 from handlers.storage.table_schema import feed_of_key, feed_secret_key
 
 
-class FeedSecretLostError(RuntimeError):
-    """A write lost a race, yet no secret is stored (someone deleted it meanwhile)."""
-
-
 class FeedSecrets(Protocol):
     def secret_of(self, owner_email: str) -> str | None: ...
 
@@ -93,7 +89,8 @@ class DynamoDbFeedSecrets:
                 raise
             stored = self.secret_of(owner_email)
             if stored is None:
-                raise FeedSecretLostError(owner_email) from error
+                # Lost to a write that is gone again (its items deleted by hand): busy, retry.
+                raise
             return stored
         return new
 
