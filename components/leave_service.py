@@ -198,7 +198,7 @@ class LeaveService(pulumi.ComponentResource):
             self.submit = RestApiFunction(
                 f"{name}-submit",
                 RestApiFunctionArgs(
-                    self._submit_function(naming, config),
+                    self._submit_function(naming, config, employee_app_url),
                     region=self.region,
                     throttle=config.throttle,
                 ),
@@ -366,7 +366,9 @@ class LeaveService(pulumi.ComponentResource):
             ),
         ]
 
-    def _submit_function(self, naming: Naming, config: ServiceConfig) -> FunctionArgs:
+    def _submit_function(
+        self, naming: Naming, config: ServiceConfig, own_url: pulumi.Output[str]
+    ) -> FunctionArgs:
         return self._function_args(
             config,
             naming.function_name("submit"),
@@ -374,6 +376,8 @@ class LeaveService(pulumi.ComponentResource):
             "Employees' endpoint: submit a leave request, follow it",
             SubmitSettings.environment_for(
                 table_name=self.table.name,
+                # Its own stage's address (the API's id, not the stage: no cycle).
+                submit_url=own_url,
                 workflow_function=self.workflow_alias_arn_for_callers,
                 allowed_email_domains=list(config.allowed_email_domains),
                 default_approver=config.default_approver,

@@ -22,7 +22,13 @@ from handlers import loaded
 from handlers.domain.statuses import Decision
 from handlers.gateways.signing_key import signing_key
 from handlers.gateways.workflow_service import LambdaWorkflowService
-from handlers.http_responses import error_response, field_error, json_response
+from handlers.http_responses import (
+    error_response,
+    field_error,
+    json_response,
+    over_https,
+    with_security_headers,
+)
 from handlers.logic.deciding import (
     BUSY,
     Decider,
@@ -178,7 +184,7 @@ def _no_route(_: Exception) -> Response[str]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return with_security_headers(app.resolve(event, context), over_https(event))
 
 
 loaded()

@@ -62,6 +62,38 @@ def validation_errors(error: RequestValidationError) -> tuple[int, list[dict[str
     return status, found
 
 
+# Every answer is private unless its route says how it may be cached (the app's script, the
+# same for everyone): requests, feeds, decision pages and the app's shell are never stored.
+PRIVATE = "no-store"
+# Browsers keep to HTTPS for a year once they have seen it over HTTPS (the sandbox is plain
+# HTTP and never sends it).
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
+
+def over_https(event: dict[str, Any]) -> bool:
+    """Whether the front that built `event` served it over HTTPS, as a Function URL says it
+    (AWS's are HTTPS only; the sandbox's front says `http`)."""
+    headers = event.get("headers") or {}
+    return str(headers.get("x-forwarded-proto", "")).lower() == "https"
+
+
+def with_security_headers(response: dict[str, Any], https: bool) -> dict[str, Any]:
+    """The one place the headers every answer of an HTTP function carries are set:
+    `Cache-Control: no-store` unless the route chose its caching, and HSTS over HTTPS."""
+    multi = response.get("multiValueHeaders")
+    present = {name.lower() for name in [*(response.get("headers") or {}), *(multi or {})]}
+    added: dict[str, str] = {}
+    if "cache-control" not in present:
+        added["Cache-Control"] = PRIVATE
+    if https:
+        added["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    if multi is not None:
+        multi.update({name: [value] for name, value in added.items()})
+    else:
+        response["headers"] = {**(response.get("headers") or {}), **added}
+    return response
+
+
 def proxy_response(status_code: int, body: dict[str, Any]) -> dict[str, Any]:
     """A raw response (the shape Function URLs and API Gateway proxies share), for answers
     given before the router runs."""

@@ -81,6 +81,9 @@ class _Settings(BaseModel):
 
 
 class SubmitSettings(_Settings):
+    # The employees' API as people reach it (ends with `/`): every URL the function gives out
+    # (the app's, a status URL, a calendar feed's) is built from it, never from request headers.
+    submit_url: str = Field(alias="SUBMIT_URL", min_length=1)
     workflow_function: str = Field(alias="WORKFLOW_FUNCTION", min_length=1)
     allowed_email_domains: CsvList = Field(alias="ALLOWED_EMAIL_DOMAINS", min_length=1)
     default_approver: str = Field(alias="DEFAULT_APPROVER_EMAIL", min_length=3)

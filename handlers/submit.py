@@ -8,7 +8,8 @@ GET  / and /requests/{id}   to a browser (Accept: text/html): the employees' app
 POST /requests/{id}/withdraw  the employee takes back a request nobody has decided yet
 POST /requests/{id}/cancel    the employee calls off approved leave before its first day
 GET|PUT|DELETE /delegation  an approver's delegation: who decides for them while they are away
-GET  /calendar              the signed-in person's private calendar feed URL
+GET  /calendar              the signed-in person's private calendar feed URL (made on first use)
+POST /calendar/rotate       a new feed URL for them; the old one then answers 404
 GET  /calendar/{secret}.ics the feed: their approved leave and the leave they approved (no
                             sign-in: calendar apps cannot; the URL is the secret)
 
@@ -23,6 +24,7 @@ so that nobody learns it exists).
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -33,7 +35,6 @@ from pydantic import ValidationError
 
 from handlers import loaded
 from handlers.domain.delegation import DelegationForm
-from handlers.domain.feed_token import InvalidFeedTokenError, feed_key, feed_owner, feed_token
 from handlers.domain.leave_request import LeaveForm, status_url
 from handlers.domain.signals import (
     REJECTION_REASON_DIMENSION,
@@ -59,11 +60,12 @@ from handlers.http_responses import (
     json_response,
     proxy_response,
     validation_errors,
+    with_security_headers,
 )
 from handlers.logic.cancelling import Canceller, cancel
 from handlers.logic.deciding import await_final
 from handlers.logic.delegating import DelegationRefusedError, set_delegation
-from handlers.logic.leave_feeds import leave_in_feed
+from handlers.logic.leave_feeds import feed_secret, leave_in_feed, replace_feed_secret
 from handlers.logic.own_requests import ActionRefusedError
 from handlers.logic.submission import (
     ServiceBusyError,
@@ -79,6 +81,7 @@ from handlers.observability import emit_metric, logger
 from handlers.settings import submit_settings
 from handlers.storage.approver_directory import DynamoDbApproverDirectory
 from handlers.storage.delegations import DynamoDbDelegations
+from handlers.storage.feed_secrets import DynamoDbFeedSecrets, FeedSecrets
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.web.employee_app import SCRIPT_PATH, AppConfig, app_page, page_headers
 from handlers.web.employee_app_script import SCRIPT
@@ -142,11 +145,9 @@ def _caller() -> Caller:
 
 
 def _base_url() -> str:
-    """Where this stage answers, as the caller reached it."""
-    event = app.current_event
-    host = event.headers.get("Host") or event.request_context.domain_name
-    scheme = event.headers.get("X-Forwarded-Proto", "https")
-    return f"{scheme}://{host}/{event.request_context.stage}"
+    """Where this stage answers, ending with `/`: configured, never taken from the request's
+    Host header."""
+    return submit_settings().submit_url.rstrip("/") + "/"
 
 
 def _wants_page() -> bool:
@@ -157,7 +158,7 @@ def _app_page() -> Response[str]:
     settings = submit_settings()
     endpoints = verifier().sign_in_endpoints()
     config = AppConfig(
-        base_url=_base_url() + "/",
+        base_url=_base_url(),
         client_id=settings.oidc_audience,
         authorization_endpoint=endpoints.authorization,
         token_endpoint=endpoints.token,
@@ -265,22 +266,32 @@ def _action_refused(error: ActionRefusedError) -> Response[str]:
     return error_response(error.status_code, error.problem, headers=retry)
 
 
-def _feed_key() -> bytes:
-    return feed_key(signing_key(submit_settings().signing_key_parameter))
+def feed_secrets() -> FeedSecrets:
+    return DynamoDbFeedSecrets(submit_settings().table_name)
+
+
+def _feed_address(secret: str) -> Response[str]:
+    return json_response(200, {"url": f"{_base_url()}calendar/{secret}{FEED_SUFFIX}"})
 
 
 @app.get("/calendar")
 def my_calendar_feed() -> Response[str]:
     caller = _caller()
-    url = f"{_base_url()}/calendar/{feed_token(caller.email, _feed_key())}{FEED_SUFFIX}"
-    return json_response(200, {"url": url})
+    return _feed_address(feed_secret(caller.email, feed_secrets()))
 
 
-@app.get("/calendar/<token>")
-def calendar_feed(token: str) -> Response[str]:
-    try:
-        owner = feed_owner(token.removesuffix(FEED_SUFFIX), _feed_key())
-    except InvalidFeedTokenError:
+@app.post("/calendar/rotate")
+def new_calendar_feed_address() -> Response[str]:
+    caller = _caller()
+    secret = replace_feed_secret(caller.email, feed_secrets())
+    logger.info("calendar feed address replaced")
+    return _feed_address(secret)
+
+
+@app.get("/calendar/<secret>")
+def calendar_feed(secret: str) -> Response[str]:
+    owner = feed_secrets().owner_of(secret.removesuffix(FEED_SUFFIX))
+    if owner is None:
         return error_response(404, "There is no calendar here: copy its address from your page.")
     wired = submitter()
     now = wired.clock()
@@ -289,7 +300,7 @@ def calendar_feed(token: str) -> Response[str]:
         status_code=200,
         content_type="text/calendar; charset=utf-8",
         body=feed.decode(),
-        headers={"Cache-Control": "private, max-age=300", "X-Content-Type-Options": "nosniff"},
+        headers={"X-Content-Type-Options": "nosniff"},
     )
 
 
@@ -401,11 +412,13 @@ def _no_route(_: Exception | None) -> Response[str]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    limit = submit_settings().max_body_bytes
-    if body_size(event) > limit:
+    settings = submit_settings()
+    https = urlsplit(settings.submit_url).scheme == "https"
+    if body_size(event) > settings.max_body_bytes:
         _count_rejection(RejectionReason.BODY_TOO_LARGE)
-        return proxy_response(413, {"message": f"The body is larger than {limit} bytes."})
-    return app.resolve(event, context)
+        message = f"The body is larger than {settings.max_body_bytes} bytes."
+        return with_security_headers(proxy_response(413, {"message": message}), https)
+    return with_security_headers(app.resolve(event, context), https)
 
 
 loaded()

@@ -117,6 +117,7 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
             handler="handlers.submit.handler",
             settings=SubmitSettings.environment_for(
                 table_name=TABLE_NAME,
+                submit_url=config.submit_url,
                 workflow_function=function_arn(WORKFLOW, WORKFLOW_ALIAS),
                 allowed_email_domains=ALLOWED_EMAIL_DOMAINS,
                 default_approver=DEFAULT_APPROVER,

@@ -1,45 +1,28 @@
 """The secret in a calendar feed's URL (see web/leave_calendar.py for the feed itself).
 
-A calendar app cannot sign in, so the URL itself is the secret: it names the person and carries
-an HMAC of their address keyed with the stack's secret (rotating `signingKey` changes every
-feed's URL).
+A calendar app cannot sign in, so the URL itself is the secret: a random one per person, kept
+in the table (storage/feed_secrets.py) and replaced whenever they ask, after which the old URL
+opens nothing. The URL says nothing about whose it is.
 """
 
-import base64
-import binascii
 import hashlib
-import hmac
+import re
+import secrets
+
+# 256 bits: no address can be guessed, however many are tried.
+FEED_SECRET_BYTES = 32
+# What `secrets.token_urlsafe` writes, with room to spare; anything else is not looked up.
+_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{22,128}")
 
 
-class InvalidFeedTokenError(ValueError):
-    """Not a feed this service gave out."""
+def new_feed_secret() -> str:
+    return secrets.token_urlsafe(FEED_SECRET_BYTES)
 
 
-def feed_key(signing_key: bytes) -> bytes:
-    """The feeds' key, derived from the stack's secret for this one purpose."""
-    return hmac.new(signing_key, b"leave-approvals calendar feeds", hashlib.sha256).digest()
+def feed_secret_hash(secret: str) -> str:
+    """What the secret's item is keyed by: the table's keys never hold the secret itself."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _signature(email: str, key: bytes) -> str:
-    return _encode(hmac.new(key, email.encode(), hashlib.sha256).digest()[:18])
-
-
-def feed_token(email: str, key: bytes) -> str:
-    """The secret part of `email`'s feed URL."""
-    return f"{_encode(email.encode())}.{_signature(email, key)}"
-
-
-def feed_owner(token: str, key: bytes) -> str:
-    """Whose feed `token` opens, or InvalidFeedTokenError."""
-    name, _, signature = token.partition(".")
-    try:
-        email = base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidFeedTokenError(token) from None
-    if not signature or not hmac.compare_digest(signature, _signature(email, key)):
-        raise InvalidFeedTokenError(token)
-    return email
+def could_be_feed_secret(text: str) -> bool:
+    return _SECRET_SHAPE.fullmatch(text) is not None

@@ -6,21 +6,24 @@ never disagree, whatever fails between two calls.
 """
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
+from pydantic import ValidationError
 
 from handlers.aws_clients import aws_client
 from handlers.domain.calendar import CalendarEntry, EmployeeCalendar
 from handlers.domain.leave_request import HistoryEntry, LeaveRecord, LeaveRequest, Outcome
 from handlers.domain.statuses import AWAITING_DECISION, TRANSITIONS, HistoryEvent, LeaveStatus
+from handlers.observability import logger
 from handlers.storage.items import from_item, to_item
 from handlers.storage.table_schema import (
     BY_APPROVER,
     BY_EMPLOYEE,
     BY_PENDING,
+    PARTITION_KEY,
     PENDING_COUNT,
     calendar_key,
     pending_counter_key,
@@ -129,6 +132,25 @@ def _cancelled_by_condition(error: ClientError) -> list[bool]:
     return failed
 
 
+def _readable(items: Iterable[dict[str, Any]]) -> list[LeaveRecord]:
+    """The listed items that read as requests. One that does not (written by an older version,
+    or edited by hand) is left out and logged, so it never breaks a list or a calendar feed."""
+    records = []
+    for item in items:
+        try:
+            records.append(LeaveRecord.model_validate(from_item(item)))
+        except ValidationError as invalid:
+            problems = [
+                f"{'.'.join(str(part) for part in error['loc'])}: {error['type']}"
+                for error in invalid.errors(include_input=False)
+            ]
+            key = item.get(PARTITION_KEY, {}).get("S")
+            logger.warning(
+                "a stored request is unreadable: left out", extra={"key": key, "problems": problems}
+            )
+    return records
+
+
 def _calendar_entry_value(entry: CalendarEntry) -> dict[str, str]:
     return {
         "start": entry.start.isoformat(),
@@ -211,9 +233,7 @@ class DynamoDbLeaveStore:
                 {":approver": approver_email, ":since": since.isoformat()}
             ),
         )
-        return [
-            LeaveRecord.model_validate(from_item(item)) for page in pages for item in page["Items"]
-        ]
+        return _readable(item for page in pages for item in page["Items"])
 
     def requests_of(self, employee_email: str, limit: int) -> list[LeaveRecord]:
         """The employee's latest requests by start date, latest first (at most `limit`)."""
@@ -226,7 +246,7 @@ class DynamoDbLeaveStore:
             ScanIndexForward=False,
             Limit=limit,
         )
-        return [LeaveRecord.model_validate(from_item(item)) for item in response["Items"]]
+        return _readable(response["Items"])
 
     # -- a request's life --------------------------------------------------------------------------
 

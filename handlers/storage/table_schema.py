@@ -1,6 +1,6 @@
 """The leave table's keys and indexes: read by the store, the Pulumi program and the sandbox.
 
-One table holds five kinds of item, told apart by their keys:
+One table holds these kinds of item, told apart by their keys:
 - a leave request: `pk = REQUEST#<id>`, `sk = REQUEST`;
 - a directory entry: `pk = EMPLOYEE#<email>`, `sk = APPROVER`, naming the employee's approver;
 - an employee's calendar: `pk = EMPLOYEE#<email>`, `sk = CALENDAR`, the leave that holds their
@@ -10,6 +10,9 @@ One table holds five kinds of item, told apart by their keys:
   `pending_count`, moved in the same transaction as every move into or out of pending.
 - an approver's delegation: `pk = DELEGATIONS`, `sk = <approver's email>`; all of them in one
   small partition, so the sweep reads every delegation in one query.
+- a person's calendar feed: `pk = EMPLOYEE#<email>`, `sk = FEED`, their feed's current secret
+  and its hash; and the secret's own item, `pk = FEED#<sha256 of the secret>`, `sk = FEED`,
+  naming its owner (`feed_owner`), so that a feed's URL is looked up by key, never by a scan.
 Only requests carry `employee_email`, only pending requests `pending_shard`, and only approved
 leave `approved_leave_of_team`, so the indexes hold requests alone, `by_pending` pending ones
 alone and `by_approver` approved leave alone.
@@ -88,6 +91,19 @@ DELEGATIONS_PARTITION = "DELEGATIONS"
 
 def delegation_key(approver_email: str) -> dict[str, str]:
     return {PARTITION_KEY: DELEGATIONS_PARTITION, SORT_KEY: approver_email.lower()}
+
+
+FEED_SORT_KEY = "FEED"
+
+
+def feed_of_key(owner_email: str) -> dict[str, str]:
+    """A person's item naming their feed's current secret."""
+    return {PARTITION_KEY: f"EMPLOYEE#{owner_email.lower()}", SORT_KEY: FEED_SORT_KEY}
+
+
+def feed_secret_key(secret_hash: str) -> dict[str, str]:
+    """A feed secret's item, naming whose feed it opens."""
+    return {PARTITION_KEY: f"FEED#{secret_hash}", SORT_KEY: FEED_SORT_KEY}
 
 
 def directory_item(employee_email: str, approver_email: str) -> dict[str, str]:

@@ -12,14 +12,14 @@ from handlers.domain.leave_request import DecisionPayload, LeaveRecord
 from handlers.web.style import STYLE
 from handlers.web.wording import LEAVE_TYPE_WORDS, STATUS_WORDS
 
-# The token travels in the URL: never leak it through a Referer, never cache the page.
+# The token travels in the URL: never leak it through a Referer (and the handler marks every
+# answer `no-store`: http_responses.with_security_headers).
 PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     ),
     "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
 

@@ -8,6 +8,7 @@ anything away.
 
 import json
 from dataclasses import dataclass
+from html import escape
 from urllib.parse import urlsplit
 
 from handlers.web.style import STYLE
@@ -38,7 +39,6 @@ def page_headers(config: AppConfig) -> dict[str, str]:
             "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         ),
         "Referrer-Policy": "no-referrer",
-        "Cache-Control": "no-store",
         "X-Content-Type-Options": "nosniff",
     }
 
@@ -63,6 +63,6 @@ def app_page(config: AppConfig) -> str:
         '<main id="main"><p class="muted">Loading…</p>'
         "<noscript>This page needs JavaScript to sign you in.</noscript></main>"
         f'<script type="application/json" id="config">{data}</script>'
-        f'<script src="{config.base_url}{SCRIPT_PATH}" defer></script>'
+        f'<script src="{escape(config.base_url + SCRIPT_PATH, quote=True)}" defer></script>'
         "</body></html>"
     )

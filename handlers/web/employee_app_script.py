@@ -261,10 +261,30 @@ function calendarCard() {
     const address = h('input', {id: 'feed-url', type: 'text', readonly: true, value: body.url,
                                 'aria-label': 'Calendar address'});
     address.addEventListener('focus', () => address.select());
+    const outcome = h('div', {});
+    const rotate = h('button', {id: 'feed-rotate', class: 'secondary', type: 'button'}, 'Get a new address');
+    rotate.addEventListener('click', async () => {
+      rotate.disabled = true;
+      try {
+        const answer = await api('calendar/rotate', {method: 'POST'});
+        if (answer.status === 200) {
+          address.value = answer.body.url;
+          outcome.replaceChildren(banner('info', 'This is your new address. The old one no longer opens your calendar: your calendar apps will need the new address.'));
+        } else {
+          outcome.replaceChildren(banner('error', answer.body.message || 'A new address could not be made. Please try again.'));
+        }
+      } catch (error) {
+        outcome.replaceChildren(banner('error', error instanceof SignedOut ? 'Your sign-in has expired. Please sign in again.' : error.message));
+      } finally {
+        rotate.disabled = false;
+      }
+    });
     card.replaceChildren(card.firstChild,
       h('p', {}, 'Subscribe to this address in your calendar app (add a calendar “from URL”) to see your approved leave, and the leave you approved for others.'),
       address,
-      h('p', {class: 'hint'}, 'Keep it to yourself: anyone with the address can read the calendar.'));
+      h('p', {class: 'hint'}, 'Keep it to yourself: anyone with the address can read the calendar. If it got out, get a new one: the old address stops working at once, and your calendar apps will need the new address.'),
+      outcome,
+      h('div', {class: 'actions'}, rotate));
   }).catch((error) => card.replaceChildren(card.firstChild, banner('error', error.message)));
   return card;
 }

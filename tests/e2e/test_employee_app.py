@@ -13,7 +13,14 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.conftest import DESKTOP_WIDTH, PHONE_WIDTH
-from tests.e2e.harness import APPROVER, WAIT_CAP_SECONDS, SandboxClient, changed
+from tests.e2e.harness import (
+    APPROVER,
+    WAIT_CAP_SECONDS,
+    SandboxClient,
+    changed,
+    employee_api,
+    http,
+)
 from tests.support.dates import from_today
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
@@ -140,3 +147,29 @@ def test_an_approver_rejects_on_a_phone_after_confirming(
     flows_sandbox.wait_for_figures(
         changed(before, submitted=1, rejected=1, emails_sent=3), at_least=True
     )
+
+
+def test_through_the_sandboxs_fronts_a_feed_gets_a_new_address_and_nothing_is_stored(
+    flows_sandbox: SandboxClient,
+) -> None:
+    submit_url = flows_sandbox.outputs["submit_url"]
+    who = {"Authorization": f"Bearer {flows_sandbox.token('rotating@email.com')}"}
+    old = employee_api("GET", f"{submit_url}calendar", headers=who).json()["url"]
+    assert http("GET", old).status == 200
+
+    rotated = employee_api("POST", f"{submit_url}calendar/rotate", headers=who)
+
+    assert rotated.status == 200, rotated.body
+    new = rotated.json()["url"]
+    assert http("GET", old).status == 404
+    feed = http("GET", new)
+    assert feed.status == 200
+    page = http("GET", submit_url, headers={"Accept": "text/html", "Host": "evil.example:1"})
+    assert page.status == 200
+    assert "evil.example" not in page.body
+    decision_page = http("GET", f"{flows_sandbox.outputs['decision_url']}?token=forged")
+    assert decision_page.status == 403
+    for answer in (rotated, feed, page, decision_page):
+        assert answer.headers["cache-control"] == "no-store"
+        # Plain HTTP: a browser would ignore HSTS here, and the sandbox never sends it.
+        assert "strict-transport-security" not in answer.headers

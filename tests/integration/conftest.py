@@ -71,6 +71,7 @@ def environment(
     return {
         **settings.SubmitSettings.environment_for(
             table_name=account.table_name,
+            submit_url=SUBMIT_URL,
             workflow_function=account.workflow_function,
             allowed_email_domains=["email.com", "example.com"],
             default_approver=DEFAULT_APPROVER,

@@ -271,3 +271,34 @@ def test_a_link_sent_before_a_key_rotation_still_decides_during_it(
 
     assert leave_app.decide(link, "approve").status == 200
     assert leave_app.wait_until_final(request_id)["status"] == "approved"
+
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def test_every_decision_answer_is_never_stored_and_keeps_browsers_on_https(
+    leave_app: LeaveApp,
+) -> None:
+    request_id, link = _pending(leave_app)
+    token = query_of(link)["token"]
+    answers = {
+        "the page": leave_app.open_link(link),
+        "a 422": call(decision.handler, "POST", "/", json={"token": token}),
+        "a 403": call(decision.handler, "GET", "/", query={"token": token + "x"}),
+        "the decision's JSON": leave_app.decide(link, "approve", as_json=True),
+        "a 404": call(decision.handler, "GET", "/elsewhere"),
+    }
+    for what, answer in answers.items():
+        assert answer.headers.get("cache-control") == "no-store", what
+        assert answer.headers.get("strict-transport-security") == HSTS, what
+    assert answers["the decision's JSON"].json() == {
+        "request_id": request_id,
+        "decision": "approve",
+    }
+
+    # The sandbox's plain-HTTP front: no HSTS, which a browser would ignore there anyway.
+    plain = call(
+        decision.handler, "GET", "/", query={"token": token}, headers={"x-forwarded-proto": "http"}
+    )
+    assert plain.headers["cache-control"] == "no-store"
+    assert "strict-transport-security" not in plain.headers

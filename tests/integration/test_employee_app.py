@@ -3,10 +3,12 @@ everyone, no request data in it), its script, and the list of the signed-in empl
 
 import json
 import re
+from typing import Any
 
 import pytest
 
 from handlers import submit
+from handlers.settings import submit_settings
 from tests.integration.conftest import SEED_PAYLOAD, SUBMIT_URL, LeaveApp
 from tests.support.dates import from_today
 from tests.support.http_calls import HttpResponse, call, rest_api_event
@@ -122,3 +124,67 @@ def test_an_issuer_out_of_reach_is_a_503_with_retry_after_not_a_broken_page(
     assert page.status == 503
     assert page.headers["retry-after"]
     assert "retry shortly" in page.json()["message"]
+
+
+HOSTILE_HOST = 'evil.example"><script>alert(1)</script>'
+
+
+def test_a_hostile_host_header_is_nowhere_in_what_the_service_answers(
+    leave_app: LeaveApp,
+) -> None:
+    # Every URL comes from the stack's configured address, whatever Host the request names.
+    hostile = {"host": HOSTILE_HOST, "headers": {"Host": HOSTILE_HOST, **BROWSER}}
+    page = call(submit.handler, "GET", "/", via=rest_api_event, **hostile)
+    assert page.status == 200
+    assert "evil.example" not in page.body
+    assert f'<script src="{SUBMIT_URL}app.js" defer></script>' in page.body
+
+    who = SEED_PAYLOAD["employee_email"]
+    signed_in = {"host": HOSTILE_HOST, "headers": leave_app.signed_in(who, {"Host": HOSTILE_HOST})}
+    submitted = call(
+        submit.handler, "POST", "/", via=rest_api_event, json=SEED_PAYLOAD, **signed_in
+    )
+    assert submitted.status == 202, submitted.body
+    assert submitted.json()["status_url"].startswith(SUBMIT_URL)
+    feed = call(submit.handler, "GET", "/calendar", via=rest_api_event, **signed_in)
+    assert feed.json()["url"].startswith(f"{SUBMIT_URL}calendar/")
+
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def test_every_private_answer_is_never_stored_and_keeps_browsers_on_https(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    who = SEED_PAYLOAD["employee_email"]
+    request_id = leave_app.submit(SEED_PAYLOAD).json()["request_id"]
+
+    def get(path: str, **kwargs: Any) -> HttpResponse:
+        return call(submit.handler, "GET", path, via=rest_api_event, **kwargs)
+
+    signed_in = {"headers": leave_app.signed_in(who)}
+    answers = {
+        "the app": _page("/"),
+        "a request": get(f"/requests/{request_id}", **signed_in),
+        "the list": get("/requests", **signed_in),
+        "the feed's address": get("/calendar", **signed_in),
+        "a 401": get("/requests"),
+        "a 404": get("/nowhere"),
+        "a 413": call(submit.handler, "POST", "/", via=rest_api_event, body="x" * 5000),
+    }
+    answers["the feed"] = get(answers["the feed's address"].json()["url"].split("/live", 1)[1])
+    for what, answer in answers.items():
+        assert answer.headers.get("cache-control") == "no-store", what
+        assert answer.headers.get("strict-transport-security") == HSTS, what
+    # The script is the same for everyone: caches may keep it a while.
+    script = get("/app.js")
+    assert script.headers["cache-control"] == "public, max-age=300"
+    assert script.headers["strict-transport-security"] == HSTS
+
+    # Served over plain HTTP (the sandbox): no HSTS, still never stored.
+    monkeypatch.setenv("SUBMIT_URL", "http://127.0.0.1:8001/live/")
+    submit_settings.cache_clear()
+    plain = get("/requests", **signed_in)
+    assert plain.status == 200
+    assert plain.headers["cache-control"] == "no-store"
+    assert "strict-transport-security" not in plain.headers

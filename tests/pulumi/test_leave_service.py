@@ -201,6 +201,11 @@ def test_the_workflow_is_told_both_urls(deployment: Deployment) -> None:
     assert variables["DECISION_URL"] == deployment.values["decision_url"]
 
 
+def test_the_submit_function_is_told_its_own_url(deployment: Deployment) -> None:
+    # The URLs it gives out come from here, never from a request's Host header.
+    assert environment(deployment, "submit")["SUBMIT_URL"] == deployment.values["submit_url"]
+
+
 # -- environments -----------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from handlers.settings import SettingsError, SubmitSettings, WorkflowSettings
 
 SUBMIT_ENV = {
     "LEAVE_TABLE_NAME": "leave",
+    "SUBMIT_URL": "https://api.example.com/live/",
     "WORKFLOW_FUNCTION": "arn:aws:lambda:us-east-2:1:function:wf:live",
     "ALLOWED_EMAIL_DOMAINS": " Email.com, example.com ,",
     "DEFAULT_APPROVER_EMAIL": "boss@email.com",
@@ -39,6 +40,7 @@ def test_a_missing_or_bad_setting_is_named_in_the_error() -> None:
 def test_environment_for_round_trips_through_from_environment() -> None:
     environment = SubmitSettings.environment_for(
         table_name="leave",
+        submit_url="https://api.example.com/live/",
         workflow_function="arn:wf:live",
         allowed_email_domains=["email.com"],
         default_approver="boss@email.com",
