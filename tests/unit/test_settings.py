@@ -91,6 +91,7 @@ def test_date_limits_travel_through_the_environment_by_leave_type() -> None:
         oidc_issuer="https://issuer",
         oidc_audience="client",
         sender_email="leave@example.com",
+        submit_url="https://api.example.com/live/",
         event_bus_name="leave",
         **limits.as_settings(),
     )
