@@ -109,8 +109,8 @@ class ConfigError(pulumi.RunError):
 
 class Mfa(StrEnum):
     """Whether the stack's Cognito user pool asks for a second factor (an authenticator app's
-    one-time code) at sign-in: never, when the employee has set one up, or always (each sets
-    one up at their first sign-in)."""
+    one-time code) at sign-in: never, when the employee has registered one, or always (Cognito
+    has each register one when they sign in)."""
 
     OFF = "off"
     OPTIONAL = "optional"

@@ -4,7 +4,10 @@ API Gateway meters each stage with a token bucket: `burst` requests may arrive a
 bucket refills at `rate_per_second`. A request finding the bucket empty never reaches Lambda:
 API Gateway answers it with the stage's THROTTLED gateway response, which this service sets to
 a 429 in its usual error shape with a `Retry-After` (a REST API lets a gateway response carry
-headers; an HTTP API's throttled answers cannot). Nothing here imports Pulumi.
+headers; an HTTP API's throttled answers cannot). That bucket is shared by every caller, so in
+front of it each client address has a budget of its own (`ClientRateLimit`: an AWS WAF rule on
+AWS, a bucket per client in the sandbox), refused with the same kind of answer. Nothing here
+imports Pulumi.
 """
 
 from __future__ import annotations

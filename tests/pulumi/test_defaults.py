@@ -64,7 +64,7 @@ def test_by_default_the_data_and_the_people_are_protected(deployment: Deployment
     assert table["pointInTimeRecovery"] == {"enabled": True}
     pool = deployment.one("aws:cognito/userPool:UserPool").inputs
     assert pool["deletionProtection"] == "ACTIVE"
-    # A second factor for those who set one up.
+    # A second factor for those who registered one.
     assert pool["mfaConfiguration"] == "OPTIONAL"
     # Only the sender is an SES identity: no recipients to verify unless listed.
     identities = deployment.of_type("aws:ses/emailIdentity:EmailIdentity")
