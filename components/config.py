@@ -11,16 +11,23 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 import pulumi
 from pydantic import TypeAdapter, ValidationError
 
 from components.throttling import (
+    CLIENT_WINDOWS_SECONDS,
     DEFAULT_BURST,
+    DEFAULT_CLIENT_LIMIT,
+    DEFAULT_CLIENT_WINDOW_SECONDS,
     DEFAULT_RATE_PER_SECOND,
     MAX_BURST,
+    MAX_CLIENT_LIMIT,
     MAX_RATE_PER_SECOND,
+    MIN_CLIENT_LIMIT,
+    ClientRateLimit,
     Throttle,
 )
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS, parse_days
@@ -113,6 +120,16 @@ class ConfigError(pulumi.RunError):
     """A setting is missing or out of range; the message says which and how to set it."""
 
 
+class Mfa(StrEnum):
+    """Whether the stack's Cognito user pool asks for a second factor (an authenticator app's
+    one-time code) at sign-in: never, when the employee has registered one, or always (Cognito
+    has each register one when they sign in)."""
+
+    OFF = "off"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
 @dataclass(frozen=True)
 class ServiceConfig:
     approval_timeout_seconds: int
@@ -149,6 +166,10 @@ class ServiceConfig:
     sweep_grace_seconds: int = 900
     # Who signs employees in. None: the stack creates a Cognito user pool and app client.
     identity_provider: ExternalIdentityProvider | None = None
+    # Abuse: the employees' API's limit per client address (an AWS WAF rate-based rule), and
+    # whether the stack's user pool asks for a second factor.
+    client_rate_limit: ClientRateLimit = field(default_factory=ClientRateLimit)
+    mfa: Mfa = Mfa.OPTIONAL
     # How many requests one employee may have waiting for a decision at once.
     max_pending_per_employee: int = 5
     # The signing key before the last rotation, kept until the links it signed have expired.
@@ -407,6 +428,41 @@ def _date_limits(config: Settings) -> DateLimits:
     return DateLimits(past_days, future_days)
 
 
+def _client_rate_limit(config: Settings) -> ClientRateLimit:
+    """`clientRateLimitEnabled`, `clientRateLimit` (requests per window from one address) and
+    `clientRateLimitWindowSeconds`: the web ACL in front of the employees' API."""
+    window = _int_in_range(
+        config,
+        "clientRateLimitWindowSeconds",
+        DEFAULT_CLIENT_WINDOW_SECONDS,
+        CLIENT_WINDOWS_SECONDS[0],
+        CLIENT_WINDOWS_SECONDS[-1],
+    )
+    if window not in CLIENT_WINDOWS_SECONDS:
+        raise ConfigError(
+            "clientRateLimitWindowSeconds must be one of "
+            f"{', '.join(map(str, CLIENT_WINDOWS_SECONDS))} (what AWS WAF offers), not {window}"
+        )
+    return ClientRateLimit(
+        enabled=_bool(config, "clientRateLimitEnabled", True),
+        limit=_int_in_range(
+            config, "clientRateLimit", DEFAULT_CLIENT_LIMIT, MIN_CLIENT_LIMIT, MAX_CLIENT_LIMIT
+        ),
+        window_seconds=window,
+    )
+
+
+def _mfa(config: Settings) -> Mfa:
+    raw = config.get("mfa")
+    if raw is None:
+        return Mfa.OPTIONAL
+    try:
+        return Mfa(raw.strip().lower())
+    except ValueError:
+        modes = " | ".join(mode.value for mode in Mfa)
+        raise ConfigError(f"mfa must be one of {modes}, not {raw!r}") from None
+
+
 def load_config(config: Settings | None = None) -> ServiceConfig:
     """Every setting of the stack, validated."""
     config = config or pulumi.Config()
@@ -457,6 +513,8 @@ def load_config(config: Settings | None = None) -> ServiceConfig:
             config, "sweepIntervalMinutes", 5, 1, MAX_SWEEP_INTERVAL_MINUTES
         ),
         identity_provider=_identity_provider(config),
+        client_rate_limit=_client_rate_limit(config),
+        mfa=_mfa(config),
         max_pending_per_employee=_int_in_range(
             config, "maxPendingPerEmployee", 5, 1, MAX_PENDING_PER_EMPLOYEE
         ),

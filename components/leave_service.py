@@ -192,6 +192,7 @@ class LeaveService(pulumi.ComponentResource):
                     app_url=employee_app_url,
                     external=config.identity_provider,
                     deletion_protection=config.table_deletion_protection,
+                    mfa=config.mfa,
                 ),
                 opts=child,
             )
@@ -201,6 +202,7 @@ class LeaveService(pulumi.ComponentResource):
                     self._submit_function(naming, config, employee_app_url),
                     region=self.region,
                     throttle=config.throttle,
+                    client_rate_limit=config.client_rate_limit,
                 ),
                 opts=child,
             )

@@ -1,11 +1,13 @@
 """A Lambda function behind its own API Gateway REST API: the employees' way in.
 
-    employee --HTTPS--> REST API stage (throttled) --proxy--> function
+    employee --HTTPS--> WAF (per client) --> REST API stage (throttled) --proxy--> function
 
 Every path and method goes to the function (a `{proxy+}` resource and the root, both `ANY`), which
 routes and checks the caller's token itself. The API adds what a Function URL cannot: stage
-throttling, and a THROTTLED answer that is a 429 with `Retry-After` (see `components.throttling`).
-The function has no Function URL, so nothing bypasses the throttle.
+throttling, and a THROTTLED answer that is a 429 with `Retry-After` (see `components.throttling`),
+and, unless turned off, a WAF web ACL on the stage that limits each client address, so that one
+client cannot spend everyone's throttle (`components.api_firewall`). The function has no Function
+URL, so nothing bypasses either.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.api_firewall import ApiFirewall, ApiFirewallArgs
 from components.lambda_function import FunctionArgs, create_function_resources
-from components.throttling import API_STAGE, THROTTLED_STATUS, Throttle
+from components.throttling import API_STAGE, THROTTLED_STATUS, ClientRateLimit, Throttle
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class RestApiFunctionArgs:
     function: FunctionArgs
     region: pulumi.Input[str]
     throttle: Throttle = field(default_factory=Throttle)
+    client_rate_limit: ClientRateLimit = field(default_factory=ClientRateLimit)
 
 
 def rest_api_url(api_id: str, region: str) -> str:
@@ -35,7 +39,8 @@ def rest_api_url(api_id: str, region: str) -> str:
 
 
 class RestApiFunction(pulumi.ComponentResource):
-    """Attributes: `function`, `role`, `log_group`, `rest_api`, `stage`, `url` (ends with `/`)."""
+    """Attributes: `function`, `role`, `log_group`, `rest_api`, `stage`, `url` (ends with `/`),
+    `firewall` (None when the client rate limit is off)."""
 
     function: aws.lambda_.Function
     role: aws.iam.Role
@@ -153,6 +158,18 @@ class RestApiFunction(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        self.firewall: ApiFirewall | None = None
+        if args.client_rate_limit.enabled:
+            self.firewall = ApiFirewall(
+                f"{name}-firewall",
+                ApiFirewallArgs(
+                    name=args.function.function_name,
+                    resource_arn=self.stage.arn,
+                    rate_limit=args.client_rate_limit,
+                    tags=args.function.tags,
+                ),
+                opts=child,
+            )
         self.register_outputs(
             {
                 "function_name": self.function.name,

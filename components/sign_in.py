@@ -2,11 +2,13 @@
 
     employee --sign in--> issuer --ID token--> submit function (verifies it against the JWKS)
 
-By default a Cognito user pool (email addresses as user names, accounts created by an
-administrator only, email verified), its hosted sign-in page on a Cognito domain, and an app
-client without a secret that signs people in there with the authorization code flow and PKCE,
-returning them to the employees' app. With `oidcIssuer` set, nothing is created: the submit
-function trusts that issuer's ID tokens for `oidcAudience`.
+By default a Cognito user pool (email addresses as user names, compared without regard to case,
+accounts created by an administrator only, email verified, a second factor by authenticator app
+as `mfa` says), its hosted sign-in page on a Cognito domain, and an app client without a secret
+that signs people in there with the authorization code flow and PKCE, returning them to the
+employees' app; it never takes a password outside SRP (no `USER_PASSWORD_AUTH`). With
+`oidcIssuer` set, nothing is created: the submit function trusts that issuer's ID tokens for
+`oidcAudience`.
 
 Attributes: `issuer`, `audience`, `jwks_url` (Outputs the submit function is configured with),
 `sign_in_url` (the hosted sign-in, None with an external issuer), and with Cognito
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.config import ExternalIdentityProvider
+from components.config import ExternalIdentityProvider, Mfa
 from components.naming import Naming
 
 # How long an ID token lets its employee in before they sign in again (Cognito's default).
@@ -31,6 +33,15 @@ MIN_PASSWORD_LENGTH = 12
 
 # What the hosted sign-in may put in a token: who the employee is, by their address.
 OAUTH_SCOPES = ("openid", "email")
+# How the app client's users may authenticate: Secure Remote Password (the hosted sign-in; the
+# password never leaves the browser) and refreshing a session. A password sent as such
+# (USER_PASSWORD_AUTH) is not accepted.
+EXPLICIT_AUTH_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+# The user pool's own names for each `mfa` setting.
+COGNITO_MFA = {Mfa.OFF: "OFF", Mfa.OPTIONAL: "OPTIONAL", Mfa.REQUIRED: "ON"}
+# Cognito creates a pool with case-sensitive user names unless told otherwise, and cannot change
+# it later: a change replaces the pool, with its users (docs/deploying.md says how to move them).
+REPLACES_THE_USER_POOL = ["usernameConfiguration"]
 
 
 def hosted_sign_in_url(domain_prefix: str, region: str) -> str:
@@ -52,6 +63,7 @@ class SignInArgs:
     # None: the stack's own Cognito user pool.
     external: ExternalIdentityProvider | None = None
     deletion_protection: bool = True
+    mfa: Mfa = Mfa.OPTIONAL
 
 
 class SignIn(pulumi.ComponentResource):
@@ -84,7 +96,18 @@ class SignIn(pulumi.ComponentResource):
             f"{name}-users",
             name=args.naming.resource_name("employees", 128, "Cognito user pool"),
             username_attributes=["email"],
+            # Alice@ and alice@ are one person here, so one account at Cognito too.
+            username_configuration=aws.cognito.UserPoolUsernameConfigurationArgs(
+                case_sensitive=False
+            ),
             auto_verified_attributes=["email"],
+            mfa_configuration=COGNITO_MFA[args.mfa],
+            # A one-time code from an authenticator app (no SMS: no SNS role, no phone numbers).
+            software_token_mfa_configuration=(
+                aws.cognito.UserPoolSoftwareTokenMfaConfigurationArgs(enabled=True)
+                if args.mfa is not Mfa.OFF
+                else None
+            ),
             # Employees are added by the company, never sign themselves up: an address in a
             # token is then one the company vouches for.
             admin_create_user_config=aws.cognito.UserPoolAdminCreateUserConfigArgs(
@@ -107,7 +130,7 @@ class SignIn(pulumi.ComponentResource):
             ),
             deletion_protection="ACTIVE" if args.deletion_protection else "INACTIVE",
             tags=dict(args.tags),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, replace_on_changes=REPLACES_THE_USER_POOL),
         )
         self.client = aws.cognito.UserPoolClient(
             f"{name}-client",
@@ -123,11 +146,7 @@ class SignIn(pulumi.ComponentResource):
             supported_identity_providers=["COGNITO"],
             callback_urls=[args.app_url],
             logout_urls=[args.app_url],
-            explicit_auth_flows=[
-                "ALLOW_USER_SRP_AUTH",
-                "ALLOW_USER_PASSWORD_AUTH",
-                "ALLOW_REFRESH_TOKEN_AUTH",
-            ],
+            explicit_auth_flows=list(EXPLICIT_AUTH_FLOWS),
             id_token_validity=ID_TOKEN_MINUTES,
             access_token_validity=ID_TOKEN_MINUTES,
             token_validity_units=aws.cognito.UserPoolClientTokenValidityUnitsArgs(
@@ -148,7 +167,8 @@ class SignIn(pulumi.ComponentResource):
             user_pool_id=self.user_pool.id,
             # The classic hosted UI: it needs no branding resources.
             managed_login_version=1,
-            opts=child,
+            # A new pool takes over the same prefix: the old pool's domain must go first.
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         self.sign_in_url = pulumi.Output.all(self.domain.domain, args.region).apply(
             lambda where: hosted_sign_in_url(where[0], where[1])

@@ -7,10 +7,14 @@ import sys
 from pathlib import Path
 
 from components.throttling import (
+    CLIENT_WINDOWS_SECONDS,
     DEFAULT_BURST,
+    DEFAULT_CLIENT_LIMIT,
+    DEFAULT_CLIENT_WINDOW_SECONDS,
     DEFAULT_RATE_PER_SECOND,
     MAX_BURST,
     MAX_RATE_PER_SECOND,
+    ClientRateLimit,
     Throttle,
 )
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS, parse_days
@@ -75,6 +79,20 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         help="requests the employees' API lets through at once (default %(default)d)",
     )
     parser.add_argument(
+        "--client-limit",
+        default=str(DEFAULT_CLIENT_LIMIT),
+        metavar="N",
+        help="requests one client may send per --client-window, or off (default %(default)s)",
+    )
+    parser.add_argument(
+        "--client-window",
+        type=int,
+        default=DEFAULT_CLIENT_WINDOW_SECONDS,
+        choices=CLIENT_WINDOWS_SECONDS,
+        metavar="SECONDS",
+        help="the window of --client-limit: 60, 120, 300 or 600 (default %(default)d)",
+    )
+    parser.add_argument(
         "--reminder-at",
         default=",".join(f"{share:g}" for share in DEFAULT_REMINDER_AT),
         metavar="SHARES",
@@ -136,6 +154,16 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         parser.error(f"--api-rate must be above 0 and at most {MAX_RATE_PER_SECOND:g}")
     if not 1 <= options.api_burst <= MAX_BURST:
         parser.error(f"--api-burst must be between 1 and {MAX_BURST}")
+    try:
+        client_rate_limit = (
+            ClientRateLimit(enabled=False)
+            if options.client_limit == "off"
+            else ClientRateLimit(
+                limit=int(options.client_limit), window_seconds=options.client_window
+            )
+        )
+    except ValueError as problem:
+        parser.error(f"--client-limit: {problem}")
     return SandboxConfig(
         port=options.port,
         approval_timeout_seconds=options.approval_timeout,
@@ -144,6 +172,7 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         schedule_seconds=options.schedule_every,
         sweep_grace_seconds=options.sweep_grace,
         throttle=Throttle(rate_per_second=options.api_rate, burst=options.api_burst),
+        client_rate_limit=client_rate_limit,
         follow_ups=follow_ups,
         second_approval_over_days=second_approval_over_days,
         date_limits=DateLimits(past_days, future_days),

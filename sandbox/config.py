@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components.throttling import API_STAGE, Throttle
+from components.throttling import API_STAGE, ClientRateLimit, Throttle
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.leave_dates import DateLimits
@@ -87,6 +87,8 @@ class SandboxConfig:
     sweep_grace_seconds: int = 60
     # The employees' API stage's limits: the deployed stack's defaults unless told otherwise.
     throttle: Throttle = field(default_factory=Throttle)
+    # The web ACL's limit per client in front of that stage: the deployed stack's defaults.
+    client_rate_limit: ClientRateLimit = field(default_factory=ClientRateLimit)
     # When approvers are reminded and requests escalate: the deployed stack's defaults.
     follow_ups: FollowUpPlan = field(default_factory=FollowUpPlan)
     # Leave longer than this many days needs a second approval: the deployed stack's default.

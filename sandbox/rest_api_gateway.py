@@ -1,13 +1,21 @@
-"""The employees' REST API: a stage that throttles, then proxy events (payload format 1.0) for
-one function, as API Gateway does it.
+"""The employees' REST API: a web ACL that limits each client, a stage that throttles, then
+proxy events (payload format 1.0) for one function, as AWS WAF and API Gateway do it.
 
+- Every request first counts against its client's own budget (`ClientRateLimit`, the deployed
+  web ACL's rate-based rule): a client past it gets 429 with `Retry-After`, as the web ACL
+  answers, and spends nothing of the stage's budget, so a flood from one client, signed in or
+  not, never turns another away. The client is `X-Forwarded-For`'s first address when the
+  caller sent one (as API Gateway takes it), else the connecting address: every caller of the
+  sandbox connects from 127.0.0.1, so the header is how a test stands in for two clients. (On
+  AWS the rule counts the connecting address, which a header cannot forge.)
 - Only paths under the stage (`/live/...`) exist; anything else is API Gateway's 403.
 - The stage meters requests with a token bucket (`components.throttling`, the same limits and
   the same THROTTLED answer as the deployed stage): past it, 429 with `Retry-After`, and the
   function is never invoked.
 - The event carries the path without the stage, the stage in its request context, headers as
-  the caller spelt them (single- and multi-valued), and `X-Forwarded-Proto: http`: the sandbox
-  serves plain HTTP on 127.0.0.1.
+  the caller spelt them (single- and multi-valued), the client as `sourceIp`, the connecting
+  address appended to `X-Forwarded-For`, and `X-Forwarded-Proto: http`: the sandbox serves plain
+  HTTP on 127.0.0.1.
 """
 
 import base64
@@ -16,22 +24,36 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
-from components.throttling import API_STAGE, THROTTLED_STATUS, Throttle
+from components.throttling import (
+    API_STAGE,
+    CLIENT_LIMITED_STATUS,
+    THROTTLED_STATUS,
+    ClientRateLimit,
+    Throttle,
+)
 from sandbox.config import ACCOUNT_ID
 from sandbox.function_url_gateway import invoke_proxy, is_text
 from sandbox.http_server import Request, Response
 from sandbox.lambda_runtime import FunctionRuntime
 
 
+class BucketLimits(Protocol):
+    @property
+    def rate_per_second(self) -> float: ...
+
+    @property
+    def burst(self) -> int: ...
+
+
 class TokenBucket:
     """`burst` tokens to start with, refilled at `rate_per_second`; one per request."""
 
-    def __init__(self, throttle: Throttle, clock: Callable[[], float] = time.monotonic) -> None:
-        self._rate = throttle.rate_per_second
-        self._capacity = float(throttle.burst)
+    def __init__(self, limits: BucketLimits, clock: Callable[[], float] = time.monotonic) -> None:
+        self._rate = limits.rate_per_second
+        self._capacity = float(limits.burst)
         self._tokens = self._capacity
         self._clock = clock
         self._refilled_at = clock()
@@ -49,11 +71,35 @@ class TokenBucket:
             return True
 
 
+class ClientBuckets:
+    """One token bucket per client, made on the client's first request."""
+
+    def __init__(self, limit: ClientRateLimit, clock: Callable[[], float] = time.monotonic) -> None:
+        self._limit = limit
+        self._clock = clock
+        self._buckets: dict[str, TokenBucket] = {}
+        self._lock = threading.Lock()
+
+    def take(self, client: str) -> bool:
+        with self._lock:
+            bucket = self._buckets.get(client)
+            if bucket is None:
+                bucket = self._buckets[client] = TokenBucket(self._limit, self._clock)
+        return bucket.take()
+
+
+def client_address(request: Request) -> str:
+    """Who is calling: `X-Forwarded-For`'s first address when sent, else the connecting one."""
+    forwarded = request.header("x-forwarded-for").split(",", 1)[0].strip()
+    return forwarded or request.client_ip
+
+
 @dataclass(frozen=True)
 class RestApiConfig:
     api_id: str
     throttle: Throttle = field(default_factory=Throttle)
     stage: str = API_STAGE
+    client_rate_limit: ClientRateLimit = field(default_factory=ClientRateLimit)
 
 
 def rest_api_event(request: Request, path: str, config: RestApiConfig) -> dict[str, Any]:
@@ -63,10 +109,11 @@ def rest_api_event(request: Request, path: str, config: RestApiConfig) -> dict[s
         headers[name] = value
         multi_headers.setdefault(name, []).append(value)
     host = request.header("host", "127.0.0.1")
+    sent_forwarded_for = request.header("x-forwarded-for").strip()
     forwarded = {
         "X-Forwarded-Proto": "http",
         "X-Forwarded-Port": host.rpartition(":")[2],
-        "X-Forwarded-For": request.client_ip,
+        "X-Forwarded-For": ", ".join(filter(None, (sent_forwarded_for, request.client_ip))),
         "X-Amzn-Trace-Id": f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}",
     }
     headers |= forwarded
@@ -96,7 +143,7 @@ def rest_api_event(request: Request, path: str, config: RestApiConfig) -> dict[s
             "domainPrefix": config.api_id,
             "httpMethod": request.method,
             "identity": {
-                "sourceIp": request.client_ip,
+                "sourceIp": client_address(request),
                 "userAgent": request.header("user-agent"),
             },
             "path": f"/{config.stage}{path}",
@@ -116,9 +163,20 @@ class RestApiGateway:
         self._runtime = runtime
         self._config = config
         self._bucket = TokenBucket(config.throttle)
+        self._clients = (
+            ClientBuckets(config.client_rate_limit) if config.client_rate_limit.enabled else None
+        )
 
     def handle(self, request: Request) -> Response:
         config = self._config
+        # The web ACL comes first: it counts every request to the API, whatever its path.
+        if self._clients is not None and not self._clients.take(client_address(request)):
+            limit = config.client_rate_limit
+            return Response(
+                CLIENT_LIMITED_STATUS,
+                limit.limited_body().encode(),
+                list(limit.limited_headers().items()),
+            )
         stage_root = f"/{config.stage}"
         if request.path != stage_root and not request.path.startswith(stage_root + "/"):
             return Response.json('{"message":"Forbidden"}', status=403)

@@ -147,7 +147,12 @@ class SandboxStack:
             config.durable_endpoint,
         )
         submit_gateway = RestApiGateway(
-            self._runtimes[SUBMIT], RestApiConfig(url_id(SUBMIT)[:10], config.throttle)
+            self._runtimes[SUBMIT],
+            RestApiConfig(
+                url_id(SUBMIT)[:10],
+                config.throttle,
+                client_rate_limit=config.client_rate_limit,
+            ),
         )
         decision_gateway = FunctionUrlGateway(
             self._runtimes[DECISION], FunctionUrlConfig(url_id(DECISION))

@@ -49,6 +49,9 @@ NO_FOLLOW_UPS = (
     # Likewise a second approval for long leave.
     *("--second-approval-over", "none"),
 )
+# Every test's calls come from 127.0.0.1, polls included: one client to the web ACL's budget,
+# which would turn a long poll into 429s. Off unless a test's flags turn it on (later flags win).
+NO_CLIENT_LIMIT = ("--client-limit", "off")
 # Who decides every request in the sandbox (its default approver).
 APPROVER = "manager@email.com"
 # Where a request stands once nobody can decide it any more.
@@ -170,6 +173,7 @@ class SandboxProcess:
                 *("--approval-timeout", str(self.approval_timeout)),
                 *("--schedule-every", str(SCHEDULE_SECONDS)),
                 *NO_FOLLOW_UPS,
+                *NO_CLIENT_LIMIT,
                 *self.flags,
             ],
             cwd=PROJECT_ROOT,

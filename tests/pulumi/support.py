@@ -135,6 +135,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 f"https://{args.inputs['restApi']}.execute-api.{REGION}.amazonaws.com/"
                 f"{args.inputs['stageName']}"
             )
+            outputs["arn"] = (
+                f"{arn_prefix}:apigateway:{REGION}::/restapis/{args.inputs['restApi']}"
+                f"/stages/{args.inputs['stageName']}"
+            )
+        elif typ == "aws:wafv2/webAcl:WebAcl":
+            outputs["arn"] = (
+                f"{arn_prefix}:wafv2:{regional}:{args.inputs['scope'].lower()}/webacl/{name}/"
+                f"{zlib.crc32(args.name.encode()):08x}"
+            )
         elif typ == "aws:apigateway/resource:Resource":
             outputs["path"] = f"/{args.inputs['pathPart']}"
         elif typ == "aws:cognito/userPool:UserPool":

@@ -10,10 +10,11 @@ from components.config import (
     MAX_APPROVAL_TIMEOUT_SECONDS,
     MAX_EXECUTION_TIMEOUT_SECONDS,
     ConfigError,
+    Mfa,
     ServiceConfig,
     load_config,
 )
-from components.throttling import Throttle
+from components.throttling import ClientRateLimit, Throttle
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.leave_dates import DateLimits
 from handlers.domain.statuses import LeaveType
@@ -79,6 +80,8 @@ def test_the_dev_stack_config_loads_with_every_setting() -> None:
     assert config.event_archive_retention_days == 90
     # The dev stack deploys bytecode, as every stack does unless told not to.
     assert config.compile_bytecode is True
+    assert config.client_rate_limit == ClientRateLimit(enabled=True, limit=600, window_seconds=300)
+    assert config.mfa is Mfa.OPTIONAL
     assert values["signing_key"] == SIGNING_KEY
 
 
@@ -175,11 +178,17 @@ def test_optional_settings_have_defaults() -> None:
             eventArchiveRetentionDays=None,
             apiRateLimit=None,
             apiBurstLimit=None,
+            clientRateLimitEnabled=None,
+            clientRateLimit=None,
+            clientRateLimitWindowSeconds=None,
+            mfa=None,
         )
     )
     assert config.approval_timeout_seconds == 7 * 86_400
-    # Throttling is on without a word in the config.
+    # Throttling is on without a word in the config, and so is the limit per client address.
     assert config.throttle == Throttle(rate_per_second=10, burst=20)
+    assert config.client_rate_limit == ClientRateLimit(enabled=True, limit=600, window_seconds=300)
+    assert config.mfa is Mfa.OPTIONAL
     assert config.approver_directory == {}
     assert config.table_deletion_protection is True
     assert config.compile_bytecode is True
@@ -189,6 +198,23 @@ def test_optional_settings_have_defaults() -> None:
     assert config.oldest_pending_alarm_share == 0.5
     assert config.expiry_rate_alarm_threshold == 0.5
     assert config.event_archive_retention_days == 90
+
+
+def test_the_abuse_settings_take_what_aws_offers() -> None:
+    config, _ = load(
+        dev_config(
+            clientRateLimitEnabled="false",
+            clientRateLimit="10",
+            clientRateLimitWindowSeconds="60",
+            mfa="Required",
+        )
+    )
+    assert config.client_rate_limit == ClientRateLimit(enabled=False, limit=10, window_seconds=60)
+    assert config.mfa is Mfa.REQUIRED
+    config, _ = load(dev_config(clientRateLimit="2000000000", clientRateLimitWindowSeconds="600"))
+    assert config.client_rate_limit.limit == 2_000_000_000
+    assert config.client_rate_limit.window_seconds == 600
+    assert load(dev_config(mfa="off"))[0].mfa is Mfa.OFF
 
 
 def test_observability_settings_take_any_value_in_range() -> None:
@@ -271,6 +297,14 @@ def test_observability_settings_take_any_value_in_range() -> None:
         ("apiRateLimit", "inf", "apiRateLimit must be above 0"),
         ("apiBurstLimit", "0", "apiBurstLimit must be between 1 and 5000"),
         ("apiBurstLimit", "2.5", "apiBurstLimit must be a whole number"),
+        # AWS WAF's own bounds (botocore's wafv2 model): 10 to 2e9 per 60, 120, 300 or 600 s.
+        ("clientRateLimit", "9", "clientRateLimit must be between 10 and 2000000000"),
+        ("clientRateLimit", "2000000001", "clientRateLimit must be between 10 and 2000000000"),
+        ("clientRateLimit", "lots", "clientRateLimit must be a whole number"),
+        ("clientRateLimitWindowSeconds", "180", "must be one of 60, 120, 300, 600"),
+        ("clientRateLimitWindowSeconds", "30", "clientRateLimitWindowSeconds must be between 60"),
+        ("clientRateLimitEnabled", "on", "clientRateLimitEnabled must be true or false"),
+        ("mfa", "sms", "mfa must be one of off | optional | required, not 'sms'"),
         ("oidcIssuer", "http://login.example.com", "oidcIssuer must be an https:// URL"),
         # An issuer without the audience its tokens carry would let any of its clients in.
         ("oidcIssuer", "https://login.example.com", "oidcAudience .* is required with oidcIssuer"),

@@ -48,13 +48,27 @@ def test_the_defaults_deploy_what_the_docs_promise(deployment: Deployment) -> No
         assert "reservedConcurrentExecutions" not in function.inputs
     throttle = deployment.one("aws:apigateway/methodSettings:MethodSettings").inputs["settings"]
     assert (throttle["throttlingRateLimit"], throttle["throttlingBurstLimit"]) == (10, 20)
+    # Each client address: 600 requests per 5 minutes, whatever it sends them with.
+    web_acl = deployment.one("aws:wafv2/webAcl:WebAcl").inputs
+    limit = web_acl["rules"][0]["statement"]["rateBasedStatement"]
+    assert (limit["limit"], limit["evaluationWindowSec"], limit["aggregateKeyType"]) == (
+        600,
+        300,
+        "IP",
+    )
+    stage = deployment.one("aws:apigateway/stage:Stage").outputs["arn"]
+    association = deployment.one("aws:wafv2/webAclAssociation:WebAclAssociation").inputs
+    assert association["resourceArn"] == stage
 
 
 def test_by_default_the_data_and_the_people_are_protected(deployment: Deployment) -> None:
     table = deployment.one("aws:dynamodb/table:Table").inputs
     assert table["deletionProtectionEnabled"] is True
     assert table["pointInTimeRecovery"] == {"enabled": True}
-    assert deployment.one("aws:cognito/userPool:UserPool").inputs["deletionProtection"] == "ACTIVE"
+    pool = deployment.one("aws:cognito/userPool:UserPool").inputs
+    assert pool["deletionProtection"] == "ACTIVE"
+    # A second factor for those who registered one.
+    assert pool["mfaConfiguration"] == "OPTIONAL"
     # Only the sender is an SES identity: no recipients to verify unless listed.
     identities = deployment.of_type("aws:ses/emailIdentity:EmailIdentity")
     assert [i.inputs["email"] for i in identities] == ["leave@example.com"]

@@ -104,6 +104,10 @@ def test_the_full_resource_inventory(deployment: Deployment) -> None:
         "aws:apigateway/deployment:Deployment": 1,
         "aws:apigateway/stage:Stage": 1,
         "aws:apigateway/methodSettings:MethodSettings": 1,
+        # In front of the stage: a web ACL limiting each client address, on the stage.
+        "leave:api_firewall:ApiFirewall": 1,
+        "aws:wafv2/webAcl:WebAcl": 1,
+        "aws:wafv2/webAclAssociation:WebAclAssociation": 1,
         # The pending gauge and the settler (its sweep).
         "leave:scheduled_function:ScheduledFunction": 2,
         "aws:dynamodb/table:Table": 1,
@@ -173,6 +177,9 @@ def test_the_full_resource_inventory(deployment: Deployment) -> None:
                     "-deployment",
                     "-stage",
                     "-throttle",
+                    "-firewall",
+                    "-firewall-web-acl",
+                    "-firewall-association",
                 )
             ),
             *(

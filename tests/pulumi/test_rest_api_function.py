@@ -7,17 +7,25 @@ from typing import Any
 import pytest
 
 from components.rest_api_function import RestApiFunction, RestApiFunctionArgs
-from components.throttling import Throttle
+from components.throttling import ClientRateLimit, Throttle
 from tests.pulumi.support import REGION, Deployment, assert_parented, run
 from tests.pulumi.test_http_function import function_args
 
 
-def deploy(directory: Path, throttle: Throttle) -> tuple[Deployment, dict[str, Any]]:
+def deploy(
+    directory: Path, throttle: Throttle, client_rate_limit: ClientRateLimit | None = None
+) -> tuple[Deployment, dict[str, Any]]:
     created: dict[str, Any] = {}
 
     def program() -> dict[str, Any]:
         created["api"] = RestApiFunction(
-            "api", RestApiFunctionArgs(function_args(directory), REGION, throttle)
+            "api",
+            RestApiFunctionArgs(
+                function_args(directory),
+                REGION,
+                throttle,
+                client_rate_limit or ClientRateLimit(),
+            ),
         )
         return {"url": created["api"].url}
 
@@ -98,6 +106,8 @@ def test_a_changed_throttled_answer_is_deployed_anew(tmp_path: Path) -> None:
 def test_everything_is_a_child_of_the_component(tmp_path: Path) -> None:
     result, created = deploy(tmp_path, Throttle())
     component = result.one("leave:rest_api_function:RestApiFunction")
-    children = [r for r in result.resources if r is not component]
+    # The firewall's own resources are its children (test_api_firewall).
+    firewall = {"api-firewall-web-acl", "api-firewall-association"}
+    children = [r for r in result.resources if r is not component and r.name not in firewall]
     assert_parented(children, created["api"])
     assert all(child.name.startswith("api-") for child in children), [c.name for c in children]

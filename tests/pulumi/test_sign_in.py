@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from components.config import ExternalIdentityProvider
+from components.config import ExternalIdentityProvider, Mfa
 from components.leave_service import LeaveService, LeaveServiceArgs
 from components.naming import Naming
 from handlers.settings import SubmitSettings
@@ -132,3 +132,44 @@ def test_with_the_companys_issuer_no_user_pool_is_created(tmp_path: Path) -> Non
     # Found through the issuer's discovery document at run time.
     assert settings.oidc_jwks_url is None
     assert settings.max_pending_per_employee == 3
+
+
+def test_the_app_client_never_takes_a_plain_password(cognito: Deployment) -> None:
+    client = cognito.one("aws:cognito/userPoolClient:UserPoolClient").inputs
+    # The hosted sign-in's SRP (the password never leaves the browser) and refreshing a session;
+    # no USER_PASSWORD_AUTH, which would take a password (and try guesses) from anyone.
+    assert sorted(client["explicitAuthFlows"]) == [
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+    ]
+
+
+def test_by_default_employees_may_add_an_authenticator_app(cognito: Deployment) -> None:
+    pool = cognito.one("aws:cognito/userPool:UserPool").inputs
+    assert pool["mfaConfiguration"] == "OPTIONAL"
+    assert pool["softwareTokenMfaConfiguration"] == {"enabled": True}
+    # No SMS: no text messages to pay for, no role for Cognito to send them.
+    assert "smsConfiguration" not in pool
+
+
+@pytest.mark.parametrize(
+    ("mfa", "cognito_mfa", "totp"),
+    [(Mfa.REQUIRED, "ON", {"enabled": True}), (Mfa.OFF, "OFF", None)],
+)
+def test_the_mfa_setting_requires_a_second_factor_or_none(
+    tmp_path: Path, mfa: Mfa, cognito_mfa: str, totp: dict[str, bool] | None
+) -> None:
+    pool = deploy(tmp_path, mfa=mfa).one("aws:cognito/userPool:UserPool").inputs
+    assert pool["mfaConfiguration"] == cognito_mfa
+    # Cognito refuses an MFA method with MFA off.
+    assert pool.get("softwareTokenMfaConfiguration") == totp
+
+
+def test_user_names_differing_only_in_case_are_one_account(cognito: Deployment) -> None:
+    pool = cognito.one("aws:cognito/userPool:UserPool")
+    assert pool.inputs["usernameConfiguration"] == {"caseSensitive": False}
+    # Cognito cannot change it on a pool: the program says a change replaces the pool, and a
+    # new pool takes over the hosted sign-in's domain prefix only once the old one let it go.
+    assert cognito.options[pool.name].replace_on_changes == ["usernameConfiguration"]
+    domain = cognito.one("aws:cognito/userPoolDomain:UserPoolDomain")
+    assert cognito.options[domain.name].delete_before_replace is True
