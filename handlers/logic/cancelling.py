@@ -54,7 +54,7 @@ def cancel(request_id: str, employee: str, canceller: Canceller) -> LeaveRecord:
         )
     outcome = Outcome(status=LeaveStatus.CANCELLED, decided_at=now, by=employee)
     try:
-        canceller.store.record_outcome(request_id, outcome)
+        canceller.store.record_outcome(request_id, outcome, ended_by=employee)
     except RequestConflictError:
         raise ActionRefusedError(409, "This request changed a moment ago: reload it.") from None
     cancelled = canceller.store.get(request_id) or record

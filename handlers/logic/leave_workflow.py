@@ -290,7 +290,7 @@ class LeaveSteps:
         otherwise (an operator settled it): then nobody is told twice."""
         outcome = verdict.outcome(self.clock())
         try:
-            self.store.record_outcome(request.request_id, outcome)
+            self.store.record_outcome(request.request_id, outcome, request.execution_name)
         except RequestConflictError as conflict:
             status = conflict.record.status.value if conflict.record else "gone"
             logger.warning("the request had already ended", extra={"status": status})

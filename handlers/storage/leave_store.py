@@ -92,7 +92,9 @@ class LeaveStore(Protocol):
         self, approver_email: str, key: str
     ) -> Iterator[LeaveRecord]: ...
 
-    def record_outcome(self, request_id: str, outcome: Outcome) -> None: ...
+    def record_outcome(
+        self, request_id: str, outcome: Outcome, ended_by: str, only_unclaimed: bool = False
+    ) -> None: ...
 
     def mark_notified(self, request_id: str, at: datetime) -> None: ...
 
@@ -460,20 +462,36 @@ class DynamoDbLeaveStore:
                 for item in page["Items"]:
                     yield LeaveRecord.model_validate(from_item(item))
 
-    def record_outcome(self, request_id: str, outcome: Outcome) -> None:
+    def record_outcome(
+        self, request_id: str, outcome: Outcome, ended_by: str, only_unclaimed: bool = False
+    ) -> None:
         """Move the request to the outcome's status if `TRANSITIONS` allows it from where the
         request stands, in one transaction with what the move does to its calendar entry (held
-        or freed) and, out of pending, to the pending count. The write holds only if the
-        request still stands where it was read. A repeat of the same move (a retried step) is
-        a success; a move not allowed raises RequestConflictError.
+        or freed), out of pending to the pending count, and with `ended_by`, the writer. The
+        write holds only if the request still stands where it was read (and, with
+        `only_unclaimed`, while no workflow has taken it over).
+
+        A repeat of the same move by the same writer (a retried step) is a success, so the
+        writer announces it again; the same move by someone else, or a move not allowed,
+        raises RequestConflictError: that writer must tell nobody.
         """
         record = self.get(request_id)
         target = outcome.status
-        if record is None or target not in TRANSITIONS[record.status]:
-            self._ensure_already(record, target)
+        claimed = record is not None and record.workflow_started_at is not None
+        if (
+            record is None
+            or target not in TRANSITIONS[record.status]
+            or (only_unclaimed and claimed)
+        ):
+            self._ensure_already(record, target, ended_by)
             return
         entry = outcome.history_entry().model_dump(mode="json", exclude_none=True)
-        sets = ["#status = :status", "decided_at = :at", "history = list_append(history, :entry)"]
+        sets = [
+            "#status = :status",
+            "decided_at = :at",
+            "history = list_append(history, :entry)",
+            "ended_by = :ended_by",
+        ]
         # The callback id stays: a settler retrying after a crash must still know the approver
         # was asked (and tell them). Approved leave joins its approver's team calendar (the
         # by_approver index); any other move leaves it.
@@ -488,7 +506,8 @@ class DynamoDbLeaveStore:
                 "TableName": self._table,
                 "Key": to_item(request_key(request_id)),
                 "UpdateExpression": f"SET {', '.join(sets)} REMOVE {', '.join(removals)}",
-                "ConditionExpression": "#status = :current",
+                "ConditionExpression": "#status = :current"
+                + (" AND attribute_not_exists(workflow_started_at)" if only_unclaimed else ""),
                 "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": to_item(
                     {
@@ -496,6 +515,7 @@ class DynamoDbLeaveStore:
                         ":at": outcome.decided_at.isoformat(),
                         ":entry": [entry],
                         ":current": record.status.value,
+                        ":ended_by": ended_by,
                     }
                     | ({":approver": record.approver_email} if approved else {})
                 ),
@@ -511,13 +531,14 @@ class DynamoDbLeaveStore:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as error:
             _cancelled_by_condition(error)
-            self._ensure_already(self.get(request_id), target)
+            self._ensure_already(self.get(request_id), target, ended_by)
 
     @staticmethod
-    def _ensure_already(record: LeaveRecord | None, target: LeaveStatus) -> None:
-        """The request could not be moved to `target`: fine if it is there already (a retried
-        step finds its own earlier write), a conflict otherwise."""
-        if record is not None and record.status is target:
+    def _ensure_already(record: LeaveRecord | None, target: LeaveStatus, ended_by: str) -> None:
+        """The request could not be moved to `target`: fine if this writer moved it there
+        already (a retried step finds its own earlier write), a conflict otherwise. A record
+        written before writers were recorded counts as the writer's own."""
+        if record is not None and record.status is target and record.ended_by in (ended_by, None):
             return
         where = record.status.value if record else "gone"
         raise RequestConflictError(f"the request is {where}", record)
