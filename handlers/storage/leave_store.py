@@ -27,7 +27,11 @@ from handlers.storage.table_schema import (
     pending_shard_of,
     pending_shards,
     request_key,
+    status_total,
 )
+
+# What a request's submission does to its shard's counts: one more pending, one more submitted.
+SUBMITTED = {PENDING_COUNT: 1, status_total(LeaveStatus.PENDING): 1}
 
 # Optimistic writes to one employee's calendar that lose to another writer are retried this
 # often before submit gives up with "busy, retry": only a burst of submissions by one employee
@@ -280,7 +284,7 @@ class DynamoDbLeaveStore:
             )
             try:
                 self._client.transact_write_items(
-                    TransactItems=[put_request, add_entry, self._count_pending(shard, +1)]
+                    TransactItems=[put_request, add_entry, self._count(shard, SUBMITTED)]
                 )
             except ClientError as error:
                 request_taken, calendar_changed, _ = _cancelled_by_condition(error)
@@ -347,7 +351,10 @@ class DynamoDbLeaveStore:
             }
         }
         free_dates = self._free_dates(request)
-        uncount = self._count_pending(pending_shard_of(request.request_id), -1)
+        # It was never submitted, as far as anyone will know.
+        uncount = self._count(
+            pending_shard_of(request.request_id), {name: -n for name, n in SUBMITTED.items()}
+        )
         try:
             self._client.transact_write_items(TransactItems=[remove_request, free_dates, uncount])
         except ClientError as error:
@@ -356,15 +363,18 @@ class DynamoDbLeaveStore:
             return existing is None or existing.execution_name != request.execution_name
         return True
 
-    def _count_pending(self, shard: str, delta: int) -> dict[str, Any]:
-        """A transaction item that moves the shard's count of pending requests."""
+    def _count(self, shard: str, deltas: dict[str, int]) -> dict[str, Any]:
+        """A transaction item that moves the shard's counts (pending, the status totals)."""
+        names = {f"#c{i}": name for i, name in enumerate(deltas)}
+        values = {f":d{i}": delta for i, delta in enumerate(deltas.values())}
+        additions = ", ".join(f"{name} {value}" for name, value in zip(names, values, strict=True))
         return {
             "Update": {
                 "TableName": self._table,
                 "Key": to_item(pending_counter_key(shard)),
-                "UpdateExpression": "ADD #count :delta",
-                "ExpressionAttributeNames": {"#count": PENDING_COUNT},
-                "ExpressionAttributeValues": to_item({":delta": delta}),
+                "UpdateExpression": f"ADD {additions}",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_item(values),
             }
         }
 
@@ -467,8 +477,9 @@ class DynamoDbLeaveStore:
     ) -> None:
         """Move the request to the outcome's status if `TRANSITIONS` allows it from where the
         request stands, in one transaction with what the move does to its calendar entry (held
-        or freed), out of pending to the pending count, and with `ended_by`, the writer. The
-        write holds only if the request still stands where it was read (and, with
+        or freed), to its shard's counts (out of pending; one more in the total of the status
+        it enters: exact, since only the move that holds adds it) and with `ended_by`, the
+        writer. The write holds only if the request still stands where it was read (and, with
         `only_unclaimed`, while no workflow has taken it over).
 
         A repeat of the same move by the same writer (a retried step) is a success, so the
@@ -524,9 +535,10 @@ class DynamoDbLeaveStore:
         calendar = (
             self._hold_dates(record, target) if target.blocks_dates else self._free_dates(record)
         )
-        items = [move, calendar]
+        counts = {status_total(target): 1}
         if record.status is LeaveStatus.PENDING:
-            items.append(self._count_pending(pending_shard_of(request_id), -1))
+            counts[PENDING_COUNT] = -1
+        items = [move, calendar, self._count(pending_shard_of(request_id), counts)]
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as error:
