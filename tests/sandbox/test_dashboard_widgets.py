@@ -13,6 +13,7 @@ from sandbox.dashboard_widgets import (
     sandbox_dashboard,
     widgets_as_json,
 )
+from sandbox.figures import business_figures, default_window
 
 
 def _put(
@@ -107,9 +108,12 @@ def test_an_outcome_is_counted_as_its_running_totals_increase_not_its_events() -
         _put(cloudwatch, Metric.CANCELLED_TOTAL, 0, at=now - timedelta(minutes=1))
 
         shown = widgets_as_json(read_dashboard(cloudwatch, logs, now))
+        tiles = business_figures(cloudwatch, *default_window(now))
 
     (outcomes,) = [w for w in shown if w["title"] == "Requests by outcome"]
     figures = {s["label"]: s["over_window"] for s in outcomes["series"]}
     assert figures["Failed"] == 2
     assert figures["Cancelled"] == 0
     assert figures["Approved"] is None  # never read: nothing to show
+    # The sandbox page's tiles count the same way.
+    assert (tiles["failed"], tiles["cancelled"], tiles["approved"]) == (2, 0, 0)
