@@ -14,7 +14,10 @@ employee (and the approver, if they were asked) in plain words. The record names
 as the one who ended it: a settler's retry (a crash after the write) announces and tells
 again, a request some workflow ended is never announced or told here. The event and the
 emails are at least once: a settler that crashes after sending and before marking the record
-sends them again on its retry.
+sends them again on its retry. A settler's or a cancellation's write notes the request as owed
+its announcement until its people are told; the sweep announces and tells what a writer that
+died in between left owed (an event's retry would, but a lost start's sweep or an employee's
+cancellation may have no retry).
 """
 
 from collections.abc import Callable
@@ -27,6 +30,7 @@ from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
 from handlers.gateways.workflow_service import WorkflowService
+from handlers.logic.cancelling import Canceller, announce_cancelled
 from handlers.logic.notifying import announce_outcome, send_email
 from handlers.observability import logger
 from handlers.settings import SettlerSettings
@@ -72,7 +76,9 @@ def settle(record: LeaveRecord, note: str, settler: Settler, only_unclaimed: boo
     if record.status is LeaveStatus.PENDING:
         outcome = Outcome(status=LeaveStatus.FAILED, decided_at=settler.clock(), comment=note)
         try:
-            settler.store.record_outcome(record.request_id, outcome, SETTLER, only_unclaimed)
+            settler.store.record_outcome(
+                record.request_id, outcome, SETTLER, only_unclaimed, owes_announcement=True
+            )
         except RequestConflictError:
             return False
         logger.warning(
@@ -82,11 +88,15 @@ def settle(record: LeaveRecord, note: str, settler: Settler, only_unclaimed: boo
         return True
     settled_here = record.ended_by in (SETTLER, None)
     if record.status is LeaveStatus.FAILED and settled_here and record.outcome_notified_at is None:
-        last = record.history[-1]
-        outcome = Outcome(status=record.status, decided_at=last.at, comment=last.comment)
-        _announce_and_tell(record, outcome, settler)
+        _announce_settled(record, settler)
         return True
     return False
+
+
+def _announce_settled(record: LeaveRecord, settler: Settler) -> None:
+    last = record.history[-1]
+    outcome = Outcome(status=record.status, decided_at=last.at, comment=last.comment)
+    _announce_and_tell(record, outcome, settler)
 
 
 def _announce_and_tell(record: LeaveRecord, outcome: Outcome, settler: Settler) -> None:
@@ -106,6 +116,36 @@ def _announce_and_tell(record: LeaveRecord, outcome: Outcome, settler: Settler) 
 class SweepReport:
     looked_at: int
     settled: int
+    # Ends a writer that died recorded but did not announce, announced now.
+    announced: int = 0
+
+
+def announce_owed(settler: Settler, before: datetime) -> int:
+    """Announce and tell the ends the settler or a cancellation recorded before `before` but
+    never announced (the writer died in between); how many."""
+    canceller = Canceller(
+        store=settler.store,
+        mailer=settler.mailer,
+        events=settler.events,
+        clock=settler.clock,
+        status_link=lambda request_id: status_url(settler.settings.submit_url, request_id),
+    )
+    announced = 0
+    for request_id in settler.store.owed_announcements():
+        record = settler.store.get(request_id)
+        if record is None or record.outcome_notified_at is not None:
+            continue
+        if record.decided_at is None or record.decided_at >= before:
+            continue  # its writer may be telling people right now
+        if record.status is LeaveStatus.FAILED:
+            _announce_settled(record, settler)
+        elif record.status is LeaveStatus.CANCELLED:
+            announce_cancelled(record, canceller)
+        else:
+            continue
+        logger.warning("an end nobody announced, announced", extra={"request_id": request_id})
+        announced += 1
+    return announced
 
 
 def sweep(settler: Settler) -> SweepReport:
@@ -132,4 +172,5 @@ def sweep(settler: Settler) -> SweepReport:
             continue
         if settle(record, NEVER_FINISHED, settler, only_unclaimed=unclaimed):
             settled += 1
-    return SweepReport(looked_at=looked_at, settled=settled)
+    announced = announce_owed(settler, before=now - grace)
+    return SweepReport(looked_at=looked_at, settled=settled, announced=announced)

@@ -21,6 +21,7 @@ from handlers.storage.table_schema import (
     BY_APPROVER,
     BY_EMPLOYEE,
     BY_PENDING,
+    OWED_ANNOUNCEMENTS,
     PENDING_COUNT,
     calendar_key,
     pending_counter_key,
@@ -97,10 +98,17 @@ class LeaveStore(Protocol):
     ) -> Iterator[LeaveRecord]: ...
 
     def record_outcome(
-        self, request_id: str, outcome: Outcome, ended_by: str, only_unclaimed: bool = False
+        self,
+        request_id: str,
+        outcome: Outcome,
+        ended_by: str,
+        only_unclaimed: bool = False,
+        owes_announcement: bool = False,
     ) -> None: ...
 
     def mark_notified(self, request_id: str, at: datetime) -> None: ...
+
+    def owed_announcements(self) -> list[str]: ...
 
     def follow_up(
         self,
@@ -363,10 +371,13 @@ class DynamoDbLeaveStore:
             return existing is None or existing.execution_name != request.execution_name
         return True
 
-    def _count(self, shard: str, deltas: dict[str, int]) -> dict[str, Any]:
-        """A transaction item that moves the shard's counts (pending, the status totals)."""
-        names = {f"#c{i}": name for i, name in enumerate(deltas)}
-        values = {f":d{i}": delta for i, delta in enumerate(deltas.values())}
+    def _count(self, shard: str, deltas: dict[str, int], owed: str | None = None) -> dict[str, Any]:
+        """A transaction item that moves the shard's counts (pending, the status totals) and,
+        with `owed`, notes that request as owed its announcement."""
+        names: dict[str, str] = {f"#c{i}": name for i, name in enumerate(deltas)}
+        values: dict[str, Any] = {f":d{i}": delta for i, delta in enumerate(deltas.values())}
+        if owed is not None:
+            names["#owed"], values[":owed"] = OWED_ANNOUNCEMENTS, {owed}
         additions = ", ".join(f"{name} {value}" for name, value in zip(names, values, strict=True))
         return {
             "Update": {
@@ -473,14 +484,21 @@ class DynamoDbLeaveStore:
                     yield LeaveRecord.model_validate(from_item(item))
 
     def record_outcome(
-        self, request_id: str, outcome: Outcome, ended_by: str, only_unclaimed: bool = False
+        self,
+        request_id: str,
+        outcome: Outcome,
+        ended_by: str,
+        only_unclaimed: bool = False,
+        owes_announcement: bool = False,
     ) -> None:
         """Move the request to the outcome's status if `TRANSITIONS` allows it from where the
         request stands, in one transaction with what the move does to its calendar entry (held
         or freed), to its shard's counts (out of pending; one more in the total of the status
         it enters: exact, since only the move that holds adds it) and with `ended_by`, the
         writer. The write holds only if the request still stands where it was read (and, with
-        `only_unclaimed`, while no workflow has taken it over).
+        `only_unclaimed`, while no workflow has taken it over). With `owes_announcement` (a
+        writer no durable step retries), the request is also noted on its shard as owed its
+        announcement until `mark_notified`: the sweep announces it if the writer died between.
 
         A repeat of the same move by the same writer (a retried step) is a success, so the
         writer announces it again; the same move by someone else, or a move not allowed,
@@ -538,7 +556,8 @@ class DynamoDbLeaveStore:
         counts = {status_total(target): 1}
         if record.status is LeaveStatus.PENDING:
             counts[PENDING_COUNT] = -1
-        items = [move, calendar, self._count(pending_shard_of(request_id), counts)]
+        owed = request_id if owes_announcement else None
+        items = [move, calendar, self._count(pending_shard_of(request_id), counts, owed)]
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as error:
@@ -556,13 +575,45 @@ class DynamoDbLeaveStore:
         raise RequestConflictError(f"the request is {where}", record)
 
     def mark_notified(self, request_id: str, at: datetime) -> None:
-        self._client.update_item(
-            TableName=self._table,
-            Key=to_item(request_key(request_id)),
-            UpdateExpression="SET outcome_notified_at = :at",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues=to_item({":at": at.isoformat()}),
-        )
+        """The request's end was announced and its people told: it is owed nothing more."""
+        noted = {
+            "Update": {
+                "TableName": self._table,
+                "Key": to_item(request_key(request_id)),
+                "UpdateExpression": "SET outcome_notified_at = :at",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": to_item({":at": at.isoformat()}),
+            }
+        }
+        settled = {
+            "Update": {
+                "TableName": self._table,
+                "Key": to_item(pending_counter_key(pending_shard_of(request_id))),
+                "UpdateExpression": "DELETE #owed :request",
+                "ExpressionAttributeNames": {"#owed": OWED_ANNOUNCEMENTS},
+                "ExpressionAttributeValues": to_item({":request": {request_id}}),
+            }
+        }
+        self._client.transact_write_items(TransactItems=[noted, settled])
+
+    def owed_announcements(self) -> list[str]:
+        """The requests a writer outside the workflow ended but has not announced yet (one
+        BatchGetItem of the shards' count items)."""
+        keys = [to_item(pending_counter_key(shard)) for shard in pending_shards()]
+        request: dict[str, Any] = {
+            self._table: {
+                "Keys": keys,
+                "ProjectionExpression": "#owed",
+                "ExpressionAttributeNames": {"#owed": OWED_ANNOUNCEMENTS},
+            }
+        }
+        owed: list[str] = []
+        while request:
+            answer = self._client.batch_get_item(RequestItems=request)
+            for item in answer["Responses"].get(self._table, []):
+                owed += from_item(item).get(OWED_ANNOUNCEMENTS, [])
+            request = answer.get("UnprocessedKeys") or {}
+        return sorted(owed)
 
     def follow_up(
         self,

@@ -10,7 +10,9 @@ One table holds five kinds of item, told apart by their keys:
   `pending_count`, moved in the same transaction as every move into or out of pending, and
   the running totals of the moves into each status (`entered_<status>`: `entered_pending` counts
   submissions), added to in the same transaction as every status change: exact by
-  construction, whatever a writer's retries repeat after it.
+  construction, whatever a writer's retries repeat after it; and `owed_announcements`, the ids
+  of requests a writer outside the workflow (the settler, a cancellation) ended but has not yet
+  announced, so that the sweep announces them if that writer died in between.
 - an approver's delegation: `pk = DELEGATIONS`, `sk = <approver's email>`; all of them in one
   small partition, so the sweep reads every delegation in one query.
 Only requests carry `employee_email`, only pending requests `pending_shard`, and only approved
@@ -50,6 +52,9 @@ BY_APPROVER = SecondaryIndex(
 SECONDARY_INDEXES = (BY_EMPLOYEE, BY_PENDING, BY_APPROVER)
 PENDING_SHARDS = 8
 PENDING_COUNT = "pending_count"
+
+
+OWED_ANNOUNCEMENTS = "owed_announcements"
 
 
 def status_total(status: str) -> str:

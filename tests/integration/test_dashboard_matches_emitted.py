@@ -211,9 +211,9 @@ def _cancellation_retried(leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch) 
     dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
     # Dies once everything went out, before noting it did: its retry announces again.
     dynamodb.inject(
-        "update_item",
+        "transact_write_items",
         Fault.CRASH_BEFORE,
-        when=lambda call: "outcome_notified_at" in call.get("UpdateExpression", ""),
+        when=lambda call: "outcome_notified_at" in str(call),
     )
     crashing = dataclasses.replace(
         wired, store=DynamoDbLeaveStore(Account().table_name, client=dynamodb)

@@ -285,3 +285,37 @@ def test_a_workflow_that_finds_its_request_ended_by_the_settler_tells_nobody(
     assert recorded is None
     assert len(audited_events(leave_app.account)) == events_before
     assert _subjects(EMPLOYEE) == emails_before
+
+
+def test_a_sweep_that_dies_after_settling_a_lost_start_is_followed_by_one_that_tells(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wired_submitter = submit.submitter()
+    dying = dataclasses.replace(
+        wired_submitter,
+        workflow=FaultyDependency(wired_submitter.workflow).inject("start", Fault.CRASH_BEFORE),
+    )
+    monkeypatch.setattr(submit, "submitter", lambda: dying)
+    with pytest.raises(SimulatedCrash):
+        leave_app.submit(PAYLOAD)
+    wired = settler.settler()
+    dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
+    dynamodb.inject("transact_write_items", Fault.CRASH_AFTER)
+    at = _later(SWEEP_GRACE_SECONDS + 1)
+    crashing = dataclasses.replace(
+        wired, store=DynamoDbLeaveStore(Account().table_name, client=dynamodb), clock=lambda: at
+    )
+    monkeypatch.setattr(settler, "settler", lambda: crashing)
+    with pytest.raises(SimulatedCrash):
+        _settle(scheduled_event())
+    assert not [s for s in _subjects(EMPLOYEE) if "could not" in s]
+
+    # The next sweep no longer finds it pending, but finds it owed its announcement.
+    next_sweep = dataclasses.replace(wired, clock=lambda: at + timedelta(seconds=900 * 2))
+    monkeypatch.setattr(settler, "settler", lambda: next_sweep)
+    assert _settle(scheduled_event()) == {"looked_at": 0, "settled": 0, "handed_over": 0}
+    assert len([s for s in _subjects(EMPLOYEE) if "could not" in s]) == 1
+    failed = [e for e in audited_events(leave_app.account) if e["detail"]["status"] == "failed"]
+    assert [e["detail"]["event_id"].rsplit("/", 1)[1] for e in failed] == ["failed"]
+    _settle(scheduled_event())
+    assert len([s for s in _subjects(EMPLOYEE) if "could not" in s]) == 1
