@@ -40,11 +40,11 @@ WORKFLOW_MS = 300
 # transaction) on the table, and 1 per ALL-projected index whose item changes. The calendar
 # item is in no index.
 DYNAMODB_WRITES = {
-    "create_pending (transaction: request 2 + 2 indexes, calendar 2, pending count 2)": 8,
+    "create_pending (transaction: request 2 + 2 indexes, calendar 2, shard counts 2)": 8,
     "take_over (table + 2 indexes)": 3,
     "attach_callback (table + 2 indexes)": 3,
     "record_outcome (transaction: request 2 + employee index 1 + out of the pending index 1 "
-    "+ into the approver index 1, calendar 2, pending count 2)": 9,
+    "+ into the approver index 1, calendar 2, shard counts 2)": 9,
 }
 # Strongly consistent reads of a ~1 KB item, 1 unit each: submit reads the request id, the
 # directory and the calendar; the decision endpoint the request (page and post); the workflow

@@ -84,6 +84,9 @@ class Settler(pulumi.ComponentResource):
                             ["dynamodb:GetItem", "dynamodb:UpdateItem"],
                             [table.arn],
                         ),
+                        # The shards' count items: the ends a writer recorded but never
+                        # announced (the sweep announces them).
+                        Statement("FindOwedAnnouncements", ["dynamodb:BatchGetItem"], [table.arn]),
                         # Pending requests, to sweep and to hand to a delegate; delegations.
                         Statement(
                             "FindPendingRequests", ["dynamodb:Query"], [by_pending, table.arn]

@@ -14,6 +14,9 @@ class MetricSeries:
     stat: Stat
     label: str
     dimensions: tuple[tuple[str, str], ...] = ()
+    # A running total (a level that only grows): shown as its increase over the time range,
+    # its latest reading minus its earliest, rather than as a statistic of its readings.
+    running_total: bool = False
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def handler(raw_event: dict[str, Any], context: LambdaContext) -> dict[str, Any]
     handed_over = hand_over_started_delegations(hand_over())
     report = sweep(settler())
     figures = {"looked_at": report.looked_at, "settled": report.settled, "handed_over": handed_over}
-    logger.info("sweep done", extra=figures)
+    logger.info("sweep done", extra=figures | {"announced": report.announced})
     return figures
 
 

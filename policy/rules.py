@@ -256,6 +256,8 @@ def dashboard_shows_emitted_metrics(resources: list[Resource]) -> Iterator[str]:
         for widget in widgets:
             properties = widget.get("properties", {})
             for row in properties.get("metrics", []):
+                if not isinstance(row[0], str):
+                    continue  # metric math over the rows that name metrics
                 namespace, name = row[0], row[1]
                 if (namespace, name) not in EMITTED_METRICS:
                     yield (

@@ -3,19 +3,21 @@
 Each metric series is read under its exact namespace, name, dimensions, stat and period, as the
 CloudWatch widget reads it. A single-value widget shows its series' latest datapoint (on AWS a
 gauge publishes once a period, so the latest period's figure is its latest reading; here
-readings may come faster, so the latest one is read). Two things the local emulators cannot do
-are said on the widget: moto computes no percentiles (a percentile series shows the average),
-and has no Logs Insights (the failures table lists recent ERROR lines of the same log groups).
+readings may come faster, so the latest one is read). A running total is shown, as on AWS, as
+its increase over the window: its Maximum over the whole window minus its Minimum. Two things
+the local emulators cannot do are said on the widget: moto computes no percentiles (a
+percentile series shows the average), and has no Logs Insights (the failures table lists
+recent ERROR lines of the same log groups).
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
 from dashboards.leave_operations import DeployedNames, leave_operations_dashboard
-from dashboards.widgets import Dashboard, LogsTable, MetricChart, MetricSeries
+from dashboards.widgets import Dashboard, LogsTable, MetricChart, MetricSeries, Stat
 from sandbox.figures import MetricKey
 from sandbox.functions import DECISION, PENDING_GAUGE, SUBMIT, WORKFLOW
 
@@ -89,6 +91,23 @@ def read_widget_series(
     )["MetricDataResults"][0]
     points = sorted(zip(answer["Timestamps"], answer["Values"], strict=True))
     return SeriesData(series, points, approximated)
+
+
+def read_increase(
+    cloudwatch: Any, series: MetricSeries, since: datetime, until: datetime
+) -> SeriesData:
+    """A running total's increase over the window, as CloudWatch computes it with
+    `setPeriodToTimeRange`: the latest reading (its Maximum over the whole window) minus the
+    earliest (its Minimum), one figure stamped at the window's end; none without readings."""
+    whole = int((until - since).total_seconds()) // 60 * 60 + 60
+
+    def over_window(stat: Stat) -> float | None:
+        data = read_widget_series(cloudwatch, replace(series, stat=stat), whole, since, until)
+        return data.points[0][1] if data.points else None
+
+    latest, earliest = over_window("Maximum"), over_window("Minimum")
+    points = [] if latest is None or earliest is None else [(until, latest - earliest)]
+    return SeriesData(series, points, approximated=False)
 
 
 def read_latest(cloudwatch: Any, series: MetricSeries, now: datetime) -> SeriesData:
@@ -225,7 +244,9 @@ def read_dashboard(cloudwatch: Any, logs: Any, now: datetime) -> list[dict[str, 
     for widget in sandbox_dashboard().widgets:
         if isinstance(widget, MetricChart):
             data = [
-                read_latest(cloudwatch, s, now)
+                read_increase(cloudwatch, s, since, until)
+                if s.running_total
+                else read_latest(cloudwatch, s, now)
                 if widget.view == "singleValue"
                 else read_widget_series(cloudwatch, s, widget.period_seconds, since, until)
                 for s in widget.series

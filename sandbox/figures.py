@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from handlers.domain.signals import METRICS_NAMESPACE, OUTCOME_METRICS, Metric
+from handlers.domain.signals import (
+    METRICS_NAMESPACE,
+    OUTCOME_METRICS,
+    STATUS_TOTAL_METRICS,
+    Metric,
+)
+from handlers.domain.statuses import LeaveStatus
 
 _QUERIES_PER_CALL = 500
 
@@ -90,17 +96,37 @@ def read_totals(cloudwatch: Any, since: datetime, until: datetime) -> dict[str, 
     return {m.value: series[m.value].total if m.value in series else 0.0 for m in Metric}
 
 
+def read_increases(cloudwatch: Any, since: datetime, until: datetime) -> dict[str, float]:
+    """Each running total's increase over the window, by metric name (zero without readings):
+    its latest reading (the Maximum over the whole window) minus its earliest (the Minimum),
+    as the dashboard's "Requests by outcome" computes it."""
+    names = {metric.value for metric in STATUS_TOTAL_METRICS.values()}
+    period = _whole_window(since, until)
+    latest = read_series(cloudwatch, since, until, period, "Maximum", names=names)
+    earliest = read_series(cloudwatch, since, until, period, "Minimum", names=names)
+    return {
+        name: latest[name].total - earliest[name].total if name in latest else 0.0 for name in names
+    }
+
+
 def business_figures(cloudwatch: Any, since: datetime, until: datetime) -> dict[str, float | None]:
-    """The counters a person asks about first, over the window (None: nothing to average)."""
+    """The counters a person asks about first, over the window (None: nothing to average).
+
+    Submissions and outcomes are counted from the running totals the status moves keep, as
+    the dashboard counts them: once each, whatever a writer's retry announced again.
+    """
     totals = read_totals(cloudwatch, since, until)
+    increases = read_increases(cloudwatch, since, until)
     latency = Metric.DECISION_LATENCY.value
     samples = read_series(
         cloudwatch, since, until, _whole_window(since, until), "SampleCount", names={latency}
     )
     decided = samples[latency].total if latency in samples else 0.0
-    outcomes = {status.value: totals[m.value] for status, m in OUTCOME_METRICS.items()}
+    outcomes = {
+        status.value: increases[STATUS_TOTAL_METRICS[status].value] for status in OUTCOME_METRICS
+    }
     return {
-        "submitted": totals[Metric.REQUESTS_SUBMITTED.value],
+        "submitted": increases[STATUS_TOTAL_METRICS[LeaveStatus.PENDING].value],
         **outcomes,
         "reminders_sent": totals[Metric.REMINDERS_SENT.value],
         "escalated": totals[Metric.REQUESTS_ESCALATED.value],

@@ -135,6 +135,7 @@ _INTERNAL_FIELDS = {
     "workflow_started_at",
     "outcome_notified_at",
     "follow_ups",
+    "ended_by",
 }
 
 
@@ -169,6 +170,9 @@ class LeaveRecord(LeaveRequest):
     # Set once the employee was told the outcome by the settler (the workflow's own email is
     # tracked by its durable step).
     outcome_notified_at: datetime | None = None
+    # Who moved it to its status (an execution's name, the settler, the employee): a writer
+    # that finds the request already there tells its own earlier write from someone else's.
+    ended_by: str | None = None
     # The keys of the follow-ups (reminders, escalation, reassignments) that happened.
     follow_ups: frozenset[str] = frozenset()
 

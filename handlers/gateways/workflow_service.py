@@ -20,7 +20,10 @@ class WorkflowUnavailableError(RuntimeError):
     """Lambda refused for a passing reason (throttling, a service error): try again later."""
 
 
-RUNNING = "RUNNING"
+# The statuses of an execution that will never run again (botocore's lambda model,
+# `ExecutionStatus`). Every other one, RUNNING, PAUSING, PAUSED, DELETING or any added later,
+# may still end its request: nothing outside the execution may end it meanwhile.
+ENDED_STATUSES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"})
 
 
 class WorkflowService(Protocol):
@@ -30,7 +33,7 @@ class WorkflowService(Protocol):
 
     def fail_callback(self, callback_id: str, error_type: str, message: str, data: str) -> None: ...
 
-    def is_running(self, execution_name: str) -> bool: ...
+    def is_alive(self, execution_name: str) -> bool: ...
 
 
 _CLOSED_CALLBACK_ERRORS = {
@@ -75,22 +78,23 @@ class LambdaWorkflowService:
                 raise ExecutionNameConflictError(execution_name) from error
             raise
 
-    def is_running(self, execution_name: str) -> bool:
-        """Whether an execution of that name runs now (False if it ended or never started).
+    def is_alive(self, execution_name: str) -> bool:
+        """Whether an execution of that name may still run (False if it ended or never started).
 
-        `function` must then name the workflow function itself, unqualified: executions are
-        listed across its versions and aliases.
+        Any status but an ended one counts as alive: a paused execution resumes and ends its
+        request itself. `function` must then name the workflow function itself, unqualified:
+        executions are listed across its versions and aliases.
         """
         if not self._function:
             raise ValueError("no workflow function to list executions of")
-        listed = self._client.list_durable_executions_by_function(
-            FunctionName=self._function,
-            DurableExecutionName=execution_name,
-            Statuses=[RUNNING],
+        pages = self._client.get_paginator("list_durable_executions_by_function").paginate(
+            FunctionName=self._function, DurableExecutionName=execution_name
         )
         return any(
-            e.get("Status") == RUNNING and e.get("DurableExecutionName") == execution_name
-            for e in listed.get("DurableExecutions", [])
+            e.get("DurableExecutionName") == execution_name
+            and e.get("Status") not in ENDED_STATUSES
+            for page in pages
+            for e in page.get("DurableExecutions", [])
         )
 
     def succeed_callback(self, callback_id: str, result: str) -> None:

@@ -30,14 +30,13 @@ def cancel(request_id: str, employee: str, canceller: Canceller) -> LeaveRecord:
     The write comes first and is conditional (approved -> cancelled, with the calendar); the
     event and the emails follow, and the record notes they went out. A retry after a lost
     answer or a crash finds the leave cancelled and, unless marked sent, announces and tells
-    again (the event is the same event: consumers deduplicate it by its id).
+    again (the event is the same event: consumers deduplicate it by its id); without a retry,
+    the settler's sweep does (the write notes the request as owed its announcement).
     """
     record = own_request(canceller.store, request_id, employee)
     if record.status is LeaveStatus.CANCELLED:
         if record.outcome_notified_at is None:
-            last = record.history[-1]
-            outcome = Outcome(status=record.status, decided_at=last.at, by=last.by)
-            _announce_and_tell(record, outcome, canceller)
+            announce_cancelled(record, canceller)
         return record
     if record.status is LeaveStatus.PENDING:
         raise ActionRefusedError(409, "This request is not decided yet: withdraw it instead.")
@@ -54,12 +53,21 @@ def cancel(request_id: str, employee: str, canceller: Canceller) -> LeaveRecord:
         )
     outcome = Outcome(status=LeaveStatus.CANCELLED, decided_at=now, by=employee)
     try:
-        canceller.store.record_outcome(request_id, outcome)
+        canceller.store.record_outcome(
+            request_id, outcome, ended_by=employee, owes_announcement=True
+        )
     except RequestConflictError:
         raise ActionRefusedError(409, "This request changed a moment ago: reload it.") from None
     cancelled = canceller.store.get(request_id) or record
     _announce_and_tell(cancelled, outcome, canceller)
     return cancelled
+
+
+def announce_cancelled(record: LeaveRecord, canceller: Canceller) -> None:
+    """Announce and tell the cancellation recorded in `record` (whose last entry it is)."""
+    last = record.history[-1]
+    outcome = Outcome(status=record.status, decided_at=last.at, by=last.by)
+    _announce_and_tell(record, outcome, canceller)
 
 
 def _announce_and_tell(record: LeaveRecord, outcome: Outcome, canceller: Canceller) -> None:

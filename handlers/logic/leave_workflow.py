@@ -119,7 +119,8 @@ class LeaveSteps:
 
     # Within a step the order is: the write, then the event, then the metric. A step that
     # fails is retried whole and the write is idempotent; the event may go out again (at least
-    # once, with one id); the metric is last because it cannot fail, so it counts once.
+    # once, with one id); the metric is last, so only a crash between it and the step's
+    # checkpoint counts it again (the dashboard counts from the status totals, exact).
 
     def take_over(self, request: LeaveRequest) -> str | None:
         """Claim the request submit recorded; None if submit gave up on this execution."""
@@ -290,7 +291,7 @@ class LeaveSteps:
         otherwise (an operator settled it): then nobody is told twice."""
         outcome = verdict.outcome(self.clock())
         try:
-            self.store.record_outcome(request.request_id, outcome)
+            self.store.record_outcome(request.request_id, outcome, request.execution_name)
         except RequestConflictError as conflict:
             status = conflict.record.status.value if conflict.record else "gone"
             logger.warning("the request had already ended", extra={"status": status})

@@ -7,10 +7,17 @@ fails: nothing inside the workflow can clean up after that. So two things outsid
 - `sweep`, on a schedule, for what no event reports: a start that was lost (submit crashed
   between the record and the start), or an event that was.
 
-Either settles a request only while it is still pending (a conditional write), as `failed`,
-frees its dates, and tells the employee (and the approver, if they were asked) in plain words.
-The emails are at least once: a settler that crashes after sending and before marking the
-record sends them again on its retry.
+Either settles a request only while it is still pending and nobody else can end it (a
+conditional write: the sweep's holds only while no workflow has taken the request over, so a
+late start and the sweep cannot both end it), as `failed`, frees its dates, and tells the
+employee (and the approver, if they were asked) in plain words. The record names the settler
+as the one who ended it: a settler's retry (a crash after the write) announces and tells
+again, a request some workflow ended is never announced or told here. The event and the
+emails are at least once: a settler that crashes after sending and before marking the record
+sends them again on its retry. A settler's or a cancellation's write notes the request as owed
+its announcement until its people are told; the sweep announces and tells what a writer that
+died in between left owed (an event's retry would, but a lost start's sweep or an employee's
+cancellation may have no retry).
 """
 
 from collections.abc import Callable
@@ -23,6 +30,7 @@ from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
 from handlers.gateways.workflow_service import WorkflowService
+from handlers.logic.cancelling import Canceller, announce_cancelled
 from handlers.logic.notifying import announce_outcome, send_email
 from handlers.observability import logger
 from handlers.settings import SettlerSettings
@@ -35,6 +43,8 @@ BROKEN_NOTES = {
     "STOPPED": "The workflow handling this request was stopped by an operator.",
 }
 NEVER_FINISHED = "The workflow handling this request stopped without finishing it."
+# Who the record says ended a request the settler settled.
+SETTLER = "settler"
 
 
 @dataclass(frozen=True)
@@ -56,34 +66,42 @@ def settle_broken_execution(execution_name: str, status: str, settler: Settler) 
     return settle(record, BROKEN_NOTES.get(status, NEVER_FINISHED), settler)
 
 
-def settle(record: LeaveRecord, note: str, settler: Settler) -> bool:
-    """End a pending request as failed and tell the people it concerns.
+def settle(record: LeaveRecord, note: str, settler: Settler, only_unclaimed: bool = False) -> bool:
+    """End a pending request as failed and tell the people it concerns; with
+    `only_unclaimed`, only while no workflow has taken it over.
 
-    A request already failed but whose people were not yet told (a settler that crashed in
-    between) is told now. Anything else is left alone: it ended its own way.
+    A request a settler failed but whose people were not yet told (a settler that crashed in
+    between) is announced and told now. Anything else is left alone: it ended its own way.
     """
     if record.status is LeaveStatus.PENDING:
         outcome = Outcome(status=LeaveStatus.FAILED, decided_at=settler.clock(), comment=note)
         try:
-            settler.store.record_outcome(record.request_id, outcome)
+            settler.store.record_outcome(
+                record.request_id, outcome, SETTLER, only_unclaimed, owes_announcement=True
+            )
         except RequestConflictError:
             return False
-        announce_outcome(settler.events, record, outcome, record.submitted_at)
         logger.warning(
             "request settled as failed", extra={"request_id": record.request_id, "note": note}
         )
-        _tell(record, outcome, settler)
+        _announce_and_tell(record, outcome, settler)
         return True
-    if record.status is LeaveStatus.FAILED and record.outcome_notified_at is None:
-        last = record.history[-1]
-        _tell(
-            record, Outcome(status=record.status, decided_at=last.at, comment=last.comment), settler
-        )
+    settled_here = record.ended_by in (SETTLER, None)
+    if record.status is LeaveStatus.FAILED and settled_here and record.outcome_notified_at is None:
+        _announce_settled(record, settler)
         return True
     return False
 
 
-def _tell(record: LeaveRecord, outcome: Outcome, settler: Settler) -> None:
+def _announce_settled(record: LeaveRecord, settler: Settler) -> None:
+    last = record.history[-1]
+    outcome = Outcome(status=record.status, decided_at=last.at, comment=last.comment)
+    _announce_and_tell(record, outcome, settler)
+
+
+def _announce_and_tell(record: LeaveRecord, outcome: Outcome, settler: Settler) -> None:
+    # The same event (one id) and the alarms' metric again on a retry: at least once.
+    announce_outcome(settler.events, record, outcome, record.submitted_at)
     link = status_url(settler.settings.submit_url, record.request_id)
     emails: list[Email] = [outcome_email(record, outcome, link)]
     if record.callback_id is not None:
@@ -98,15 +116,47 @@ def _tell(record: LeaveRecord, outcome: Outcome, settler: Settler) -> None:
 class SweepReport:
     looked_at: int
     settled: int
+    # Ends a writer that died recorded but did not announce, announced now.
+    announced: int = 0
+
+
+def announce_owed(settler: Settler, before: datetime) -> int:
+    """Announce and tell the ends the settler or a cancellation recorded before `before` but
+    never announced (the writer died in between); how many."""
+    canceller = Canceller(
+        store=settler.store,
+        mailer=settler.mailer,
+        events=settler.events,
+        clock=settler.clock,
+        status_link=lambda request_id: status_url(settler.settings.submit_url, request_id),
+    )
+    announced = 0
+    for request_id in settler.store.owed_announcements():
+        record = settler.store.get(request_id)
+        if record is None or record.outcome_notified_at is not None:
+            continue
+        if record.decided_at is None or record.decided_at >= before:
+            continue  # its writer may be telling people right now
+        if record.status is LeaveStatus.FAILED:
+            _announce_settled(record, settler)
+        elif record.status is LeaveStatus.CANCELLED:
+            announce_cancelled(record, canceller)
+        else:
+            continue
+        logger.warning("an end nobody announced, announced", extra={"request_id": request_id})
+        announced += 1
+    return announced
 
 
 def sweep(settler: Settler) -> SweepReport:
-    """Settle pending requests that no running execution will ever end.
+    """Settle pending requests that no execution will ever end.
 
     Looked at: requests no workflow took over within the grace period (a lost start), and
     requests past their approval timeout by the grace period (a lost status-change event: by
     then their execution should have ended them). Each is settled only if no execution of its
-    name is running, so a start still queued by Lambda, or a workflow still busy, is left be.
+    name is alive (running, paused, or any status but an ended one), so a workflow still
+    busy is left be; and a lost start only while still unclaimed, in the same write, so a
+    start Lambda ran late that takes it over meanwhile keeps it.
     """
     settings = settler.settings
     now = settler.clock()
@@ -118,8 +168,9 @@ def sweep(settler: Settler) -> SweepReport:
         if not unclaimed and record.submitted_at >= overdue_before:
             continue
         looked_at += 1
-        if settler.workflow.is_running(record.execution_name):
+        if settler.workflow.is_alive(record.execution_name):
             continue
-        if settle(record, NEVER_FINISHED, settler):
+        if settle(record, NEVER_FINISHED, settler, only_unclaimed=unclaimed):
             settled += 1
-    return SweepReport(looked_at=looked_at, settled=settled)
+    announced = announce_owed(settler, before=now - grace)
+    return SweepReport(looked_at=looked_at, settled=settled, announced=announced)

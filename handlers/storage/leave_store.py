@@ -23,6 +23,7 @@ from handlers.storage.table_schema import (
     BY_APPROVER,
     BY_EMPLOYEE,
     BY_PENDING,
+    OWED_ANNOUNCEMENTS,
     PARTITION_KEY,
     PENDING_COUNT,
     calendar_key,
@@ -30,7 +31,11 @@ from handlers.storage.table_schema import (
     pending_shard_of,
     pending_shards,
     request_key,
+    status_total,
 )
+
+# What a request's submission does to its shard's counts: one more pending, one more submitted.
+SUBMITTED = {PENDING_COUNT: 1, status_total(LeaveStatus.PENDING): 1}
 
 # Optimistic writes to one employee's calendar that lose to another writer are retried this
 # often before submit gives up with "busy, retry": only a burst of submissions by one employee
@@ -95,9 +100,18 @@ class LeaveStore(Protocol):
         self, approver_email: str, key: str
     ) -> Iterator[LeaveRecord]: ...
 
-    def record_outcome(self, request_id: str, outcome: Outcome) -> None: ...
+    def record_outcome(
+        self,
+        request_id: str,
+        outcome: Outcome,
+        ended_by: str,
+        only_unclaimed: bool = False,
+        owes_announcement: bool = False,
+    ) -> None: ...
 
     def mark_notified(self, request_id: str, at: datetime) -> None: ...
+
+    def owed_announcements(self) -> list[str]: ...
 
     def follow_up(
         self,
@@ -298,7 +312,7 @@ class DynamoDbLeaveStore:
             )
             try:
                 self._client.transact_write_items(
-                    TransactItems=[put_request, add_entry, self._count_pending(shard, +1)]
+                    TransactItems=[put_request, add_entry, self._count(shard, SUBMITTED)]
                 )
             except ClientError as error:
                 request_taken, calendar_changed, _ = _cancelled_by_condition(error)
@@ -365,7 +379,10 @@ class DynamoDbLeaveStore:
             }
         }
         free_dates = self._free_dates(request)
-        uncount = self._count_pending(pending_shard_of(request.request_id), -1)
+        # It was never submitted, as far as anyone will know.
+        uncount = self._count(
+            pending_shard_of(request.request_id), {name: -n for name, n in SUBMITTED.items()}
+        )
         try:
             self._client.transact_write_items(TransactItems=[remove_request, free_dates, uncount])
         except ClientError as error:
@@ -374,15 +391,21 @@ class DynamoDbLeaveStore:
             return existing is None or existing.execution_name != request.execution_name
         return True
 
-    def _count_pending(self, shard: str, delta: int) -> dict[str, Any]:
-        """A transaction item that moves the shard's count of pending requests."""
+    def _count(self, shard: str, deltas: dict[str, int], owed: str | None = None) -> dict[str, Any]:
+        """A transaction item that moves the shard's counts (pending, the status totals) and,
+        with `owed`, notes that request as owed its announcement."""
+        names: dict[str, str] = {f"#c{i}": name for i, name in enumerate(deltas)}
+        values: dict[str, Any] = {f":d{i}": delta for i, delta in enumerate(deltas.values())}
+        if owed is not None:
+            names["#owed"], values[":owed"] = OWED_ANNOUNCEMENTS, {owed}
+        additions = ", ".join(f"{name} {value}" for name, value in zip(names, values, strict=True))
         return {
             "Update": {
                 "TableName": self._table,
                 "Key": to_item(pending_counter_key(shard)),
-                "UpdateExpression": "ADD #count :delta",
-                "ExpressionAttributeNames": {"#count": PENDING_COUNT},
-                "ExpressionAttributeValues": to_item({":delta": delta}),
+                "UpdateExpression": f"ADD {additions}",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_item(values),
             }
         }
 
@@ -480,20 +503,44 @@ class DynamoDbLeaveStore:
                 for item in page["Items"]:
                     yield LeaveRecord.model_validate(from_item(item))
 
-    def record_outcome(self, request_id: str, outcome: Outcome) -> None:
+    def record_outcome(
+        self,
+        request_id: str,
+        outcome: Outcome,
+        ended_by: str,
+        only_unclaimed: bool = False,
+        owes_announcement: bool = False,
+    ) -> None:
         """Move the request to the outcome's status if `TRANSITIONS` allows it from where the
         request stands, in one transaction with what the move does to its calendar entry (held
-        or freed) and, out of pending, to the pending count. The write holds only if the
-        request still stands where it was read. A repeat of the same move (a retried step) is
-        a success; a move not allowed raises RequestConflictError.
+        or freed), to its shard's counts (out of pending; one more in the total of the status
+        it enters: exact, since only the move that holds adds it) and with `ended_by`, the
+        writer. The write holds only if the request still stands where it was read (and, with
+        `only_unclaimed`, while no workflow has taken it over). With `owes_announcement` (a
+        writer no durable step retries), the request is also noted on its shard as owed its
+        announcement until `mark_notified`: the sweep announces it if the writer died between.
+
+        A repeat of the same move by the same writer (a retried step) is a success, so the
+        writer announces it again; the same move by someone else, or a move not allowed,
+        raises RequestConflictError: that writer must tell nobody.
         """
         record = self.get(request_id)
         target = outcome.status
-        if record is None or target not in TRANSITIONS[record.status]:
-            self._ensure_already(record, target)
+        claimed = record is not None and record.workflow_started_at is not None
+        if (
+            record is None
+            or target not in TRANSITIONS[record.status]
+            or (only_unclaimed and claimed)
+        ):
+            self._ensure_already(record, target, ended_by)
             return
         entry = outcome.history_entry().model_dump(mode="json", exclude_none=True)
-        sets = ["#status = :status", "decided_at = :at", "history = list_append(history, :entry)"]
+        sets = [
+            "#status = :status",
+            "decided_at = :at",
+            "history = list_append(history, :entry)",
+            "ended_by = :ended_by",
+        ]
         # The callback id stays: a settler retrying after a crash must still know the approver
         # was asked (and tell them). Approved leave joins its approver's team calendar (the
         # by_approver index); any other move leaves it.
@@ -508,7 +555,8 @@ class DynamoDbLeaveStore:
                 "TableName": self._table,
                 "Key": to_item(request_key(request_id)),
                 "UpdateExpression": f"SET {', '.join(sets)} REMOVE {', '.join(removals)}",
-                "ConditionExpression": "#status = :current",
+                "ConditionExpression": "#status = :current"
+                + (" AND attribute_not_exists(workflow_started_at)" if only_unclaimed else ""),
                 "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": to_item(
                     {
@@ -516,6 +564,7 @@ class DynamoDbLeaveStore:
                         ":at": outcome.decided_at.isoformat(),
                         ":entry": [entry],
                         ":current": record.status.value,
+                        ":ended_by": ended_by,
                     }
                     | ({":approver": record.approver_email} if approved else {})
                 ),
@@ -524,32 +573,67 @@ class DynamoDbLeaveStore:
         calendar = (
             self._hold_dates(record, target) if target.blocks_dates else self._free_dates(record)
         )
-        items = [move, calendar]
+        counts = {status_total(target): 1}
         if record.status is LeaveStatus.PENDING:
-            items.append(self._count_pending(pending_shard_of(request_id), -1))
+            counts[PENDING_COUNT] = -1
+        owed = request_id if owes_announcement else None
+        items = [move, calendar, self._count(pending_shard_of(request_id), counts, owed)]
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as error:
             _cancelled_by_condition(error)
-            self._ensure_already(self.get(request_id), target)
+            self._ensure_already(self.get(request_id), target, ended_by)
 
     @staticmethod
-    def _ensure_already(record: LeaveRecord | None, target: LeaveStatus) -> None:
-        """The request could not be moved to `target`: fine if it is there already (a retried
-        step finds its own earlier write), a conflict otherwise."""
-        if record is not None and record.status is target:
+    def _ensure_already(record: LeaveRecord | None, target: LeaveStatus, ended_by: str) -> None:
+        """The request could not be moved to `target`: fine if this writer moved it there
+        already (a retried step finds its own earlier write), a conflict otherwise. A record
+        written before writers were recorded counts as the writer's own."""
+        if record is not None and record.status is target and record.ended_by in (ended_by, None):
             return
         where = record.status.value if record else "gone"
         raise RequestConflictError(f"the request is {where}", record)
 
     def mark_notified(self, request_id: str, at: datetime) -> None:
-        self._client.update_item(
-            TableName=self._table,
-            Key=to_item(request_key(request_id)),
-            UpdateExpression="SET outcome_notified_at = :at",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues=to_item({":at": at.isoformat()}),
-        )
+        """The request's end was announced and its people told: it is owed nothing more."""
+        noted = {
+            "Update": {
+                "TableName": self._table,
+                "Key": to_item(request_key(request_id)),
+                "UpdateExpression": "SET outcome_notified_at = :at",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": to_item({":at": at.isoformat()}),
+            }
+        }
+        settled = {
+            "Update": {
+                "TableName": self._table,
+                "Key": to_item(pending_counter_key(pending_shard_of(request_id))),
+                "UpdateExpression": "DELETE #owed :request",
+                "ExpressionAttributeNames": {"#owed": OWED_ANNOUNCEMENTS},
+                "ExpressionAttributeValues": to_item({":request": {request_id}}),
+            }
+        }
+        self._client.transact_write_items(TransactItems=[noted, settled])
+
+    def owed_announcements(self) -> list[str]:
+        """The requests a writer outside the workflow ended but has not announced yet (one
+        BatchGetItem of the shards' count items)."""
+        keys = [to_item(pending_counter_key(shard)) for shard in pending_shards()]
+        request: dict[str, Any] = {
+            self._table: {
+                "Keys": keys,
+                "ProjectionExpression": "#owed",
+                "ExpressionAttributeNames": {"#owed": OWED_ANNOUNCEMENTS},
+            }
+        }
+        owed: list[str] = []
+        while request:
+            answer = self._client.batch_get_item(RequestItems=request)
+            for item in answer["Responses"].get(self._table, []):
+                owed += from_item(item).get(OWED_ANNOUNCEMENTS, [])
+            request = answer.get("UnprocessedKeys") or {}
+        return sorted(owed)
 
     def follow_up(
         self,

@@ -1,20 +1,23 @@
-"""How many requests wait for a decision, and since when the oldest has: a fixed number of small
-reads, however long the backlog (see table_schema: per-shard counts, a sparse pending index).
+"""How many requests wait for a decision, since when the oldest has, and how many ever entered
+each status: a fixed number of small reads, however long the backlog (see table_schema:
+per-shard counts and totals, a sparse pending index).
 
 Apart from the leave store so that the pending gauge loads neither the leave models nor the
 email validator they need: about a sixth of its cold start (see bench/).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from handlers.aws_clients import aws_client
+from handlers.domain.statuses import LeaveStatus
 from handlers.storage.table_schema import (
     BY_PENDING,
     PENDING_COUNT,
     pending_counter_key,
     pending_shards,
+    status_total,
 )
 
 
@@ -22,6 +25,8 @@ from handlers.storage.table_schema import (
 class PendingSummary:
     count: int
     oldest_submitted_at: datetime | None
+    # How many requests ever moved into each status (into pending: were submitted).
+    totals: dict[LeaveStatus, int] = field(default_factory=dict)
 
 
 class PendingRequests(Protocol):
@@ -35,25 +40,37 @@ class DynamoDbPendingRequests:
 
     def summary(self) -> PendingSummary:
         """One BatchGetItem for the shards' counts, one one-item query per shard for its oldest."""
-        return PendingSummary(count=self._count(), oldest_submitted_at=self._oldest())
+        counts = self._counts()
+        return PendingSummary(
+            count=counts.pop(PENDING_COUNT),
+            oldest_submitted_at=self._oldest(),
+            totals={status: counts[status_total(status)] for status in LeaveStatus},
+        )
 
-    def _count(self) -> int:
+    def _counts(self) -> dict[str, int]:
+        """The shards' counts added together, by attribute (zero where none was ever added)."""
+        attributes = [PENDING_COUNT, *(status_total(status) for status in LeaveStatus)]
+        names = {f"#c{i}": attribute for i, attribute in enumerate(attributes)}
         keys = [
             {name: {"S": value} for name, value in pending_counter_key(shard).items()}
             for shard in pending_shards()
         ]
-        request: dict[str, Any] = {self._table: {"Keys": keys, "ProjectionExpression": "#c"}}
-        request[self._table]["ExpressionAttributeNames"] = {"#c": PENDING_COUNT}
-        total = 0
+        request: dict[str, Any] = {
+            self._table: {
+                "Keys": keys,
+                "ProjectionExpression": ", ".join(names),
+                "ExpressionAttributeNames": names,
+            }
+        }
+        totals = dict.fromkeys(attributes, 0)
         while request:
             answer = self._client.batch_get_item(RequestItems=request)
-            total += sum(
-                int(item[PENDING_COUNT]["N"])
-                for item in answer["Responses"].get(self._table, [])
-                if PENDING_COUNT in item
-            )
+            for item in answer["Responses"].get(self._table, []):
+                for attribute in attributes:
+                    if attribute in item:
+                        totals[attribute] += int(item[attribute]["N"])
             request = answer.get("UnprocessedKeys") or {}
-        return total
+        return totals
 
     def _oldest(self) -> datetime | None:
         oldest: list[str] = []

@@ -7,7 +7,12 @@ One table holds these kinds of item, told apart by their keys:
   dates (`held_leave`: request id -> start, end, status) and a `calendar_version` for
   optimistic writes;
 - a count of pending requests, one per shard: `pk = PENDING#<shard>`, `sk = COUNT`,
-  `pending_count`, moved in the same transaction as every move into or out of pending.
+  `pending_count`, moved in the same transaction as every move into or out of pending, and
+  the running totals of the moves into each status (`entered_<status>`: `entered_pending` counts
+  submissions), added to in the same transaction as every status change: exact by
+  construction, whatever a writer's retries repeat after it; and `owed_announcements`, the ids
+  of requests a writer outside the workflow (the settler, a cancellation) ended but has not yet
+  announced, so that the sweep announces them if that writer died in between.
 - an approver's delegation: `pk = DELEGATIONS`, `sk = <approver's email>`; all of them in one
   small partition, so the sweep reads every delegation in one query.
 - a person's calendar feed: `pk = EMPLOYEE#<email>`, `sk = FEED`, their feed's current secret
@@ -50,6 +55,14 @@ BY_APPROVER = SecondaryIndex(
 SECONDARY_INDEXES = (BY_EMPLOYEE, BY_PENDING, BY_APPROVER)
 PENDING_SHARDS = 8
 PENDING_COUNT = "pending_count"
+
+
+OWED_ANNOUNCEMENTS = "owed_announcements"
+
+
+def status_total(status: str) -> str:
+    """The shard item's attribute counting the requests that moved into `status`."""
+    return f"entered_{status}"
 
 
 def pending_shard_of(request_id: str) -> str:

@@ -1,18 +1,31 @@
-"""Every business series on the dashboard is one the handlers really emit, dimensions and all."""
+"""Every business series on the dashboard is one the handlers really emit, dimensions and all;
+and the figures it shows are the truth, whatever single crash or retry happened."""
 
 import dataclasses
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
+import boto3
 import pytest
 
 from dashboards.leave_operations import DeployedNames, leave_operations_dashboard
 from handlers import pending_gauge, settings, settler, submit, workflow
-from handlers.domain.signals import METRICS_NAMESPACE
-from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
-from tests.support.aws import stored_callback_id
+from handlers.domain.signals import METRICS_NAMESPACE, Metric
+from handlers.logic import notifying
+from handlers.storage.leave_store import DynamoDbLeaveStore
+from sandbox.dashboard_widgets import read_dashboard, widgets_as_json
+from tests.integration.conftest import (
+    DEFAULT_APPROVER,
+    SEED_PAYLOAD,
+    LeaveApp,
+    fail_in_workflow,
+)
+from tests.support.aws import REGION, Account, audited_events, stored_callback_id
 from tests.support.dates import from_today
 from tests.support.emf import emitted_metrics
-from tests.support.events import scheduled_event
-from tests.support.faults import Fault, FaultyDependency
+from tests.support.events import scheduled_event, status_change
+from tests.support.faults import CrashingHandler, Fault, FaultyDependency, SimulatedCrash
 from tests.support.lambda_context import lambda_context
 
 NAMES = DeployedNames("d", {"workflow": "w"}, "q", ("/aws/lambda/w",))
@@ -131,3 +144,153 @@ def test_the_dashboard_reads_only_series_the_handlers_emitted(
         if s.namespace == METRICS_NAMESPACE
     }
     assert shown - emitted == set()
+
+
+@pytest.fixture
+def workflow_handler(crashing_handler: CrashingHandler) -> Callable[..., Any]:
+    return crashing_handler
+
+
+def _measure(leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One run of the pending gauge, as its schedule runs it."""
+    environment = settings.GaugeSettings.environment_for(table_name=leave_app.account.table_name)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    settings.gauge_settings.cache_clear()
+    pending_gauge.pending_requests.cache_clear()
+    pending_gauge.handler({}, lambda_context())
+    pending_gauge.pending_requests.cache_clear()
+
+
+def _requests_by_outcome(printed: str) -> dict[str, float | None]:
+    """The dashboard's "Requests by outcome", drawn by the sandbox's renderer from the metrics
+    the handlers printed, as CloudWatch would receive them."""
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    for datum in emitted_metrics(printed):
+        cloudwatch.put_metric_data(
+            Namespace=datum.namespace, MetricData=[datum.as_put_metric_datum()]
+        )
+    logs = boto3.client("logs", region_name=REGION)
+    shown = widgets_as_json(read_dashboard(cloudwatch, logs, datetime.now(UTC)))
+    (outcomes,) = [w for w in shown if w["title"] == "Requests by outcome"]
+    return {s["label"]: s["over_window"] for s in outcomes["series"]}
+
+
+def _decided_events(leave_app: LeaveApp, request_id: str) -> set[str]:
+    """The ids of the `Leave Request Decided` events published for the request."""
+    return {
+        e["detail"]["event_id"]
+        for e in audited_events(leave_app.account)
+        if e["detail-type"] == "Leave Request Decided" and e["detail"]["request_id"] == request_id
+    }
+
+
+def _settler_crashes_after_its_write(leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> str:
+    payload = {**SEED_PAYLOAD, "start_date": from_today(100), "end_date": from_today(101)}
+    request_id = leave_app.submit(payload).json()["request_id"]
+    leave_app.decision_link(request_id)
+    leave_app.workflow.stop(request_id)
+    event = status_change(leave_app.workflow.execution_name(request_id), "STOPPED")
+    wired = settler.settler()
+    dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
+    dynamodb.inject("transact_write_items", Fault.CRASH_AFTER)
+    crashing = dataclasses.replace(
+        wired, store=DynamoDbLeaveStore(Account().table_name, client=dynamodb)
+    )
+    monkeypatch.setattr(settler, "settler", lambda: crashing)
+    with pytest.raises(SimulatedCrash):
+        settler.handler(event, lambda_context())
+    monkeypatch.setattr(settler, "settler", lambda: wired)
+    settler.handler(event, lambda_context())  # EventBridge's retry
+    return request_id
+
+
+def _cancellation_retried(leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> str:
+    taker = {**SEED_PAYLOAD, "start_date": from_today(400), "end_date": from_today(401)}
+    request_id = leave_app.submit(taker).json()["request_id"]
+    assert leave_app.decide(leave_app.decision_link(request_id), "approve").status == 200
+    leave_app.wait_until_final(request_id)
+    wired = submit.canceller()
+    dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
+    # Dies once everything went out, before noting it did: its retry announces again.
+    dynamodb.inject(
+        "transact_write_items",
+        Fault.CRASH_BEFORE,
+        when=lambda call: "outcome_notified_at" in str(call),
+    )
+    crashing = dataclasses.replace(
+        wired, store=DynamoDbLeaveStore(Account().table_name, client=dynamodb)
+    )
+    monkeypatch.setattr(submit, "canceller", lambda: crashing)
+    employee = str(SEED_PAYLOAD["employee_email"])
+    with pytest.raises(SimulatedCrash):
+        leave_app.act(request_id, "cancel", as_=employee)
+    monkeypatch.setattr(submit, "canceller", lambda: wired)
+    assert leave_app.act(request_id, "cancel", as_=employee).status == 200
+    return request_id
+
+
+def _workflow_crashes_after_its_write(leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> str:
+    wired = workflow.leave_steps
+    fail_in_workflow(
+        monkeypatch, ("dynamodb", "transact_write_items", lambda _: True), Fault.CRASH_AFTER
+    )
+    payload = {**SEED_PAYLOAD, "start_date": from_today(120), "end_date": from_today(121)}
+    request_id = leave_app.submit(payload).json()["request_id"]
+    assert leave_app.decide(leave_app.decision_link(request_id), "approve").status == 200
+    assert leave_app.wait_until_final(request_id)["status"] == "approved"
+    monkeypatch.setattr(workflow, "leave_steps", wired)
+    return request_id
+
+
+def _workflow_cut_off_after_its_metric(leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> str:
+    emitted = notifying.emit_metric
+    cut_off: list[Metric] = []
+
+    def then_crash(metric: Metric, *args: Any, **kwargs: Any) -> None:
+        emitted(metric, *args, **kwargs)
+        if metric is Metric.REQUESTS_REJECTED and not cut_off:
+            cut_off.append(metric)
+            raise SimulatedCrash("the invocation died after counting the outcome")
+
+    monkeypatch.setattr(notifying, "emit_metric", then_crash)
+    payload = {**SEED_PAYLOAD, "start_date": from_today(140), "end_date": from_today(141)}
+    request_id = leave_app.submit(payload).json()["request_id"]
+    assert leave_app.decide(leave_app.decision_link(request_id), "reject").status == 200
+    assert leave_app.wait_until_final(request_id)["status"] == "rejected"
+    monkeypatch.setattr(notifying, "emit_metric", emitted)
+    assert cut_off
+    return request_id
+
+
+def test_each_outcome_counts_once_and_is_announced_whatever_crashed(
+    leave_app: LeaveApp,
+    monkeypatch: pytest.MonkeyPatch,
+    crashing_handler: CrashingHandler,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _measure(leave_app, monkeypatch)
+    failed = _settler_crashes_after_its_write(leave_app, monkeypatch)
+    cancelled = _cancellation_retried(leave_app, monkeypatch)
+    approved = _workflow_crashes_after_its_write(leave_app, monkeypatch)
+    rejected = _workflow_cut_off_after_its_metric(leave_app, monkeypatch)
+    _measure(leave_app, monkeypatch)
+
+    assert crashing_handler.crashes == 2
+    assert _requests_by_outcome(capsys.readouterr().out) == {
+        "Submitted": 4,
+        "Approved": 2,
+        "Rejected": 1,
+        "Expired": 0,
+        "Failed": 1,
+        "Withdrawn": 0,
+        "Cancelled": 1,
+    }
+    # Each outcome's event went out (at least once), every copy with its one id.
+    assert _decided_events(leave_app, failed) == {f"{failed}/request_decided/failed"}
+    assert _decided_events(leave_app, cancelled) == {
+        f"{cancelled}/request_decided/approved",
+        f"{cancelled}/request_decided/cancelled",
+    }
+    assert _decided_events(leave_app, approved) == {f"{approved}/request_decided/approved"}
+    assert _decided_events(leave_app, rejected) == {f"{rejected}/request_decided/rejected"}

@@ -1,14 +1,17 @@
 """The pending gauge measures the requests waiting now, and how long the oldest has waited."""
 
+import dataclasses
+
 import boto3
 import pytest
 
-from handlers import pending_gauge, settings
+from handlers import pending_gauge, settings, submit
 from handlers.storage.pending_requests import DynamoDbPendingRequests
 from handlers.storage.table_schema import PENDING_SHARDS
 from tests.integration.conftest import SEED_PAYLOAD, LeaveApp
 from tests.support.dates import from_today
 from tests.support.emf import emitted_metrics
+from tests.support.faults import Fault, FaultyDependency
 from tests.support.lambda_context import lambda_context
 
 
@@ -50,7 +53,23 @@ def test_the_gauge_counts_what_waits_and_ages_the_oldest(
 
     leave_app.decide(link, "approve")
     leave_app.wait_until_final(first)
+    capsys.readouterr()
     assert pending_gauge.handler({}, lambda_context())["pending"] == 1
+    # With the running totals of submissions and of each end, read from the same items.
+    totals = {
+        m.name: m.value
+        for m in emitted_metrics(capsys.readouterr().out)
+        if m.name.endswith("Total")
+    }
+    assert totals == {
+        "RequestsSubmittedTotal": 2,
+        "RequestsApprovedTotal": 1,
+        "RequestsRejectedTotal": 0,
+        "RequestsExpiredTotal": 0,
+        "RequestsFailedTotal": 0,
+        "RequestsWithdrawnTotal": 0,
+        "RequestsCancelledTotal": 0,
+    }
 
 
 class CountingClient:
@@ -109,3 +128,25 @@ def test_every_way_out_of_pending_takes_the_request_off_the_count(
         leave_app.wait_until_final(request_id)
 
     assert _measured_calls(leave_app.account.table_name)[0] == 0
+
+
+def test_a_submission_undone_because_its_start_failed_is_not_counted(
+    leave_app: LeaveApp,
+    gauge: object,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    wired = submit.submitter()
+    busy = dataclasses.replace(
+        wired, workflow=FaultyDependency(wired.workflow).inject("start", Fault.THROTTLE)
+    )
+    monkeypatch.setattr(submit, "submitter", lambda: busy)
+    assert leave_app.submit(SEED_PAYLOAD).status == 503
+    monkeypatch.setattr(submit, "submitter", lambda: wired)
+    leave_app.decision_link(leave_app.submit(SEED_PAYLOAD).json()["request_id"])
+    capsys.readouterr()
+
+    pending_gauge.handler({}, lambda_context())
+
+    printed = {m.name: m.value for m in emitted_metrics(capsys.readouterr().out)}
+    assert (printed["RequestsSubmittedTotal"], printed["PendingRequests"]) == (1, 1)

@@ -1,14 +1,18 @@
 """The settler ends what no workflow will: broken executions, lost starts; each exactly once."""
 
 import dataclasses
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 
-from handlers import settler, submit
+from handlers import settler, submit, workflow
 from handlers.domain.event_patterns import DURABLE_STATUS_DETAIL_TYPE, DURABLE_STATUS_SOURCE
+from handlers.domain.statuses import LeaveStatus
+from handlers.gateways.workflow_service import LambdaWorkflowService
+from handlers.logic.leave_workflow import Verdict
 from handlers.logic.settling import NEVER_FINISHED
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from tests.integration.conftest import DEFAULT_APPROVER, SWEEP_GRACE_SECONDS, LeaveApp
@@ -155,3 +159,166 @@ def test_the_sweep_leaves_an_overdue_request_whose_execution_still_runs(
     leave_app.workflow.stop(request_id)  # and its status-change event is lost
     assert _settle(scheduled_event()) == {"looked_at": 1, "settled": 1, "handed_over": 0}
     assert leave_app.status(request_id).json()["status"] == "failed"
+
+
+def _subjects(address: str) -> list[str]:
+    return [e.subject for e in LeaveApp.emails_to(address)]
+
+
+def test_a_sweep_racing_a_late_start_leaves_the_request_to_its_workflow(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Submit dies after recording the request, before starting its workflow.
+    wired_submitter = submit.submitter()
+    dying = dataclasses.replace(
+        wired_submitter,
+        workflow=FaultyDependency(wired_submitter.workflow).inject("start", Fault.CRASH_BEFORE),
+    )
+    monkeypatch.setattr(submit, "submitter", lambda: dying)
+    with pytest.raises(SimulatedCrash):
+        leave_app.submit(PAYLOAD)
+    store = DynamoDbLeaveStore(Account().table_name)
+    (lost,) = store.pending_submitted_before(_later(1))
+    # The sweep has found it unclaimed with no execution alive, and is about to settle it...
+    sweeper_db = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
+    settle_write = sweeper_db.hold("transact_write_items")
+    sweeper = dataclasses.replace(
+        settler.settler(),
+        store=DynamoDbLeaveStore(Account().table_name, client=sweeper_db),
+        clock=lambda: _later(SWEEP_GRACE_SECONDS + 1),
+    )
+    monkeypatch.setattr(settler, "settler", lambda: sweeper)
+    swept: list[dict[str, Any]] = []
+    sweep = threading.Thread(target=lambda: swept.append(_settle(scheduled_event())))
+    sweep.start()
+    settle_write.wait_reached()
+    # ... when Lambda runs the start late: the workflow takes the request over and emails the
+    # receipt, and is held just before it attaches the approver's callback.
+    workflow_db = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
+    attach = workflow_db.hold(
+        "update_item", when=lambda call: "callback_id" in call.get("UpdateExpression", "")
+    )
+    steps = workflow.leave_steps()
+    held = dataclasses.replace(
+        steps, store=DynamoDbLeaveStore(Account().table_name, client=workflow_db)
+    )
+    monkeypatch.setattr(workflow, "leave_steps", lambda: held)
+    leave_app.workflow.start(lost.execution_name, lost.request().model_dump(mode="json"))
+    attach.wait_reached()
+
+    settle_write.release()
+    sweep.join()
+    attach.release()
+
+    assert swept == [{"looked_at": 1, "settled": 0, "handed_over": 0}]
+    link = leave_app.decision_link(lost.request_id)
+    assert leave_app.decide(link, "approve").status == 200
+    assert leave_app.wait_until_final(lost.request_id)["status"] == "approved"
+    told = _subjects(EMPLOYEE)
+    assert [s.split(":")[0] for s in told] == ["Leave request received", "Leave request approved"]
+
+
+class _ListsExecutions:
+    """Lambda's ListDurableExecutionsByFunction, answering one execution in `status` (and
+    honouring the Statuses filter, as Lambda does)."""
+
+    def __init__(self, execution_name: str, status: str) -> None:
+        self._execution = {"DurableExecutionName": execution_name, "Status": status}
+
+    def _page(self, **request: Any) -> dict[str, Any]:
+        wanted = request.get("Statuses")
+        shown = wanted is None or self._execution["Status"] in wanted
+        return {"DurableExecutions": [self._execution] if shown else []}
+
+    def list_durable_executions_by_function(self, **request: Any) -> dict[str, Any]:
+        return self._page(**request)
+
+    def get_paginator(self, operation: str) -> Any:
+        assert operation == "list_durable_executions_by_function"
+        lister = self
+
+        class Pages:
+            def paginate(self, **request: Any) -> list[dict[str, Any]]:
+                return [lister._page(**request)]
+
+        return Pages()
+
+
+@pytest.mark.parametrize("status", ["PAUSED", "PAUSING", "RUNNING"])
+def test_the_sweep_leaves_a_request_whose_execution_is_paused_or_running(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, approval_timeout: int, status: str
+) -> None:
+    request_id = leave_app.submit(PAYLOAD).json()["request_id"]
+    leave_app.decision_link(request_id)
+    name = leave_app.workflow.execution_name(request_id)
+    lambda_api = _ListsExecutions(name, status)
+    overdue = dataclasses.replace(
+        settler.settler(),
+        workflow=LambdaWorkflowService("leave-workflow", client=lambda_api),
+        clock=lambda: _later(approval_timeout + SWEEP_GRACE_SECONDS + 1),
+    )
+    monkeypatch.setattr(settler, "settler", lambda: overdue)
+
+    assert _settle(scheduled_event()) == {"looked_at": 1, "settled": 0, "handed_over": 0}
+    assert leave_app.status(request_id).json()["status"] == "pending"
+    assert not [s for s in _subjects(EMPLOYEE) if "could not" in s]
+
+    lambda_api._execution["Status"] = "STOPPED"
+    assert _settle(scheduled_event()) == {"looked_at": 1, "settled": 1, "handed_over": 0}
+
+
+def test_a_workflow_that_finds_its_request_ended_by_the_settler_tells_nobody(
+    leave_app: LeaveApp,
+) -> None:
+    request_id = leave_app.submit(PAYLOAD).json()["request_id"]
+    leave_app.decision_link(request_id)
+    leave_app.stop_and_settle(request_id)
+    record = DynamoDbLeaveStore(Account().table_name).get(request_id)
+    assert record is not None
+    events_before = len(audited_events(leave_app.account))
+    emails_before = _subjects(EMPLOYEE)
+
+    # The same end (failed), written by someone else: not this workflow's own earlier write.
+    recorded = workflow.leave_steps().record_outcome(
+        record.request(),
+        record.submitted_at.isoformat(),
+        Verdict(LeaveStatus.FAILED, note="The approver could not be reached."),
+    )
+
+    assert recorded is None
+    assert len(audited_events(leave_app.account)) == events_before
+    assert _subjects(EMPLOYEE) == emails_before
+
+
+def test_a_sweep_that_dies_after_settling_a_lost_start_is_followed_by_one_that_tells(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wired_submitter = submit.submitter()
+    dying = dataclasses.replace(
+        wired_submitter,
+        workflow=FaultyDependency(wired_submitter.workflow).inject("start", Fault.CRASH_BEFORE),
+    )
+    monkeypatch.setattr(submit, "submitter", lambda: dying)
+    with pytest.raises(SimulatedCrash):
+        leave_app.submit(PAYLOAD)
+    wired = settler.settler()
+    dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
+    dynamodb.inject("transact_write_items", Fault.CRASH_AFTER)
+    at = _later(SWEEP_GRACE_SECONDS + 1)
+    crashing = dataclasses.replace(
+        wired, store=DynamoDbLeaveStore(Account().table_name, client=dynamodb), clock=lambda: at
+    )
+    monkeypatch.setattr(settler, "settler", lambda: crashing)
+    with pytest.raises(SimulatedCrash):
+        _settle(scheduled_event())
+    assert not [s for s in _subjects(EMPLOYEE) if "could not" in s]
+
+    # The next sweep no longer finds it pending, but finds it owed its announcement.
+    next_sweep = dataclasses.replace(wired, clock=lambda: at + timedelta(seconds=900 * 2))
+    monkeypatch.setattr(settler, "settler", lambda: next_sweep)
+    assert _settle(scheduled_event()) == {"looked_at": 0, "settled": 0, "handed_over": 0}
+    assert len([s for s in _subjects(EMPLOYEE) if "could not" in s]) == 1
+    failed = [e for e in audited_events(leave_app.account) if e["detail"]["status"] == "failed"]
+    assert [e["detail"]["event_id"].rsplit("/", 1)[1] for e in failed] == ["failed"]
+    _settle(scheduled_event())
+    assert len([s for s in _subjects(EMPLOYEE) if "could not" in s]) == 1

@@ -9,18 +9,25 @@ from typing import Any
 import boto3
 import pytest
 
-from handlers import submit, workflow
+from handlers import settler, submit, workflow
 from handlers.domain.signals import EventType, Metric
 from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
 from handlers.logic.cancelling import Canceller
 from handlers.storage.leave_store import DynamoDbLeaveStore
-from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
+from tests.integration.conftest import (
+    DEFAULT_APPROVER,
+    SEED_PAYLOAD,
+    SWEEP_GRACE_SECONDS,
+    LeaveApp,
+)
 from tests.support.aws import REGION, Account, audited_events
 from tests.support.dates import from_today
 from tests.support.emf import metric_counts
+from tests.support.events import scheduled_event
 from tests.support.faults import CrashingHandler, Fault, FaultyDependency, SimulatedCrash
 from tests.support.http_calls import HttpResponse, call, rest_api_event
+from tests.support.lambda_context import lambda_context
 
 EMPLOYEE = SEED_PAYLOAD["employee_email"]
 TOMORROW = datetime.now(UTC).date() + timedelta(days=1)
@@ -277,3 +284,40 @@ def test_a_cancellation_retried_after_a_failure_is_announced(
     assert len(set(cancelled)) == 1
     assert len(cancelled) == (2 if (at, fault) == ("event", Fault.CRASH_AFTER) else 1)
     assert _subjects(leave_app, EMPLOYEE, request_id).count("Leave request cancelled") == 1
+
+
+def test_a_cancellation_that_died_after_its_write_is_announced_by_the_sweep(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request_id = _approved_leave(leave_app)
+    wired = submit.canceller()
+    dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
+    dynamodb.inject("transact_write_items", Fault.CRASH_AFTER, when=lambda a: "cancelled" in str(a))
+    monkeypatch.setattr(
+        submit,
+        "canceller",
+        lambda: dataclasses.replace(
+            wired, store=DynamoDbLeaveStore(Account().table_name, client=dynamodb)
+        ),
+    )
+    with pytest.raises(SimulatedCrash):
+        _act(leave_app, request_id, "cancel")
+    # The employee closes the page and never sends it again. Within the grace period the
+    # sweep leaves it to its writer; after it, the sweep announces and tells, once.
+    sweeper = settler.settler()
+    for seconds, told in ((SWEEP_GRACE_SECONDS / 2, 0), (SWEEP_GRACE_SECONDS + 1, 1), (2e6, 1)):
+        later = datetime.now(UTC) + timedelta(seconds=seconds)
+        monkeypatch.setattr(
+            settler, "settler", lambda at=later: dataclasses.replace(sweeper, clock=lambda: at)
+        )
+        settler.handler(scheduled_event(), lambda_context())
+        assert _subjects(leave_app, DEFAULT_APPROVER, request_id).count("Leave cancelled") == told
+        assert _subjects(leave_app, EMPLOYEE, request_id).count("Leave request cancelled") == told
+
+    assert leave_app.status(request_id).json()["status"] == "cancelled"
+    cancelled = [
+        e["detail"]["event_id"]
+        for e in audited_events(leave_app.account)
+        if e["detail-type"] == EventType.REQUEST_DECIDED and e["detail"]["status"] == "cancelled"
+    ]
+    assert cancelled == [f"{request_id}/request_decided/cancelled"]

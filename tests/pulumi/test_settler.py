@@ -94,6 +94,7 @@ def test_the_settler_may_settle_requests_list_executions_mail_and_publish(
         "WriteOwnLogs": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "SendTraces": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
         "SettleRequests": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        "FindOwedAnnouncements": ["dynamodb:BatchGetItem"],
         "FindPendingRequests": ["dynamodb:Query"],
         # Requests handed to a delegate get a decision link of their own.
         "ReadSigningKey": ["ssm:GetParameter"],
@@ -102,6 +103,7 @@ def test_the_settler_may_settle_requests_list_executions_mail_and_publish(
         "PublishDomainEvents": ["events:PutEvents"],
     }
     assert statements["SettleRequests"]["Resource"] == [table]
+    assert statements["FindOwedAnnouncements"]["Resource"] == [table]
     # The pending index, and the table for the delegations' partition.
     assert statements["FindPendingRequests"]["Resource"] == [
         f"{table}/index/{BY_PENDING.name}",

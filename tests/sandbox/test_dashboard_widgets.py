@@ -13,6 +13,7 @@ from sandbox.dashboard_widgets import (
     sandbox_dashboard,
     widgets_as_json,
 )
+from sandbox.figures import business_figures, default_window
 
 
 def _put(
@@ -42,13 +43,15 @@ def test_every_widget_of_the_definition_is_drawn_with_its_own_series() -> None:
     with mock_aws():
         cloudwatch = boto3.client("cloudwatch", region_name="us-east-2")
         logs = boto3.client("logs", region_name="us-east-2")
-        _put(cloudwatch, Metric.REQUESTS_APPROVED, 1)
-        _put(cloudwatch, Metric.REQUESTS_APPROVED, 1)
+        now = datetime.now(UTC)
+        # The gauge's readings of the running total: two approvals within the window.
+        _put(cloudwatch, Metric.APPROVED_TOTAL, 5, at=now - timedelta(minutes=40))
+        _put(cloudwatch, Metric.APPROVED_TOTAL, 7, at=now - timedelta(minutes=5))
         _put(cloudwatch, Metric.INPUTS_REJECTED, 1, reason="overlap")
         _put(cloudwatch, Metric.INPUTS_REJECTED, 5)  # no reason: no widget reads this one
         _put(cloudwatch, Metric.DECISION_LATENCY, 30)
 
-        widgets = read_dashboard(cloudwatch, logs, datetime.now(UTC))
+        widgets = read_dashboard(cloudwatch, logs, now)
         page = render_widgets(widgets)
         shown = widgets_as_json(widgets)
 
@@ -89,3 +92,28 @@ def test_a_single_value_is_the_gauges_latest_reading() -> None:
     pending_now = {s["label"]: s for w in shown for s in w.get("series", [])}["Pending requests"]
     # Not the most of the minute (3): what the gauge read last.
     assert pending_now["latest"] == 0
+
+
+def test_an_outcome_is_counted_as_its_running_totals_increase_not_its_events() -> None:
+    with mock_aws():
+        cloudwatch = boto3.client("cloudwatch", region_name="us-east-2")
+        logs = boto3.client("logs", region_name="us-east-2")
+        now = datetime.now(UTC)
+        for minutes_ago, failed in ((170, 3), (120, 3), (60, 4), (2, 5)):
+            _put(cloudwatch, Metric.FAILED_TOTAL, failed, at=now - timedelta(minutes=minutes_ago))
+        # A settler that retried announced one failure twice: the events say 3.
+        for _ in range(3):
+            _put(cloudwatch, Metric.REQUESTS_FAILED, 1, at=now - timedelta(minutes=30))
+        _put(cloudwatch, Metric.CANCELLED_TOTAL, 0, at=now - timedelta(minutes=100))
+        _put(cloudwatch, Metric.CANCELLED_TOTAL, 0, at=now - timedelta(minutes=1))
+
+        shown = widgets_as_json(read_dashboard(cloudwatch, logs, now))
+        tiles = business_figures(cloudwatch, *default_window(now))
+
+    (outcomes,) = [w for w in shown if w["title"] == "Requests by outcome"]
+    figures = {s["label"]: s["over_window"] for s in outcomes["series"]}
+    assert figures["Failed"] == 2
+    assert figures["Cancelled"] == 0
+    assert figures["Approved"] is None  # never read: nothing to show
+    # The sandbox page's tiles count the same way.
+    assert (tiles["failed"], tiles["cancelled"], tiles["approved"]) == (2, 0, 0)

@@ -66,7 +66,7 @@ class InProcessWorkflowService:
         except AwsApiException as failure:
             raise callback_error(type(failure).__name__) from failure
 
-    def is_running(self, execution_name: str) -> bool:
+    def is_alive(self, execution_name: str) -> bool:
         with self._lock:
             started = execution_name in self._started
         return started and not self._ended(execution_name)

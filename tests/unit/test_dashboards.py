@@ -63,9 +63,18 @@ def test_widgets_do_not_overlap() -> None:
 )
 def test_metric_widgets_hold_well_formed_metric_arrays(widget: dict[str, Any]) -> None:
     properties = widget["properties"]
+    ids = {row[-1]["id"] for row in properties["metrics"] if "id" in row[-1]}
     assert properties["view"] in {"timeSeries", "singleValue", "bar", "pie", "gauge"}
     assert properties["period"] % 60 == 0
     for row in properties["metrics"]:
+        if len(row) == 1 and "expression" in row[0]:
+            # Metric math over the rows before it (by their ids).
+            expression = row[0]
+            assert expression["id"]
+            assert expression["label"]
+            used = set(re.findall(r"[a-z]\w*", expression["expression"]))
+            assert used <= ids, expression
+            continue
         *names, options = row
         # namespace, name, then dimension name-value pairs
         assert len(names) >= 2, row
@@ -96,12 +105,38 @@ def test_the_operators_see_pending_approved_rejected_and_expired() -> None:
     assert {
         Metric.PENDING_REQUESTS,
         Metric.OLDEST_PENDING_AGE,
-        Metric.REQUESTS_APPROVED,
-        Metric.REQUESTS_REJECTED,
-        Metric.REQUESTS_EXPIRED,
+        Metric.APPROVED_TOTAL,
+        Metric.REJECTED_TOTAL,
+        Metric.EXPIRED_TOTAL,
         Metric.DECISION_LATENCY,
         "ApproximateRunningDurableExecutions",
         "DurableExecutionFailed",
         "DurableExecutionTimedOut",
         "ApproximateNumberOfMessagesVisible",
     } <= shown
+
+
+def test_outcomes_are_counted_as_the_increase_of_their_running_totals() -> None:
+    (outcomes,) = [w for w in BODY["widgets"] if w["properties"]["title"] == "Requests by outcome"]
+    properties = outcomes["properties"]
+    # Each statistic over the whole range: the Maximum of a running total is its latest
+    # reading, the Minimum its earliest, and the bar shows their difference.
+    assert properties["setPeriodToTimeRange"] is True
+    rows = properties["metrics"]
+    shown = [row[0] for row in rows if len(row) == 1]
+    assert [e["label"] for e in shown] == [
+        "Submitted",
+        "Approved",
+        "Rejected",
+        "Expired",
+        "Failed",
+        "Withdrawn",
+        "Cancelled",
+    ]
+    by_id = {row[-1]["id"]: row for row in rows if len(row) > 1}
+    for expression in shown:
+        latest, earliest = expression["expression"].split(" - ")
+        assert by_id[latest][1] == by_id[earliest][1]
+        assert by_id[latest][1].endswith("Total")
+        assert (by_id[latest][-1]["stat"], by_id[earliest][-1]["stat"]) == ("Maximum", "Minimum")
+        assert by_id[latest][-1]["visible"] is False
