@@ -111,7 +111,11 @@ DECISION_CALLS: dict[str, tuple[str, str, Callable[[dict[str, Any]], bool]]] = {
     "read-request": ("dynamodb", "get_item", lambda a: True),
     "claim": ("dynamodb", "update_item", lambda a: "claimed_by =" in a["UpdateExpression"]),
     "callback": ("workflow", "succeed_callback", lambda a: True),
-    "mark-claim-sent": ("dynamodb", "update_item", lambda a: "claim_sent_at" in str(a)),
+    "mark-claim-sent": (
+        "dynamodb",
+        "update_item",
+        lambda a: a["UpdateExpression"].startswith("SET claim_sent_at"),
+    ),
 }
 
 
