@@ -148,6 +148,8 @@ def _hand_over_one(record: LeaveRecord, delegation: Delegation, hand_over: HandO
     )
     if delegate == record.approver_email or record.decision_deadline is None:
         return 0  # nobody else may decide it, or its approver was not asked yet
+    if delegate in record.approvers_so_far():
+        return 0  # long leave needs two different people: it stays at its second level
     try:
         # Held until it has moved: meanwhile the approver's decision waits (503), and a
         # decision they claimed before makes this do nothing (the delegate is never asked).

@@ -196,10 +196,11 @@ class LeaveSteps:
             if (
                 follow_up.kind is FollowUpKind.ESCALATE
                 and moved
+                and moved.status.awaits_decision
                 and follow_up.key in moved.follow_ups
             ):
                 # A retry after the escalation moved it: the request is the new approver's,
-                # whatever they did since, and what happened is still announced.
+                # whatever they claimed since, and what happened is still announced.
                 return self._escalate(moved, follow_up.key, deadline)
             return None
         try:
@@ -243,9 +244,12 @@ class LeaveSteps:
         )
         if above is None:
             return None
-        # Away? Their delegate decides, unless that sends it back down.
-        above, _ = decider_for(above, record.employee_email, self.clock().date(), self.delegations)
-        return None if above in passed_over else above
+        # Away? Their delegate decides, unless that sends it back down (to someone who had or
+        # approved it): then it stays with them, away or not, rather than lose a level.
+        delegate, _ = decider_for(
+            above, record.employee_email, self.clock().date(), self.delegations
+        )
+        return above if delegate in passed_over else delegate
 
     def ask_second_approver(
         self, request: LeaveRequest, first: DecisionPayload, callback_id: str, deadline: int

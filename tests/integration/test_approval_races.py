@@ -197,6 +197,40 @@ def test_a_delegates_approval_of_long_leave_goes_above_whom_they_stand_in_for(
     ]
 
 
+def test_a_second_approver_away_with_the_first_as_delegate_still_decides_themself(
+    leave_app: LeaveApp,
+) -> None:
+    # The director hands their approvals to the manager: the manager's own approval of long
+    # leave cannot be the second one too.
+    assert leave_app.away(DIRECTOR, DEFAULT_APPROVER).status == 200
+    request_id = leave_app.submit(LONG).json()["request_id"]
+    assert leave_app.decide(leave_app.decision_link(request_id), "approve").status == 200
+    leave_app.workflow.wait_for_step(request_id, "second-level")
+
+    waiting = leave_app.status(request_id).json()
+    assert (waiting["status"], waiting["approver_email"]) == ("pending", DIRECTOR)
+    assert leave_app.decide(leave_app.decision_link(request_id, DIRECTOR), "approve").status == 200
+    assert leave_app.wait_until_final(request_id)["status"] == "approved"
+
+
+def test_a_hand_over_never_gives_the_second_level_to_who_approved_the_first(
+    leave_app: LeaveApp,
+) -> None:
+    request_id = leave_app.submit(LONG).json()["request_id"]
+    assert leave_app.decide(leave_app.decision_link(request_id), "approve").status == 200
+    leave_app.workflow.wait_for_step(request_id, "second-level")
+    assert leave_app.away(DIRECTOR, DEFAULT_APPROVER).status == 200
+
+    assert settler.handler(scheduled_event(), lambda_context())["handed_over"] == 0
+    record = leave_app.status(request_id).json()
+    assert (record["status"], record["approver_email"]) == ("pending", DIRECTOR)
+    assert [e.subject.split(":")[0] for e in leave_app.emails_to(DEFAULT_APPROVER)] == [
+        "Leave to approve"
+    ]
+    assert leave_app.decide(leave_app.decision_link(request_id, DIRECTOR), "approve").status == 200
+    assert leave_app.wait_until_final(request_id)["status"] == "approved"
+
+
 # -- rule 5: deadlines, the second level's follow-ups, withdrawal between the levels ---------
 
 
