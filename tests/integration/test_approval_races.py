@@ -12,14 +12,15 @@ from typing import Any
 import boto3
 import pytest
 
-from handlers import settler, workflow
+from handlers import decision, settler, workflow
+from handlers.domain.claims import CLAIM_SECONDS, LEASE_SECONDS
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from sandbox.mailbox import ReceivedEmail
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
 from tests.support.aws import REGION, Account, directory_item
 from tests.support.events import scheduled_event
-from tests.support.faults import FaultyDependency, Gate
+from tests.support.faults import Fault, FaultyDependency, Gate, SimulatedCrash
 from tests.support.lambda_context import lambda_context
 
 EMPLOYEE = SEED_PAYLOAD["employee_email"]
@@ -172,6 +173,52 @@ def test_an_approval_racing_a_delegation_hand_over_keeps_the_request_with_its_ap
     since = datetime(2026, 1, 1, tzinfo=UTC).date()
     assert [r.request_id for r in steps.store.approved_by(DEFAULT_APPROVER, since)] == [request_id]
     assert steps.store.approved_by(DEPUTY, since) == []
+
+
+@pytest.mark.parametrize("follow_ups", [REMINDER_ONLY])
+def test_a_claim_whose_callback_never_went_stops_holding_after_the_function_timeout(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = _workflow_dynamodb(monkeypatch).hold("update_item", when=_first_write_of("remind-1"))
+    request_id = leave_app.submit(SHORT).json()["request_id"]
+    link = leave_app.decision_link(request_id)
+    gate.wait_reached()
+    # The decision function claims the request, then dies before the callback, a function
+    # timeout ago.
+    wired = decision.decider()
+    callbacks = FaultyDependency(wired.workflow).inject("succeed_callback", Fault.CRASH_BEFORE)
+    long_ago = datetime.now(UTC) - timedelta(seconds=CLAIM_SECONDS + 1)
+    crashing = dataclasses.replace(wired, workflow=callbacks, clock=lambda: long_ago)
+    monkeypatch.setattr(decision, "decider", lambda: crashing)
+    with pytest.raises(SimulatedCrash):
+        leave_app.decide(link, "approve")
+    gate.release()
+
+    # The reminder went out: the dead claim held nothing back. The approver's retry decides.
+    leave_app.wait_for_email(DEFAULT_APPROVER, lambda e: e.subject.startswith("Reminder"))
+    monkeypatch.setattr(decision, "decider", lambda: wired)
+    leave_app.workflow.wait_for_step(request_id, "remind-1")
+    assert leave_app.decide(link, "approve").status == 200
+    assert leave_app.wait_until_final(request_id)["status"] == "approved"
+
+
+def test_a_lease_left_by_a_follow_up_that_died_holds_decisions_only_until_it_is_dead(
+    leave_app: LeaveApp,
+) -> None:
+    request_id = leave_app.submit(SHORT).json()["request_id"]
+    link = leave_app.decision_link(request_id)
+    store = workflow.leave_steps().store
+    # A reminder took the lease and its function died: a decision waits while it may run...
+    store.take_lease(request_id, "remind-1", datetime.now(UTC))
+    held = leave_app.decide(link, "approve")
+    assert held.status == 503
+    assert held.headers["retry-after"]
+    # ... and not once it cannot be running any more.
+    store.take_lease(
+        request_id, "remind-1", datetime.now(UTC) - timedelta(seconds=LEASE_SECONDS + 1)
+    )
+    assert leave_app.decide(link, "approve").status == 200
+    assert leave_app.wait_until_final(request_id)["status"] == "approved"
 
 
 # -- rule 1: two approvals by two people, whatever hands the request on ----------------------
