@@ -43,6 +43,7 @@ DYNAMODB_WRITES = {
     "create_pending (transaction: request 2 + 2 indexes, calendar 2, shard counts 2)": 8,
     "take_over (table + 2 indexes)": 3,
     "attach_callback (table + 2 indexes)": 3,
+    "claim_decision and mark_claim_sent (table + 2 indexes each)": 6,
     "record_outcome (transaction: request 2 + employee index 1 + out of the pending index 1 "
     "+ into the approver index 1, calendar 2, shard counts 2)": 9,
 }
@@ -53,13 +54,14 @@ DYNAMODB_READS = {"submit": 3, "decision page": 1, "decision post": 1, "workflow
 EMAILS = 3
 EVENTS = 2
 # What a request that is reminded and escalated adds (counted in handlers/logic/leave_workflow.py):
-# the reminder, the new approver's and the employee's emails; two events; two follow-up writes
-# of the request (table + 2 indexes each); the request read before each follow-up, and the
-# directory and the new approver's delegation read to escalate.
+# the reminder, the new approver's and the employee's emails; two events; for each follow-up
+# its lease, its write and the lease let go (table + 2 indexes each), and the escalation's
+# second, refused let-go (1); the directory and the new approver's delegation read to escalate
+# (the lease's write returns the request: no read before a follow-up).
 FOLLOW_UP_EMAILS = 3
 FOLLOW_UP_EVENTS = 2
-FOLLOW_UP_WRITES = 6
-FOLLOW_UP_READS = 4
+FOLLOW_UP_WRITES = 19
+FOLLOW_UP_READS = 2
 # What a second approval adds: the second approver's and the employee's emails, one event, the
 # hand-over write (table + 2 indexes) and the read before it.
 SECOND_LEVEL_EMAILS = 2

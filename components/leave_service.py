@@ -32,6 +32,10 @@ from components.packaging import (
 from components.rest_api_function import RestApiFunction, RestApiFunctionArgs
 from components.sign_in import SignIn, SignInArgs
 from handlers.domain.approval_levels import OFF as DAYS_OFF
+from handlers.domain.claims import (
+    DECISION_FUNCTION_TIMEOUT_SECONDS,
+    WORKFLOW_FUNCTION_TIMEOUT_SECONDS,
+)
 from handlers.domain.signals import EVENT_SOURCE, METRICS_NAMESPACE, SERVICE_NAME
 from handlers.settings import DecisionSettings, SubmitSettings, WorkflowSettings
 from handlers.storage.table_schema import (
@@ -449,7 +453,10 @@ class LeaveService(pulumi.ComponentResource):
                 ),
             ),
             [
-                Statement("ReadRequests", ["dynamodb:GetItem"], [self.table.arn]),
+                # Read the request, and claim it for the decision before the callback.
+                Statement(
+                    "ClaimRequests", ["dynamodb:GetItem", "dynamodb:UpdateItem"], [self.table.arn]
+                ),
                 self.signing_key_statement(with_previous=True),
                 Statement(
                     "ResumeWorkflow",
@@ -460,6 +467,8 @@ class LeaveService(pulumi.ComponentResource):
                     [self._workflow_executions()],
                 ),
             ],
+            # A decision's claim holds this long if its callback never went.
+            timeout_seconds=DECISION_FUNCTION_TIMEOUT_SECONDS,
             max_concurrency=config.http_max_concurrency,
         )
 
@@ -501,5 +510,6 @@ class LeaveService(pulumi.ComponentResource):
                 self.signing_key_statement(),
                 *self.notify_statements(config),
             ],
-            timeout_seconds=60,
+            # A follow-up's lease holds at least this long.
+            timeout_seconds=WORKFLOW_FUNCTION_TIMEOUT_SECONDS,
         )

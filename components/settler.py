@@ -27,6 +27,7 @@ from components.scheduled_function import (
     invoke_from_rule,
     rate_expression,
 )
+from handlers.domain.claims import SETTLER_FUNCTION_TIMEOUT_SECONDS
 from handlers.domain.event_patterns import broken_workflow_executions
 from handlers.settings import SettlerSettings
 from handlers.storage.table_schema import BY_PENDING
@@ -102,7 +103,7 @@ class Settler(pulumi.ComponentResource):
                     ],
                     log_retention_days=config.log_retention_days,
                     tags=service.tags,
-                    timeout_seconds=120,
+                    timeout_seconds=SETTLER_FUNCTION_TIMEOUT_SECONDS,
                 ),
                 rule_name=naming.resource_name("sweep", RULE_NAME_LIMIT, "EventBridge rule"),
                 schedule_expression=rate_expression(config.sweep_interval_minutes),

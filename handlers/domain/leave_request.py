@@ -180,6 +180,10 @@ class LeaveRecord(LeaveRequest):
         """Everyone the request was assigned to before its current approver."""
         return {e.from_approver for e in self.history if e.from_approver} - {self.approver_email}
 
+    def approvers_so_far(self) -> set[str]:
+        """Who approved it at a level it has passed (long leave's first approver)."""
+        return {e.by for e in self.history if e.event is HistoryEvent.APPROVED_FIRST_LEVEL and e.by}
+
     def handed_to(self, approver_email: str) -> LeaveRecord:
         """This record as it reads once `approver_email` has the request."""
         return self.model_copy(update={"approver_email": approver_email})

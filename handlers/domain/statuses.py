@@ -95,6 +95,8 @@ class HistoryEvent(StrEnum):
     CANCELLED = "cancelled"
     # Long leave: approved by the first approver, now with the second.
     APPROVED_FIRST_LEVEL = "approved_first_level"
+    # Long leave approved at the first level with nobody above to give the second approval.
+    ONE_APPROVAL_SUFFICED = "one_approval_sufficed"
     REMINDED = "reminded"
     ESCALATED = "escalated"
     REASSIGNED = "reassigned"

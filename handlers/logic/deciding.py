@@ -18,7 +18,7 @@ from handlers.gateways.workflow_service import (
     WorkflowService,
     WorkflowUnavailableError,
 )
-from handlers.storage.leave_store import LeaveStore
+from handlers.storage.leave_store import FollowUpUnderwayError, LeaveStore, RequestConflictError
 
 # The ErrorType a rejection carries into the workflow.
 REJECTION_ERROR_TYPE = "LeaveRejected"
@@ -32,6 +32,10 @@ AWAIT_FINAL_SECONDS = 3.0
 _AWAIT_INTERVAL_SECONDS = 0.2
 BUSY = "The service is busy: your decision was not recorded. Please try again in a minute."
 _NOT_READY = "This request is still being set up: please try again in a minute."
+_FOLLOW_UP_UNDERWAY = (
+    "This request is being followed up (a reminder or a hand-over) at this very moment: your "
+    "decision was not recorded. Please try again in a minute."
+)
 
 
 class DecisionRefusedError(Exception):
@@ -114,30 +118,48 @@ def decide(
 ) -> tuple[DecisionPayload, LeaveRecord]:
     """Resume the waiting workflow with this decision, or raise why not.
 
-    The callback API arbitrates: a callback completes once, so of two racing decisions the
-    first to reach it wins and the other finds it closed. Nothing is written here before the
-    callback, so nothing needs undoing after a throttle, a 5xx, a timeout or a crash: the
-    approver's retry simply sends it again. A retry of a decision that did get through (its
-    answer was lost) finds the callback closed and the request decided their way: that is
-    answered as a success, not a conflict.
+    Before the callback, the decision claims the level it decides (see
+    handlers/domain/claims.py): a follow-up (reminder, escalation, a delegation's hand-over)
+    that has not started yet then does nothing, and one that is under way makes this answer
+    503 + Retry-After (the approver's retry then finds where the request went). So once an
+    approver saw 200, nobody else is asked, reminded or handed the request at that level.
+
+    The callback API arbitrates between decisions: a callback completes once, so of two racing
+    decisions the first to reach it wins and the other finds it closed. The claim is the only
+    write before the callback, and the same approver may take it again, so nothing needs
+    undoing after a throttle, a 5xx, a timeout or a crash: the approver's retry simply sends it
+    again (a claim whose callback never went stops holding after the function's timeout). A
+    retry of a decision that did get through (its answer was lost) finds the callback closed
+    and the request decided their way: that is answered as a success, not a conflict.
     """
     token, record = open_request(token_text, decider, repeating=decision)
+    now = decider.clock()
     claim = DecisionPayload(
         decision=decision,
-        approver_email=token.approver_email,
+        approver_email=token.approver_email.lower(),
         comment=comment or None,
-        decided_at=decider.clock(),
+        decided_at=now,
     )
     if not record.status.awaits_decision:
         return claim, record  # this approver's own decision, recorded before this retry
     if record.callback_id is None:
         raise DecisionRefusedError(503, _NOT_READY, record)
+    approver = claim.approver_email
+    try:
+        decider.store.claim_decision(record.request_id, approver, record.callback_id, now)
+    except FollowUpUnderwayError:
+        raise DecisionRefusedError(503, _FOLLOW_UP_UNDERWAY, record) from None
+    except RequestConflictError:
+        # Moved on since it was read (escalated, handed over, decided): say where it is now.
+        open_request(token_text, decider, repeating=decision)
+        raise DecisionRefusedError(409, _JUST_DECIDED, record) from None
     try:
         _resume(decider.workflow, record.callback_id, claim)
     except CallbackClosedError:
         return claim, _already_closed(record, claim, decider)
     except WorkflowUnavailableError:
         raise DecisionRefusedError(503, BUSY, record) from None
+    decider.store.mark_claim_sent(record.request_id, approver, decider.clock())
     return claim, record
 
 

@@ -148,6 +148,27 @@ def _hand_over_one(record: LeaveRecord, delegation: Delegation, hand_over: HandO
     )
     if delegate == record.approver_email or record.decision_deadline is None:
         return 0  # nobody else may decide it, or its approver was not asked yet
+    if delegate in record.approvers_so_far():
+        return 0  # long leave needs two different people: it stays at its second level
+    try:
+        # Held until it has moved: meanwhile the approver's decision waits (503), and a
+        # decision they claimed before makes this do nothing (the delegate is never asked).
+        record = hand_over.store.take_lease(record.request_id, delegation.key, hand_over.clock())
+    except RequestConflictError:
+        return 0  # decided or claimed meanwhile, or another follow-up is under way
+    try:
+        if record.approver_email != delegation.approver_email:
+            return 0  # it moved on since it was read
+        return _move_to(delegate, record, delegation, hand_over)
+    finally:
+        hand_over.store.release_lease(record.request_id, delegation.key)
+
+
+def _move_to(
+    delegate: str, record: LeaveRecord, delegation: Delegation, hand_over: HandOver
+) -> int:
+    """Email the delegate, move the request to them, then announce it; 1 if it moved."""
+    assert record.decision_deadline is not None
     note = delegation.away_note
     link = hand_over.decision_link(
         record.request_id, delegate, int(record.decision_deadline.timestamp())
@@ -164,6 +185,8 @@ def _hand_over_one(record: LeaveRecord, delegation: Delegation, hand_over: HandO
         )
     except RequestConflictError:
         return 0  # decided, or moved on, meanwhile: the delegate's link will say so
+    # It is the delegate's now: their decision need not wait for the employee's email.
+    hand_over.store.release_lease(record.request_id, delegation.key)
     _announce_hand_over(moved, delegation, hand_over)
     return 1
 

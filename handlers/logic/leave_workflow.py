@@ -13,13 +13,32 @@ side effect is retried whole. Writes are conditional, so a retry finds its own e
 emails and domain events are at least once (a retry after a timeout may send a second copy),
 and every event carries a deterministic id for consumers to deduplicate. Steps retry only what
 may pass (throttling, 5xx, timeouts, lost connections); anything else fails the step at once.
+
+Races at one level (handlers/domain/claims.py: a decision claims its level before its
+callback, a follow-up leases the request before its first write or email):
+- decision vs reminder: whichever takes the request first. A claimed decision makes the
+  reminder do nothing; a reminder under way makes the decision retry (503), and it then goes
+  through. No reminder follows a decision its approver saw accepted.
+- decision vs escalation: the same. A claimed decision stops the escalation before the new
+  approver is emailed (and long leave then goes above who decided); an escalation under way
+  makes the decision retry, after which the old link answers 409 naming who has it now.
+- decision vs a delegation's hand-over (the settler): the same; a claimed decision keeps the
+  request with, and credits, the approver who decided.
+- withdrawal vs the hand-over to the second level: the withdrawal takes no claim. Before the
+  second callback is attached it finds the first one closed and is told to retry (503), never
+  409; after, it goes into the second callback and wins over the second approver (who is told).
+
+Long leave: the second approval is asked of the approver above the one who decided the first
+(above whom a delegate stood in for), never of anyone who had or approved it; with nobody
+above, one approval suffices and the history says so. The second level is followed up as the
+first, over the time it has left, under its own keys (`second-remind-1`, `second-escalate`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -93,6 +112,8 @@ class StepName:
     # a callback of their own.
     SECOND_APPROVAL = "second-approval"
     SECOND_LEVEL = "second-level"
+    # The second level's follow-ups are the first level's, their keys prefixed with this.
+    SECOND_LEVEL_FOLLOW_UP = "second-"
     # A follow-up's wait is named `<key>-due`, and the follow-up itself `<key>`.
     RECORD_OUTCOME = "record-outcome"
     EMAIL_OUTCOME = "email-outcome"
@@ -142,10 +163,12 @@ class LeaveSteps:
     def send_receipt(self, request: LeaveRequest) -> str:
         return self._send(receipt_email(request, self.status_link(request)))
 
-    def ask_approver(self, request: LeaveRequest, callback_id: str) -> int:
+    def ask_approver(self, request: LeaveRequest, callback_id: str, submitted_at: str) -> int:
         """Attach the callback and send the approver their link; the deadline (Unix seconds)
-        every link of the request shares."""
-        expires = self.clock() + timedelta(seconds=self.settings.approval_timeout_seconds)
+        every link of the request shares. It counts from the submission, which came before the
+        callback's timer started, so no link promises more time than the callback has."""
+        started = datetime.fromisoformat(submitted_at)
+        expires = started + timedelta(seconds=self.settings.approval_timeout_seconds)
         record = self.store.attach_callback(request.request_id, callback_id, expires)
         deadline = int(expires.timestamp())
         link = self._decision_link(request.request_id, request.approver_email, deadline)
@@ -164,13 +187,29 @@ class LeaveSteps:
 
     def follow_up(self, request: LeaveRequest, follow_up: FollowUp, deadline: int) -> str | None:
         """Remind or escalate; who has the request now, or None when nothing was done (the
-        request was decided meanwhile, or there is nobody to escalate to)."""
-        record = self.store.get(request.request_id)
-        if record is None or not record.status.awaits_decision:
+        request was decided or claimed by a decision meanwhile, another follow-up is under
+        way, or there is nobody to escalate to). It holds the request's lease from before its
+        first write to after its last email, so no decision is accepted while it sends."""
+        try:
+            record = self.store.take_lease(request.request_id, follow_up.key, self.clock())
+        except RequestConflictError as refused:
+            moved = refused.record
+            if (
+                follow_up.kind is FollowUpKind.ESCALATE
+                and moved
+                and moved.status.awaits_decision
+                and follow_up.key in moved.follow_ups
+            ):
+                # A retry after the escalation moved it: the request is the new approver's,
+                # whatever they claimed since, and what happened is still announced.
+                return self._escalate(moved, follow_up.key, deadline)
             return None
-        if follow_up.kind is FollowUpKind.REMIND:
-            return self._remind(record, follow_up.key, deadline)
-        return self._escalate(record, follow_up.key, deadline)
+        try:
+            if follow_up.kind is FollowUpKind.REMIND:
+                return self._remind(record, follow_up.key, deadline)
+            return self._escalate(record, follow_up.key, deadline)
+        finally:
+            self.store.release_lease(request.request_id, follow_up.key)
 
     def _remind(self, record: LeaveRecord, key: str, deadline: int) -> str | None:
         approver = record.approver_email
@@ -189,19 +228,29 @@ class LeaveSteps:
         emit_metric(Metric.REMINDERS_SENT)
         return approver
 
-    def _approver_above(self, record: LeaveRecord) -> str | None:
-        """Who the request moves up to from its approver: their own approver in the chain, or
-        that person's delegate while they are away; never the employee, never back to anyone
-        who had it. None when nobody is left."""
-        passed_over = {record.employee_email, record.approver_email, *record.former_approvers()}
+    def _approver_above(self, record: LeaveRecord, person: str | None = None) -> str | None:
+        """Who the request moves up to from `person` (by default its approver): the own
+        approver, in the chain, of the one `person` stands in for as a delegate (else of
+        `person`), or that approver's delegate while they are away; never the employee, never
+        back to anyone who had it. None when nobody is left."""
+        stands_for = _stood_in_for(record, person or record.approver_email)
+        passed_over = {
+            record.employee_email,
+            record.approver_email,
+            *stands_for,
+            *record.former_approvers(),
+        }
         above = approver_above(
-            record.approver_email, self.directory, self.settings.default_approver, passed_over
+            stands_for[-1], self.directory, self.settings.default_approver, passed_over
         )
         if above is None:
             return None
-        # Away? Their delegate decides, unless that sends it back down.
-        above, _ = decider_for(above, record.employee_email, self.clock().date(), self.delegations)
-        return None if above in passed_over else above
+        # Away? Their delegate decides, unless that sends it back down (to someone who had or
+        # approved it): then it stays with them, away or not, rather than lose a level.
+        delegate, _ = decider_for(
+            above, record.employee_email, self.clock().date(), self.delegations
+        )
+        return above if delegate in passed_over else delegate
 
     def ask_second_approver(
         self, request: LeaveRequest, first: DecisionPayload, callback_id: str, deadline: int
@@ -216,8 +265,10 @@ class LeaveSteps:
         key = StepName.SECOND_LEVEL
         if key not in record.follow_ups:
             first_approver = record.approver_email
-            above = self._approver_above(record)
+            # Above who decided (or whom they stood in for), not above whoever has it now.
+            above = self._approver_above(record, first.approver_email)
             if above is None:
+                self._note_one_approval_suffices(record, first)
                 return False
             entry = HistoryEntry(
                 event=HistoryEvent.APPROVED_FIRST_LEVEL,
@@ -228,8 +279,15 @@ class LeaveSteps:
                 to_approver=above,
             )
             record = self.store.follow_up(
-                record.request_id, key, entry, handed_from=first_approver, callback_id=callback_id
+                record.request_id,
+                key,
+                entry,
+                handed_from=first_approver,
+                callback_id=callback_id,
+                after_decision=True,
             )
+        elif any(e.event is HistoryEvent.ONE_APPROVAL_SUFFICED for e in record.history):
+            return False
         second = record.approver_email
         self.events.publish(
             EventType.REQUEST_APPROVED_FIRST_LEVEL,
@@ -248,6 +306,20 @@ class LeaveSteps:
         )
         self._send(handed_over_email(record, told, self.status_link(record)))
         return True
+
+    def _note_one_approval_suffices(self, record: LeaveRecord, first: DecisionPayload) -> None:
+        """Say in the history why long leave ends with one approval: nobody is above."""
+        over = self.settings.second_approval_over_days
+        entry = HistoryEntry(
+            event=HistoryEvent.ONE_APPROVAL_SUFFICED,
+            at=first.decided_at,
+            by=first.approver_email,
+            comment=(
+                f"Leave longer than {over} days needs a second approval, but nobody is above "
+                f"{first.approver_email} to give it: this approval suffices."
+            ),
+        )
+        self.store.follow_up(record.request_id, StepName.SECOND_LEVEL, entry, after_decision=True)
 
     def _escalate(self, record: LeaveRecord, key: str, deadline: int) -> str | None:
         if key in record.follow_ups:
@@ -274,6 +346,8 @@ class LeaveSteps:
                 record = self.store.follow_up(record.request_id, key, entry, handed_from=previous)
             except RequestConflictError:
                 return None
+        # It is the new approver's now: their decision need not wait for the employee's email.
+        self.store.release_lease(record.request_id, key)
         self.events.publish(
             EventType.REQUEST_ESCALATED,
             follow_up_event_id(record.request_id, key),
@@ -309,6 +383,22 @@ class LeaveSteps:
 
     def _send(self, email: Email) -> str:
         return send_email(self.mailer, email)
+
+
+def _stood_in_for(record: LeaveRecord, person: str) -> list[str]:
+    """`person`, then whom they stand in for as a delegate (the approver who handed the
+    request to them), and so on back to the approver the request first came to."""
+    chain = [person]
+    for entry in reversed(record.history):
+        handed_from = entry.from_approver
+        if (
+            entry.event is HistoryEvent.REASSIGNED
+            and entry.to_approver == chain[-1]
+            and handed_from
+            and handed_from not in chain
+        ):
+            chain.append(handed_from)
+    return chain
 
 
 def _why_you(record: LeaveRecord) -> str | None:
@@ -378,7 +468,7 @@ def run_leave_workflow(
         # A receipt is a courtesy: the approver must still be asked.
         context.logger.error("the receipt could not be sent", extra={"error": str(error)})
 
-    verdict, deadline = _wait_for_verdict(context, request, steps)
+    verdict, deadline = _wait_for_verdict(context, request, steps, submitted_at)
     over = steps.settings.second_approval_over_days
     if verdict.status is LeaveStatus.APPROVED and needs_second_approval(request.days, over):
         assert deadline is not None  # an approval came through a callback the approver was asked
@@ -423,11 +513,20 @@ def _second_approval(
     except StepError as error:
         context.logger.error("the second approver could not be asked", extra={"error": str(error)})
         return Verdict(LeaveStatus.FAILED, note=UNREACHABLE_SECOND_APPROVER)
-    return _verdict_of(approval) if asked else first
+    if not asked:
+        return first
+    # The second level is followed up as the first was, over the time it has left, under keys
+    # of its own (its record markers and event ids must not clash with the first level's).
+    second_level = tuple(
+        replace(follow_up, key=f"{StepName.SECOND_LEVEL_FOLLOW_UP}{follow_up.key}")
+        for follow_up in steps.settings.follow_ups.schedule(seconds_left)
+    )
+    _follow_up_until_decided(context, request, steps, approval, second_level, deadline)
+    return _verdict_of(approval)
 
 
 def _wait_for_verdict(
-    context: DurableContext, request: LeaveRequest, steps: LeaveSteps
+    context: DurableContext, request: LeaveRequest, steps: LeaveSteps, submitted_at: str
 ) -> tuple[Verdict, int | None]:
     """How the wait ended, and the request's deadline (None if the approver was never asked)."""
     timeout = steps.settings.approval_timeout_seconds
@@ -438,7 +537,7 @@ def _wait_for_verdict(
     )
     try:
         deadline: int = context.step(
-            lambda _: steps.ask_approver(request, approval.callback_id),
+            lambda _: steps.ask_approver(request, approval.callback_id, submitted_at),
             name=StepName.ASK_APPROVER,
             config=STEP,
         )
@@ -447,7 +546,21 @@ def _wait_for_verdict(
         # leave it pending (and blocking the employee's calendar) until it expires.
         context.logger.error("the approver could not be asked", extra={"error": str(error)})
         return Verdict(LeaveStatus.FAILED, note=UNREACHABLE_APPROVER), None
-    for follow_up in steps.settings.follow_ups.schedule(timeout):
+    first_level = steps.settings.follow_ups.schedule(timeout)
+    _follow_up_until_decided(context, request, steps, approval, first_level, deadline)
+    return _verdict_of(approval), deadline
+
+
+def _follow_up_until_decided(
+    context: DurableContext,
+    request: LeaveRequest,
+    steps: LeaveSteps,
+    approval: Callback[str],
+    follow_ups: tuple[FollowUp, ...],
+    deadline: int,
+) -> None:
+    """Run each follow-up as it falls due, until the approval callback ends."""
+    for follow_up in follow_ups:
         if _decided_before(context, approval, follow_up):
             break
         try:
@@ -462,7 +575,6 @@ def _wait_for_verdict(
             context.logger.error(
                 "a follow-up failed", extra={"follow_up": follow_up.key, "error": str(error)}
             )
-    return _verdict_of(approval), deadline
 
 
 def _verdict_of(approval: Callback[str]) -> Verdict:

@@ -3,7 +3,15 @@
 The workflow itself ends it: the withdrawal goes into the request's one approval callback, as
 a decision would, so the callback lets exactly one of them through. A withdrawal racing an
 approval either wins (the request is withdrawn, the approver's link answers 409) or finds the
-callback closed and is told how the request ended.
+callback closed and is told how the request ended. While the request is still pending it is
+never told 409: between the two levels of long leave (the first callback closed, the second
+not attached yet) it is told to retry (503 + Retry-After), and the retry goes into the second
+level's callback.
+
+A withdrawal takes no claim (handlers/domain/claims.py): it is not a decision at a level, and
+a follow-up that races it is followed by the outcome's email to whoever then has the request
+("withdrawn, no longer needs your decision"), so nobody is left believing they must decide. A
+claim would only let a withdrawal hold an approver's decision back.
 """
 
 from collections.abc import Callable
@@ -56,8 +64,11 @@ def withdraw(request_id: str, employee: str, withdrawer: Withdrawer) -> LeaveRec
             withdrawal.model_dump_json(),
         )
     except CallbackClosedError:
-        # Decided, expired or withdrawn a moment ago: say which, once it is recorded.
-        return _as_recorded(withdrawer.await_final(request_id) or record)
+        # Decided, expired or withdrawn a moment ago: say which, once it is recorded. Or,
+        # for long leave, approved at the first level: the second is not attached yet.
+        return _as_recorded(
+            withdrawer.await_final(request_id) or withdrawer.store.get(request_id) or record
+        )
     except WorkflowUnavailableError:
         raise ActionRefusedError(
             503, "The service is busy: your request was not withdrawn. Try again shortly.", 30
@@ -71,7 +82,13 @@ def _as_recorded(latest: LeaveRecord) -> LeaveRecord:
     if latest.status is LeaveStatus.WITHDRAWN:
         return latest
     _ensure_waiting(latest)
-    raise ActionRefusedError(409, "This request was decided a moment ago: reload it to see how.")
+    # Still waiting, its callback closed: between the two levels of long leave, the second
+    # one is being attached. A moment later the withdrawal goes into that one.
+    raise ActionRefusedError(
+        503,
+        "This request is moving to its second approver: try again in a few seconds.",
+        RETRY_AFTER_SECONDS,
+    )
 
 
 def _ensure_waiting(record: LeaveRecord) -> None:

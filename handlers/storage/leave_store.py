@@ -7,7 +7,8 @@ never disagree, whatever fails between two calls.
 
 import heapq
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from contextlib import suppress
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 
 from handlers.aws_clients import aws_client
 from handlers.domain.calendar import CalendarEntry, EmployeeCalendar
+from handlers.domain.claims import claim_expiry, lease_expiry
 from handlers.domain.leave_request import HistoryEntry, LeaveRecord, LeaveRequest, Outcome
 from handlers.domain.statuses import AWAITING_DECISION, TRANSITIONS, HistoryEvent, LeaveStatus
 from handlers.observability import logger
@@ -75,6 +77,14 @@ class CalendarBusyError(RuntimeError):
     """The employee's calendar kept changing under us: the caller should retry later."""
 
 
+class FollowUpUnderwayError(RuntimeError):
+    """A follow-up holds the request's lease (until `until`): a decision must wait for it."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"a follow-up holds the request until {until.isoformat()}")
+        self.until = until
+
+
 class LeaveStore(Protocol):
     def get(self, request_id: str) -> LeaveRecord | None: ...
 
@@ -120,13 +130,44 @@ class LeaveStore(Protocol):
         entry: HistoryEntry,
         handed_from: str | None = None,
         callback_id: str | None = None,
+        after_decision: bool = False,
     ) -> LeaveRecord: ...
+
+    def claim_decision(
+        self, request_id: str, approver_email: str, callback_id: str, at: datetime
+    ) -> None: ...
+
+    def mark_claim_sent(self, request_id: str, approver_email: str, at: datetime) -> None: ...
+
+    def take_lease(self, request_id: str, key: str, at: datetime) -> LeaveRecord: ...
+
+    def release_lease(self, request_id: str, key: str) -> None: ...
 
     def pending_submitted_before(self, cutoff: datetime) -> Iterator[LeaveRecord]: ...
 
     def requests_of(self, employee_email: str, limit: int) -> list[LeaveRecord]: ...
 
     def approved_by(self, approver_email: str, since: date) -> list[LeaveRecord]: ...
+
+
+# A decision's claim holds once marked sent, or until it expires; a lease until it expires.
+_NO_LIVE_CLAIM = (
+    "(attribute_not_exists(claimed_by) OR "
+    "(attribute_not_exists(claim_sent_at) AND claim_until < :now))"
+)
+_NO_LIVE_LEASE = "(attribute_not_exists(lease_key) OR lease_until < :now)"
+
+
+def _awaiting_values() -> dict[str, str]:
+    return {f":awaiting{i}": status.value for i, status in enumerate(AWAITING_DECISION)}
+
+
+def _millis(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _from_millis(millis: int) -> datetime:
+    return datetime.fromtimestamp(millis / 1000, UTC)
 
 
 def _is_condition_failure(error: ClientError) -> bool:
@@ -566,7 +607,8 @@ class DynamoDbLeaveStore:
                         ":current": record.status.value,
                         ":ended_by": ended_by,
                     }
-                    | ({":approver": record.approver_email} if approved else {})
+                    # Credit who approved, whoever the request was with at that moment.
+                    | ({":approver": outcome.by or record.approver_email} if approved else {})
                 ),
             }
         }
@@ -635,6 +677,122 @@ class DynamoDbLeaveStore:
             request = answer.get("UnprocessedKeys") or {}
         return sorted(owed)
 
+    # -- who may act on the level a request waits at (see handlers/domain/claims.py) ------------
+
+    def claim_decision(
+        self, request_id: str, approver_email: str, callback_id: str, at: datetime
+    ) -> None:
+        """Claim the level the request waits at for `approver_email`'s decision, before it goes
+        into `callback_id`: only while it awaits a decision through that callback, is theirs,
+        and no live claim of someone else's or live follow-up lease holds it. Taken again by
+        the same approver, it holds as before.
+
+        FollowUpUnderwayError: a follow-up holds the request (retry once it is done).
+        RequestConflictError: the level is no longer this approver's to decide (`record`).
+        """
+        statuses = _awaiting_values()
+        condition = (
+            f"#status IN ({', '.join(statuses)}) AND approver_email = :approver "
+            f"AND callback_id = :callback AND {_NO_LIVE_LEASE} "
+            f"AND ({_NO_LIVE_CLAIM} OR claimed_by = :approver)"
+        )
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item(request_key(request_id)),
+                UpdateExpression=(
+                    "SET claimed_by = :approver, claim_callback = :callback, claim_until = :until"
+                ),
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_item(
+                    {
+                        **statuses,
+                        ":approver": approver_email,
+                        ":callback": callback_id,
+                        ":until": _millis(claim_expiry(at)),
+                        ":now": _millis(at),
+                    }
+                ),
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+            item = self._raw(request_id)
+            lease_until = int(item.get("lease_until", 0)) if item and "lease_key" in item else 0
+            if lease_until >= _millis(at):
+                raise FollowUpUnderwayError(_from_millis(lease_until)) from None
+            record = LeaveRecord.model_validate(item) if item else None
+            raise RequestConflictError("the level is not this approver's", record) from None
+
+    def mark_claim_sent(self, request_id: str, approver_email: str, at: datetime) -> None:
+        """The claimed decision went into the callback: the claim now holds for good. Best
+        effort: unmarked, it stops holding after the decision function's timeout, long after
+        the workflow took the decision."""
+        with suppress(ClientError):
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item(request_key(request_id)),
+                UpdateExpression="SET claim_sent_at = :at",
+                ConditionExpression="claimed_by = :approver",
+                ExpressionAttributeValues=to_item(
+                    {":at": _millis(at), ":approver": approver_email}
+                ),
+            )
+
+    def take_lease(self, request_id: str, key: str, at: datetime) -> LeaveRecord:
+        """Hold the request for the follow-up `key` while it writes and sends: only while it
+        awaits a decision, no decision claimed it, and no other follow-up holds it. Taken again
+        by the same follow-up (a retried step), it holds anew. The record as it now stands;
+        RequestConflictError otherwise."""
+        statuses = _awaiting_values()
+        condition = (
+            f"#status IN ({', '.join(statuses)}) AND {_NO_LIVE_CLAIM} "
+            "AND (attribute_not_exists(lease_key) OR lease_key = :key OR lease_until < :now)"
+        )
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=to_item(request_key(request_id)),
+                UpdateExpression="SET lease_key = :key, lease_until = :until",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_item(
+                    {
+                        **statuses,
+                        ":key": key,
+                        ":until": _millis(lease_expiry(at)),
+                        ":now": _millis(at),
+                    }
+                ),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+            raise RequestConflictError("claimed, decided or held", self.get(request_id)) from None
+        return LeaveRecord.model_validate(from_item(response["Attributes"]))
+
+    def release_lease(self, request_id: str, key: str) -> None:
+        """Let go of the follow-up `key`'s lease, if it still holds it."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item(request_key(request_id)),
+                UpdateExpression="REMOVE lease_key, lease_until",
+                ConditionExpression="lease_key = :key",
+                ExpressionAttributeValues=to_item({":key": key}),
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
+
+    def _raw(self, request_id: str) -> dict[str, Any] | None:
+        response = self._client.get_item(
+            TableName=self._table, Key=to_item(request_key(request_id)), ConsistentRead=True
+        )
+        return from_item(response["Item"]) if "Item" in response else None
+
     def follow_up(
         self,
         request_id: str,
@@ -642,17 +800,22 @@ class DynamoDbLeaveStore:
         entry: HistoryEntry,
         handed_from: str | None = None,
         callback_id: str | None = None,
+        after_decision: bool = False,
     ) -> LeaveRecord:
         """Add a follow-up (reminder, escalation, reassignment) to the history of a request
-        that still awaits a decision, once: `key` marks it done. With `handed_from`, the
-        request moves from that approver to `entry.to_approver`, only if it is still theirs.
+        that still awaits a decision and that no decision claimed, once: `key` marks it done.
+        With `handed_from`, the request moves from that approver to `entry.to_approver`, only
+        if it is still theirs.
 
         Returns the record as it now stands; a repeat of a follow-up that happened (a retried
-        step) returns it as well. RequestConflictError: the request was decided meanwhile, or
-        (for a hand-over) is no longer `handed_from`'s. `callback_id`: the hand-over comes with a
-        new callback (a second approval), attached in the same write.
+        step) returns it as well. RequestConflictError: the request was decided or claimed
+        meanwhile, or (for a hand-over) is no longer `handed_from`'s. `callback_id`: the
+        hand-over comes with a new callback (a second approval), attached in the same write.
+        `after_decision`: the write follows the level's accepted decision (the hand-over to
+        the second level, or the note that one approval suffices): it ends the level's claim
+        instead of yielding to it.
         """
-        statuses = {f":awaiting{i}": status.value for i, status in enumerate(AWAITING_DECISION)}
+        statuses = _awaiting_values()
         condition = f"#status IN ({', '.join(statuses)}) AND NOT contains(follow_ups, :key)"
         sets = ["history = list_append(history, :entry)"]
         values: dict[str, Any] = {
@@ -661,6 +824,12 @@ class DynamoDbLeaveStore:
             ":keys": {key},
             ":entry": [entry.model_dump(mode="json", exclude_none=True)],
         }
+        removals = ""
+        if after_decision:
+            removals = " REMOVE claimed_by, claim_callback, claim_until, claim_sent_at"
+        else:
+            condition += f" AND {_NO_LIVE_CLAIM}"
+            values[":now"] = _millis(entry.at)
         if handed_from is not None:
             sets.append("approver_email = :to")
             condition += " AND approver_email = :from"
@@ -672,7 +841,7 @@ class DynamoDbLeaveStore:
             response = self._client.update_item(
                 TableName=self._table,
                 Key=to_item(request_key(request_id)),
-                UpdateExpression=f"SET {', '.join(sets)} ADD follow_ups :keys",
+                UpdateExpression=f"SET {', '.join(sets)} ADD follow_ups :keys{removals}",
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=to_item(values),

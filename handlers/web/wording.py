@@ -53,6 +53,7 @@ EVENT_WORDS = {
     HistoryEvent.REASSIGNED: "Handed over to",
     # Followed by who approves next (`to_approver`), then who approved (`by`).
     HistoryEvent.APPROVED_FIRST_LEVEL: "Approved at the first level; now with",
+    HistoryEvent.ONE_APPROVAL_SUFFICED: "Approved; nobody is above to approve it again",
 }
 
 LEAVE_TYPE_WORDS = {

@@ -187,19 +187,26 @@ def test_an_escalation_retried_after_a_hand_over_still_names_who_did_not_decide(
 
 # -- replay safety: a fault at each call of a follow-up --------------------------------------
 
+
+def _writes_follow_up(arguments: dict[str, Any], key: str) -> bool:
+    """The write that records the follow-up `key` (not the lease it takes first)."""
+    values = arguments.get("ExpressionAttributeValues") or {}
+    return ":entry" in values and key in str(values)
+
+
 FOLLOW_UP_CALLS: dict[str, tuple[str, str, Callable[[dict[str, Any]], bool]]] = {
     "email-reminder": ("ses", "send_raw_email", lambda a: b"Reminder" in a["RawMessage"]["Data"]),
     "record-reminder": (
         "dynamodb",
         "update_item",
-        lambda a: "remind-1" in str(a.get("ExpressionAttributeValues")),
+        lambda a: _writes_follow_up(a, "remind-1"),
     ),
     "reminder-event": ("events", "put_events", lambda a: "Reminded" in str(a)),
     "email-new-approver": ("ses", "send_raw_email", lambda a: a.get("Destinations") == [DIRECTOR]),
     "record-escalation": (
         "dynamodb",
         "update_item",
-        lambda a: "escalate" in str(a.get("ExpressionAttributeValues")),
+        lambda a: _writes_follow_up(a, "escalate"),
     ),
     "email-employee": (
         "ses",

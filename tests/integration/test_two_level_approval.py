@@ -97,7 +97,15 @@ def test_short_leave_and_leave_with_nobody_above_need_one_approval(leave_app: Le
     own = leave_app.submit({**LONG, "employee_email": DEFAULT_APPROVER}).json()["request_id"]
     assert leave_app.decide(leave_app.decision_link(own, DIRECTOR), "approve").status == 200
     assert leave_app.wait_until_final(own)["status"] == "approved"
-    assert [e for e, _, _ in _events(leave_app, own)] == ["submitted", "approved"]
+    # The history says why one approval sufficed.
+    assert [e for e, _, _ in _events(leave_app, own)] == [
+        "submitted",
+        "one_approval_sufficed",
+        "approved",
+    ]
+    note = leave_app.status(own).json()["history"][1]
+    assert note["by"] == DIRECTOR
+    assert f"nobody is above {DIRECTOR}" in note["comment"]
     assert leave_app.emails_to(DIRECTOR)[-1].subject.startswith("Leave to approve")
     assert len(leave_app.emails_to(DIRECTOR)) == 1
 

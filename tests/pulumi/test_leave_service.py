@@ -289,8 +289,8 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
     assert actions("decision") == {
         "WriteOwnLogs": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "SendTraces": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-        # It writes nothing: the callback API arbitrates between racing decisions.
-        "ReadRequests": ["dynamodb:GetItem"],
+        # Its one write claims the request's level before the callback.
+        "ClaimRequests": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
         "ReadSigningKey": ["ssm:GetParameter"],
         "ResumeWorkflow": [
             "lambda:SendDurableExecutionCallbackFailure",
