@@ -184,6 +184,12 @@ class LeaveRecord(LeaveRequest):
         """Who approved it at a level it has passed (long leave's first approver)."""
         return {e.by for e in self.history if e.event is HistoryEvent.APPROVED_FIRST_LEVEL and e.by}
 
+    def recorded_outcome(self) -> Outcome:
+        """How it ended, as its last history entry recorded it (for a retry that announces
+        an end written before)."""
+        last = self.history[-1]
+        return Outcome(status=self.status, decided_at=last.at, by=last.by, comment=last.comment)
+
     def handed_to(self, approver_email: str) -> LeaveRecord:
         """This record as it reads once `approver_email` has the request."""
         return self.model_copy(update={"approver_email": approver_email})

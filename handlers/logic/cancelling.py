@@ -65,9 +65,7 @@ def cancel(request_id: str, employee: str, canceller: Canceller) -> LeaveRecord:
 
 def announce_cancelled(record: LeaveRecord, canceller: Canceller) -> None:
     """Announce and tell the cancellation recorded in `record` (whose last entry it is)."""
-    last = record.history[-1]
-    outcome = Outcome(status=record.status, decided_at=last.at, by=last.by)
-    _announce_and_tell(record, outcome, canceller)
+    _announce_and_tell(record, record.recorded_outcome(), canceller)
 
 
 def _announce_and_tell(record: LeaveRecord, outcome: Outcome, canceller: Canceller) -> None:

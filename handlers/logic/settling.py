@@ -94,9 +94,7 @@ def settle(record: LeaveRecord, note: str, settler: Settler, only_unclaimed: boo
 
 
 def _announce_settled(record: LeaveRecord, settler: Settler) -> None:
-    last = record.history[-1]
-    outcome = Outcome(status=record.status, decided_at=last.at, comment=last.comment)
-    _announce_and_tell(record, outcome, settler)
+    _announce_and_tell(record, record.recorded_outcome(), settler)
 
 
 def _announce_and_tell(record: LeaveRecord, outcome: Outcome, settler: Settler) -> None:

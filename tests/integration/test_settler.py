@@ -26,6 +26,17 @@ EMPLOYEE = "settle@email.com"
 PAYLOAD = {"employee_email": EMPLOYEE, "start_date": from_today(156), "end_date": from_today(160)}
 
 
+def _submit_whose_start_is_lost(leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Submit dies after recording the request, before starting its workflow; nobody retries."""
+    wired = submit.submitter()
+    dying = dataclasses.replace(
+        wired, workflow=FaultyDependency(wired.workflow).inject("start", Fault.CRASH_BEFORE)
+    )
+    monkeypatch.setattr(submit, "submitter", lambda: dying)
+    with pytest.raises(SimulatedCrash):
+        leave_app.submit(PAYLOAD)
+
+
 def test_the_example_event_is_the_one_the_settler_routes_by() -> None:
     event = status_change("lr-x-1", "STOPPED")
     assert (event["source"], event["detail-type"]) == (
@@ -113,14 +124,8 @@ def _later(seconds: float) -> datetime:
 def test_the_sweep_ends_a_request_whose_start_was_lost(
     leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Submit dies after recording the request, before starting its workflow; nobody retries.
     wired = submit.submitter()
-    dying = dataclasses.replace(
-        wired, workflow=FaultyDependency(wired.workflow).inject("start", Fault.CRASH_BEFORE)
-    )
-    monkeypatch.setattr(submit, "submitter", lambda: dying)
-    with pytest.raises(SimulatedCrash):
-        leave_app.submit(PAYLOAD)
+    _submit_whose_start_is_lost(leave_app, monkeypatch)
     monkeypatch.setattr(submit, "submitter", lambda: wired)
     running_id = leave_app.submit(
         {**PAYLOAD, "start_date": from_today(177), "end_date": from_today(177)}
@@ -168,15 +173,7 @@ def _subjects(address: str) -> list[str]:
 def test_a_sweep_racing_a_late_start_leaves_the_request_to_its_workflow(
     leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Submit dies after recording the request, before starting its workflow.
-    wired_submitter = submit.submitter()
-    dying = dataclasses.replace(
-        wired_submitter,
-        workflow=FaultyDependency(wired_submitter.workflow).inject("start", Fault.CRASH_BEFORE),
-    )
-    monkeypatch.setattr(submit, "submitter", lambda: dying)
-    with pytest.raises(SimulatedCrash):
-        leave_app.submit(PAYLOAD)
+    _submit_whose_start_is_lost(leave_app, monkeypatch)
     store = DynamoDbLeaveStore(Account().table_name)
     (lost,) = store.pending_submitted_before(_later(1))
     # The sweep has found it unclaimed with no execution alive, and is about to settle it...
@@ -293,14 +290,7 @@ def test_a_workflow_that_finds_its_request_ended_by_the_settler_tells_nobody(
 def test_a_sweep_that_dies_after_settling_a_lost_start_is_followed_by_one_that_tells(
     leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    wired_submitter = submit.submitter()
-    dying = dataclasses.replace(
-        wired_submitter,
-        workflow=FaultyDependency(wired_submitter.workflow).inject("start", Fault.CRASH_BEFORE),
-    )
-    monkeypatch.setattr(submit, "submitter", lambda: dying)
-    with pytest.raises(SimulatedCrash):
-        leave_app.submit(PAYLOAD)
+    _submit_whose_start_is_lost(leave_app, monkeypatch)
     wired = settler.settler()
     dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
     dynamodb.inject("transact_write_items", Fault.CRASH_AFTER)
