@@ -253,3 +253,16 @@ def test_a_closed_callback_reads_as_lambdas_typed_error(
         client.send_durable_execution_callback_success(CallbackId="cb", Result=b"{}")
     assert _error_code(refused) == "ResourceNotFoundException"
     assert "not in STARTED state" in str(refused.value)
+
+
+def test_a_durable_call_while_the_emulator_is_stopped_is_lambdas_service_error(
+    lambda_client: Any,
+) -> None:
+    # The sandbox stops the durable emulator first: a workflow still running checkpoints into
+    # this (the fixture's emulator address answers nothing).
+    with pytest.raises(ClientError) as refused:
+        lambda_client.checkpoint_durable_execution(
+            DurableExecutionArn="e", CheckpointToken="t", Updates=[]
+        )
+    assert _error_code(refused) == "ServiceException"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
