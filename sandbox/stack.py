@@ -80,6 +80,7 @@ class SandboxStack:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self._children: list[ChildProcess] = []
+        self._durable_emulator: ChildProcess | None = None
         self._servers: list[LoopbackServer] = []
         self._runtimes: dict[str, FunctionRuntime] = {}
         self._telemetry: Telemetry | None = None
@@ -214,15 +215,21 @@ class SandboxStack:
             _child_environment(),
             logs / "durable-emulator.log",
         )
-        self._children.append(durable)
+        self._durable_emulator = durable
         aws.wait_until_ready(config.aws_endpoint + "/_sandbox/ready")
         durable.wait_until_ready(config.durable_endpoint + "/health")
 
     def stop(self) -> None:
-        """Stop everything this stack started, newest first; safe after a failed start."""
+        """Stop everything this stack started, newest first, except the durable emulator,
+        which goes first; safe after a failed start."""
         self.outputs_path.unlink(missing_ok=True)
         if self._scheduler:
             self._scheduler.stop()
+        # What drives the workflow stops before what it drives: a timer falling due while the
+        # Lambda API and the environments stop (many seconds on a busy machine) would fail one
+        # invocation after another, and five fail the execution for good.
+        if self._durable_emulator:
+            self._durable_emulator.stop()
         for server in reversed(self._servers):
             server.stop()
         if self._lambda:
