@@ -3,9 +3,10 @@ timer they wait on ends when it was due before the stop, however long the sandbo
 takes to come back.
 
 The emulator runs as the sandbox runs it (`python -m sandbox.durable_emulator`), against a
-stand-in Lambda API that runs small durable functions in this process. Time is driven, not
-waited for: each function waits an hour, and between the two runs the test ages the stored
-executions as if the sandbox had been stopped for that long.
+stand-in Lambda API that runs small durable functions in this process. The timers' time is
+driven, not waited for: each function waits an hour, and between the two runs the test ages
+the stored executions as if the sandbox had been stopped for that long. Only the Lambda API's
+downtime is real time: it is the scenario (a restart slower than the emulator's retries).
 """
 
 import json
