@@ -4,9 +4,9 @@ function's durable metrics in `AWS/Lambda` (started, succeeded, failed, duration
 
 The local Lambda API sees every start, every output of the workflow's handler (an output whose
 `Status` is SUCCEEDED or FAILED ends the execution) and every StopDurableExecution it forwards.
-Executions the emulator itself times out are not seen, so they go unreported (the settler's
-sweep still ends their requests). The running count is also taken from the emulator itself
-every minute, as Lambda publishes it, so it never drifts from what runs.
+Executions the emulator ends by itself (an execution timeout, or five failed invocations) are
+not seen there: the running count, also taken from the emulator itself every minute as Lambda
+publishes it (so it never drifts from what runs), finds them, and their ends are reported then.
 
 Lambda publishes the running count as a gauge, one reading at a time. Here a changed count is
 published at most once a second: the dashboard reads one-second periods, where two readings
@@ -70,6 +70,8 @@ class DurableSignals:
         self._counter: threading.Thread | None = None
         # Functions whose running count changed since it was last published.
         self._changed: set[str] = set()
+        # Executions whose end was reported: one seen to end twice is reported once.
+        self._reported: set[str] = set()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -81,6 +83,8 @@ class DurableSignals:
     def count_running(self, function: str) -> None:
         """Count the executions running now (from before a restart too) and publish the count.
 
+        One that ran at the last count and was not seen to end has been ended by the emulator
+        itself (its execution timeout, or five failed invocations): its end is reported now.
         The emulator ignores a listing's `Statuses` filter: each execution's status is checked.
         """
         arns = set()
@@ -92,8 +96,11 @@ class DurableSignals:
                 if e.get("Status") == "RUNNING"
             }
         with self._lock:
+            unseen_ends = self._running.get(function, set()) - arns
             self._running[function] = arns
             self._changed.add(function)
+        for arn in unseen_ends:
+            self._ends.submit(self._ended_outside_handler, arn, None)
         self.publish_changed_counts()
 
     def publish_changed_counts(self) -> None:
@@ -150,9 +157,13 @@ class DurableSignals:
         """An execution was stopped through the Lambda API."""
         self._ends.submit(self._ended_outside_handler, arn, "STOPPED")
 
-    def _ended_outside_handler(self, arn: str, status: str) -> None:
+    def _ended_outside_handler(self, arn: str, status: str | None) -> None:
+        """`status`: how it ended, or None to read it from the emulator."""
         described = self._describe(arn)
-        if described is not None:
+        if described is None:
+            return
+        status = status or described.get("Status")
+        if status in _ENDED:
             function_arn = described["FunctionArn"]
             self._report_end(function_arn.split(":")[6], function_arn, arn, status, described)
 
@@ -177,6 +188,9 @@ class DurableSignals:
         now = datetime.now(UTC)
         started = described["StartTimestamp"]
         with self._lock:
+            if arn in self._reported:
+                return
+            self._reported.add(arn)
             self._running.setdefault(function, set()).discard(arn)
             self._changed.add(function)
         duration_ms = max(0.0, (now - started).total_seconds() * 1000)

@@ -278,6 +278,17 @@ class FunctionRuntime:
                 self._everyone.discard(environment)
             self._available.notify()
 
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Wait until no invocation runs, for at most `timeout` seconds; whether none does."""
+        deadline = time.monotonic() + timeout
+        with self._available:
+            while self._starting or len(self._idle) < len(self._everyone):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._available.wait(left)
+        return True
+
     def stop(self) -> None:
         with self._available:
             self._stopped = True

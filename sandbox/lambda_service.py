@@ -211,6 +211,12 @@ class LambdaService:
             body = answer.read()
             kept = [(k, v) for k, v in answer.getheaders() if k.lower() not in HOP_BY_HOP_HEADERS]
             return Response(answer.status, body, kept)
+        except ConnectionError:
+            # The sandbox stops the emulator first: a workflow still running meets this, its
+            # call refused, or cut off while the emulator stops.
+            return error_response(
+                503, "ServiceException", "The durable execution service is not running."
+            )
         finally:
             connection.close()
 

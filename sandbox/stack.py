@@ -59,6 +59,8 @@ logger = logging.getLogger(__name__)
 OUTPUTS_FILE = "outputs.json"
 AWS_RECORDING = "aws-requests.jsonl"
 DURABLE_STORE = "durable-executions.sqlite"
+# How long a stop waits for the workflow's invocations in flight to end.
+DRAIN_SECONDS = 10.0
 
 
 class PortInUseError(RuntimeError):
@@ -80,6 +82,8 @@ class SandboxStack:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self._children: list[ChildProcess] = []
+        self._durable_emulator: ChildProcess | None = None
+        self._lambda_server: LoopbackServer | None = None
         self._servers: list[LoopbackServer] = []
         self._runtimes: dict[str, FunctionRuntime] = {}
         self._telemetry: Telemetry | None = None
@@ -180,7 +184,10 @@ class SandboxStack:
         ):
             server = LoopbackServer(name, port, handle)
             server.start()
-            self._servers.append(server)
+            if name == "lambda":
+                self._lambda_server = server
+            else:
+                self._servers.append(server)
 
         self._scheduler = Scheduler(scheduled, config.schedule_seconds, self._lambda.invoke_event)
         self._scheduler.start()
@@ -219,17 +226,30 @@ class SandboxStack:
             _child_environment(),
             logs / "durable-emulator.log",
         )
-        self._children.append(durable)
+        self._durable_emulator = durable
         aws.wait_until_ready(config.aws_endpoint + "/_sandbox/ready")
         durable.wait_until_ready(config.durable_endpoint + "/health")
 
     def stop(self) -> None:
-        """Stop everything this stack started, newest first; safe after a failed start."""
+        """Stop taking work, let the workflow's invocations in flight end, then stop the
+        durable emulator and only then what it drives; safe after a failed start."""
         self.outputs_path.unlink(missing_ok=True)
         if self._scheduler:
             self._scheduler.stop()
         for server in reversed(self._servers):
             server.stop()
+        # An invocation cut off after a step's effects (an email, a metric) but before its
+        # checkpoint runs that step again after a restart.
+        for runtime in self._runtimes.values():
+            if runtime.function.durable and not runtime.wait_until_idle(DRAIN_SECONDS):
+                logger.warning("%s was still running when the sandbox stopped", runtime.arn)
+        # The driver stops before what it drives: a timer falling due while the Lambda API and
+        # the environments stop (many seconds on a busy machine) would fail one invocation after
+        # another, and five fail the execution for good.
+        if self._durable_emulator:
+            self._durable_emulator.stop()
+        if self._lambda_server:
+            self._lambda_server.stop()
         if self._lambda:
             self._lambda.stop()
         for runtime in self._runtimes.values():

@@ -3,7 +3,8 @@ nobody decides still expires on time.
 
 moto replays its recorded requests and the durable emulator keeps executions in SQLite, both in
 the data dir, so a stop and a start on the same data dir and port carry on where they were; the
-emulator's callback timers are armed again for the time each had left.
+emulator's timers are armed again, once the Lambda API answers, for the time each had left
+(tests/sandbox/test_durable_emulator_restart.py holds the Lambda API down and drives the time).
 """
 
 from pathlib import Path

@@ -121,3 +121,42 @@ def test_counts_that_change_within_a_second_are_published_once_as_they_end() -> 
         d.value for d in recorded.metrics if d.name == "ApproximateRunningDurableExecutions"
     ]
     assert readings == [1]
+
+
+class TimingOutEmulator(Emulator):
+    """Runs exec-1 at the first listing; by the next it has timed it out by itself, which the
+    Lambda API never sees (no handler output, no StopDurableExecution)."""
+
+    def __init__(self) -> None:
+        self.listings = 0
+
+    def status(self) -> str:
+        return "RUNNING" if self.listings < 2 else "TIMED_OUT"
+
+    def get_paginator(self, operation: str) -> "TimingOutEmulator":
+        assert operation == "list_durable_executions_by_function"
+        return self
+
+    def paginate(self, **_: Any) -> list[dict[str, Any]]:
+        self.listings += 1
+        return [{"DurableExecutions": [{"DurableExecutionArn": "exec-1", "Status": self.status()}]}]
+
+    def get_durable_execution(self, DurableExecutionArn: str) -> dict[str, Any]:
+        described = super().get_durable_execution(DurableExecutionArn)
+        return {**described, "Status": self.status(), "FunctionArn": FUNCTION_ARN}
+
+
+def test_an_execution_the_emulator_ends_by_itself_is_reported_once_at_the_next_count() -> None:
+    # On AWS the settler's rule hears of every timed-out or failed execution; here only what
+    # the running count finds tells it, or the request would stay pending.
+    recorded, routed = Recorded(), list[dict[str, Any]]()
+    signals = DurableSignals(recorded, TimingOutEmulator(), routed.append)  # type: ignore[arg-type]
+
+    for _ in range(3):
+        signals.count_running(FUNCTION)
+    signals.stop()
+
+    assert [json.loads(e["Detail"])["status"] for e in recorded.events] == ["TIMED_OUT"]
+    assert routed == recorded.events
+    assert recorded.values()["DurableExecutionTimedOut"] == 1
+    assert recorded.values()["ApproximateRunningDurableExecutions"] == 0

@@ -1,6 +1,8 @@
 """The local Lambda API as boto3 sees it: the errors the handlers map must parse as on AWS."""
 
 import json
+import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -253,3 +255,41 @@ def test_a_closed_callback_reads_as_lambdas_typed_error(
         client.send_durable_execution_callback_success(CallbackId="cb", Result=b"{}")
     assert _error_code(refused) == "ResourceNotFoundException"
     assert "not in STARTED state" in str(refused.value)
+
+
+def test_a_durable_call_while_the_emulator_is_stopped_is_lambdas_service_error(
+    lambda_client: Any,
+) -> None:
+    # The sandbox stops the durable emulator first: a workflow still running checkpoints into
+    # this (the fixture's emulator address answers nothing).
+    with pytest.raises(ClientError) as refused:
+        lambda_client.checkpoint_durable_execution(
+            DurableExecutionArn="e", CheckpointToken="t", Updates=[]
+        )
+    assert _error_code(refused) == "ServiceException"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
+
+
+def test_a_durable_call_the_stopping_emulator_cuts_off_is_lambdas_service_error(
+    signals: FakeSignals,
+) -> None:
+    # An emulator that stops while a call is in: it takes the connection and closes it.
+    with socket.create_server(("127.0.0.1", 0)) as stopping:
+        port = stopping.getsockname()[1]
+
+        def cut_off_one_call() -> None:
+            connection, _ = stopping.accept()
+            connection.recv(65536)
+            connection.close()
+
+        closer = threading.Thread(target=cut_off_one_call, daemon=True)
+        closer.start()
+        with (
+            serving(signals, f"http://127.0.0.1:{port}") as client,
+            pytest.raises(ClientError) as refused,
+        ):
+            client.checkpoint_durable_execution(
+                DurableExecutionArn="e", CheckpointToken="t", Updates=[]
+            )
+        closer.join(timeout=5)
+    assert _error_code(refused) == "ServiceException"
