@@ -32,6 +32,10 @@ AWAIT_FINAL_SECONDS = 3.0
 _AWAIT_INTERVAL_SECONDS = 0.2
 BUSY = "The service is busy: your decision was not recorded. Please try again in a minute."
 _NOT_READY = "This request is still being set up: please try again in a minute."
+BEING_RECORDED = (
+    "A decision on this request is being recorded at this moment (perhaps yours, sent "
+    "before): please try again in a minute to see where it stands."
+)
 _FOLLOW_UP_UNDERWAY = (
     "This request is being followed up (a reminder or a hand-over) at this very moment: your "
     "decision was not recorded. Please try again in a minute."
@@ -165,8 +169,13 @@ def decide(
 
 def _already_closed(record: LeaveRecord, claim: DecisionPayload, decider: Decider) -> LeaveRecord:
     """The callback took no more results: the request was decided, expired, or its execution
-    ended. The workflow records why a moment after the callback closes, so wait for that."""
-    latest = decider.await_final(record.request_id) or record
+    ended. The workflow records why a moment after the callback closes, so wait for that; if
+    it has not yet (a busy moment), nobody can say whose decision closed it: maybe this
+    approver's own, sent before a lost answer. So the approver is asked to try again, never
+    told someone else decided."""
+    latest = decider.await_final(record.request_id)
+    if latest is None:
+        raise DecisionRefusedError(503, BEING_RECORDED, record)
     if _decided_as(latest, claim.decision, claim.approver_email):
         return latest
     _ensure_open(latest)

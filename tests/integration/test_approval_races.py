@@ -302,6 +302,28 @@ def test_the_deadline_a_link_promises_is_never_later_than_the_callbacks(
     leave_app.wait_until_final(request_id)
 
 
+def test_a_decision_sent_again_before_the_workflow_recorded_it_is_told_to_retry_never_409(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The approver's answer was lost; they send it again while the workflow, which the first
+    # one resumed, is about to record it.
+    gate = _workflow_dynamodb(monkeypatch).hold(
+        "transact_write_items", when=lambda call: "approved" in str(call)
+    )
+    request_id = leave_app.submit(SHORT).json()["request_id"]
+    link = leave_app.decision_link(request_id)
+    assert leave_app.decide(link, "approve").status == 200
+    gate.wait_reached()
+
+    again = leave_app.decide(link, "approve", as_json=True)
+    assert again.status == 503, again.body
+    assert again.headers["retry-after"]
+    gate.release()
+
+    assert leave_app.wait_until_final(request_id)["status"] == "approved"
+    assert leave_app.decide(link, "approve", as_json=True).status == 200
+
+
 def test_a_withdrawal_between_the_two_levels_is_told_to_retry_never_409(
     leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
