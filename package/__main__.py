@@ -1,8 +1,5 @@
-"""The component provider: hosts `LeaveApprovals` for Pulumi programs in any language.
-
-Pulumi runs this when a program that added the package (`pulumi package add`) creates a
-`leave:index:LeaveApprovals`; the schema is inferred from the component's type annotations.
-"""
+"""The component provider's entry point: Pulumi runs it when a program that added the package
+(`pulumi package add`) creates a `leave:index:LeaveApprovals`."""
 
 import sys
 from pathlib import Path
@@ -10,12 +7,9 @@ from pathlib import Path
 # The component is the project's own code, one directory up.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pulumi.provider.experimental import component_provider_host
+from pulumi.provider import main
 
-from components.leave_approvals import LeaveApprovals
-
-PACKAGE_NAME = "leave"
-PACKAGE_VERSION = "0.1.0"
+from package.provider import LeaveApprovalsProvider
 
 if __name__ == "__main__":
-    component_provider_host([LeaveApprovals], name=PACKAGE_NAME, version=PACKAGE_VERSION)
+    main(LeaveApprovalsProvider(), sys.argv[1:])

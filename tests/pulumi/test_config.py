@@ -12,8 +12,17 @@ from components.config import (
     ConfigError,
     Mfa,
     ServiceConfig,
+    StackSettings,
     load_config,
 )
+from components.config.derived_files import (
+    DEPLOYING,
+    PACKAGE_INPUTS,
+    REGENERATE,
+    deploying_with_table,
+    package_inputs_source,
+)
+from components.config.loading import Source, how_to_set
 from components.throttling import ClientRateLimit, Throttle
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.leave_dates import DateLimits
@@ -346,3 +355,35 @@ def test_how_far_back_and_ahead_leave_may_lie_follows_the_config(
     assert limits.past_days_for(LeaveType.BEREAVEMENT) == bereavement
     assert limits.past_days_for(LeaveType.ANNUAL) == annual
     assert limits.max_future_days == future
+
+
+def test_the_files_made_from_the_settings_model_match_it() -> None:
+    """The package's inputs and the docs' table are written from the model: after a change to
+    a setting, `python -m components.config` rewrites them."""
+    assert PACKAGE_INPUTS.read_text() == package_inputs_source(), f"run `{REGENERATE}`"
+    assert DEPLOYING.read_text() == deploying_with_table(DEPLOYING.read_text()), (
+        f"run `{REGENERATE}`"
+    )
+
+
+@pytest.mark.parametrize("key", sorted(StackSettings.keys().values()))
+def test_every_setting_says_how_to_set_it(key: str) -> None:
+    command = how_to_set(key, Source.STACK_CONFIG)
+    assert command.startswith("set it with `pulumi config set ")
+    assert key in command
+    assert "None" not in command
+    secret = key in StackSettings.secret_keys()
+    assert ("--secret" in command) is secret
+    assert how_to_set(key, Source.PACKAGE_INPUTS).endswith(f"input `{key}` of LeaveApprovals")
+
+
+def test_every_bad_setting_is_named_at_once_with_how_to_set_it() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load(dev_config(senderEmail=None, maxLeaveDays="0", apiBurstLimit="many"))
+    assert str(refused.value).splitlines() == [
+        "senderEmail is required: set it with `pulumi config set senderEmail leave@example.com`",
+        "maxLeaveDays must be between 1 and 366, not 0; set it with "
+        "`pulumi config set maxLeaveDays 30`",
+        "apiBurstLimit must be a whole number, not 'many'; set it with "
+        "`pulumi config set apiBurstLimit 20`",
+    ]
