@@ -6,11 +6,17 @@ of its own, which works in every mail app's browser. Their HTML is `templates/pa
 around `templates/decision/`.
 """
 
+from __future__ import annotations
+
 from datetime import date
+from typing import TYPE_CHECKING
 
 from handlers.domain.leave_request import DecisionPayload, LeaveRecord
-from handlers.web.rendering import Markup, join, render, stylesheet
+from handlers.web.rendering import join, render, stylesheet
 from handlers.web.wording import LEAVE_TYPE_WORDS, STATUS_WORDS
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
 
 # The token travels in the URL: never leak it through a Referer (and the handler marks every
 # answer `no-store`: http_responses.with_security_headers).
@@ -98,5 +104,5 @@ def decision_recorded(claim: DecisionPayload, record: LeaveRecord) -> str:
 
 
 def message_page(title: str, message: str, record: LeaveRecord | None = None) -> str:
-    summary = _summary(record) if record is not None else Markup()
+    summary = _summary(record) if record is not None else ""
     return _page(title, render("decision/message.html", message=message, summary=summary))

@@ -5,8 +5,9 @@ import re
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 
-from handlers.web.rendering import Markup, join, render, script_json, static_text, stylesheet
+from handlers.web.rendering import join, render, script_json, static_text, stylesheet
 
 WEB = Path(__file__).resolve().parents[2] / "handlers" / "web"
 HOSTILE = "<script>alert(\"x\")</script> & 'quoted'"
