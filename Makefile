@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_COMPILE_BYTECODE := 1
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install test lint typecheck unit sandbox bench clean browser screenshots
+.PHONY: install test lint typecheck unit sandbox bench clean browser node screenshots
 
 install: $(VENV)/.installed
 
@@ -27,9 +27,25 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	@echo "Installed."
 	touch $@
 
-lint: install
+lint: install node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	npm run --silent lint
+
+# The employees' app script is linted by ESLint (pinned in package-lock.json), which runs on
+# Node: Debian's nodejs and npm are installed here when missing (as root, or through sudo).
+node:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends \
+			nodejs npm; \
+	fi
+
+# Reinstalled only when the lock changes (npm ci writes node_modules/.package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json | node
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 typecheck: install
 	$(BIN)/mypy
@@ -57,7 +73,7 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .sandbox build .mypy_cache .ruff_cache
+	rm -rf $(VENV) .sandbox build .mypy_cache .ruff_cache node_modules
 
 # The README's screenshots of every page, at a phone's width and a desktop's (Chromium).
 screenshots: install browser

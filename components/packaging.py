@@ -4,7 +4,9 @@ Both are zip files whose bytes depend only on their inputs: entries sorted, ever
 1980-01-01, every mode rw-r--r--, nothing machine-specific inside. The same sources and the same
 lock therefore give the same archive hash, and a second `pulumi up` changes nothing.
 
-- Code: the `handlers` package's `.py` files, nothing else (no caches, no tests), laid out so
+- Code: the `handlers` package's `.py` files and the pages' own files (`PAGE_FILES`: the
+  script, the stylesheet, the templates, which handlers/web/rendering.py reads through
+  importlib.resources), nothing else (no caches, no tests), laid out so
   `handlers.submit.handler` imports from the archive root (/var/task).
 - Layer: the `lambda` dependency group of pyproject.toml, exactly as uv.lock pins it, installed
   from wheels built for the Lambda platform (python3.13 on arm64) under `python/` (/opt/python).
@@ -43,6 +45,8 @@ import pulumi
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = PROJECT_ROOT / "build"
 CODE_PACKAGE = "handlers"
+# Folders of the code package whose files ship as they are, whatever their kind.
+PAGE_FILES = ("web/static", "web/templates")
 
 LAMBDA_RUNTIME = "python3.13"
 LAMBDA_ARCHITECTURE = "arm64"
@@ -207,15 +211,18 @@ def _is_runtime_source(relative: Path) -> bool:
 
 
 def code_files(root: Path = PROJECT_ROOT) -> list[tuple[str, Path]]:
-    """The handlers package's runtime sources, as (archive name, file) pairs."""
+    """The handlers package's runtime sources and page files, as (archive name, file) pairs."""
     package = root / CODE_PACKAGE
     if not (package / "__init__.py").is_file():
         raise PackagingError(f"no {CODE_PACKAGE} package in {root}")
-    files = []
-    for path in package.rglob("*.py"):
+    candidates = [*package.rglob("*.py")]
+    for folder in PAGE_FILES:
+        candidates += (package / folder).rglob("*")
+    files = set()
+    for path in candidates:
         relative = path.relative_to(root)
         if path.is_file() and _is_runtime_source(relative):
-            files.append((relative.as_posix(), path))
+            files.add((relative.as_posix(), path))
     return sorted(files)
 
 

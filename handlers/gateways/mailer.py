@@ -7,7 +7,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from handlers.aws_clients import aws_client
-from handlers.domain.emails import Email
+from handlers.web.emails import Email
 
 # SES refusals that no retry will change (an unverified address, a bad configuration).
 _PERMANENT_SES_ERRORS = {

@@ -5,7 +5,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.domain.emails import approver_told_email, outcome_email
 from handlers.domain.leave_request import LeaveRecord, Outcome
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
@@ -13,6 +12,7 @@ from handlers.gateways.mailer import Mailer
 from handlers.logic.notifying import announce_outcome, send_email
 from handlers.logic.own_requests import ActionRefusedError, own_request
 from handlers.storage.leave_store import LeaveStore, RequestConflictError
+from handlers.web.emails import approver_told_email, outcome_email
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from handlers.domain.delegation import Delegation, DelegationForm
-from handlers.domain.emails import approval_request_email, handed_over_email, moment_words
 from handlers.domain.leave_request import LeaveRecord
 from handlers.domain.signals import EventType, Metric, follow_up_event_id
 from handlers.gateways.event_publisher import EventPublisher
@@ -21,6 +20,7 @@ from handlers.logic.notifying import event_fields, send_email
 from handlers.observability import emit_metric, logger
 from handlers.storage.delegations import Delegations
 from handlers.storage.leave_store import LeaveStore, RequestConflictError
+from handlers.web.emails import approval_request_email, handed_over_email, moment_words
 
 
 class DelegationRefusedError(Exception):

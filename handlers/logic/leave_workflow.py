@@ -61,16 +61,6 @@ from pydantic import ValidationError
 
 from handlers.domain.approval_levels import needs_second_approval
 from handlers.domain.decision_token import DecisionToken, decision_link
-from handlers.domain.emails import (
-    Email,
-    approval_request_email,
-    approver_told_email,
-    handed_over_email,
-    moment_words,
-    outcome_email,
-    receipt_email,
-    reminder_email,
-)
 from handlers.domain.follow_ups import FollowUp, FollowUpKind
 from handlers.domain.leave_request import (
     DecisionPayload,
@@ -98,6 +88,16 @@ from handlers.observability import emit_metric, logger
 from handlers.settings import WorkflowSettings
 from handlers.storage.delegations import Delegations
 from handlers.storage.leave_store import LeaveStore, RequestConflictError
+from handlers.web.emails import (
+    Email,
+    approval_request_email,
+    approver_told_email,
+    handed_over_email,
+    moment_words,
+    outcome_email,
+    receipt_email,
+    reminder_email,
+)
 
 
 class StepName:

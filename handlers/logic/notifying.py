@@ -8,13 +8,13 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from handlers.domain.emails import Email
 from handlers.domain.leave_request import LeaveRequest, Outcome
 from handlers.domain.signals import OUTCOME_METRICS, EventType, Metric, event_id_for
 from handlers.domain.statuses import Decision
 from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
 from handlers.observability import emit_metric
+from handlers.web.emails import Email
 
 # Outcomes an approver decided: how long they took is the decision latency.
 DECISION_OUTCOMES = frozenset(decision.outcome for decision in Decision)

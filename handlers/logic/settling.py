@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.domain.emails import Email, approver_told_email, outcome_email
 from handlers.domain.leave_request import LeaveRecord, Outcome, request_id_of, status_url
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
@@ -35,6 +34,7 @@ from handlers.logic.notifying import announce_outcome, send_email
 from handlers.observability import logger
 from handlers.settings import SettlerSettings
 from handlers.storage.leave_store import LeaveStore, RequestConflictError
+from handlers.web.emails import Email, approver_told_email, outcome_email
 
 # What the employee's email and the request's history say about why it ended.
 BROKEN_NOTES = {

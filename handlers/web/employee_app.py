@@ -1,17 +1,16 @@
 """The employees' app page: one document for every path a browser opens (`/` and
-`/requests/{id}`); its script (`employee_app_script`) signs in and draws the page from the API.
+`/requests/{id}`); its script (`static/employee_app.js`, served as `app.js`) signs in and draws
+the page from the API. The page is `templates/page.html` around `templates/employee_app.html`.
 
 The page holds no request data: it is the same for everyone, and a request is fetched by the
 script with the employee's token, so `status_url` can open in a browser without giving
 anything away.
 """
 
-import json
 from dataclasses import dataclass
-from html import escape
 from urllib.parse import urlsplit
 
-from handlers.web.style import STYLE
+from handlers.web.rendering import render, script_json, stylesheet
 from handlers.web.wording import page_wording
 
 SCRIPT_PATH = "app.js"
@@ -51,18 +50,9 @@ def app_page(config: AppConfig) -> str:
         "token_endpoint": config.token_endpoint,
         "wording": page_wording(),
     }
-    # `</` cannot end the data block early: JSON may write it as `<\/`.
-    data = json.dumps(settings).replace("</", "<\\/")
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f'<title>Leave requests</title><link rel="icon" href="data:,"><style>{STYLE}</style>'
-        "</head><body>"
-        '<header class="bar"><div class="in"><strong>Leave requests</strong>'
-        '<span id="who" class="muted"></span></div></header>'
-        '<main id="main"><p class="muted">Loading…</p>'
-        "<noscript>This page needs JavaScript to sign you in.</noscript></main>"
-        f'<script type="application/json" id="config">{data}</script>'
-        f'<script src="{escape(config.base_url + SCRIPT_PATH, quote=True)}" defer></script>'
-        "</body></html>"
+    body = render(
+        "employee_app.html",
+        settings=script_json(settings),
+        script_url=config.base_url + SCRIPT_PATH,
     )
+    return str(render("page.html", title="Leave requests", style=stylesheet(), who="", body=body))

@@ -4,6 +4,7 @@ The layer is built once (cached under build/); the determinism tests build it tw
 scratch, which takes a few seconds with uv's cache warm. They share one xdist group.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -60,17 +61,33 @@ def normalise(name: str) -> str:
 # -- the code archive ---------------------------------------------------------------------------
 
 
-def test_the_code_archive_holds_the_handlers_sources_and_nothing_else(
+def _project_files(pattern: str, under: Path) -> set[str]:
+    return {
+        path.relative_to(PROJECT_ROOT).as_posix()
+        for path in under.rglob(pattern)
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def test_the_code_archive_holds_the_handlers_sources_and_pages_and_nothing_else(
     packages: LambdaPackages,
 ) -> None:
     inside = names(packages.code.path)
-    expected = sorted(
-        path.relative_to(PROJECT_ROOT).as_posix()
-        for path in (PROJECT_ROOT / "handlers").rglob("*.py")
-        if "__pycache__" not in path.parts
+    web = PROJECT_ROOT / "handlers" / "web"
+    expected = (
+        _project_files("*.py", PROJECT_ROOT / "handlers")
+        | _project_files("*", web / "static")
+        | _project_files("*", web / "templates")
     )
-    assert inside == expected
+    assert inside == sorted(expected)
     assert "handlers/__init__.py" in inside
+    for page_file in (
+        "handlers/web/static/employee_app.js",
+        "handlers/web/static/style.css",
+        "handlers/web/templates/page.html",
+        "handlers/web/templates/email/message.html",
+    ):
+        assert page_file in inside
     assert not [n for n in inside if "test" in n.split("/")[-1] or "/tests/" in n]
 
 
@@ -102,6 +119,65 @@ def test_every_handler_imports_from_the_archive_layout(
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+# Renders a page of each kind from the extracted archive, as a handler would on Lambda.
+_RENDER_FROM_ARCHIVE = """
+import json, sys
+from datetime import UTC, date, datetime
+import handlers
+from handlers.domain.leave_request import LeaveRecord
+from handlers.domain.statuses import LeaveStatus
+from handlers.web.decision_pages import decision_form
+from handlers.web.emails import receipt_email
+from handlers.web.employee_app import AppConfig, app_page
+from handlers.web.employee_app_script import SCRIPT
+
+record = LeaveRecord(
+    request_id="lr-1", execution_name="lr-1-0", employee_email="employee@email.com",
+    approver_email="manager@email.com", start_date=date(2026, 1, 10),
+    end_date=date(2026, 1, 12), reason="<b>moving</b>", status=LeaveStatus.PENDING,
+    submitted_at=datetime(2026, 1, 2, tzinfo=UTC),
+)
+config = AppConfig("https://api.example/live/", "client", "https://i/auth", "https://i/token")
+json.dump({
+    "package": handlers.__file__,
+    "app_page": app_page(config),
+    "script": SCRIPT,
+    "decision_form": decision_form(record, "a.b"),
+    "email": receipt_email(record, "https://api.example/live/requests/lr-1").html,
+}, sys.stdout)
+"""
+
+
+def test_the_handlers_render_their_pages_from_the_archive_alone(
+    packages: LambdaPackages, tmp_path: Path
+) -> None:
+    task = tmp_path / "task"
+    with zipfile.ZipFile(packages.code.path) as zipped:
+        zipped.extractall(task)
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("PYTHON")
+    } | {"PYTHONPATH": str(task), "AWS_DEFAULT_REGION": "us-east-2"}
+    result = subprocess.run(  # noqa: S603 - this interpreter, our own script
+        [sys.executable, "-c", _RENDER_FROM_ARCHIVE],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rendered = json.loads(result.stdout)
+    assert rendered["package"].startswith(str(task))
+    stylesheet = (PROJECT_ROOT / "handlers/web/static/style.css").read_text()
+    assert stylesheet in rendered["app_page"]
+    assert '<script src="https://api.example/live/app.js" defer></script>' in rendered["app_page"]
+    assert rendered["script"] == (PROJECT_ROOT / "handlers/web/static/employee_app.js").read_text()
+    assert stylesheet in rendered["decision_form"]
+    assert "&lt;b&gt;moving&lt;/b&gt;" in rendered["decision_form"]
+    assert 'href="https://api.example/live/requests/lr-1"' in rendered["email"]
+    assert "&lt;b&gt;moving&lt;/b&gt;" in rendered["email"]
 
 
 # -- the layer ----------------------------------------------------------------------------------

@@ -6,10 +6,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from handlers.domain.emails import Email
 from handlers.domain.signals import EventType
 from handlers.gateways.event_publisher import EventPublisher, EventPublishThrottledError
 from handlers.gateways.mailer import Mailer
+from handlers.web.emails import Email
 
 
 def throttled(operation: str) -> ClientError:

@@ -1,8 +1,8 @@
 from datetime import UTC, date, datetime
 
-from handlers.domain.emails import approval_request_email, outcome_email, receipt_email
 from handlers.domain.leave_request import LeaveRequest, Outcome
 from handlers.domain.statuses import LeaveStatus
+from handlers.web.emails import approval_request_email, outcome_email, receipt_email
 
 REQUEST = LeaveRequest(
     request_id="lr-1",
@@ -55,3 +55,25 @@ def test_each_outcome_has_its_own_subject_and_the_comment() -> None:
             REQUEST, Outcome(status=LeaveStatus.REJECTED, decided_at=at, comment="ok"), "l"
         ).text
     )
+
+
+def test_the_intro_and_every_line_are_escaped_whoever_wrote_them() -> None:
+    # `why` comes from the workflow, the addresses from the directory: none of it is trusted.
+    email = approval_request_email(
+        REQUEST, 'https://d/?token=a"b', "<Monday>", why="Escalated <b>by</b> the rules."
+    )
+    assert "<b>" not in email.html
+    assert "Escalated &lt;b&gt;by&lt;/b&gt; the rules." in email.html
+    assert "&lt;Monday&gt;" in email.html
+    assert 'href="https://d/?token=a&#34;b"' in email.html
+    assert "Escalated <b>by</b> the rules." in email.text
+
+
+def test_a_decision_email_says_the_link_is_private_in_both_forms() -> None:
+    email = approval_request_email(REQUEST, "https://d/?token=a.b", "Monday")
+    private = "The link is yours alone: do not forward it."
+    assert email.text.endswith(
+        f"Open this link to approve or reject: https://d/?token=a.b\n{private}\n"
+    )
+    assert f"<small>{private}</small>" in email.html
+    assert ">Review and decide</a>" in email.html

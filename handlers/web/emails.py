@@ -1,14 +1,21 @@
 """The emails of a leave request, each as readable HTML and plain text.
 
-Everything a person typed (reason, comment) is escaped before it goes into HTML.
+The HTML comes from `templates/email/`, rendered with everything a person typed (reason,
+comment) and every address escaped (`rendering.render`); the plain text carries it as it is.
 """
+
+from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from html import escape
+from typing import TYPE_CHECKING, NamedTuple
 
 from handlers.domain.leave_request import LeaveRequest, Outcome
 from handlers.domain.statuses import LeaveStatus
+from handlers.web.rendering import join, render
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
 
 
 @dataclass(frozen=True)
@@ -17,6 +24,19 @@ class Email:
     subject: str
     text: str
     html: str
+
+
+# A NamedTuple, not a dataclass: a tenth of the cost to define when a handler loads.
+class _Action(NamedTuple):
+    """What the email asks its reader to open: a button in HTML, a line in the text."""
+
+    link: str
+    button: str  # the button's label
+    line: str  # the text's words before the link
+    note: str | None = None  # a line of small print beneath it
+
+
+_PRIVATE_LINK = "The link is yours alone: do not forward it."
 
 
 def moment_words(moment: datetime) -> str:
@@ -49,39 +69,55 @@ def _text_table(rows: list[tuple[str, str]]) -> str:
     return "\n".join(f"{label + ':':<{width}}{value}" for label, value in rows)
 
 
-def _html_page(title: str, intro: str, rows: list[tuple[str, str]], footer: str = "") -> str:
-    cells = "".join(
-        f'<tr><th align="left" style="padding:4px 12px 4px 0">{escape(label)}</th>'
-        f"<td>{escape(value)}</td></tr>"
-        for label, value in rows
-    )
-    return (
-        '<!doctype html><html><body style="font-family:sans-serif;max-width:36em">'
-        f"<h2>{escape(title)}</h2><p>{intro}</p><table>{cells}</table>{footer}</body></html>"
-    )
+def _html_rows(rows: list[tuple[str, str]]) -> Markup:
+    return join(render("email/row.html", label=label, value=value) for label, value in rows)
 
 
-def _button(href: str, label: str) -> str:
-    return (
-        f'<p><a href="{escape(href, quote=True)}" style="display:inline-block;padding:8px 16px;'
-        f'background:#0b5cad;color:#fff;text-decoration:none;border-radius:4px">'
-        f"{escape(label)}</a></p>"
+def _html_action(action: _Action | None) -> Markup | str:
+    if action is None:
+        return ""
+    note = render("email/note.html", note=action.note) if action.note else ""
+    return render("email/action.html", link=action.link, label=action.button, note=note)
+
+
+def _email(
+    to: str,
+    subject: str,
+    title: str,
+    intro: str,
+    rows: list[tuple[str, str]],
+    action: _Action | None = None,
+) -> Email:
+    """One email, its text and its HTML saying the same: the intro, the request, the link."""
+    text = f"{intro}\n\n{_text_table(rows)}\n"
+    if action is not None:
+        text += f"\n{action.line} {action.link}\n"
+        if action.note:
+            text += f"{action.note}\n"
+    html = render(
+        "email/message.html",
+        title=title,
+        intro=intro,
+        rows=_html_rows(rows),
+        action=_html_action(action),
     )
+    return Email(to=to, subject=subject, text=text, html=str(html))
+
+
+def _follow(status_link: str) -> _Action:
+    return _Action(status_link, button="Follow its status", line="Follow its status:")
 
 
 def receipt_email(request: LeaveRequest, status_link: str) -> Email:
     rows = [*_summary_rows(request), ("Approver", request.approver_email)]
     intro = f"We received your leave request. {request.approver_email} has been asked to decide."
-    return Email(
+    return _email(
         to=request.employee_email,
         subject=f"Leave request received: {_period(request)}",
-        text=f"{intro}\n\n{_text_table(rows)}\n\nFollow its status: {status_link}\n",
-        html=_html_page(
-            "Leave request received",
-            escape(intro),
-            rows,
-            _button(status_link, "Follow its status"),
-        ),
+        title="Leave request received",
+        intro=intro,
+        rows=rows,
+        action=_follow(status_link),
     )
 
 
@@ -119,21 +155,17 @@ def reminder_email(request: LeaveRequest, decision_link: str, expires: str) -> E
 def _decision_email(
     request: LeaveRequest, decision_link: str, subject: str, title: str, intro: str
 ) -> Email:
-    rows = _summary_rows(request)
-    return Email(
+    return _email(
         to=request.approver_email,
         subject=subject,
-        text=(
-            f"{intro}\n\n{_text_table(rows)}\n\n"
-            f"Open this link to approve or reject: {decision_link}\n"
-            "The link is yours alone: do not forward it.\n"
-        ),
-        html=_html_page(
-            title,
-            escape(intro),
-            rows,
-            _button(decision_link, "Review and decide")
-            + "<p><small>The link is yours alone: do not forward it.</small></p>",
+        title=title,
+        intro=intro,
+        rows=_summary_rows(request),
+        action=_Action(
+            decision_link,
+            button="Review and decide",
+            line="Open this link to approve or reject:",
+            note=_PRIVATE_LINK,
         ),
     )
 
@@ -145,16 +177,13 @@ def handed_over_email(request: LeaveRequest, why: str, status_link: str) -> Emai
         f"Your leave request is now with {request.approver_email}, who has been asked to "
         f"decide it. {why}"
     )
-    return Email(
+    return _email(
         to=request.employee_email,
         subject=f"Leave request now with {request.approver_email}: {_period(request)}",
-        text=f"{intro}\n\n{_text_table(rows)}\n\nFollow its status: {status_link}\n",
-        html=_html_page(
-            "Your request has a new approver",
-            escape(intro),
-            rows,
-            _button(status_link, "Follow its status"),
-        ),
+        title="Your request has a new approver",
+        intro=intro,
+        rows=rows,
+        action=_follow(status_link),
     )
 
 
@@ -189,13 +218,13 @@ def outcome_email(request: LeaveRequest, outcome: Outcome, status_link: str) -> 
     if outcome.comment:
         # An approver's comment, or, for a request nobody decided, why it ended.
         rows.append(("Comment" if outcome.by else "Why", outcome.comment))
-    return Email(
+    return _email(
         to=request.employee_email,
         subject=f"Leave request {word}: {_period(request)}",
-        text=f"{intro}\n\n{_text_table(rows)}\n\nDetails: {status_link}\n",
-        html=_html_page(
-            f"Leave request {word}", escape(intro), rows, _button(status_link, "See details")
-        ),
+        title=f"Leave request {word}",
+        intro=intro,
+        rows=rows,
+        action=_Action(status_link, button="See details", line="Details:"),
     )
 
 
@@ -226,10 +255,10 @@ def approver_told_email(request: LeaveRequest, status: LeaveStatus) -> Email:
     leave they approved was cancelled."""
     subject, title, intro = _APPROVER_TOLD[status]
     intro = intro.format(employee=request.employee_email)
-    rows = _summary_rows(request)
-    return Email(
+    return _email(
         to=request.approver_email,
         subject=f"{subject}: {request.employee_email}, {_period(request)}",
-        text=f"{intro}\n\n{_text_table(rows)}\n",
-        html=_html_page(title, escape(intro), rows),
+        title=title,
+        intro=intro,
+        rows=_summary_rows(request),
     )
