@@ -81,7 +81,7 @@ class LeaveService(pulumi.ComponentResource):
     `role`, and `grant_invoke` for event targets), `workflow_alias`, `functions` and
     `log_groups` (by role: submit, workflow, decision), `submit_url`, `decision_url`,
     `workflow_alias_arn`, `table_name`, `dashboard_name` (the name the observability component
-    must give its dashboard) and `dashboard_url`, `naming`, `tags`, `region`, `account_id`,
+    must give its dashboard) and `dashboard_url`, `naming`, `region`, `account_id`,
     `partition`.
     """
 
@@ -91,7 +91,6 @@ class LeaveService(pulumi.ComponentResource):
         super().__init__("leave:leave_service:LeaveService", name, None, opts)
         config, naming = args.config, args.naming
         self.naming = naming
-        self.tags = naming.tags
         child = pulumi.ResourceOptions(parent=self)
         self.packages = args.packages or build_packages(
             bytecode=Bytecode.for_runtime() if config.compile_bytecode else None
@@ -144,7 +143,7 @@ class LeaveService(pulumi.ComponentResource):
             for address in config.sandbox_recipients
         ]
         self.event_bus = aws.cloudwatch.EventBus(
-            f"{name}-events", name=naming.event_bus_name, tags=self.tags, opts=child
+            f"{name}-events", name=naming.event_bus_name, opts=child
         )
         self.layer = aws.lambda_.LayerVersion(
             f"{name}-dependencies",
@@ -190,7 +189,6 @@ class LeaveService(pulumi.ComponentResource):
                 f"{name}-sign-in",
                 SignInArgs(
                     naming=naming,
-                    tags=self.tags,
                     region=self.region,
                     account_id=self.account_id,
                     app_url=employee_app_url,
@@ -291,7 +289,6 @@ class LeaveService(pulumi.ComponentResource):
             ],
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
             deletion_protection_enabled=config.table_deletion_protection,
-            tags=self.tags,
             opts=opts,
         )
 
@@ -309,7 +306,6 @@ class LeaveService(pulumi.ComponentResource):
             description=description,
             type="SecureString",
             value=value,
-            tags=self.tags,
             opts=opts,
         )
 
@@ -333,7 +329,6 @@ class LeaveService(pulumi.ComponentResource):
             environment={**environment, **POWERTOOLS_ENVIRONMENT},
             statements=statements,
             log_retention_days=config.log_retention_days,
-            tags=self.tags,
             timeout_seconds=timeout_seconds,
             max_concurrency=max_concurrency,
         )

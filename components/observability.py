@@ -88,7 +88,6 @@ class ObservabilityArgs:
     event_bus: aws.cloudwatch.EventBus
     layer: aws.lambda_.LayerVersion
     packages: LambdaPackages
-    tags: Mapping[str, str]
     naming: Naming
     region: pulumi.Input[str]
     account_id: pulumi.Input[str]
@@ -108,7 +107,6 @@ class ObservabilityArgs:
             event_bus=service.event_bus,
             layer=service.layer,
             packages=service.packages,
-            tags=service.tags,
             naming=service.naming,
             region=service.region,
             account_id=service.account_id,
@@ -197,7 +195,6 @@ class Observability(pulumi.ComponentResource):
         super().__init__("leave:observability:Observability", name, None, opts)
         self._name = name
         self._args = args
-        self._tags = dict(args.tags)
         config, naming = args.config, args.naming
 
         self.pending_gauge = self._pending_gauge(name, args)
@@ -217,7 +214,6 @@ class Observability(pulumi.ComponentResource):
             f"{name}-alarms",
             name=naming.resource_name("alarms", TOPIC_NAME_LIMIT, "SNS topic"),
             display_name=f"{naming.prefix} alarms",
-            tags=self._tags,
             opts=self._child(),
         )
         # Email subscriptions wait for the address to confirm (a link AWS mails it).
@@ -279,7 +275,6 @@ class Observability(pulumi.ComponentResource):
                         Statement("FindOldestPendingRequests", ["dynamodb:Query"], [by_pending]),
                     ],
                     log_retention_days=args.config.log_retention_days,
-                    tags=self._tags,
                     timeout_seconds=30,
                 ),
                 rule_name=naming.resource_name(
@@ -298,7 +293,6 @@ class Observability(pulumi.ComponentResource):
             name=args.naming.resource_name("failed-starts", QUEUE_NAME_LIMIT, "SQS queue"),
             message_retention_seconds=FAILED_START_RETENTION_SECONDS,
             sqs_managed_sse_enabled=True,
-            tags=self._tags,
             opts=self._child(),
         )
         # Lambda sends to an asynchronous destination as the function's execution role.
@@ -332,7 +326,6 @@ class Observability(pulumi.ComponentResource):
             f"{name}-{part}-logs",
             name=self._args.naming.events_log_group_name(part),
             retention_in_days=self._args.config.log_retention_days,
-            tags=self._tags,
             opts=self._child(),
         )
 
@@ -379,7 +372,6 @@ class Observability(pulumi.ComponentResource):
             description="Keeps every domain event in the audit log group",
             event_bus_name=args.event_bus.name,
             event_pattern=pattern,
-            tags=self._tags,
             opts=self._child(),
         )
         self.audit_target = aws.cloudwatch.EventTarget(
@@ -404,7 +396,6 @@ class Observability(pulumi.ComponentResource):
             event_pattern=args.workflow.function.arn.apply(
                 lambda arn: json.dumps(broken_workflow_executions(arn), sort_keys=True)
             ),
-            tags=self._tags,
             opts=self._child(),
         )
         self.alarm_topic_policy = aws.sns.TopicPolicy(
@@ -657,7 +648,6 @@ class Observability(pulumi.ComponentResource):
             alarm_actions=topic,
             ok_actions=topic,
             insufficient_data_actions=topic if spec.notify_insufficient_data else [],
-            tags=self._tags,
             # The topic lets alarms publish only once its policy is in place.
             opts=self._child(self.alarm_topic_policy),
         )

@@ -102,7 +102,6 @@ class Settler(pulumi.ComponentResource):
                         *service.notify_statements(config),
                     ],
                     log_retention_days=config.log_retention_days,
-                    tags=service.tags,
                     timeout_seconds=SETTLER_FUNCTION_TIMEOUT_SECONDS,
                 ),
                 rule_name=naming.resource_name("sweep", RULE_NAME_LIMIT, "EventBridge rule"),
@@ -119,7 +118,6 @@ class Settler(pulumi.ComponentResource):
             event_pattern=service.workflow.function.arn.apply(
                 lambda arn: json.dumps(broken_workflow_executions(arn), sort_keys=True)
             ),
-            tags=service.tags,
             opts=child,
         )
         self.broken_executions_permission, self.broken_executions_target = invoke_from_rule(

@@ -24,7 +24,6 @@ from tests.pulumi.support import (
     NAMING,
     REGION,
     Deployment,
-    is_taggable,
     run,
     service_config,
     tiny_packages,
@@ -421,21 +420,6 @@ def test_no_function_exists_before_its_permissions(deployment: Deployment) -> No
         assert [d.pulumi_resource_name for d in record.options.depends_on or []] == [
             f"{component}-policy"
         ]
-
-
-def test_every_taggable_resource_carries_the_project_and_stack(deployment: Deployment) -> None:
-    taggable = [r for r in deployment.resources if r.custom and is_taggable(r.typ)]
-    assert {r.typ for r in taggable} >= {
-        FUNCTION,
-        "aws:iam/role:Role",
-        "aws:cloudwatch/logGroup:LogGroup",
-        "aws:dynamodb/table:Table",
-        "aws:ssm/parameter:Parameter",
-        "aws:cloudwatch/eventBus:EventBus",
-    }
-    for record in taggable:
-        assert record.inputs.get("tags") == NAMING.tags, record.name
-    assert NAMING.tags == {"project": "leave-approvals", "stack": "dev"}
 
 
 def test_the_service_exposes_what_observability_needs(tmp_path: Path) -> None:

@@ -37,7 +37,6 @@ from tests.pulumi.support import (
     REGION,
     Deployment,
     Registered,
-    is_taggable,
     run,
     service_config,
     tiny_packages,
@@ -562,20 +561,6 @@ def test_every_log_group_keeps_logs_as_configured(deployment: Deployment) -> Non
     groups = {g.inputs["name"]: g.inputs for g in deployment.of_type(LOG_GROUP)}
     assert {AUDIT_LOGS, BROKEN_LOGS, f"/aws/lambda/{GAUGE}"} <= set(groups)
     assert {g["retentionInDays"] for g in groups.values()} == {14}
-
-
-def test_every_taggable_resource_carries_the_project_and_stack(deployment: Deployment) -> None:
-    taggable = [r for r in deployment.resources if r.custom and is_taggable(r.typ)]
-    assert {r.typ for r in taggable} >= {
-        RULE,
-        ALARM,
-        LOG_GROUP,
-        FUNCTION,
-        "aws:sqs/queue:Queue",
-        "aws:sns/topic:Topic",
-    }
-    for record in taggable:
-        assert record.inputs.get("tags") == NAMING.tags, record.name
 
 
 def test_everything_nests_under_the_component(
