@@ -23,7 +23,9 @@ import yaml
 from pulumi.runtime import settings as runtime_settings
 
 from components.config import ServiceConfig
+from components.leave_service import LeaveService, LeaveServiceArgs
 from components.naming import Naming
+from components.observability import Observability, ObservabilityArgs
 from components.packaging import BuiltArchive, LambdaPackages
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -447,6 +449,77 @@ def service_config(**overrides: Any) -> ServiceConfig:
 
 
 NAMING = Naming(PROJECT, STACK)
+PREFIX = NAMING.prefix
+WORKFLOW_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}-workflow"
+
+
+def deploy_service(
+    directory: Path, observed: bool = False, **config: Any
+) -> tuple[Deployment, dict[str, Any]]:
+    """The service component (and, if `observed`, the observability component on it) with the
+    test config and `config` over it. The components created come back by name: `service`,
+    `observability`."""
+    created: dict[str, Any] = {}
+
+    def program() -> dict[str, Any]:
+        settings = service_config(**config)
+        service = LeaveService(
+            "leave",
+            LeaveServiceArgs(config=settings, naming=NAMING, packages=tiny_packages(directory)),
+        )
+        created["service"] = service
+        if observed:
+            created["observability"] = Observability(
+                "leave-observability", ObservabilityArgs.from_service(service, settings)
+            )
+        return {
+            "alias_arn": service.workflow_alias_arn,
+            "alias_arn_for_callers": service.workflow_alias_arn_for_callers,
+            "workflow_arn": service.workflow.function.arn,
+            "workflow_arn_for_callers": service.workflow_arn_for_callers,
+            "submit_url": service.submit_url,
+            "decision_url": service.decision_url,
+            "dashboard_url": service.dashboard_url,
+            "table_name": service.table_name,
+            "bus_name": service.event_bus.name,
+        }
+
+    return run(program), created
+
+
+def depends_on(record: Registered) -> list[str]:
+    """The resources `record` was told to wait for, by name."""
+    assert record.options is not None
+    dependencies = record.options.depends_on or []
+    assert isinstance(dependencies, list)
+    names = []
+    for dependency in dependencies:
+        assert isinstance(dependency, pulumi.Resource), dependency
+        names.append(dependency.pulumi_resource_name)
+    return names
+
+
+def alarms(deployment: Deployment) -> dict[str, dict[str, Any]]:
+    """Alarm inputs by name, without the stack's prefix."""
+    return {
+        a.inputs["name"].removeprefix(f"{PREFIX}-"): a.inputs
+        for a in deployment.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    }
+
+
+def metrics_of(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metrics an alarm reads (its metric math aside)."""
+    return [q["metric"] for q in alarm["metricQueries"] if "metric" in q]
+
+
+def targets_of(deployment: Deployment, rule: Registered) -> list[dict[str, Any]]:
+    """The inputs of an EventBridge rule's targets."""
+    name = rule.inputs["name"]
+    return [
+        t.inputs
+        for t in deployment.of_type("aws:cloudwatch/eventTarget:EventTarget")
+        if t.inputs["rule"] == name
+    ]
 
 
 def resource_class(typ: str) -> type:

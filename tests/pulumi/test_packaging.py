@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from components.leave_service import DECISION_HANDLER, SUBMIT_HANDLER, WORKFLOW_HANDLER
 from components.packaging import (
     LambdaPackages,
     build_code_archive,
@@ -22,6 +21,7 @@ from components.packaging import (
     export_requirements,
     write_deterministic_zip,
 )
+from components.service_functions import DECISION_HANDLER, SUBMIT_HANDLER, WORKFLOW_HANDLER
 from tests.pulumi.support import PROJECT_ROOT
 
 pytestmark = pytest.mark.xdist_group("packaging")
