@@ -23,9 +23,7 @@ import yaml
 from pulumi.runtime import settings as runtime_settings
 
 from components.config import ServiceConfig
-from components.leave_service import LeaveService, LeaveServiceArgs
 from components.naming import Naming
-from components.observability import Observability, ObservabilityArgs
 from components.packaging import BuiltArchive, LambdaPackages
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -459,6 +457,10 @@ def deploy_service(
     """The service component (and, if `observed`, the observability component on it) with the
     test config and `config` over it. The components created come back by name: `service`,
     `observability`."""
+    # Imported here: bench/pulumi_eval.py times importing this module as the SDK's own cost.
+    from components.leave_service import LeaveService, LeaveServiceArgs
+    from components.observability import Observability, ObservabilityArgs
+
     created: dict[str, Any] = {}
 
     def program() -> dict[str, Any]:
