@@ -14,7 +14,6 @@ for the rule and the web ACL (CloudWatch namespace `AWS/WAFV2`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -37,7 +36,6 @@ class ApiFirewallArgs:
     # What it protects: an API Gateway stage's ARN.
     resource_arn: pulumi.Input[str]
     rate_limit: ClientRateLimit
-    tags: Mapping[str, str]
 
 
 def metric_names(name: str) -> dict[str, str]:
@@ -112,7 +110,6 @@ class ApiFirewall(pulumi.ComponentResource):
                 metric_name=metrics["web_acl"],
                 sampled_requests_enabled=True,
             ),
-            tags=dict(args.tags),
             opts=child,
         )
         self.association = aws.wafv2.WebAclAssociation(

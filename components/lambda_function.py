@@ -35,7 +35,6 @@ class FunctionArgs:
     # What the function may do besides writing its own logs.
     statements: Sequence[Statement]
     log_retention_days: int
-    tags: Mapping[str, str]
     description: str = ""
     memory_size: int = 512
     timeout_seconds: int = 15
@@ -52,7 +51,6 @@ def create_log_group(
         f"{name}-logs",
         name=f"/aws/lambda/{args.function_name}",
         retention_in_days=args.log_retention_days,
-        tags=dict(args.tags),
         opts=pulumi.ResourceOptions(parent=component),
     )
 
@@ -62,7 +60,6 @@ def create_role(component: pulumi.Resource, name: str, args: FunctionArgs) -> aw
         f"{name}-role",
         assume_role_policy=LAMBDA_ASSUME_ROLE_POLICY,
         description=f"Runs the Lambda function {args.function_name}",
-        tags=dict(args.tags),
         opts=pulumi.ResourceOptions(parent=component),
     )
 
@@ -136,7 +133,6 @@ def create_function(
         logging_config=aws.lambda_.FunctionLoggingConfigArgs(
             log_format="Text", log_group=log_group.name
         ),
-        tags=dict(args.tags),
         opts=pulumi.ResourceOptions.merge(own, opts),
         **function_args,
     )

@@ -18,6 +18,7 @@ from components.leave_service import LeaveService, LeaveServiceArgs
 from components.naming import Naming
 from components.observability import Observability, ObservabilityArgs
 from components.settler import Settler, SettlerArgs
+from components.tagging import tagged
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Composition:
 def compose(
     config: ServiceConfig, naming: Naming, opts: pulumi.ResourceOptions | None = None
 ) -> Composition:
+    # The project's tags, on every taggable resource under these three (components.tagging).
+    opts = pulumi.ResourceOptions.merge(tagged(naming.tags), opts)
     service = LeaveService("leave", LeaveServiceArgs(config=config, naming=naming), opts=opts)
     # Ends every request whose workflow broke, and sweeps for requests nobody would end.
     settler = Settler("leave-settler", SettlerArgs(service=service, config=config), opts=opts)

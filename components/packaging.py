@@ -22,6 +22,9 @@ fails, the deploy stops with one line saying so (and that `compileBytecode: fals
 Builds are cached under `build/`, keyed by a hash of their inputs. Each is written to a temporary
 file and renamed into place, so two processes building at once (pytest -n 2) cannot see half a
 zip: both write the same bytes, and whichever rename lands last wins.
+
+Over 400 lines, on purpose: the two archives share the deterministic zip, the bytecode and the
+cache, and read best together.
 """
 
 from __future__ import annotations

@@ -61,7 +61,6 @@ class RestApiFunction(pulumi.ComponentResource):
             endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(
                 types="REGIONAL"
             ),
-            tags=dict(args.function.tags),
             opts=child,
         )
         self.url = pulumi.Output.all(self.rest_api.id, args.region).apply(
@@ -144,7 +143,6 @@ class RestApiFunction(pulumi.ComponentResource):
             rest_api=self.rest_api.id,
             deployment=deployment.id,
             stage_name=API_STAGE,
-            tags=dict(args.function.tags),
             opts=child,
         )
         self.method_settings = aws.apigateway.MethodSettings(
@@ -166,7 +164,6 @@ class RestApiFunction(pulumi.ComponentResource):
                     name=args.function.function_name,
                     resource_arn=self.stage.arn,
                     rate_limit=args.client_rate_limit,
-                    tags=args.function.tags,
                 ),
                 opts=child,
             )

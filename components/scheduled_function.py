@@ -80,7 +80,6 @@ class ScheduledFunction(pulumi.ComponentResource):
             name=args.rule_name,
             description=f"Runs {spec.function_name}: {args.schedule_expression}",
             schedule_expression=args.schedule_expression,
-            tags=dict(spec.tags),
             opts=child,
         )
         self.permission, self.target = invoke_from_rule(

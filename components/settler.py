@@ -19,7 +19,7 @@ import pulumi_aws as aws
 from components.config import ServiceConfig
 from components.iam import Statement
 from components.lambda_function import FunctionArgs
-from components.leave_service import POWERTOOLS_ENVIRONMENT, LeaveService
+from components.leave_service import LeaveService
 from components.scheduled_function import (
     RULE_NAME_LIMIT,
     ScheduledFunction,
@@ -27,6 +27,7 @@ from components.scheduled_function import (
     invoke_from_rule,
     rate_expression,
 )
+from components.service_functions import POWERTOOLS_ENVIRONMENT
 from handlers.domain.claims import SETTLER_FUNCTION_TIMEOUT_SECONDS
 from handlers.domain.event_patterns import broken_workflow_executions
 from handlers.settings import SettlerSettings
@@ -99,10 +100,9 @@ class Settler(pulumi.ComponentResource):
                             ["lambda:ListDurableExecutionsByFunction"],
                             [service.workflow_arn_for_callers],
                         ),
-                        *service.notify_statements(config),
+                        *service.notify_statements(),
                     ],
                     log_retention_days=config.log_retention_days,
-                    tags=service.tags,
                     timeout_seconds=SETTLER_FUNCTION_TIMEOUT_SECONDS,
                 ),
                 rule_name=naming.resource_name("sweep", RULE_NAME_LIMIT, "EventBridge rule"),
@@ -119,7 +119,6 @@ class Settler(pulumi.ComponentResource):
             event_pattern=service.workflow.function.arn.apply(
                 lambda arn: json.dumps(broken_workflow_executions(arn), sort_keys=True)
             ),
-            tags=service.tags,
             opts=child,
         )
         self.broken_executions_permission, self.broken_executions_target = invoke_from_rule(

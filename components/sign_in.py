@@ -17,7 +17,6 @@ Attributes: `issuer`, `audience`, `jwks_url` (Outputs the submit function is con
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -55,7 +54,6 @@ def cognito_issuer(region: str, user_pool_id: str) -> str:
 @dataclass(frozen=True)
 class SignInArgs:
     naming: Naming
-    tags: Mapping[str, str]
     region: pulumi.Input[str]
     account_id: pulumi.Input[str]
     # Where the hosted sign-in sends people back to: the employees' app.
@@ -129,7 +127,6 @@ class SignIn(pulumi.ComponentResource):
                 ]
             ),
             deletion_protection="ACTIVE" if args.deletion_protection else "INACTIVE",
-            tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, replace_on_changes=REPLACES_THE_USER_POOL),
         )
         self.client = aws.cognito.UserPoolClient(

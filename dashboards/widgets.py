@@ -27,8 +27,6 @@ class MetricChart:
     period_seconds: int = 300
     width: int = 8
     height: int = 6
-    # A level (a gauge) shows its latest value; a count shows its sum over the period.
-    unit_label: str = ""
 
 
 @dataclass(frozen=True)

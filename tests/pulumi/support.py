@@ -181,6 +181,32 @@ class RecordingMocks(pulumi.runtime.Mocks):
         raise NotImplementedError(f"no mock for {args.token}")
 
 
+@dataclass(frozen=True)
+class Constructed:
+    """One resource as the program constructed it, in the order it did: what the engine is told
+    about its place in the tree (its parent, `None` for the stack) and the aliases it carries,
+    every Output in them resolved."""
+
+    typ: str
+    name: str
+    custom: bool
+    parent: int | None
+    aliases: tuple[str | ResolvedAlias, ...]
+
+
+@dataclass(frozen=True)
+class ResolvedAlias:
+    """A `pulumi.Alias`: each field `None` where the alias leaves it to the resource's own, and
+    `parent` the index of a constructed resource, a URN, or `NO_PARENT`."""
+
+    name: str | None
+    typ: str | None
+    parent: int | str | None
+
+
+NO_PARENT = "<the stack>"
+
+
 @dataclass
 class Deployment:
     """What one run of a program under mocks created and resolved."""
@@ -189,6 +215,7 @@ class Deployment:
     outputs: dict[str, Any]
     values: dict[str, Any]
     options: dict[str, pulumi.ResourceOptions] = field(default_factory=dict)
+    constructed: list[Constructed] = field(default_factory=list)
 
     def of_type(self, typ: str) -> list[Registered]:
         return [r for r in self.resources if r.typ == typ]
@@ -236,6 +263,8 @@ def run(
     """Run `program` in a fresh mocked stack. Whatever Inputs it returns come back resolved."""
     mocks = RecordingMocks()
     options: dict[str, pulumi.ResourceOptions] = {}
+    by_type_and_name: dict[tuple[str, str], pulumi.ResourceOptions] = {}
+    construction: list[tuple[pulumi.Resource, pulumi.ResourceTransformationArgs]] = []
     captured: dict[str, Any] = {}
     runtime_settings.ROOT.set(None)
     pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys))
@@ -245,6 +274,8 @@ def run(
         args: pulumi.ResourceTransformationArgs,
     ) -> pulumi.ResourceTransformationResult | None:
         options[args.name] = args.opts
+        by_type_and_name[(args.type_, args.name)] = args.opts
+        construction.append((args.resource, args))
         return None
 
     @pulumi.runtime.test
@@ -254,15 +285,68 @@ def run(
         root = runtime_settings.get_root_resource()
         exported = dict(getattr(root, "outputs", {}))
         return pulumi.Output.all(
-            pulumi.Output.from_input(exported), pulumi.Output.from_input(dict(values))
-        ).apply(lambda both: captured.update(outputs=both[0], values=both[1]))
+            pulumi.Output.from_input(exported),
+            pulumi.Output.from_input(dict(values)),
+            _constructed(construction),
+        ).apply(
+            lambda all_three: captured.update(
+                outputs=all_three[0], values=all_three[1], constructed=all_three[2]
+            )
+        )
 
     body()
     resources = [
-        Registered(r.typ, r.name, r.inputs, r.outputs, options.get(r.name))
+        Registered(r.typ, r.name, r.inputs, r.outputs, by_type_and_name.get((r.typ, r.name)))
         for r in mocks.registered
     ]
-    return Deployment(resources, captured["outputs"], captured["values"], options)
+    return Deployment(
+        resources, captured["outputs"], captured["values"], options, captured["constructed"]
+    )
+
+
+def _constructed(
+    construction: list[tuple[pulumi.Resource, pulumi.ResourceTransformationArgs]],
+) -> pulumi.Output[list[Constructed]]:
+    """The resource tree as constructed, once every Output its aliases hold is known."""
+    index = {id(resource): position for position, (resource, _) in enumerate(construction)}
+
+    def parent_of(parent: Any) -> pulumi.Output[int | str | None]:
+        if parent is ...:
+            return pulumi.Output.from_input(None)
+        if parent is None:
+            return pulumi.Output.from_input(NO_PARENT)
+        if isinstance(parent, pulumi.Resource):
+            return pulumi.Output.from_input(index[id(parent)])
+        return pulumi.Output.from_input(parent)
+
+    def alias_of(alias: Any) -> pulumi.Output[str | ResolvedAlias]:
+        if isinstance(alias, pulumi.Alias):
+            return parent_of(alias.parent).apply(
+                lambda parent: ResolvedAlias(
+                    name=None if alias.name is ... else alias.name,
+                    typ=None if alias.type_ is ... else alias.type_,
+                    parent=parent,
+                )
+            )
+        return pulumi.Output.from_input(alias).apply(
+            lambda resolved: resolved if isinstance(resolved, str) else alias_of(resolved)
+        )
+
+    def one(args: pulumi.ResourceTransformationArgs) -> pulumi.Output[Constructed]:
+        parent = args.opts.parent if args.opts is not None else None
+        aliases = list((args.opts.aliases if args.opts is not None else None) or [])
+        return pulumi.Output.all(*(alias_of(alias) for alias in aliases)).apply(
+            lambda resolved: Constructed(
+                typ=args.type_,
+                name=args.name,
+                custom=isinstance(args.resource, pulumi.CustomResource),
+                # The stack itself is no parent in a URN.
+                parent=None if parent is None else index.get(id(parent)),
+                aliases=tuple(resolved),
+            )
+        )
+
+    return pulumi.Output.all(*(one(args) for _, args in construction)).apply(list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,6 +447,81 @@ def service_config(**overrides: Any) -> ServiceConfig:
 
 
 NAMING = Naming(PROJECT, STACK)
+PREFIX = NAMING.prefix
+WORKFLOW_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}-workflow"
+
+
+def deploy_service(
+    directory: Path, observed: bool = False, **config: Any
+) -> tuple[Deployment, dict[str, Any]]:
+    """The service component (and, if `observed`, the observability component on it) with the
+    test config and `config` over it. The components created come back by name: `service`,
+    `observability`."""
+    # Imported here: bench/pulumi_eval.py times importing this module as the SDK's own cost.
+    from components.leave_service import LeaveService, LeaveServiceArgs
+    from components.observability import Observability, ObservabilityArgs
+
+    created: dict[str, Any] = {}
+
+    def program() -> dict[str, Any]:
+        settings = service_config(**config)
+        service = LeaveService(
+            "leave",
+            LeaveServiceArgs(config=settings, naming=NAMING, packages=tiny_packages(directory)),
+        )
+        created["service"] = service
+        if observed:
+            created["observability"] = Observability(
+                "leave-observability", ObservabilityArgs.from_service(service, settings)
+            )
+        return {
+            "alias_arn": service.workflow_alias_arn,
+            "alias_arn_for_callers": service.workflow_alias_arn_for_callers,
+            "workflow_arn": service.workflow.function.arn,
+            "workflow_arn_for_callers": service.workflow_arn_for_callers,
+            "submit_url": service.submit_url,
+            "decision_url": service.decision_url,
+            "dashboard_url": service.dashboard_url,
+            "table_name": service.table_name,
+            "bus_name": service.event_bus.name,
+        }
+
+    return run(program), created
+
+
+def depends_on(record: Registered) -> list[str]:
+    """The resources `record` was told to wait for, by name."""
+    assert record.options is not None
+    dependencies = record.options.depends_on or []
+    assert isinstance(dependencies, list)
+    names = []
+    for dependency in dependencies:
+        assert isinstance(dependency, pulumi.Resource), dependency
+        names.append(dependency.pulumi_resource_name)
+    return names
+
+
+def alarms(deployment: Deployment) -> dict[str, dict[str, Any]]:
+    """Alarm inputs by name, without the stack's prefix."""
+    return {
+        a.inputs["name"].removeprefix(f"{PREFIX}-"): a.inputs
+        for a in deployment.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+    }
+
+
+def metrics_of(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metrics an alarm reads (its metric math aside)."""
+    return [q["metric"] for q in alarm["metricQueries"] if "metric" in q]
+
+
+def targets_of(deployment: Deployment, rule: Registered) -> list[dict[str, Any]]:
+    """The inputs of an EventBridge rule's targets."""
+    name = rule.inputs["name"]
+    return [
+        t.inputs
+        for t in deployment.of_type("aws:cloudwatch/eventTarget:EventTarget")
+        if t.inputs["rule"] == name
+    ]
 
 
 def resource_class(typ: str) -> type:

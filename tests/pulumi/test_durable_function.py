@@ -13,6 +13,7 @@ from components.durable_function import (
 )
 from components.iam import Statement
 from components.lambda_function import FunctionArgs
+from components.tagging import tagged
 from tests.pulumi.support import (
     COMPONENT_TAGS,
     Deployment,
@@ -37,7 +38,6 @@ def durable_args(directory: Path, **overrides: Any) -> DurableFunctionArgs:
             environment={"LEAVE_TABLE_NAME": "leave"},
             statements=[Statement("SendMail", ["ses:SendRawEmail"], ["arn:aws:ses:x"])],
             log_retention_days=30,
-            tags=TAGS,
             timeout_seconds=60,
         ),
         "execution_timeout_seconds": 90_000,
@@ -52,7 +52,8 @@ def deployment(tmp_path: Path) -> tuple[Deployment, dict[str, Any]]:
     created: dict[str, Any] = {}
 
     def program() -> dict[str, Any]:
-        flow = DurableFunction("flow", durable_args(tmp_path))
+        # Under the project's tags, as compose() builds every component.
+        flow = DurableFunction("flow", durable_args(tmp_path), opts=tagged(TAGS))
         created["flow"] = flow
         created["permission"] = flow.grant_invoke("from-events", "events.amazonaws.com", RULE_ARN)
         return {

@@ -8,6 +8,7 @@ import pytest
 from components.http_function import HttpFunction, HttpFunctionArgs
 from components.iam import Statement
 from components.lambda_function import FunctionArgs
+from components.tagging import tagged
 from tests.pulumi.support import (
     COMPONENT_TAGS,
     Deployment,
@@ -30,7 +31,6 @@ def function_args(directory: Path) -> FunctionArgs:
         environment={"LEAVE_TABLE_NAME": "leave"},
         statements=[Statement("ReadTable", ["dynamodb:GetItem"], [TABLE_ARN])],
         log_retention_days=14,
-        tags=TAGS,
     )
 
 
@@ -39,7 +39,10 @@ def deployment(tmp_path: Path) -> tuple[Deployment, dict[str, Any]]:
     created: dict[str, Any] = {}
 
     def program() -> dict[str, Any]:
-        created["api"] = HttpFunction("api", HttpFunctionArgs(function_args(tmp_path)))
+        # Under the project's tags, as compose() builds every component.
+        created["api"] = HttpFunction(
+            "api", HttpFunctionArgs(function_args(tmp_path)), opts=tagged(TAGS)
+        )
         return {"url": created["api"].url}
 
     return run(program), created

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from components.leave_service import DECISION_HANDLER, SUBMIT_HANDLER, WORKFLOW_HANDLER
 from components.packaging import (
     LambdaPackages,
     build_code_archive,
@@ -23,6 +22,7 @@ from components.packaging import (
     export_requirements,
     write_deterministic_zip,
 )
+from components.service_functions import DECISION_HANDLER, SUBMIT_HANDLER, WORKFLOW_HANDLER
 from tests.pulumi.support import PROJECT_ROOT
 
 pytestmark = pytest.mark.xdist_group("packaging")

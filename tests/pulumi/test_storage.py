@@ -1,0 +1,72 @@
+"""The service's storage: one table with the keys and indexes the handlers use, and the
+approver directory seeded in it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from handlers.storage.table_schema import (
+    PARTITION_KEY,
+    SECONDARY_INDEXES,
+    SORT_KEY,
+    directory_item,
+    key_attributes,
+)
+from tests.pulumi.support import (
+    Deployment,
+    deploy_service,
+)
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Deployment, dict[str, Any]]:
+    return deploy_service(tmp_path_factory.mktemp("packages"))
+
+
+@pytest.fixture(scope="module")
+def deployment(deployed: tuple[Deployment, dict[str, Any]]) -> Deployment:
+    return deployed[0]
+
+
+def test_the_table_has_the_keys_and_indexes_the_handlers_use(deployment: Deployment) -> None:
+    table = deployment.one("aws:dynamodb/table:Table").inputs
+    assert table["billingMode"] == "PAY_PER_REQUEST"
+    assert (table["hashKey"], table["rangeKey"]) == (PARTITION_KEY, SORT_KEY)
+    assert [a["name"] for a in table["attributes"]] == key_attributes()
+    assert {a["type"] for a in table["attributes"]} == {"S"}
+    assert table["globalSecondaryIndexes"] == [
+        {
+            "name": index.name,
+            "projectionType": "ALL",
+            "keySchemas": [
+                {"attributeName": index.partition_key, "keyType": "HASH"},
+                {"attributeName": index.sort_key, "keyType": "RANGE"},
+            ],
+        }
+        for index in SECONDARY_INDEXES
+    ]
+    assert table["pointInTimeRecovery"] == {"enabled": True}
+    assert table["deletionProtectionEnabled"] is True
+
+
+def test_deletion_protection_follows_the_config(tmp_path: Path) -> None:
+    deployment, _ = deploy_service(tmp_path, table_deletion_protection=False)
+    table = deployment.one("aws:dynamodb/table:Table").inputs
+    assert table["deletionProtectionEnabled"] is False
+
+
+def test_the_approver_directory_is_seeded_from_config(tmp_path: Path) -> None:
+    directory = {"alice@example.com": "carol@example.com", "bob@example.com": "dan@example.com"}
+    deployment, _ = deploy_service(tmp_path, approver_directory=directory)
+    items = deployment.of_type("aws:dynamodb/tableItem:TableItem")
+    assert {json.dumps(json.loads(i.inputs["item"]), sort_keys=True) for i in items} == {
+        json.dumps({k: {"S": v} for k, v in directory_item(e, a).items()}, sort_keys=True)
+        for e, a in directory.items()
+    }
+    for item in items:
+        assert item.inputs["tableName"] == deployment.values["table_name"]
+        assert (item.inputs["hashKey"], item.inputs["rangeKey"]) == (PARTITION_KEY, SORT_KEY)
