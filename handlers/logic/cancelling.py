@@ -12,7 +12,8 @@ from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
 from handlers.logic.notifying import announce_outcome, send_email
 from handlers.logic.own_requests import ActionRefusedError, own_request
-from handlers.storage.leave_store import LeaveStore, RequestConflictError
+from handlers.storage.leave_store import LeaveStore
+from handlers.storage.refused_writes import RequestConflictError
 
 
 @dataclass(frozen=True)

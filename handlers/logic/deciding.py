@@ -18,7 +18,8 @@ from handlers.gateways.workflow_service import (
     WorkflowService,
     WorkflowUnavailableError,
 )
-from handlers.storage.leave_store import FollowUpUnderwayError, LeaveStore, RequestConflictError
+from handlers.storage.leave_store import LeaveStore
+from handlers.storage.refused_writes import FollowUpUnderwayError, RequestConflictError
 
 # The ErrorType a rejection carries into the workflow.
 REJECTION_ERROR_TYPE = "LeaveRejected"

@@ -20,7 +20,8 @@ from handlers.gateways.mailer import Mailer
 from handlers.logic.notifying import event_fields, send_email
 from handlers.observability import emit_metric, logger
 from handlers.storage.delegations import Delegations
-from handlers.storage.leave_store import LeaveStore, RequestConflictError
+from handlers.storage.leave_store import LeaveStore
+from handlers.storage.refused_writes import RequestConflictError
 
 
 class DelegationRefusedError(Exception):

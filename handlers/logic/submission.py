@@ -33,9 +33,9 @@ from handlers.logic.approval_chain import ApproverDirectory, approver_above
 from handlers.logic.delegating import decider_for
 from handlers.settings import SubmitSettings
 from handlers.storage.delegations import Delegations
-from handlers.storage.leave_store import (
+from handlers.storage.leave_store import LeaveStore
+from handlers.storage.refused_writes import (
     CalendarBusyError,
-    LeaveStore,
     OverlapError,
     RequestExistsError,
     TooManyPendingError,

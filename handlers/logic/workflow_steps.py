@@ -68,7 +68,8 @@ from handlers.logic.notifying import announce_outcome, event_fields, send_email
 from handlers.observability import emit_metric, logger
 from handlers.settings import WorkflowSettings
 from handlers.storage.delegations import Delegations
-from handlers.storage.leave_store import LeaveStore, RequestConflictError
+from handlers.storage.leave_store import LeaveStore
+from handlers.storage.refused_writes import RequestConflictError
 
 
 @dataclass(frozen=True)
