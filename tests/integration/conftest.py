@@ -21,6 +21,7 @@ from handlers.domain.follow_ups import FollowUpPlan
 from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
 from handlers.storage.leave_store import DynamoDbLeaveStore
+from handlers.submit_routes import wiring as submit_wiring
 from sandbox.http_server import LoopbackServer
 from sandbox.mailbox import ReceivedEmail
 from sandbox.oidc_issuer import PATH_PREFIX as ISSUER_PATH
@@ -116,10 +117,10 @@ _CACHED_FACTORIES = (
     settings.workflow_settings,
     settings.decision_settings,
     settings.settler_settings,
-    submit.submitter,
-    submit.verifier,
-    submit.withdrawer,
-    submit.canceller,
+    submit_wiring.submitter,
+    submit_wiring.verifier,
+    submit_wiring.withdrawer,
+    submit_wiring.canceller,
     settler.settler,
     settler.hand_over,
     decision.decider,
@@ -371,10 +372,10 @@ def leave_app(
         _clear_caches()
         with DurableFunctionTestRunner(handler=workflow_handler, skip_time=True) as runner:
             service = InProcessWorkflowService(runner)
-            wired_submitter = dataclasses.replace(submit.submitter(), workflow=service)
+            wired_submitter = dataclasses.replace(submit_wiring.submitter(), workflow=service)
             wired_decider = dataclasses.replace(decision.decider(), workflow=service)
             wired_settler = dataclasses.replace(settler.settler(), workflow=service)
-            monkeypatch.setattr(submit, "submitter", lambda: wired_submitter)
+            monkeypatch.setattr(submit_wiring, "submitter", lambda: wired_submitter)
             monkeypatch.setattr(decision, "decider", lambda: wired_decider)
             monkeypatch.setattr(settler, "settler", lambda: wired_settler)
             app = LeaveApp(account, service, issuer)

@@ -14,10 +14,11 @@ from typing import Any
 import boto3
 import pytest
 
-from handlers import decision, submit
+from handlers import decision
 from handlers.logic.deciding import BEING_RECORDED
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.storage.pending_requests import DynamoDbPendingRequests
+from handlers.submit_routes import wiring as submit_wiring
 from tests.integration.conftest import DEFAULT_APPROVER, LeaveApp, fail_in_workflow
 from tests.support.aws import REGION, Account
 from tests.support.dates import from_today
@@ -89,14 +90,14 @@ def test_submit_survives_a_fault_at_each_call(
     leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, call: str, fault: str
 ) -> None:
     service, method, when = SUBMIT_CALLS[call]
-    wired = submit.submitter()
+    wired = submit_wiring.submitter()
     dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
     starts = FaultyDependency(wired.workflow)
     (dynamodb if service == "dynamodb" else starts).inject(method, fault, when=when)
     faulty = dataclasses.replace(
         wired, store=DynamoDbLeaveStore(Account().table_name, client=dynamodb), workflow=starts
     )
-    monkeypatch.setattr(submit, "submitter", lambda: faulty)
+    monkeypatch.setattr(submit_wiring, "submitter", lambda: faulty)
 
     statuses = _until_answered(
         lambda: leave_app.submit(PAYLOAD, headers={"Idempotency-Key": "matrix"})
