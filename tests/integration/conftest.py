@@ -13,13 +13,13 @@ import pytest
 from aws_durable_execution_sdk_python import state as durable_state
 from aws_durable_execution_sdk_python_testing.executor import Executor
 from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
-from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from handlers import decision, settings, settler, submit, workflow
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
+from handlers.gateways.signing_key import ssm_parameters
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.submit_routes import wiring as submit_wiring
 from sandbox.http_server import LoopbackServer
@@ -125,6 +125,7 @@ _CACHED_FACTORIES = (
     settler.hand_over,
     decision.decider,
     workflow.leave_steps,
+    ssm_parameters,
 )
 
 
@@ -132,7 +133,6 @@ def _clear_caches() -> None:
     """Forget clients and settings, so each test builds them inside its own moto account."""
     for cached in _CACHED_FACTORIES:
         cached.cache_clear()
-    parameters.clear_caches()
 
 
 @dataclasses.dataclass
