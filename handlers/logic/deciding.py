@@ -147,8 +147,12 @@ def decide(
     except FollowUpUnderwayError:
         raise not_now(_FOLLOW_UP_UNDERWAY, record) from None
     except RequestConflictError:
-        # Moved on since it was read (escalated, handed over, decided): say where it is now.
-        open_request(token_text, decider, repeating=decision)
+        # Moved on since it was read (escalated, handed over, decided): say where it is now,
+        # unless it was decided this approver's way: a retry whose first answer was lost,
+        # recorded by the workflow in between.
+        _, latest = open_request(token_text, decider, repeating=decision)
+        if _decided_as(latest, decision, approver):
+            return claim, latest
         raise Refusal(RefusalReason.ALREADY_DECIDED, _JUST_DECIDED, record=record) from None
     try:
         _resume(decider.workflow, record.callback_id, claim)

@@ -9,7 +9,7 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers.domain.claims import claim_expiry, lease_expiry
 from handlers.domain.leave_request import HistoryEntry, LeaveRecord, LeaveRequest
@@ -145,9 +145,9 @@ class WaitingRequestWrites(RequestReads):
 
     def mark_claim_sent(self, request_id: str, approver_email: str, at: datetime) -> None:
         """The claimed decision went into the callback: the claim now holds for good. Best
-        effort: unmarked, it stops holding after the decision function's timeout, long after
-        the workflow took the decision."""
-        with suppress(ClientError):
+        effort (a refusal or a timeout leaves it unmarked): unmarked, it stops holding after the
+        decision function's timeout, long after the workflow took the decision."""
+        with suppress(ClientError, BotoCoreError):
             self._client.update_item(
                 TableName=self._table,
                 Key=to_item(request_key(request_id)),
