@@ -6,9 +6,13 @@ one body shape for all (`refusal_response`), and the decision page's heading for
 (handlers/decision.py).
 """
 
-from enum import StrEnum
+from __future__ import annotations
 
-from handlers.domain.leave_request import LeaveRecord
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the edge that shapes refusals need not load the request's models for it
+    from handlers.domain.leave_request import LeaveRecord
 
 
 class RefusalReason(StrEnum):
