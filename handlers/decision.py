@@ -23,20 +23,18 @@ from handlers.domain.statuses import Decision
 from handlers.gateways.signing_key import signing_key
 from handlers.gateways.workflow_service import LambdaWorkflowService
 from handlers.http_responses import (
+    REFUSAL_STATUS,
     error_response,
     field_error,
     json_response,
     over_https,
+    refusal_response,
+    retry_after,
+    validation_errors,
     with_security_headers,
 )
-from handlers.logic.deciding import (
-    BUSY,
-    Decider,
-    DecisionRefusedError,
-    await_final,
-    decide,
-    open_request,
-)
+from handlers.logic.deciding import BUSY, Decider, await_final, decide, not_now, open_request
+from handlers.logic.refusals import Refusal, RefusalReason
 from handlers.observability import logger
 from handlers.settings import decision_settings
 from handlers.storage.leave_store import DynamoDbLeaveStore
@@ -94,25 +92,31 @@ def _html(status_code: int, body: str) -> Response[str]:
     )
 
 
+# The heading of the page that answers a refusal, by its reason.
 _TITLES = {
-    403: "Link not valid",
-    404: "Not found",
-    409: "Already decided",
-    410: "Too late",
-    503: "Please try again",
+    RefusalReason.LINK_NOT_VALID: "Link not valid",
+    RefusalReason.NOT_YOURS: "Link not valid",
+    RefusalReason.NOT_FOUND: "Not found",
+    RefusalReason.ALREADY_DECIDED: "Already decided",
+    RefusalReason.MOVED_ON: "Now with someone else",
+    RefusalReason.AWAITS_SECOND_APPROVAL: "Approved, waiting for a second approval",
+    RefusalReason.ENDED_BY_EMPLOYEE: "Nothing to decide",
+    RefusalReason.EXPIRED: "Too late",
+    RefusalReason.CLOSED: "Request closed",
 }
+_DEFAULT_TITLE = "Please try again"
 
 
-RETRY_AFTER_SECONDS = 30
-
-
-def _refusal(error: DecisionRefusedError) -> Response[str]:
-    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)} if error.status_code == 503 else {}
+@app.exception_handler(Refusal)
+def _refused(refusal: Refusal) -> Response[str]:
     if _wants_json():
-        return error_response(error.status_code, error.problem, headers=retry or None)
-    title = error.title or _TITLES.get(error.status_code, "Please try again")
-    page = _html(error.status_code, pages.message_page(title, error.problem, error.record))
-    page.headers.update(retry)
+        return refusal_response(refusal)
+    title = _TITLES.get(refusal.reason, _DEFAULT_TITLE)
+    page = _html(
+        REFUSAL_STATUS[refusal.reason],
+        pages.message_page(title, refusal.message, refusal.record),
+    )
+    page.headers.update(retry_after(refusal.retry_after) or {})
     return page
 
 
@@ -130,11 +134,8 @@ def record_decision() -> Response[str]:
     try:
         form = DecisionForm.model_validate(_read_body())
     except ValidationError as invalid:
-        errors = [
-            field_error(".".join(str(p) for p in item["loc"]) or "body", item["msg"])
-            for item in invalid.errors()
-        ]
-        return error_response(422, "The decision is not valid.", errors)
+        status, errors = validation_errors(invalid.errors())
+        return error_response(status, "The decision is not valid.", errors)
     except ValueError:
         return error_response(
             400,
@@ -165,16 +166,11 @@ def _read_body() -> dict[str, Any]:
     return dict(parse_qsl(raw))
 
 
-@app.exception_handler(DecisionRefusedError)
-def _refused(error: DecisionRefusedError) -> Response[str]:
-    return _refusal(error)
-
-
 @app.exception_handler([ClientError, BotoCoreError])
 def _unavailable(error: Exception) -> Response[str]:
     # An AWS call failed (throttled, an outage, a timeout) before anything was decided.
     logger.exception("the decision could not be served now", extra={"error": repr(error)})
-    return _refusal(DecisionRefusedError(503, BUSY))
+    return _refused(not_now(BUSY))
 
 
 @app.not_found

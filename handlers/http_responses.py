@@ -1,10 +1,39 @@
-"""The one shape of every error the HTTP endpoints return, and helpers to build it."""
+"""The one shape of every error the HTTP endpoints return, `{"message", "errors": [{"field",
+"problem"}]}`, and the one place it is built: a use case's refusal (`refusal_response`, with
+each reason's status code), a body Pydantic refused (`validation_errors`), or the endpoints'
+own answers (`error_response`)."""
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from handlers.logic.refusals import Refusal, RefusalReason
+
+# The status code each refusal is answered with.
+REFUSAL_STATUS: dict[RefusalReason, int] = {
+    RefusalReason.MALFORMED: 400,
+    RefusalReason.INVALID: 422,
+    RefusalReason.TOO_LONG: 422,
+    RefusalReason.DATES_OUT_OF_RANGE: 422,
+    RefusalReason.DOMAIN_NOT_ALLOWED: 422,
+    RefusalReason.NO_APPROVER: 422,
+    RefusalReason.NOT_YOURS: 403,
+    RefusalReason.LINK_NOT_VALID: 403,
+    RefusalReason.NOT_FOUND: 404,
+    RefusalReason.OVERLAP: 409,
+    RefusalReason.IDEMPOTENCY_CONFLICT: 409,
+    RefusalReason.TOO_MANY_PENDING: 429,
+    RefusalReason.CONFLICT: 409,
+    RefusalReason.ALREADY_DECIDED: 409,
+    RefusalReason.MOVED_ON: 409,
+    RefusalReason.AWAITS_SECOND_APPROVAL: 409,
+    RefusalReason.ENDED_BY_EMPLOYEE: 409,
+    RefusalReason.EXPIRED: 410,
+    RefusalReason.CLOSED: 410,
+    RefusalReason.NOT_NOW: 503,
+}
 
 
 def json_response(
@@ -34,11 +63,32 @@ def field_error(field: str, problem: str) -> dict[str, str]:
     return {"field": field, "problem": problem}
 
 
-def validation_errors(error: RequestValidationError) -> tuple[int, list[dict[str, str]]]:
-    """Pydantic's findings as `{field, problem}` pairs; 400 when the body is not JSON at all."""
+def retry_after(seconds: int | None) -> dict[str, str] | None:
+    return {"Retry-After": str(seconds)} if seconds is not None else None
+
+
+def refusal_response(refusal: Refusal, refused: str | None = None) -> Response[str]:
+    """A use case's refusal as an answer. `refused` names what was asked ("The leave
+    request"): the message then says it was refused, and the refusal's own message is the
+    problem with its field (or, with no field, follows the colon)."""
+    if refused is None:
+        message = refusal.message
+    elif refusal.field is None:
+        message = f"{refused} was refused: {refusal.message}."
+    else:
+        message = f"{refused} was refused."
+    errors = [field_error(refusal.field, refusal.message)] if refusal.field else None
+    return error_response(
+        REFUSAL_STATUS[refusal.reason], message, errors, retry_after(refusal.retry_after)
+    )
+
+
+def validation_errors(errors: Iterable[Mapping[str, Any]]) -> tuple[int, list[dict[str, str]]]:
+    """Pydantic's findings (`ValidationError.errors()`, or Powertools' `RequestValidationError`
+    's) as `{field, problem}` pairs, in plain words; 400 when the body is not JSON at all."""
     found: list[dict[str, str]] = []
     status = 422
-    for item in error.errors():
+    for item in errors:
         location = [str(part) for part in item.get("loc", ()) if part not in ("body", "query")]
         if item.get("type") == "json_invalid":
             status = 400

@@ -1,4 +1,5 @@
-"""The durable workflow of one leave request (see logic/leave_workflow.py for its steps)."""
+"""The durable workflow of one leave request: its orchestration is logic/leave_workflow.py (what
+replays), its steps logic/workflow_steps.py (the side effects)."""
 
 from datetime import UTC, datetime
 from functools import cache
@@ -11,7 +12,8 @@ from handlers.domain.leave_request import LeaveRequest
 from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
 from handlers.gateways.signing_key import signing_key
-from handlers.logic.leave_workflow import LeaveSteps, run_leave_workflow
+from handlers.logic.leave_workflow import run_leave_workflow
+from handlers.logic.workflow_steps import LeaveSteps
 from handlers.observability import logger
 from handlers.settings import workflow_settings
 from handlers.storage.approver_directory import DynamoDbApproverDirectory

@@ -31,8 +31,6 @@ from aws_durable_execution_sdk_python_testing.worker.checkpoint_tasks import Cal
 from sandbox.child_process import serve_until_parent_exits
 from sandbox.config import REGION
 
-HEALTH_PATH = "/health"
-
 logger = logging.getLogger(__name__)
 
 

@@ -10,8 +10,10 @@ from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
 from handlers.logic.notifying import announce_outcome, send_email
-from handlers.logic.own_requests import ActionRefusedError, own_request
-from handlers.storage.leave_store import LeaveStore, RequestConflictError
+from handlers.logic.own_requests import own_request
+from handlers.logic.refusals import Refusal, RefusalReason
+from handlers.storage.leave_store import LeaveStore
+from handlers.storage.refused_writes import RequestConflictError
 from handlers.web.emails import approver_told_email, outcome_email
 
 
@@ -25,7 +27,7 @@ class Canceller:
 
 
 def cancel(request_id: str, employee: str, canceller: Canceller) -> LeaveRecord:
-    """Cancel the employee's approved leave, or raise ActionRefusedError saying why not.
+    """Cancel the employee's approved leave, or raise a Refusal saying why not.
 
     The write comes first and is conditional (approved -> cancelled, with the calendar); the
     event and the emails follow, and the record notes they went out. A retry after a lost
@@ -39,15 +41,18 @@ def cancel(request_id: str, employee: str, canceller: Canceller) -> LeaveRecord:
             announce_cancelled(record, canceller)
         return record
     if record.status is LeaveStatus.PENDING:
-        raise ActionRefusedError(409, "This request is not decided yet: withdraw it instead.")
+        raise Refusal(
+            RefusalReason.CONFLICT, "This request is not decided yet: withdraw it instead."
+        )
     if record.status is not LeaveStatus.APPROVED:
-        raise ActionRefusedError(
-            409, f"This request was {record.status.value}: there is no leave to cancel."
+        raise Refusal(
+            RefusalReason.CONFLICT,
+            f"This request was {record.status.value}: there is no leave to cancel.",
         )
     now = canceller.clock()
     if now.date() >= record.start_date:
-        raise ActionRefusedError(
-            409,
+        raise Refusal(
+            RefusalReason.CONFLICT,
             f"This leave began on {record.start_date:%A %d %B %Y}: it can no longer be "
             "cancelled here. Ask your approver to change it.",
         )
@@ -57,7 +62,9 @@ def cancel(request_id: str, employee: str, canceller: Canceller) -> LeaveRecord:
             request_id, outcome, ended_by=employee, owes_announcement=True
         )
     except RequestConflictError:
-        raise ActionRefusedError(409, "This request changed a moment ago: reload it.") from None
+        raise Refusal(
+            RefusalReason.CONFLICT, "This request changed a moment ago: reload it."
+        ) from None
     cancelled = canceller.store.get(request_id) or record
     _announce_and_tell(cancelled, outcome, canceller)
     return cancelled

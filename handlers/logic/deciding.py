@@ -18,7 +18,9 @@ from handlers.gateways.workflow_service import (
     WorkflowService,
     WorkflowUnavailableError,
 )
-from handlers.storage.leave_store import FollowUpUnderwayError, LeaveStore, RequestConflictError
+from handlers.logic.refusals import Refusal, RefusalReason
+from handlers.storage.leave_store import LeaveStore
+from handlers.storage.refused_writes import FollowUpUnderwayError, RequestConflictError
 
 # The ErrorType a rejection carries into the workflow.
 REJECTION_ERROR_TYPE = "LeaveRejected"
@@ -42,22 +44,13 @@ _FOLLOW_UP_UNDERWAY = (
 )
 
 
-class DecisionRefusedError(Exception):
-    """The decision cannot be taken; carries the HTTP status and what the approver is told."""
+# Seconds an approver told "not now" is asked to wait (their page says "in a minute").
+RETRY_AFTER_SECONDS = 30
 
-    def __init__(
-        self,
-        status_code: int,
-        problem: str,
-        record: LeaveRecord | None = None,
-        title: str | None = None,
-    ) -> None:
-        super().__init__(problem)
-        self.status_code = status_code
-        self.problem = problem
-        self.record = record
-        # The page's heading, when the status code alone would mislead.
-        self.title = title
+
+def not_now(message: str, record: LeaveRecord | None = None) -> Refusal:
+    """Nothing was decided, and the approver's retry may pass."""
+    return Refusal(RefusalReason.NOT_NOW, message, retry_after=RETRY_AFTER_SECONDS, record=record)
 
 
 @dataclass(frozen=True)
@@ -80,36 +73,36 @@ def open_request(
     try:
         token = verify_token(token_text, decider.signing_keys(), decider.clock().timestamp())
     except InvalidTokenError as error:
-        raise DecisionRefusedError(403, f"This link is not valid: {error}.") from None
+        raise Refusal(RefusalReason.LINK_NOT_VALID, f"This link is not valid: {error}.") from None
     except ExpiredTokenError:
-        raise DecisionRefusedError(
-            410, "This link has expired: the request can no longer be decided."
+        raise Refusal(
+            RefusalReason.EXPIRED, "This link has expired: the request can no longer be decided."
         ) from None
     record = decider.store.get(token.request_id)
     if record is None:
-        raise DecisionRefusedError(404, "This leave request does not exist.")
+        raise Refusal(RefusalReason.NOT_FOUND, "This leave request does not exist.")
     approver = token.approver_email.lower()
     if record.approver_email != approver:
         if approver not in record.former_approvers():
-            raise DecisionRefusedError(403, "This link is not for the approver of this request.")
+            raise Refusal(
+                RefusalReason.NOT_YOURS, "This link is not for the approver of this request."
+            )
         _ensure_open(record)
         if any(
             e.event is HistoryEvent.APPROVED_FIRST_LEVEL and e.by == approver
             for e in record.history
         ):
-            raise DecisionRefusedError(
-                409,
+            raise Refusal(
+                RefusalReason.AWAITS_SECOND_APPROVAL,
                 f"You approved this request. Leave this long needs a second approval too: it "
                 f"now waits for {record.approver_email}.",
-                record,
-                title="Approved, waiting for a second approval",
+                record=record,
             )
-        raise DecisionRefusedError(
-            409,
+        raise Refusal(
+            RefusalReason.MOVED_ON,
             f"This request is now with {record.approver_email}, who decides it instead: "
             "your link no longer works.",
-            record,
-            title="Now with someone else",
+            record=record,
         )
     if repeating is not None and _decided_as(record, repeating, approver):
         return token, record
@@ -147,22 +140,26 @@ def decide(
     if not record.status.awaits_decision:
         return claim, record  # this approver's own decision, recorded before this retry
     if record.callback_id is None:
-        raise DecisionRefusedError(503, _NOT_READY, record)
+        raise not_now(_NOT_READY, record)
     approver = claim.approver_email
     try:
         decider.store.claim_decision(record.request_id, approver, record.callback_id, now)
     except FollowUpUnderwayError:
-        raise DecisionRefusedError(503, _FOLLOW_UP_UNDERWAY, record) from None
+        raise not_now(_FOLLOW_UP_UNDERWAY, record) from None
     except RequestConflictError:
-        # Moved on since it was read (escalated, handed over, decided): say where it is now.
-        open_request(token_text, decider, repeating=decision)
-        raise DecisionRefusedError(409, _JUST_DECIDED, record) from None
+        # Moved on since it was read (escalated, handed over, decided): say where it is now,
+        # unless it was decided this approver's way: a retry whose first answer was lost,
+        # recorded by the workflow in between.
+        _, latest = open_request(token_text, decider, repeating=decision)
+        if _decided_as(latest, decision, approver):
+            return claim, latest
+        raise Refusal(RefusalReason.ALREADY_DECIDED, _JUST_DECIDED, record=record) from None
     try:
         _resume(decider.workflow, record.callback_id, claim)
     except CallbackClosedError:
         return claim, _already_closed(record, claim, decider)
     except WorkflowUnavailableError:
-        raise DecisionRefusedError(503, BUSY, record) from None
+        raise not_now(BUSY, record) from None
     decider.store.mark_claim_sent(record.request_id, approver, decider.clock())
     return claim, record
 
@@ -175,11 +172,11 @@ def _already_closed(record: LeaveRecord, claim: DecisionPayload, decider: Decide
     told someone else decided."""
     latest = decider.await_final(record.request_id)
     if latest is None:
-        raise DecisionRefusedError(503, BEING_RECORDED, record)
+        raise not_now(BEING_RECORDED, record)
     if _decided_as(latest, claim.decision, claim.approver_email):
         return latest
     _ensure_open(latest)
-    raise DecisionRefusedError(409, _JUST_DECIDED, latest)
+    raise Refusal(RefusalReason.ALREADY_DECIDED, _JUST_DECIDED, record=latest)
 
 
 def await_final(
@@ -223,22 +220,23 @@ _ENDED_BY_THE_EMPLOYEE = {
 
 def _ensure_open(record: LeaveRecord) -> None:
     if record.status is LeaveStatus.EXPIRED:
-        raise DecisionRefusedError(410, _EXPIRED, record)
+        raise Refusal(RefusalReason.EXPIRED, _EXPIRED, record=record)
     if record.status is LeaveStatus.FAILED:
-        raise DecisionRefusedError(
-            410,
+        raise Refusal(
+            RefusalReason.CLOSED,
             "This request could not be processed and was closed: there is nothing to decide. "
             "Its employee was told to submit it again.",
-            record,
-            title="Request closed",
+            record=record,
         )
     if record.status in _ENDED_BY_THE_EMPLOYEE:
-        raise DecisionRefusedError(
-            409, _ENDED_BY_THE_EMPLOYEE[record.status], record, title="Nothing to decide"
+        raise Refusal(
+            RefusalReason.ENDED_BY_EMPLOYEE, _ENDED_BY_THE_EMPLOYEE[record.status], record=record
         )
     if not record.status.awaits_decision:
         decider = _decided_by(record)
         by = f" by {decider}" if decider else ""
-        raise DecisionRefusedError(
-            409, f"This request was already {record.status.value}{by}.", record
+        raise Refusal(
+            RefusalReason.ALREADY_DECIDED,
+            f"This request was already {record.status.value}{by}.",
+            record=record,
         )

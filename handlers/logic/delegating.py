@@ -17,20 +17,12 @@ from handlers.domain.signals import EventType, Metric, follow_up_event_id
 from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
 from handlers.logic.notifying import event_fields, send_email
+from handlers.logic.refusals import Refusal, RefusalReason
 from handlers.observability import emit_metric, logger
 from handlers.storage.delegations import Delegations
-from handlers.storage.leave_store import LeaveStore, RequestConflictError
+from handlers.storage.leave_store import LeaveStore
+from handlers.storage.refused_writes import RequestConflictError
 from handlers.web.emails import approval_request_email, handed_over_email, moment_words
-
-
-class DelegationRefusedError(Exception):
-    """The delegation cannot be set; names the field and what is wrong with it."""
-
-    def __init__(self, status_code: int, field: str | None, problem: str) -> None:
-        super().__init__(problem)
-        self.status_code = status_code
-        self.field = field
-        self.problem = problem
 
 
 def handed_to_you(away_note: str) -> str:
@@ -63,16 +55,20 @@ def set_delegation(
     delegations: Delegations,
     allowed_domains: tuple[str, ...],
 ) -> Delegation:
-    """Record the approver's delegation (replacing any they had), or raise why not."""
+    """Record the approver's delegation (replacing any they had), or raise a Refusal."""
     delegate = form.delegate_email
     if delegate == approver:
-        raise DelegationRefusedError(422, "delegate_email", "must be someone other than you")
+        raise Refusal(
+            RefusalReason.INVALID, "must be someone other than you", field="delegate_email"
+        )
     if delegate.rpartition("@")[2] not in allowed_domains:
-        raise DelegationRefusedError(
-            422, "delegate_email", f"must be an address at {' or '.join(allowed_domains)}"
+        raise Refusal(
+            RefusalReason.DOMAIN_NOT_ALLOWED,
+            f"must be an address at {' or '.join(allowed_domains)}",
+            field="delegate_email",
         )
     if form.ends_on < today:
-        raise DelegationRefusedError(422, "ends_on", "must not be in the past")
+        raise Refusal(RefusalReason.INVALID, "must not be in the past", field="ends_on")
     _refuse_a_circle(approver, form, delegations)
     delegation = Delegation(**form.model_dump(), approver_email=approver, set_at=now)
     delegations.put(delegation)
@@ -89,11 +85,11 @@ def _refuse_a_circle(approver: str, form: DelegationForm, delegations: Delegatio
         if start > end or onward.delegate_email in seen - {approver}:
             return
         if onward.delegate_email == approver:
-            raise DelegationRefusedError(
-                409,
-                "delegate_email",
+            raise Refusal(
+                RefusalReason.CONFLICT,
                 f"{form.delegate_email} hands their approvals back to you on some of these "
                 "days: pick someone else, or other days",
+                field="delegate_email",
             )
         seen.add(current)
         current = onward.delegate_email

@@ -33,7 +33,8 @@ from handlers.logic.cancelling import Canceller, announce_cancelled
 from handlers.logic.notifying import announce_outcome, send_email
 from handlers.observability import logger
 from handlers.settings import SettlerSettings
-from handlers.storage.leave_store import LeaveStore, RequestConflictError
+from handlers.storage.leave_store import LeaveStore
+from handlers.storage.refused_writes import RequestConflictError
 from handlers.web.emails import Email, approver_told_email, outcome_email
 
 # What the employee's email and the request's history say about why it ended.

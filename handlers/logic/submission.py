@@ -25,17 +25,17 @@ from handlers.domain.leave_request import (
     LeaveSubmission,
     execution_name_for,
 )
-from handlers.domain.signals import RejectionReason
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.token_verifier import Caller
 from handlers.gateways.workflow_service import WorkflowService
 from handlers.logic.approval_chain import ApproverDirectory, approver_above
 from handlers.logic.delegating import decider_for
+from handlers.logic.refusals import Refusal, RefusalReason
 from handlers.settings import SubmitSettings
 from handlers.storage.delegations import Delegations
-from handlers.storage.leave_store import (
+from handlers.storage.leave_store import LeaveStore
+from handlers.storage.refused_writes import (
     CalendarBusyError,
-    LeaveStore,
     OverlapError,
     RequestExistsError,
     TooManyPendingError,
@@ -46,19 +46,6 @@ MAX_IDEMPOTENCY_KEY_LENGTH = 128
 
 class ServiceBusyError(Exception):
     """The request could not be taken now (nothing of it is kept): the client should retry."""
-
-
-class SubmissionRefusedError(Exception):
-    """The submission breaks a rule; carries what the client is told."""
-
-    def __init__(
-        self, status_code: int, reason: RejectionReason, problem: str, field: str | None = None
-    ) -> None:
-        super().__init__(problem)
-        self.status_code = status_code
-        self.reason = reason
-        self.problem = problem
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -112,9 +99,8 @@ def check_idempotency_key(value: str | None) -> str | None:
         return None
     key = value.strip()
     if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
-        raise SubmissionRefusedError(
-            400,
-            RejectionReason.INVALID_INPUT,
+        raise Refusal(
+            RefusalReason.MALFORMED,
             f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters",
             field="Idempotency-Key",
         )
@@ -124,9 +110,8 @@ def check_idempotency_key(value: str | None) -> str | None:
 def submission_by(form: LeaveForm, caller: Caller) -> LeaveSubmission:
     """The signed-in caller's submission: the form may name them, and no one else."""
     if form.employee_email is not None and form.employee_email != caller.email:
-        raise SubmissionRefusedError(
-            403,
-            RejectionReason.SOMEONE_ELSE,
+        raise Refusal(
+            RefusalReason.NOT_YOURS,
             f"you are signed in as {caller.email}: you may ask leave for yourself only",
             field="employee_email",
         )
@@ -141,9 +126,8 @@ def submit_leave(
     settings = submitter.settings
     _check_domain(submission, settings.allowed_email_domains)
     if submission.days > settings.max_leave_days:
-        raise SubmissionRefusedError(
-            422,
-            RejectionReason.TOO_LONG,
+        raise Refusal(
+            RefusalReason.TOO_LONG,
             f"the leave lasts {submission.days} days; the most one request may take is "
             f"{settings.max_leave_days}",
             field="end_date",
@@ -178,9 +162,8 @@ def submit_leave(
     try:
         submitter.store.create_pending(request, now, settings.max_pending_per_employee, handed_over)
     except TooManyPendingError as limit:
-        raise SubmissionRefusedError(
-            429,
-            RejectionReason.TOO_MANY_PENDING,
+        raise Refusal(
+            RefusalReason.TOO_MANY_PENDING,
             f"you already have {limit.pending} leave requests waiting for a decision, the most "
             "one person may have: wait until one is decided before asking for more",
         ) from None
@@ -226,17 +209,14 @@ def _check_dates(submission: LeaveSubmission, limits: DateLimits, today: date) -
         submission.start_date, submission.end_date, submission.leave_type, today
     )
     if wrong is not None:
-        raise SubmissionRefusedError(
-            422, RejectionReason.DATES_OUT_OF_RANGE, wrong.problem, field=wrong.field
-        )
+        raise Refusal(RefusalReason.DATES_OUT_OF_RANGE, wrong.problem, field=wrong.field)
 
 
 def _check_domain(submission: LeaveSubmission, allowed: tuple[str, ...]) -> None:
     domain = submission.employee_email.rpartition("@")[2]
     if domain not in allowed:
-        raise SubmissionRefusedError(
-            422,
-            RejectionReason.DOMAIN_NOT_ALLOWED,
+        raise Refusal(
+            RefusalReason.DOMAIN_NOT_ALLOWED,
             f"must be an address at {' or '.join(allowed)}",
             field="employee_email",
         )
@@ -249,29 +229,26 @@ def _approver_for(employee: str, submitter: Submitter) -> str:
     )
     if approver is not None:
         return approver
-    raise SubmissionRefusedError(
-        422,
-        RejectionReason.NO_APPROVER,
+    raise Refusal(
+        RefusalReason.NO_APPROVER,
         "no approver other than yourself is configured for this address",
         field="employee_email",
     )
 
 
-def _overlap(overlap: OverlapError) -> SubmissionRefusedError:
+def _overlap(overlap: OverlapError) -> Refusal:
     clash = overlap.clash
-    return SubmissionRefusedError(
-        409,
-        RejectionReason.OVERLAP,
+    return Refusal(
+        RefusalReason.OVERLAP,
         f"overlaps your {clash.status.value} leave {clash.request_id} "
         f"({clash.start.isoformat()} to {clash.end.isoformat()})",
         field="start_date",
     )
 
 
-def _key_reused() -> SubmissionRefusedError:
-    return SubmissionRefusedError(
-        409,
-        RejectionReason.IDEMPOTENCY_CONFLICT,
+def _key_reused() -> Refusal:
+    return Refusal(
+        RefusalReason.IDEMPOTENCY_CONFLICT,
         "this Idempotency-Key was already used for a different leave request",
         field="Idempotency-Key",
     )

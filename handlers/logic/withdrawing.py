@@ -25,12 +25,16 @@ from handlers.gateways.workflow_service import (
     WorkflowService,
     WorkflowUnavailableError,
 )
-from handlers.logic.own_requests import ActionRefusedError, own_request
+from handlers.logic.own_requests import own_request
+from handlers.logic.refusals import Refusal, RefusalReason
 from handlers.storage.leave_store import LeaveStore
 
 # The ErrorType a withdrawal carries into the workflow.
 WITHDRAWAL_ERROR_TYPE = "LeaveWithdrawn"
+# Seconds an employee is asked to wait: the approver is being asked, or the request is moving
+# to its second level (a moment), or Lambda refused for a passing reason (longer).
 RETRY_AFTER_SECONDS = 5
+BUSY_RETRY_AFTER_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -44,16 +48,16 @@ class Withdrawer:
 
 def withdraw(request_id: str, employee: str, withdrawer: Withdrawer) -> LeaveRecord | None:
     """Withdraw the employee's pending request: the record once withdrawn, or None when the
-    workflow has not recorded it yet (it will, a moment later). Raises ActionRefusedError."""
+    workflow has not recorded it yet (it will, a moment later). Raises a Refusal."""
     record = own_request(withdrawer.store, request_id, employee)
     if record.status is LeaveStatus.WITHDRAWN:
         return record  # a retry of a withdrawal that went through
     _ensure_waiting(record)
     if record.callback_id is None:
-        raise ActionRefusedError(
-            503,
+        raise Refusal(
+            RefusalReason.NOT_NOW,
             "This request is still being sent to your approver: try again in a few seconds.",
-            RETRY_AFTER_SECONDS,
+            retry_after=RETRY_AFTER_SECONDS,
         )
     withdrawal = Withdrawal(withdrawn_by=employee, withdrawn_at=withdrawer.clock())
     try:
@@ -70,8 +74,10 @@ def withdraw(request_id: str, employee: str, withdrawer: Withdrawer) -> LeaveRec
             withdrawer.await_final(request_id) or withdrawer.store.get(request_id) or record
         )
     except WorkflowUnavailableError:
-        raise ActionRefusedError(
-            503, "The service is busy: your request was not withdrawn. Try again shortly.", 30
+        raise Refusal(
+            RefusalReason.NOT_NOW,
+            "The service is busy: your request was not withdrawn. Try again shortly.",
+            retry_after=BUSY_RETRY_AFTER_SECONDS,
         ) from None
     recorded = withdrawer.await_final(request_id)
     return None if recorded is None else _as_recorded(recorded)
@@ -84,10 +90,10 @@ def _as_recorded(latest: LeaveRecord) -> LeaveRecord:
     _ensure_waiting(latest)
     # Still waiting, its callback closed: between the two levels of long leave, the second
     # one is being attached. A moment later the withdrawal goes into that one.
-    raise ActionRefusedError(
-        503,
+    raise Refusal(
+        RefusalReason.NOT_NOW,
         "This request is moving to its second approver: try again in a few seconds.",
-        RETRY_AFTER_SECONDS,
+        retry_after=RETRY_AFTER_SECONDS,
     )
 
 
@@ -95,9 +101,11 @@ def _ensure_waiting(record: LeaveRecord) -> None:
     if record.status.awaits_decision:
         return
     if record.status is LeaveStatus.APPROVED:
-        raise ActionRefusedError(
-            409, "This leave is already approved: cancel it instead, before its first day."
+        raise Refusal(
+            RefusalReason.CONFLICT,
+            "This leave is already approved: cancel it instead, before its first day.",
         )
-    raise ActionRefusedError(
-        409, f"This request is already {record.status.value}: there is nothing to withdraw."
+    raise Refusal(
+        RefusalReason.CONFLICT,
+        f"This request is already {record.status.value}: there is nothing to withdraw.",
     )

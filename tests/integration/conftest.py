@@ -13,14 +13,15 @@ import pytest
 from aws_durable_execution_sdk_python import state as durable_state
 from aws_durable_execution_sdk_python_testing.executor import Executor
 from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
-from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from handlers import decision, settings, settler, submit, workflow
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
+from handlers.gateways.signing_key import ssm_parameters
 from handlers.storage.leave_store import DynamoDbLeaveStore
+from handlers.submit_routes import wiring as submit_wiring
 from sandbox.http_server import LoopbackServer
 from sandbox.mailbox import ReceivedEmail
 from sandbox.oidc_issuer import PATH_PREFIX as ISSUER_PATH
@@ -116,14 +117,15 @@ _CACHED_FACTORIES = (
     settings.workflow_settings,
     settings.decision_settings,
     settings.settler_settings,
-    submit.submitter,
-    submit.verifier,
-    submit.withdrawer,
-    submit.canceller,
+    submit_wiring.submitter,
+    submit_wiring.verifier,
+    submit_wiring.withdrawer,
+    submit_wiring.canceller,
     settler.settler,
     settler.hand_over,
     decision.decider,
     workflow.leave_steps,
+    ssm_parameters,
 )
 
 
@@ -131,7 +133,6 @@ def _clear_caches() -> None:
     """Forget clients and settings, so each test builds them inside its own moto account."""
     for cached in _CACHED_FACTORIES:
         cached.cache_clear()
-    parameters.clear_caches()
 
 
 @dataclasses.dataclass
@@ -371,10 +372,10 @@ def leave_app(
         _clear_caches()
         with DurableFunctionTestRunner(handler=workflow_handler, skip_time=True) as runner:
             service = InProcessWorkflowService(runner)
-            wired_submitter = dataclasses.replace(submit.submitter(), workflow=service)
+            wired_submitter = dataclasses.replace(submit_wiring.submitter(), workflow=service)
             wired_decider = dataclasses.replace(decision.decider(), workflow=service)
             wired_settler = dataclasses.replace(settler.settler(), workflow=service)
-            monkeypatch.setattr(submit, "submitter", lambda: wired_submitter)
+            monkeypatch.setattr(submit_wiring, "submitter", lambda: wired_submitter)
             monkeypatch.setattr(decision, "decider", lambda: wired_decider)
             monkeypatch.setattr(settler, "settler", lambda: wired_settler)
             app = LeaveApp(account, service, issuer)

@@ -15,6 +15,7 @@ import pytest
 from handlers import decision, settler, workflow
 from handlers.domain.claims import CLAIM_SECONDS, LEASE_SECONDS
 from handlers.domain.follow_ups import FollowUpPlan
+from handlers.domain.leave_request import LeaveRecord
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from sandbox.mailbox import ReceivedEmail
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
@@ -322,6 +323,39 @@ def test_a_decision_sent_again_before_the_workflow_recorded_it_is_told_to_retry_
 
     assert leave_app.wait_until_final(request_id)["status"] == "approved"
     assert leave_app.decide(link, "approve", as_json=True).status == 200
+
+
+class _FirstReadStale(DynamoDbLeaveStore):
+    """A store whose first read of a request finds it as it stood earlier (`stale`)."""
+
+    def __init__(self, table_name: str, stale: LeaveRecord) -> None:
+        super().__init__(table_name)
+        self._stale = [stale]
+
+    def get(self, request_id: str) -> LeaveRecord | None:
+        return self._stale.pop() if self._stale else super().get(request_id)
+
+
+def test_a_decision_sent_again_as_the_workflow_records_it_is_a_success_never_409(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The approver's answer was lost. Their retry reads the request still pending, then the
+    # workflow records their decision before the retry's claim reaches the table.
+    request_id = leave_app.submit(SHORT).json()["request_id"]
+    link = leave_app.decision_link(request_id)
+    pending = DynamoDbLeaveStore(Account().table_name).get(request_id)
+    assert pending is not None
+    assert leave_app.decide(link, "approve").status == 200
+    assert leave_app.wait_until_final(request_id)["status"] == "approved"
+    racing = dataclasses.replace(
+        decision.decider(), store=_FirstReadStale(Account().table_name, pending)
+    )
+    monkeypatch.setattr(decision, "decider", lambda: racing)
+
+    again = leave_app.decide(link, "approve", as_json=True)
+
+    assert again.status == 200, again.body
+    assert again.json() == {"request_id": request_id, "decision": "approve"}
 
 
 def test_a_withdrawal_between_the_two_levels_is_told_to_retry_never_409(

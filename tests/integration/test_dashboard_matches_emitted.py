@@ -10,10 +10,11 @@ import boto3
 import pytest
 
 from dashboards.leave_operations import DeployedNames, leave_operations_dashboard
-from handlers import pending_gauge, settings, settler, submit, workflow
+from handlers import pending_gauge, settings, settler, workflow
 from handlers.domain.signals import METRICS_NAMESPACE, Metric
 from handlers.logic import notifying
 from handlers.storage.leave_store import DynamoDbLeaveStore
+from handlers.submit_routes import wiring as submit_wiring
 from sandbox.dashboard_widgets import read_dashboard, widgets_as_json
 from tests.integration.conftest import (
     DEFAULT_APPROVER,
@@ -47,11 +48,11 @@ def _bad_inputs(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     app.submit(SEED_PAYLOAD, headers={"authorization": ""})  # not signed in
     app.submit(SEED_PAYLOAD, as_="mallory@email.com")  # for someone else
-    wired = submit.submitter()
+    wired = submit_wiring.submitter()
     one_at_a_time = dataclasses.replace(
         wired, settings=wired.settings.model_copy(update={"max_pending_per_employee": 1})
     )
-    monkeypatch.setattr(submit, "submitter", lambda: one_at_a_time)
+    monkeypatch.setattr(submit_wiring, "submitter", lambda: one_at_a_time)
     for month in (10, 11):  # the second is one too many
         app.submit(
             {
@@ -64,12 +65,12 @@ def _bad_inputs(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
     busy = dataclasses.replace(
         wired, workflow=FaultyDependency(wired.workflow).inject("start", Fault.THROTTLE)
     )
-    monkeypatch.setattr(submit, "submitter", lambda: busy)
+    monkeypatch.setattr(submit_wiring, "submitter", lambda: busy)
     app.submit({**SEED_PAYLOAD, "start_date": from_today(299), "end_date": from_today(299)})  # 503
     alone = dataclasses.replace(
         wired, settings=wired.settings.model_copy(update={"default_approver": "solo@email.com"})
     )
-    monkeypatch.setattr(submit, "submitter", lambda: alone)
+    monkeypatch.setattr(submit_wiring, "submitter", lambda: alone)
     app.submit({**SEED_PAYLOAD, "employee_email": "solo@email.com"})
 
 
@@ -128,11 +129,11 @@ def test_the_dashboard_reads_only_series_the_handlers_emitted(
     pending_gauge.pending_requests.cache_clear()
     settings.gauge_settings.cache_clear()
     pending_gauge.handler({}, lambda_context())
-    wired_submitter = submit.submitter
+    wired_submitter = submit_wiring.submitter
     _bad_inputs(leave_app, monkeypatch)
     ended = [leave_app.wait_until_final(request_id)["status"] for request_id in ids]
     assert ended == ["approved", "rejected", "expired", "failed"]
-    monkeypatch.setattr(submit, "submitter", wired_submitter)
+    monkeypatch.setattr(submit_wiring, "submitter", wired_submitter)
     _taken_back(leave_app)
     _followed_up(leave_app, monkeypatch)
     pending_gauge.pending_requests.cache_clear()
@@ -210,7 +211,7 @@ def _cancellation_retried(leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch) 
     request_id = leave_app.submit(taker).json()["request_id"]
     assert leave_app.decide(leave_app.decision_link(request_id), "approve").status == 200
     leave_app.wait_until_final(request_id)
-    wired = submit.canceller()
+    wired = submit_wiring.canceller()
     dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
     # Dies once everything went out, before noting it did: its retry announces again.
     dynamodb.inject(
@@ -221,11 +222,11 @@ def _cancellation_retried(leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch) 
     crashing = dataclasses.replace(
         wired, store=DynamoDbLeaveStore(Account().table_name, client=dynamodb)
     )
-    monkeypatch.setattr(submit, "canceller", lambda: crashing)
+    monkeypatch.setattr(submit_wiring, "canceller", lambda: crashing)
     employee = str(SEED_PAYLOAD["employee_email"])
     with pytest.raises(SimulatedCrash):
         leave_app.act(request_id, "cancel", as_=employee)
-    monkeypatch.setattr(submit, "canceller", lambda: wired)
+    monkeypatch.setattr(submit_wiring, "canceller", lambda: wired)
     assert leave_app.act(request_id, "cancel", as_=employee).status == 200
     return request_id
 

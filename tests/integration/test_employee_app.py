@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from handlers import submit
+from handlers.gateways.token_verifier import TokenVerifier
 from handlers.settings import submit_settings
+from handlers.submit_routes import wiring as submit_wiring
 from tests.integration.conftest import SEED_PAYLOAD, SUBMIT_URL, LeaveApp
 from tests.support.dates import from_today
 from tests.support.http_calls import HttpResponse, call, rest_api_event
@@ -116,8 +118,8 @@ def test_an_employee_lists_their_own_requests_latest_first(leave_app: LeaveApp) 
 def test_an_issuer_out_of_reach_is_a_503_with_retry_after_not_a_broken_page(
     leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    unreachable = submit.TokenVerifier("http://127.0.0.1:9/oidc", leave_app.issuer.audience)
-    monkeypatch.setattr(submit, "verifier", lambda: unreachable)
+    unreachable = TokenVerifier("http://127.0.0.1:9/oidc", leave_app.issuer.audience)
+    monkeypatch.setattr(submit_wiring, "verifier", lambda: unreachable)
 
     page = _page("/")
 

@@ -5,9 +5,10 @@ import dataclasses
 import boto3
 import pytest
 
-from handlers import pending_gauge, settings, submit
+from handlers import pending_gauge, settings
 from handlers.storage.pending_requests import DynamoDbPendingRequests
 from handlers.storage.table_schema import PENDING_SHARDS
+from handlers.submit_routes import wiring as submit_wiring
 from tests.integration.conftest import SEED_PAYLOAD, LeaveApp
 from tests.support.dates import from_today
 from tests.support.emf import emitted_metrics
@@ -136,13 +137,13 @@ def test_a_submission_undone_because_its_start_failed_is_not_counted(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    wired = submit.submitter()
+    wired = submit_wiring.submitter()
     busy = dataclasses.replace(
         wired, workflow=FaultyDependency(wired.workflow).inject("start", Fault.THROTTLE)
     )
-    monkeypatch.setattr(submit, "submitter", lambda: busy)
+    monkeypatch.setattr(submit_wiring, "submitter", lambda: busy)
     assert leave_app.submit(SEED_PAYLOAD).status == 503
-    monkeypatch.setattr(submit, "submitter", lambda: wired)
+    monkeypatch.setattr(submit_wiring, "submitter", lambda: wired)
     leave_app.decision_link(leave_app.submit(SEED_PAYLOAD).json()["request_id"])
     capsys.readouterr()
 

@@ -8,13 +8,14 @@ from typing import Any
 import boto3
 import pytest
 
-from handlers import settler, submit, workflow
+from handlers import settler, workflow
 from handlers.domain.event_patterns import DURABLE_STATUS_DETAIL_TYPE, DURABLE_STATUS_SOURCE
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.workflow_service import LambdaWorkflowService
 from handlers.logic.leave_workflow import Verdict
 from handlers.logic.settling import NEVER_FINISHED
 from handlers.storage.leave_store import DynamoDbLeaveStore
+from handlers.submit_routes import wiring as submit_wiring
 from tests.integration.conftest import DEFAULT_APPROVER, SWEEP_GRACE_SECONDS, LeaveApp
 from tests.support.aws import REGION, Account, audited_events
 from tests.support.dates import from_today
@@ -28,11 +29,11 @@ PAYLOAD = {"employee_email": EMPLOYEE, "start_date": from_today(156), "end_date"
 
 def _submit_whose_start_is_lost(leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
     """Submit dies after recording the request, before starting its workflow; nobody retries."""
-    wired = submit.submitter()
+    wired = submit_wiring.submitter()
     dying = dataclasses.replace(
         wired, workflow=FaultyDependency(wired.workflow).inject("start", Fault.CRASH_BEFORE)
     )
-    monkeypatch.setattr(submit, "submitter", lambda: dying)
+    monkeypatch.setattr(submit_wiring, "submitter", lambda: dying)
     with pytest.raises(SimulatedCrash):
         leave_app.submit(PAYLOAD)
 
@@ -124,9 +125,9 @@ def _later(seconds: float) -> datetime:
 def test_the_sweep_ends_a_request_whose_start_was_lost(
     leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    wired = submit.submitter()
+    wired = submit_wiring.submitter()
     _submit_whose_start_is_lost(leave_app, monkeypatch)
-    monkeypatch.setattr(submit, "submitter", lambda: wired)
+    monkeypatch.setattr(submit_wiring, "submitter", lambda: wired)
     running_id = leave_app.submit(
         {**PAYLOAD, "start_date": from_today(177), "end_date": from_today(177)}
     )

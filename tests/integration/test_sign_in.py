@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from handlers import submit
 from handlers.aws_clients import aws_client
+from handlers.gateways.token_verifier import TokenVerifier
+from handlers.submit_routes import wiring as submit_wiring
 from tests.integration.conftest import DEFAULT_APPROVER, OIDC_AUDIENCE, SEED_PAYLOAD, LeaveApp
 from tests.support.aws import sent_emails
 from tests.support.dates import from_today
@@ -144,9 +146,9 @@ def test_request_ids_are_keyed_with_the_stacks_secret(
 ) -> None:
     key = {"Idempotency-Key": "same"}
     first = leave_app.submit(SEED_PAYLOAD, headers=dict(key)).json()["request_id"]
-    wired = submit.submitter()
+    wired = submit_wiring.submitter()
     other_secret = dataclasses.replace(wired, id_key=lambda: b"another stack's secret")
-    monkeypatch.setattr(submit, "submitter", lambda: other_secret)
+    monkeypatch.setattr(submit_wiring, "submitter", lambda: other_secret)
     moved = {**SEED_PAYLOAD, "start_date": from_today(66), "end_date": from_today(67)}
     # The same employee and key under another secret: another id (and so no key clash).
     second = leave_app.submit(moved, headers=dict(key))
@@ -185,10 +187,10 @@ def test_one_employee_may_have_five_requests_waiting_and_no_more(leave_app: Leav
 def test_an_identity_provider_out_of_reach_is_a_503_not_a_401(
     leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    unreachable = submit.TokenVerifier(
+    unreachable = TokenVerifier(
         leave_app.issuer.issuer_url, leave_app.issuer.audience, "http://127.0.0.1:9/jwks.json"
     )
-    monkeypatch.setattr(submit, "verifier", lambda: unreachable)
+    monkeypatch.setattr(submit_wiring, "verifier", lambda: unreachable)
 
     answer = leave_app.submit(SEED_PAYLOAD)
 
@@ -318,8 +320,8 @@ def test_a_genuine_id_token_is_its_verified_address(
 def _cognito(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> LeaveApp:
     """The same service signing people in at a Cognito user pool (its keys are the issuer's)."""
     pool = dataclasses.replace(app.issuer, issuer_url=COGNITO_ISSUER)
-    verifier = submit.TokenVerifier(COGNITO_ISSUER, pool.audience, app.issuer.jwks_url)
-    monkeypatch.setattr(submit, "verifier", lambda: verifier)
+    verifier = TokenVerifier(COGNITO_ISSUER, pool.audience, app.issuer.jwks_url)
+    monkeypatch.setattr(submit_wiring, "verifier", lambda: verifier)
     return dataclasses.replace(app, issuer=pool)
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from handlers import submit
 from handlers.storage.leave_store import DynamoDbLeaveStore
+from handlers.submit_routes import wiring as submit_wiring
 from tests.integration.conftest import SEED_PAYLOAD, SUBMIT_URL, LeaveApp
 from tests.support.aws import sent_emails
 from tests.support.dates import from_today
@@ -154,10 +155,10 @@ def test_an_employee_who_is_their_own_only_approver_is_refused(
     response = leave_app.submit({**VALID, "employee_email": "manager@email.com"})
     assert response.status == 202  # the directory gives the default approver their own approver
 
-    wired = submit.submitter()
+    wired = submit_wiring.submitter()
     settings = wired.settings.model_copy(update={"default_approver": "solo@email.com"})
     lonely = dataclasses.replace(wired, settings=settings)
-    monkeypatch.setattr(submit, "submitter", lambda: lonely)
+    monkeypatch.setattr(submit_wiring, "submitter", lambda: lonely)
     response = leave_app.submit({**VALID, "employee_email": "solo@email.com"})
     assert response.status == 422
     assert "no approver other than yourself" in _problems(response)["employee_email"]
@@ -284,9 +285,11 @@ def test_of_two_overlapping_submissions_racing_exactly_one_is_accepted(
     if rival_first:
         # The rival's whole submission runs inside this one's window: the rival goes through
         # (its own transaction finds the client already used), this one must not.
-        wired = submit.submitter()
+        wired = submit_wiring.submitter()
         store = DynamoDbLeaveStore(leave_app.account.table_name, client=racing_client)
-        monkeypatch.setattr(submit, "submitter", lambda: dataclasses.replace(wired, store=store))
+        monkeypatch.setattr(
+            submit_wiring, "submitter", lambda: dataclasses.replace(wired, store=store)
+        )
         first = leave_app.submit(VALID, headers={"Idempotency-Key": "first"})
     else:
         first = leave_app.submit(VALID, headers={"Idempotency-Key": "first"})
@@ -312,9 +315,11 @@ TODAY = date(2027, 3, 10)
 
 def _on(monkeypatch: pytest.MonkeyPatch, today: date) -> None:
     """Run submit as if it were `today` (noon UTC)."""
-    wired = submit.submitter()
+    wired = submit_wiring.submitter()
     noon = datetime.combine(today, time(12), UTC)
-    monkeypatch.setattr(submit, "submitter", lambda: dataclasses.replace(wired, clock=lambda: noon))
+    monkeypatch.setattr(
+        submit_wiring, "submitter", lambda: dataclasses.replace(wired, clock=lambda: noon)
+    )
 
 
 def _leave(start: int, end: int, leave_type: str = "annual") -> dict[str, str]:

@@ -31,7 +31,6 @@ from aws_durable_execution_sdk_python_testing.invoker import create_test_lambda_
 from sandbox.aws_clients import local_client
 from sandbox.child_process import ChildProcess
 from sandbox.config import FAKE_CREDENTIALS
-from sandbox.durable_emulator import HEALTH_PATH
 from sandbox.durable_starts import DurableStarts
 from sandbox.functions import DurableConfig, LambdaFunction
 from sandbox.http_server import LoopbackServer, Request, Response
@@ -160,7 +159,8 @@ class Emulator:
         self._process = ChildProcess(
             "durable-emulator", "sandbox.durable_emulator", self._args, environment, self._log
         )
-        self._process.wait_until_ready(self.url + HEALTH_PATH)
+        # The SDK web runner's own health route, as the sandbox waits for it (sandbox/stack.py).
+        self._process.wait_until_ready(self.url + "/health")
 
     def stop(self) -> None:
         if self._process is not None:

@@ -4,7 +4,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutError
 
 from handlers.domain.signals import EventType
 from handlers.gateways.event_publisher import EventPublisher, EventPublishThrottledError
@@ -116,9 +116,17 @@ class Fault:
     SERVER_ERROR = "server-error"  # refused with a 5xx; nothing happened
     CRASH_BEFORE = "crash-before"  # the caller died before the call went out
     CRASH_AFTER = "crash-after"  # the call took effect, then the caller died
+    # Timeouts, as the client's own limits raise them once its retries are spent
+    # (handlers/aws_clients.py): no connection, so nothing happened; or the call took effect
+    # and its answer never came.
+    CONNECT_TIMEOUT = "connect-timeout"
+    READ_TIMEOUT = "read-timeout"
 
-    ALL = (THROTTLE, SERVER_ERROR, CRASH_BEFORE, CRASH_AFTER)
     REFUSALS = (THROTTLE, SERVER_ERROR)
+    TIMEOUTS = (CONNECT_TIMEOUT, READ_TIMEOUT)
+    ALL = (*REFUSALS, CRASH_BEFORE, CRASH_AFTER, *TIMEOUTS)
+    # The call took effect, but its caller never learnt so.
+    TOOK_EFFECT_UNSEEN = (CRASH_AFTER, READ_TIMEOUT)
 
 
 def server_error(operation: str) -> ClientError:
@@ -129,6 +137,10 @@ def server_error(operation: str) -> ClientError:
         },
         operation,
     )
+
+
+# Where the faults' timeouts say they were going: an AWS endpoint, as on Lambda.
+TIMED_OUT_ENDPOINT = "https://aws.example/"
 
 
 class Gate:
@@ -235,11 +247,15 @@ class FaultyDependency:
                 raise server_error(name)
             if fault == Fault.CRASH_BEFORE:
                 raise SimulatedCrash(f"died before {name}")
+            if fault == Fault.CONNECT_TIMEOUT:
+                raise ConnectTimeoutError(endpoint_url=TIMED_OUT_ENDPOINT)
             result = target(*args, **kwargs)
             if gate is not None and gate.after:
                 gate.hold()
             if fault == Fault.CRASH_AFTER:
                 raise SimulatedCrash(f"died after {name}")
+            if fault == Fault.READ_TIMEOUT:
+                raise ReadTimeoutError(endpoint_url=TIMED_OUT_ENDPOINT)
             return result
 
         return call
