@@ -153,6 +153,10 @@ def decide(
         _, latest = open_request(token_text, decider, repeating=decision)
         if _decided_as(latest, decision, approver):
             return claim, latest
+        if latest.status.awaits_decision and latest.approver_email == approver:
+            # Still waiting for this approver: a follow-up wrote to it in between (a retried
+            # hand-over step, a lease taken and let go). Nothing was decided: try again.
+            raise not_now(_FOLLOW_UP_UNDERWAY, latest) from None
         raise Refusal(RefusalReason.ALREADY_DECIDED, _JUST_DECIDED, record=record) from None
     try:
         _resume(decider.workflow, record.callback_id, claim)
