@@ -246,8 +246,10 @@ def test_each_follow_up_happens_once_whatever_fails(
         # emailed the employee again: the director decides once it is done.
         leave_app.wait_for_email(
             EMPLOYEE,
-            lambda e: e.subject.startswith("Leave request now")
-            and len([m for m in leave_app.emails_to(EMPLOYEE) if m.subject == e.subject]) > 1,
+            lambda e: (
+                e.subject.startswith("Leave request now")
+                and len([m for m in leave_app.emails_to(EMPLOYEE) if m.subject == e.subject]) > 1
+            ),
         )
     assert leave_app.decide(leave_app.decision_link(request_id, DIRECTOR), "approve").status == 200
 
