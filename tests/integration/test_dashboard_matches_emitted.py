@@ -66,7 +66,10 @@ def _bad_inputs(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
         wired, workflow=FaultyDependency(wired.workflow).inject("start", Fault.THROTTLE)
     )
     monkeypatch.setattr(submit_wiring, "submitter", lambda: busy)
-    app.submit({**SEED_PAYLOAD, "start_date": from_today(299), "end_date": from_today(299)})  # 503
+    busy_answer = app.submit(
+        {**SEED_PAYLOAD, "start_date": from_today(299), "end_date": from_today(299)}
+    )
+    assert busy_answer.status == 503, busy_answer.body
     alone = dataclasses.replace(
         wired, settings=wired.settings.model_copy(update={"default_approver": "solo@email.com"})
     )
