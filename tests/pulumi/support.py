@@ -23,6 +23,7 @@ import yaml
 from pulumi.runtime import settings as runtime_settings
 
 from components.config import ServiceConfig
+from components.leave_approvals import LeaveApprovals
 from components.naming import Naming
 from components.packaging import BuiltArchive, LambdaPackages
 
@@ -543,3 +544,37 @@ def is_taggable(typ: str) -> bool:
     """Whether AWS resources of this type take tags (their Pulumi class has a `tags` input)."""
     cls = resource_class(typ)
     return "tags" in inspect.signature(cls._internal_init).parameters  # type: ignore[attr-defined]
+
+
+FUNCTION = "aws:lambda/function:Function"
+
+
+def function_inputs(deployment: Deployment, role: str) -> dict[str, Any]:
+    """The inputs of the service's `role` function (submit, decision, workflow...)."""
+    return deployment.one(FUNCTION, f"leave-{role}-function").inputs
+
+
+def function_environment(deployment: Deployment, role: str) -> dict[str, str]:
+    variables: dict[str, str] = function_inputs(deployment, role)["environment"]["variables"]
+    return variables
+
+
+def statements_by_sid(deployment: Deployment, role: str) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in deployment.role_statements(f"leave-{role}")}
+
+
+def deploy_package() -> Deployment:
+    """The component package's `LeaveApprovals`, given only its required inputs."""
+    inputs: Any = {
+        "sender_email": "leave@example.com",
+        "allowed_email_domains": ["example.com"],
+        "default_approver": "boss@example.com",
+        "alarm_email": "ops@example.com",
+        "signing_key": SIGNING_KEY,
+        "compile_bytecode": False,
+    }
+
+    def construct() -> None:
+        LeaveApprovals("approvals", inputs)
+
+    return run(construct)

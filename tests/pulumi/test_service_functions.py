@@ -18,16 +18,19 @@ from handlers.domain.signals import (
 from handlers.settings import DecisionSettings, SubmitSettings, WorkflowSettings
 from tests.pulumi.support import (
     ACCOUNT,
+    FUNCTION,
     REGION,
     WORKFLOW_ARN,
     Deployment,
     depends_on,
     deploy_service,
+    function_environment,
+    function_inputs,
+    statements_by_sid,
 )
 
 WORKFLOW = WORKFLOW_ARN
 WORKFLOW_ALIAS = f"{WORKFLOW}:live"
-FUNCTION = "aws:lambda/function:Function"
 
 
 @pytest.fixture(scope="module")
@@ -40,24 +43,11 @@ def deployment(deployed: tuple[Deployment, dict[str, Any]]) -> Deployment:
     return deployed[0]
 
 
-def function(deployment: Deployment, role: str) -> dict[str, Any]:
-    return deployment.one(FUNCTION, f"leave-{role}-function").inputs
-
-
-def environment(deployment: Deployment, role: str) -> dict[str, str]:
-    variables: dict[str, str] = function(deployment, role)["environment"]["variables"]
-    return variables
-
-
-def statements(deployment: Deployment, role: str) -> dict[str, dict[str, Any]]:
-    return {s["Sid"]: s for s in deployment.role_statements(f"leave-{role}")}
-
-
 def test_only_the_workflow_is_durable_and_published(deployment: Deployment) -> None:
     durable = [f.name for f in deployment.of_type(FUNCTION) if "durableConfig" in f.inputs]
     published = [f.name for f in deployment.of_type(FUNCTION) if f.inputs.get("publish")]
     assert durable == published == ["leave-workflow-function"]
-    workflow = function(deployment, "workflow")
+    workflow = function_inputs(deployment, "workflow")
     # The approval wait (3600 s in this config) plus a day.
     assert workflow["durableConfig"] == {"executionTimeout": 3600 + 86_400, "retentionPeriod": 7}
     assert workflow["name"] == "leave-approvals-dev-workflow"
@@ -72,8 +62,8 @@ def test_the_arns_built_for_callers_are_the_workflow_own_arns(deployment: Deploy
 
 
 def test_submit_starts_the_workflow_through_the_alias_only(deployment: Deployment) -> None:
-    assert environment(deployment, "submit")["WORKFLOW_FUNCTION"] == WORKFLOW_ALIAS
-    start = statements(deployment, "submit")["StartWorkflow"]
+    assert function_environment(deployment, "submit")["WORKFLOW_FUNCTION"] == WORKFLOW_ALIAS
+    start = statements_by_sid(deployment, "submit")["StartWorkflow"]
     assert start["Action"] == ["lambda:InvokeFunction"]
     assert start["Resource"] == [WORKFLOW_ALIAS]
 
@@ -96,7 +86,7 @@ def test_nothing_invokes_or_targets_the_unqualified_workflow(deployment: Deploym
 def test_the_decision_function_may_resume_only_workflow_executions(
     deployment: Deployment,
 ) -> None:
-    resume = statements(deployment, "decision")["ResumeWorkflow"]
+    resume = statements_by_sid(deployment, "decision")["ResumeWorkflow"]
     assert resume["Action"] == [
         "lambda:SendDurableExecutionCallbackFailure",
         "lambda:SendDurableExecutionCallbackSuccess",
@@ -111,13 +101,13 @@ def test_the_decision_function_may_resume_only_workflow_executions(
     }
     # The decision endpoint, and submit for withdrawals (failure only: it never approves).
     assert callbacks == {"leave-decision-policy", "leave-submit-policy"}
-    withdraw = statements(deployment, "submit")["WithdrawThroughWorkflow"]
+    withdraw = statements_by_sid(deployment, "submit")["WithdrawThroughWorkflow"]
     assert withdraw["Action"] == ["lambda:SendDurableExecutionCallbackFailure"]
     assert withdraw["Resource"] == [f"{WORKFLOW}:*"]
 
 
 def test_the_workflow_runs_durably_on_its_own_executions_only(deployment: Deployment) -> None:
-    durable = statements(deployment, "workflow")["RunDurably"]
+    durable = statements_by_sid(deployment, "workflow")["RunDurably"]
     assert durable["Resource"] == [WORKFLOW, f"{WORKFLOW}:*"]
 
 
@@ -152,42 +142,44 @@ def test_the_api_throttles_as_configured(tmp_path: Path) -> None:
 
 def test_the_workflow_follows_up_as_configured(tmp_path: Path) -> None:
     default, _ = deploy_service(tmp_path)
-    settings = WorkflowSettings.from_environment(environment(default, "workflow"))
+    settings = WorkflowSettings.from_environment(function_environment(default, "workflow"))
     assert settings.follow_ups == FollowUpPlan(reminder_at=(0.5,), escalate_at=0.75)
     assert settings.default_approver == "boss@example.com"
     assert settings.second_approval_over_days == 10
     quiet, _ = deploy_service(
         tmp_path, follow_ups=FollowUpPlan(reminder_at=(0.25, 0.5), escalate_at=None)
     )
-    settings = WorkflowSettings.from_environment(environment(quiet, "workflow"))
+    settings = WorkflowSettings.from_environment(function_environment(quiet, "workflow"))
     assert settings.follow_ups == FollowUpPlan(reminder_at=(0.25, 0.5), escalate_at=None)
     one_level, _ = deploy_service(tmp_path, second_approval_over_days=None)
-    settings = WorkflowSettings.from_environment(environment(one_level, "workflow"))
+    settings = WorkflowSettings.from_environment(function_environment(one_level, "workflow"))
     assert settings.second_approval_over_days is None
 
 
 def test_the_workflow_is_told_both_urls(deployment: Deployment) -> None:
-    variables = environment(deployment, "workflow")
+    variables = function_environment(deployment, "workflow")
     assert variables["SUBMIT_URL"] == deployment.values["submit_url"]
     assert variables["DECISION_URL"] == deployment.values["decision_url"]
 
 
 def test_the_submit_function_is_told_its_own_url(deployment: Deployment) -> None:
     # The URLs it gives out come from here, never from a request's Host header.
-    assert environment(deployment, "submit")["SUBMIT_URL"] == deployment.values["submit_url"]
+    assert (
+        function_environment(deployment, "submit")["SUBMIT_URL"] == deployment.values["submit_url"]
+    )
 
 
 def test_every_environment_is_valid_for_its_handler(deployment: Deployment) -> None:
-    submit = SubmitSettings.from_environment(environment(deployment, "submit"))
+    submit = SubmitSettings.from_environment(function_environment(deployment, "submit"))
     assert submit.allowed_email_domains == ("example.com",)
     assert submit.max_leave_days == 20
     assert submit.default_approver == "boss@example.com"
-    workflow = WorkflowSettings.from_environment(environment(deployment, "workflow"))
+    workflow = WorkflowSettings.from_environment(function_environment(deployment, "workflow"))
     assert workflow.approval_timeout_seconds == 3600
     assert workflow.sender_email == "leave@example.com"
     assert workflow.signing_key_parameter == "/leave-approvals/dev/signing-key"
     assert workflow.event_bus_name == "leave-approvals-dev"
-    decision = DecisionSettings.from_environment(environment(deployment, "decision"))
+    decision = DecisionSettings.from_environment(function_environment(deployment, "decision"))
     assert decision.signing_key_parameter == workflow.signing_key_parameter
     table = deployment.values["table_name"]
     assert submit.table_name == workflow.table_name == decision.table_name == table
@@ -195,7 +187,7 @@ def test_every_environment_is_valid_for_its_handler(deployment: Deployment) -> N
 
 def test_powertools_is_named_after_the_service(deployment: Deployment) -> None:
     for role in ("submit", "workflow", "decision"):
-        variables = environment(deployment, role)
+        variables = function_environment(deployment, role)
         assert variables["POWERTOOLS_SERVICE_NAME"] == SERVICE_NAME
         assert variables["POWERTOOLS_METRICS_NAMESPACE"] == METRICS_NAMESPACE
 
@@ -224,7 +216,7 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
     parameter = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/leave-approvals/dev/signing-key"
 
     def actions(role: str) -> dict[str, list[str]]:
-        return {sid: s["Action"] for sid, s in statements(deployment, role).items()}
+        return {sid: s["Action"] for sid, s in statements_by_sid(deployment, role).items()}
 
     assert actions("submit") == {
         "WriteOwnLogs": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -246,8 +238,8 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
         "SendMailAsSender": ["ses:SendRawEmail"],
         "PublishDomainEvents": ["events:PutEvents"],
     }
-    assert statements(deployment, "submit")["RecordRequests"]["Resource"] == [table]
-    assert statements(deployment, "submit")["ListRequests"]["Resource"] == [
+    assert statements_by_sid(deployment, "submit")["RecordRequests"]["Resource"] == [table]
+    assert statements_by_sid(deployment, "submit")["ListRequests"]["Resource"] == [
         f"{table}/index/by_employee",
         f"{table}/index/by_approver",
     ]
@@ -272,8 +264,8 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
         "PublishDomainEvents": ["events:PutEvents"],
     }
     for role in ("submit", "decision", "workflow"):
-        assert statements(deployment, role)["ReadSigningKey"]["Resource"] == [parameter]
-    workflow = statements(deployment, "workflow")
+        assert statements_by_sid(deployment, role)["ReadSigningKey"]["Resource"] == [parameter]
+    workflow = statements_by_sid(deployment, "workflow")
     assert workflow["KeepRequests"]["Resource"] == [table]
     assert workflow["SendMailAsSender"]["Condition"] == {
         "StringEquals": {"ses:FromAddress": "leave@example.com"}
@@ -295,7 +287,7 @@ def test_the_public_endpoints_are_uncapped_unless_configured(
 
     capped, _ = deploy_service(tmp_path, http_max_concurrency=20)
     reserved = {
-        role: function(capped, role).get("reservedConcurrentExecutions")
+        role: function_inputs(capped, role).get("reservedConcurrentExecutions")
         for role in ("submit", "decision", "workflow")
     }
     # The workflow is started asynchronously: its invocations queue rather than fail.

@@ -14,9 +14,9 @@ from tests.pulumi.support import (
     REGION,
     Deployment,
     deploy_service,
+    function_environment,
+    statements_by_sid,
 )
-
-FUNCTION = "aws:lambda/function:Function"
 
 
 @pytest.fixture(scope="module")
@@ -27,19 +27,6 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Deployment, dict
 @pytest.fixture(scope="module")
 def deployment(deployed: tuple[Deployment, dict[str, Any]]) -> Deployment:
     return deployed[0]
-
-
-def function(deployment: Deployment, role: str) -> dict[str, Any]:
-    return deployment.one(FUNCTION, f"leave-{role}-function").inputs
-
-
-def environment(deployment: Deployment, role: str) -> dict[str, str]:
-    variables: dict[str, str] = function(deployment, role)["environment"]["variables"]
-    return variables
-
-
-def statements(deployment: Deployment, role: str) -> dict[str, dict[str, Any]]:
-    return {s["Sid"]: s for s in deployment.role_statements(f"leave-{role}")}
 
 
 def test_the_signing_key_is_a_secure_string_holding_the_secret(deployment: Deployment) -> None:
@@ -63,9 +50,9 @@ def test_during_a_key_rotation_the_decision_endpoint_also_reads_the_previous_key
     }
     old = "/leave-approvals/dev/signing-key-previous"
     assert parameters[old]["type"] == "SecureString"
-    settings = DecisionSettings.from_environment(environment(deployment, "decision"))
+    settings = DecisionSettings.from_environment(function_environment(deployment, "decision"))
     assert settings.previous_signing_key_parameter == old
-    read = statements(deployment, "decision")["ReadSigningKey"]
+    read = statements_by_sid(deployment, "decision")["ReadSigningKey"]
     assert read["Resource"] == [
         f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/leave-approvals/dev/signing-key",
         f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{old}",

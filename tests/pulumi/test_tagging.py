@@ -10,15 +10,14 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.leave_approvals import LeaveApprovals
 from components.tagging import tagged
 from tests.pulumi.support import (
     NAMING,
     PROJECT,
     PROJECT_ROOT,
-    SIGNING_KEY,
     STACK,
     Deployment,
+    deploy_package,
     is_taggable,
     run,
     run_main,
@@ -44,23 +43,7 @@ TAGGED_TYPES = {
 }
 
 
-def package() -> Deployment:
-    inputs: Any = {
-        "sender_email": "leave@example.com",
-        "allowed_email_domains": ["example.com"],
-        "default_approver": "boss@example.com",
-        "alarm_email": "ops@example.com",
-        "signing_key": SIGNING_KEY,
-        "compile_bytecode": False,
-    }
-
-    def construct() -> None:
-        LeaveApprovals("approvals", inputs)
-
-    return run(construct)
-
-
-@pytest.mark.parametrize("deploy", [run_main, package], ids=["program", "package"])
+@pytest.mark.parametrize("deploy", [run_main, deploy_package], ids=["program", "package"])
 def test_every_taggable_resource_carries_the_project_and_stack(deploy: Any) -> None:
     deployment: Deployment = deploy()
     taggable = [r for r in deployment.resources if r.custom and is_taggable(r.typ)]

@@ -17,8 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from components.leave_approvals import LeaveApprovals
-from tests.pulumi.support import PROJECT, SIGNING_KEY, Deployment, run, run_main
+from tests.pulumi.support import PROJECT, Deployment, deploy_package, run, run_main
 from tests.pulumi.urns import Update, update
 
 BEFORE = json.loads((Path(__file__).parent / "urns_before_23.json").read_text())
@@ -38,23 +37,7 @@ def program() -> Deployment:
     return run_main({f"{PROJECT}:previousSigningKey": "p" * 48})
 
 
-def package() -> Deployment:
-    inputs: Any = {
-        "sender_email": "leave@example.com",
-        "allowed_email_domains": ["example.com"],
-        "default_approver": "boss@example.com",
-        "alarm_email": "ops@example.com",
-        "signing_key": SIGNING_KEY,
-        "compile_bytecode": False,
-    }
-
-    def construct() -> None:
-        LeaveApprovals("approvals", inputs)
-
-    return run(construct)
-
-
-@pytest.mark.parametrize(("way_in", "deploy"), [("program", program), ("package", package)])
+@pytest.mark.parametrize(("way_in", "deploy"), [("program", program), ("package", deploy_package)])
 def test_every_resource_deployed_before_is_taken_over_never_replaced(
     way_in: str, deploy: Any
 ) -> None:
