@@ -86,6 +86,12 @@ class LambdaService:
         self._event_queue.submit(self._invoke_logging_errors, self._runtimes[name], invocation)
         return invocation.request_id
 
+    def invoke_and_wait(self, name: str, payload: bytes) -> str:
+        """Invoke a plain function and wait for it (`RequestResponse`); return its request id."""
+        invocation = Invocation(payload, function_arn(name), str(uuid.uuid4()))
+        self._invoke_logging_errors(self._runtimes[name], invocation)
+        return invocation.request_id
+
     def handle(self, request: Request) -> Response:
         match = _INVOKE_PATH.match(request.path)
         if match and request.method == "POST":

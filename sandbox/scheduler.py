@@ -1,6 +1,7 @@
 """Scheduled rules: fire each registered scheduled function every so often, as EventBridge does.
 
-Each firing is an asynchronous invocation with the event a schedule rule sends.
+Each firing is an asynchronous invocation with the event a schedule rule sends, except the first
+of a function `awaited_at_start`, which `start` invokes and waits for.
 """
 
 import json
@@ -30,27 +31,47 @@ def scheduled_event(rule: str, at: datetime) -> dict[str, object]:
 
 
 class Scheduler:
-    def __init__(self, scheduled: list[ScheduledFunction], every_seconds: float, fire: Fire):
+    def __init__(
+        self,
+        scheduled: list[ScheduledFunction],
+        every_seconds: float,
+        fire: Fire,
+        fire_and_wait: Fire,
+    ):
         self._scheduled = scheduled
         self._default = every_seconds
         self._fire = fire
+        self._fire_and_wait = fire_and_wait
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
+        self._due: dict[str, float] = {}
 
     def start(self) -> None:
+        """Fire the functions awaited at start, each once and waiting for it; then the rest."""
+        for entry in self._scheduled:
+            self._due[entry.rule] = time.monotonic()
+            if entry.awaited_at_start:
+                self._fire_and_wait(entry.function.name, self._event(entry))
+                self._due[entry.rule] += self._period(entry)
         if self._scheduled:
             self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
 
+    def _period(self, entry: ScheduledFunction) -> float:
+        return entry.every_seconds or self._default
+
+    @staticmethod
+    def _event(entry: ScheduledFunction) -> bytes:
+        return json.dumps(scheduled_event(entry.rule, datetime.now(UTC))).encode()
+
     def _run(self) -> None:
-        due = {entry.rule: time.monotonic() for entry in self._scheduled}
+        due = self._due
         while not self._stop.is_set():
             now = time.monotonic()
             for entry in self._scheduled:
                 if due[entry.rule] <= now:
-                    event = scheduled_event(entry.rule, datetime.now(UTC))
-                    self._fire(entry.function.name, json.dumps(event).encode())
-                    due[entry.rule] = now + (entry.every_seconds or self._default)
+                    self._fire(entry.function.name, self._event(entry))
+                    due[entry.rule] = now + self._period(entry)
             self._stop.wait(max(0.05, min(due.values()) - time.monotonic()))

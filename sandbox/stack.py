@@ -189,7 +189,12 @@ class SandboxStack:
             else:
                 self._servers.append(server)
 
-        self._scheduler = Scheduler(scheduled, config.schedule_seconds, self._lambda.invoke_event)
+        self._scheduler = Scheduler(
+            scheduled,
+            config.schedule_seconds,
+            self._lambda.invoke_event,
+            self._lambda.invoke_and_wait,
+        )
         self._scheduler.start()
 
         outputs = self.outputs()
