@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 from sandbox.child_process import SERVE_POLL_SECONDS, serve_until_parent_exits
 from sandbox.config import ACCOUNT_ID, REGION
 from sandbox.mailbox import SENT_EMAILS_PATH
-from sandbox.moto_fixes import match_dimensions_as_a_set
+from sandbox.moto_fixes import match_dimensions_as_a_set, record_one_request_at_a_time
 
 READY_PATH = "/_sandbox/ready"
 
@@ -78,6 +78,7 @@ def main(port: int, recording: Path) -> None:
     from werkzeug.serving import make_server
 
     match_dimensions_as_a_set()
+    record_one_request_at_a_time()
     # One line per request costs moto's process a tenth of its time under load.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     ready = threading.Event()

@@ -5,8 +5,12 @@ the AWS emulator's process, before it serves.
   with an ordering that compares one dimension's value with the other's *name*: dimensions
   written in another order than a query names them may then not match (`reason=unauthenticated`
   with `service=...`), and a dashboard widget misses data its total counts.
+- The recorder (what a restart replays) writes each request as a line of its own. moto appends a
+  line in several writes, from whichever thread served the request: two large requests at once
+  (log batches under load) interleaved into one line that no restart could read again.
 """
 
+import threading
 from typing import Any
 
 
@@ -17,3 +21,16 @@ def match_dimensions_as_a_set() -> None:
         return (self.name or "", self.value or "") < (other.name or "", other.value or "")
 
     setattr(models.Dimension, "__lt__", before)  # noqa: B010 (a method, replaced)
+
+
+def record_one_request_at_a_time() -> None:
+    from moto.moto_api._internal.recorder.models import Recorder
+
+    record = Recorder._record_request
+    one_at_a_time = threading.Lock()
+
+    def recorded_alone(self: Any, request: Any, body: bytes | None = None) -> None:
+        with one_at_a_time:
+            record(self, request, body)
+
+    setattr(Recorder, "_record_request", recorded_alone)  # noqa: B010 (a method, replaced)

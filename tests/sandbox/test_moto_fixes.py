@@ -1,11 +1,21 @@
-"""The sandbox's local CloudWatch matches a metric's dimensions as CloudWatch does: as a set."""
+"""Where the sandbox puts moto right: CloudWatch matches a metric's dimensions as a set, and
+what a restart replays is every request, whole."""
 
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import boto3
 from moto import mock_aws
 
+from sandbox.aws_clients import local_client
+from sandbox.child_process import ChildProcess
+from sandbox.config import FAKE_CREDENTIALS, loopback_url
 from sandbox.moto_fixes import match_dimensions_as_a_set
+from tests.e2e.harness import free_base_port
 
 SERVICE = {"Name": "service", "Value": "leave-approvals"}
 
@@ -52,3 +62,56 @@ def test_a_query_finds_dimensions_written_in_another_order() -> None:
 
         for reason in ("unauthenticated", "overlap", "too_long"):
             assert _sum(cloudwatch, [{"Name": "reason", "Value": reason}, SERVICE], now) == [1.0]
+
+
+def test_a_restart_replays_every_request_made_at_once(tmp_path: Path) -> None:
+    """Large requests served on many threads at once (the functions' log batches under load)
+    are each recorded as a line of their own, so a restart replays them all."""
+    recording = tmp_path / "aws-requests.jsonl"
+    batches, events_per_batch, writers = 32, 4, 8
+    port = free_base_port()
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+
+    def run_emulator() -> ChildProcess:
+        emulator = ChildProcess(
+            "aws-emulator",
+            "sandbox.aws_emulator",
+            [str(port), str(recording)],
+            {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **FAKE_CREDENTIALS},
+            tmp_path / "aws-emulator.log",
+        )
+        emulator.wait_until_ready(f"{loopback_url(port)}_sandbox/ready")
+        return emulator
+
+    def logs_client() -> Any:
+        return local_client("logs", loopback_url(port))
+
+    emulator = run_emulator()
+    try:
+        logs = logs_client()
+        logs.create_log_group(logGroupName="busy")
+        logs.create_log_stream(logGroupName="busy", logStreamName="s")
+
+        def put_batch(batch: int) -> None:
+            # Each request tens of kilobytes: moto's recorder wrote one in several pieces.
+            events = [
+                {"timestamp": now_ms + 1_000 * batch + n, "message": f"{batch}-{n} " + "x" * 8_000}
+                for n in range(events_per_batch)
+            ]
+            logs_client().put_log_events(logGroupName="busy", logStreamName="s", logEvents=events)
+
+        with ThreadPoolExecutor(max_workers=writers) as pool:
+            list(pool.map(put_batch, range(batches)))
+    finally:
+        emulator.stop()
+
+    for line in recording.read_text().splitlines():
+        json.loads(line)
+    emulator = run_emulator()
+    try:
+        replayed = logs_client().get_log_events(
+            logGroupName="busy", logStreamName="s", limit=10_000
+        )
+        assert len(replayed["events"]) == batches * events_per_batch
+    finally:
+        emulator.stop()
