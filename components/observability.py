@@ -37,6 +37,7 @@ from components.scheduled_function import (
     rate_expression,
 )
 from components.service_functions import POWERTOOLS_ENVIRONMENT
+from handlers.domain.claims import GAUGE_FUNCTION_TIMEOUT_SECONDS
 from handlers.domain.event_patterns import broken_workflow_executions
 from handlers.settings import GaugeSettings
 from handlers.storage.table_schema import BY_PENDING
@@ -242,7 +243,7 @@ def _pending_gauge(
                     Statement("FindOldestPendingRequests", ["dynamodb:Query"], [by_pending]),
                 ],
                 log_retention_days=args.config.log_retention_days,
-                timeout_seconds=30,
+                timeout_seconds=GAUGE_FUNCTION_TIMEOUT_SECONDS,
             ),
             rule_name=naming.resource_name("pending-gauge", RULE_NAME_LIMIT, "EventBridge rule"),
             schedule_expression=rate_expression(args.config.pending_gauge_interval_minutes),

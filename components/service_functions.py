@@ -31,6 +31,7 @@ from components.storage import Storage
 from handlers.domain.approval_levels import OFF as DAYS_OFF
 from handlers.domain.claims import (
     DECISION_FUNCTION_TIMEOUT_SECONDS,
+    SUBMIT_FUNCTION_TIMEOUT_SECONDS,
     WORKFLOW_FUNCTION_TIMEOUT_SECONDS,
 )
 from handlers.domain.signals import METRICS_NAMESPACE, SERVICE_NAME
@@ -175,7 +176,7 @@ class ServiceFunctions(pulumi.ComponentResource):
         description: str,
         environment: dict[str, pulumi.Input[str]],
         statements: list[Statement],
-        timeout_seconds: int = 15,
+        timeout_seconds: int,
         max_concurrency: int | None = None,
     ) -> FunctionArgs:
         return FunctionArgs(
@@ -264,6 +265,7 @@ class ServiceFunctions(pulumi.ComponentResource):
                 # Cancelled leave: its approver is told, the outcome announced.
                 *args.messaging.notify_statements(),
             ],
+            timeout_seconds=SUBMIT_FUNCTION_TIMEOUT_SECONDS,
             max_concurrency=config.http_max_concurrency,
         )
 

@@ -7,10 +7,11 @@ environment with `environment_for`, so the names exist only here.
 import os
 from collections.abc import Mapping
 from functools import cache
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from handlers.call_limits import CALL_LIMITS_VARIABLE, CallLimitsName
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS, parse_days
 from handlers.domain.follow_ups import (
     DEFAULT_ESCALATE_AT,
@@ -46,6 +47,9 @@ class _Settings(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore", defer_build=True)
 
     table_name: str = Field(alias="LEAVE_TABLE_NAME", min_length=1)
+    # Who waits on the function's AWS calls (handlers/aws_clients.py): a person, unless it
+    # runs in the background.
+    call_limits: ClassVar[CallLimitsName] = "answering"
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Self:
@@ -68,7 +72,7 @@ class _Settings(BaseModel):
         missing = sorted(n for n, f in fields.items() if f.is_required() and n not in values)
         if missing:
             raise SettingsError(f"{cls.__name__} needs {missing}")
-        environment: dict[str, Any] = {}
+        environment: dict[str, Any] = {CALL_LIMITS_VARIABLE: cls.call_limits}
         for name, value in values.items():
             if value is None:
                 continue  # an optional setting left unset
@@ -121,6 +125,7 @@ class SubmitSettings(_Settings):
 
 
 class WorkflowSettings(_Settings):
+    call_limits = "background"
     sender_email: str = Field(alias="SENDER_EMAIL", min_length=3)
     decision_url: str = Field(alias="DECISION_URL", min_length=1)
     submit_url: str = Field(alias="SUBMIT_URL", min_length=1)
@@ -163,8 +168,11 @@ class DecisionSettings(_Settings):
 class GaugeSettings(_Settings):
     """The pending gauge needs only the table."""
 
+    call_limits = "background"
+
 
 class SettlerSettings(_Settings):
+    call_limits = "background"
     sender_email: str = Field(alias="SENDER_EMAIL", min_length=3)
     submit_url: str = Field(alias="SUBMIT_URL", min_length=1)
     event_bus_name: str = Field(alias="EVENT_BUS_NAME", min_length=1)

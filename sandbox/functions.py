@@ -9,6 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from handlers.domain.approval_levels import OFF
+from handlers.domain.claims import (
+    DECISION_FUNCTION_TIMEOUT_SECONDS,
+    GAUGE_FUNCTION_TIMEOUT_SECONDS,
+    SETTLER_FUNCTION_TIMEOUT_SECONDS,
+    SUBMIT_FUNCTION_TIMEOUT_SECONDS,
+    WORKFLOW_FUNCTION_TIMEOUT_SECONDS,
+)
 from handlers.domain.event_patterns import broken_workflow_executions
 from handlers.settings import (
     DecisionSettings,
@@ -72,7 +79,7 @@ class LambdaFunction:
     name: str
     handler: str
     settings: Mapping[str, str]
-    timeout_seconds: int = 15
+    timeout_seconds: int
     memory_mb: int = 512
     # Environments (worker processes) at most; further invocations wait for a free one.
     max_concurrency: int = 4
@@ -134,6 +141,7 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
                 sender_email=SENDER_EMAIL,
                 event_bus_name=EVENT_BUS_NAME,
             ),
+            timeout_seconds=SUBMIT_FUNCTION_TIMEOUT_SECONDS,
         ),
         LambdaFunction(
             name=WORKFLOW,
@@ -150,7 +158,7 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
                 **config.follow_ups.as_settings(),
                 second_approval_over_days=config.second_approval_over_days or OFF,
             ),
-            timeout_seconds=60,
+            timeout_seconds=WORKFLOW_FUNCTION_TIMEOUT_SECONDS,
             # The durable emulator invokes up to 6 executions at once on 2 cores.
             max_concurrency=6,
             durable=DurableConfig(
@@ -163,6 +171,7 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
             settings=DecisionSettings.environment_for(
                 table_name=TABLE_NAME, signing_key_parameter=SIGNING_KEY_PARAMETER
             ),
+            timeout_seconds=DECISION_FUNCTION_TIMEOUT_SECONDS,
         ),
     ]
 
@@ -185,6 +194,7 @@ def scheduled_functions(config: SandboxConfig) -> list[ScheduledFunction]:
                     decision_url=config.decision_url,
                     signing_key_parameter=SIGNING_KEY_PARAMETER,
                 ),
+                timeout_seconds=SETTLER_FUNCTION_TIMEOUT_SECONDS,
                 max_concurrency=2,
             ),
             rule_name=f"{NAME_PREFIX}-sweep",
@@ -194,6 +204,7 @@ def scheduled_functions(config: SandboxConfig) -> list[ScheduledFunction]:
                 name=PENDING_GAUGE,
                 handler="handlers.pending_gauge.handler",
                 settings=GaugeSettings.environment_for(table_name=TABLE_NAME),
+                timeout_seconds=GAUGE_FUNCTION_TIMEOUT_SECONDS,
                 max_concurrency=1,
             ),
             # The dashboard counts submissions and outcomes as the increase of the running

@@ -19,10 +19,13 @@ side effect, so the store lets one through:
 
 from datetime import datetime, timedelta
 
-# The functions' timeouts (the Pulumi program gives them to Lambda from here).
+# The functions' timeouts (the Pulumi program and the sandbox give them to Lambda from here).
+# Each outlasts one AWS call given up (handlers/call_limits.py) by its function's limits.
+SUBMIT_FUNCTION_TIMEOUT_SECONDS = 15
 DECISION_FUNCTION_TIMEOUT_SECONDS = 15
 WORKFLOW_FUNCTION_TIMEOUT_SECONDS = 60
 SETTLER_FUNCTION_TIMEOUT_SECONDS = 120
+GAUGE_FUNCTION_TIMEOUT_SECONDS = 60
 
 # A claim not marked sent holds only while the decision function that made it may still run.
 CLAIM_SECONDS = DECISION_FUNCTION_TIMEOUT_SECONDS

@@ -232,7 +232,7 @@ class Sandbox:
         self.started_at = datetime.now(UTC)
         starts = DurableStarts(self.emulator.url)
         for name, (_, timeout) in self.lambda_api.functions.items():
-            function = LambdaFunction(name, "stand-in", {}, durable=DurableConfig(timeout))
+            function = LambdaFunction(name, "stand-in", {}, 15, durable=DurableConfig(timeout))
             self.executions[name] = starts.start(function, "live", f"{name}-1", "{}").arn
 
     def wait_until_each_waits(self) -> None:

@@ -20,8 +20,8 @@ from sandbox.lambda_runtime import Invocation, InvocationResult
 from sandbox.lambda_service import LambdaService, parse_function_name
 from tests.e2e.harness import free_base_port
 
-WORKFLOW = LambdaFunction("wf", "h.w", {}, durable=DurableConfig(execution_timeout_seconds=60))
-PLAIN = LambdaFunction("plain", "h.p", {})
+WORKFLOW = LambdaFunction("wf", "h.w", {}, 60, durable=DurableConfig(execution_timeout_seconds=60))
+PLAIN = LambdaFunction("plain", "h.p", {}, 15)
 
 
 @dataclass

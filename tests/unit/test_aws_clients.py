@@ -1,22 +1,32 @@
-"""The one place boto3 clients are made, and the limits that make every call give up in time."""
+"""The one place boto3 clients are made, and the limits that make every call give up in time:
+early where a person waits, later (rather than retried) where nobody does."""
 
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import handlers
 from handlers import aws_clients
-from handlers.aws_clients import (
-    CONNECT_TIMEOUT_SECONDS,
-    READ_TIMEOUT_SECONDS,
-    TOTAL_ATTEMPTS,
-    aws_client,
-    longest_call_seconds,
+from handlers.aws_clients import aws_client
+from handlers.call_limits import CALL_LIMITS, CALL_LIMITS_VARIABLE, call_limits
+from handlers.domain.claims import (
+    DECISION_FUNCTION_TIMEOUT_SECONDS,
+    GAUGE_FUNCTION_TIMEOUT_SECONDS,
+    SETTLER_FUNCTION_TIMEOUT_SECONDS,
+    SUBMIT_FUNCTION_TIMEOUT_SECONDS,
+    WORKFLOW_FUNCTION_TIMEOUT_SECONDS,
 )
-from handlers.domain.claims import DECISION_FUNCTION_TIMEOUT_SECONDS
 from handlers.gateways.signing_key import ssm_parameters
+from handlers.settings import (
+    DecisionSettings,
+    GaugeSettings,
+    SettlerSettings,
+    SubmitSettings,
+    WorkflowSettings,
+)
 
 HANDLERS = Path(handlers.__file__).parent
 
@@ -25,6 +35,7 @@ HANDLERS = Path(handlers.__file__).parent
 def fresh_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Clients made here, and forgotten after: later tests make theirs inside moto."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-2")
+    monkeypatch.delenv(CALL_LIMITS_VARIABLE, raising=False)
     aws_client.cache_clear()
     ssm_parameters.cache_clear()
     yield
@@ -40,11 +51,40 @@ def test_every_client_retries_in_standard_mode_and_gives_up_in_time(service: str
     assert (config.connect_timeout, config.read_timeout) == (1, 3)
 
 
-def test_one_call_gives_up_before_the_shortest_function_timeout() -> None:
-    # Two attempts of 1 + 3 seconds, and at most 1 + 5 seconds of backoff between them.
-    assert (TOTAL_ATTEMPTS, CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS) == (2, 1, 3)
-    assert longest_call_seconds() == 14
-    assert longest_call_seconds() < DECISION_FUNCTION_TIMEOUT_SECONDS
+def test_a_function_nobody_waits_on_waits_longer_for_an_answer_than_it_retries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(CALL_LIMITS_VARIABLE, "background")
+    config = aws_client("ses").meta.config
+
+    assert config.retries == {"mode": "standard", "total_max_attempts": 2}
+    assert (config.connect_timeout, config.read_timeout) == (2, 10)
+
+
+def test_unknown_call_limits_are_named() -> None:
+    with pytest.raises(ValueError, match=r"AWS_CALL_LIMITS must be one of .* not 'patient'"):
+        call_limits({CALL_LIMITS_VARIABLE: "patient"})
+
+
+@pytest.mark.parametrize(
+    ("settings", "limits", "timeout"),
+    [
+        (SubmitSettings, "answering", SUBMIT_FUNCTION_TIMEOUT_SECONDS),
+        (DecisionSettings, "answering", DECISION_FUNCTION_TIMEOUT_SECONDS),
+        (WorkflowSettings, "background", WORKFLOW_FUNCTION_TIMEOUT_SECONDS),
+        (SettlerSettings, "background", SETTLER_FUNCTION_TIMEOUT_SECONDS),
+        (GaugeSettings, "background", GAUGE_FUNCTION_TIMEOUT_SECONDS),
+    ],
+)
+def test_each_function_gives_up_a_call_before_its_timeout(
+    settings: Any, limits: str, timeout: int
+) -> None:
+    assert settings.call_limits == limits
+    # A person's: two attempts of 1 + 3 s and at most 1 + 5 s of backoff between them (14 s);
+    # the background's: two of 2 + 10 s and the same backoff (30 s).
+    assert CALL_LIMITS[settings.call_limits].longest_call_seconds() < timeout
+    assert CALL_LIMITS["answering"].longest_call_seconds() == 14
+    assert CALL_LIMITS["background"].longest_call_seconds() == 30
 
 
 def test_an_environment_shares_one_client_per_service() -> None:
