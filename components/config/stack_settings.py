@@ -4,6 +4,9 @@ The Pulumi program reads these keys from stack config, the component package tak
 its inputs (`package_inputs.py`, generated from this model), and docs/deploying.md lists them
 (generated too: `python -m components.config`). A field's description is the same in all three;
 its key is its name in camelCase.
+
+Over 400 lines, on purpose: one declaration per setting (36 of them, each with the sentence that
+documents it), and the model is worth reading in one place.
 """
 
 from __future__ import annotations
