@@ -43,7 +43,7 @@ def longest_call_seconds() -> float:
     """The most one call may take before it gives up: every attempt waiting out both
     timeouts, and the longest backoff before each retry."""
     attempts = TOTAL_ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
-    backoff = sum(
+    backoff: int = sum(
         min(2 ** (retry - 1), _MOST_BACKOFF_SECONDS) + _MOST_RETRY_AFTER_SECONDS
         for retry in range(1, TOTAL_ATTEMPTS)
     )
