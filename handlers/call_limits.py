@@ -35,7 +35,7 @@ class CallLimits:
         """The most one call may take before it gives up: every attempt waiting out both
         timeouts, and the longest backoff before each retry."""
         attempts = self.total_attempts * (self.connect_timeout_seconds + self.read_timeout_seconds)
-        backoff = sum(
+        backoff: int = sum(
             min(2 ** (retry - 1), _MOST_BACKOFF_SECONDS) + _MOST_RETRY_AFTER_SECONDS
             for retry in range(1, self.total_attempts)
         )

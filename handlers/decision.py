@@ -25,6 +25,7 @@ from handlers.gateways.workflow_service import LambdaWorkflowService
 from handlers.http_responses import (
     REFUSAL_STATUS,
     error_response,
+    exception_handler,
     field_error,
     json_response,
     over_https,
@@ -107,7 +108,7 @@ _TITLES = {
 _DEFAULT_TITLE = "Please try again"
 
 
-@app.exception_handler(Refusal)
+@exception_handler(app, Refusal)
 def _refused(refusal: Refusal) -> Response[str]:
     if _wants_json():
         return refusal_response(refusal)
@@ -166,7 +167,7 @@ def _read_body() -> dict[str, Any]:
     return dict(parse_qsl(raw))
 
 
-@app.exception_handler([ClientError, BotoCoreError])
+@exception_handler(app, ClientError, BotoCoreError)
 def _unavailable(error: Exception) -> Response[str]:
     # An AWS call failed (throttled, an outage, a timeout) before anything was decided.
     logger.exception("the decision could not be served now", extra={"error": repr(error)})

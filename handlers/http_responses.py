@@ -1,15 +1,21 @@
 """The one shape of every error the HTTP endpoints return, `{"message", "errors": [{"field",
 "problem"}]}`, and the one place it is built: a use case's refusal (`refusal_response`, with
 each reason's status code), a body Pydantic refused (`validation_errors`), or the endpoints'
-own answers (`error_response`)."""
+own answers (`error_response`), and how an endpoint registers its answer to an exception
+(`exception_handler`)."""
 
 import json
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response, content_types
 
 from handlers.logic.refusals import Refusal, RefusalReason
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+
+_Error = TypeVar("_Error", bound=Exception)
 
 # The status code each refusal is answered with.
 REFUSAL_STATUS: dict[RefusalReason, int] = {
@@ -81,6 +87,20 @@ def refusal_response(refusal: Refusal, refused: str | None = None) -> Response[s
     return error_response(
         REFUSAL_STATUS[refusal.reason], message, errors, retry_after(refusal.retry_after)
     )
+
+
+def exception_handler(
+    app: "ApiGatewayResolver", *errors: type[_Error]
+) -> Callable[[Callable[[_Error], Response[str]]], Callable[[_Error], Response[str]]]:
+    """Registers the decorated function as `app`'s answer to `errors`, as Powertools'
+    `app.exception_handler` does, and keeps the function's type: Powertools' decorator is not
+    annotated, so the functions it decorates would be left unchecked."""
+
+    def register(answer: Callable[[_Error], Response[str]]) -> Callable[[_Error], Response[str]]:
+        app.exception_handler(list(errors))(answer)
+        return answer
+
+    return register
 
 
 def validation_errors(errors: Iterable[Mapping[str, Any]]) -> tuple[int, list[dict[str, str]]]:

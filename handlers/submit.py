@@ -40,6 +40,7 @@ from handlers.gateways.token_verifier import IdentityProviderUnavailableError, U
 from handlers.http_responses import (
     body_size,
     error_response,
+    exception_handler,
     proxy_response,
     refusal_response,
     validation_errors,
@@ -59,19 +60,19 @@ for concern in (pages, leave_requests, calendar_feeds, delegation):
     app.include_router(concern.router)
 
 
-@app.exception_handler(Refusal)
+@exception_handler(app, Refusal)
 def _refused(refusal: Refusal) -> Response[str]:
     return refusal_response(refusal)
 
 
-@app.exception_handler(RequestValidationError)
+@exception_handler(app, RequestValidationError)
 def _invalid(error: RequestValidationError) -> Response[str]:
     status, errors = validation_errors(error.errors())
     count_rejection(RejectionReason.INVALID_INPUT)
     return error_response(status, "The leave request is not valid.", errors)
 
 
-@app.exception_handler(UnauthenticatedError)
+@exception_handler(app, UnauthenticatedError)
 def _unauthenticated(error: UnauthenticatedError) -> Response[str]:
     if app.current_event.http_method == "POST":
         count_rejection(RejectionReason.UNAUTHENTICATED)
@@ -91,8 +92,8 @@ def _unauthenticated(error: UnauthenticatedError) -> Response[str]:
 RETRY_AFTER_SECONDS = 5
 
 
-@app.exception_handler(
-    [ServiceBusyError, IdentityProviderUnavailableError, ClientError, BotoCoreError]
+@exception_handler(
+    app, ServiceBusyError, IdentityProviderUnavailableError, ClientError, BotoCoreError
 )
 def _busy(error: Exception) -> Response[str]:
     logger.exception("the request could not be served now", extra={"error": repr(error)})

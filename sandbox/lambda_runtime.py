@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 from sandbox.config import PROJECT_ROOT
 from sandbox.functions import LambdaFunction, function_arn
@@ -126,7 +126,7 @@ class ExecutionEnvironment:
         line = self._outcomes.readline()
         if not line:
             raise EOFError("the environment's process exited")
-        return json.loads(line)
+        return cast(dict[str, Any], json.loads(line))
 
     def wait_until_initialised(self, timeout: float = 30) -> dict[str, Any] | None:
         """The init phase's report, or None when it took too long."""

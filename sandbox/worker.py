@@ -15,7 +15,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 
 @dataclass
@@ -49,7 +49,9 @@ def error_object(error: BaseException, error_type: str | None = None) -> dict[st
 
 def _load(handler_path: str) -> Callable[[Any, Any], Any]:
     module_name, _, function_name = handler_path.rpartition(".")
-    return getattr(importlib.import_module(module_name), function_name)
+    return cast(
+        Callable[[Any, Any], Any], getattr(importlib.import_module(module_name), function_name)
+    )
 
 
 def _context(invocation: dict[str, Any]) -> LambdaContext:

@@ -28,7 +28,7 @@ def _share_botocore_models() -> None:
     files) changes nothing else.
     """
     shared = functools.cache(botocore.loaders.create_loader)
-    botocore.session.create_loader = shared  # type: ignore[attr-defined]
+    botocore.session.create_loader = shared
 
 
 _share_botocore_models()

@@ -7,7 +7,7 @@ exclude each other: handlers/domain/claims.py.
 
 from contextlib import suppress
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -40,7 +40,7 @@ def _from_millis(millis: int) -> datetime:
 
 
 def _is_condition_failure(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    return cast(str, error.response["Error"]["Code"]) == "ConditionalCheckFailedException"
 
 
 class WaitingRequestWrites(RequestReads):

@@ -12,7 +12,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -383,7 +383,10 @@ class SandboxClient:
         return figures
 
     def wait_for_figures(
-        self, expected: dict[str, float], timeout: float = WAIT_CAP_SECONDS, at_least: bool = False
+        self,
+        expected: Mapping[str, float],
+        timeout: float = WAIT_CAP_SECONDS,
+        at_least: bool = False,
     ) -> dict[str, float]:
         """The dashboard's figures once they show `expected` (metrics arrive a moment late).
 

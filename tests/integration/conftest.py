@@ -260,7 +260,8 @@ class LeaveApp:
 
     def wait_until_final(self, request_id: str, timeout: int = WAIT_CAP_SECONDS) -> dict[str, Any]:
         self.workflow.result(request_id, timeout=timeout)
-        return self.status(request_id).json()
+        final: dict[str, Any] = self.status(request_id).json()
+        return final
 
 
 @pytest.fixture(autouse=True)

@@ -17,9 +17,10 @@ from handlers.domain.claims import CLAIM_SECONDS, LEASE_SECONDS
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.leave_request import LeaveRecord
 from handlers.storage.leave_store import DynamoDbLeaveStore
+from handlers.storage.table_schema import directory_item
 from sandbox.mailbox import ReceivedEmail
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
-from tests.support.aws import REGION, Account, directory_item
+from tests.support.aws import REGION, Account
 from tests.support.dates import from_today
 from tests.support.events import scheduled_event
 from tests.support.faults import Fault, FaultyDependency, Gate, SimulatedCrash

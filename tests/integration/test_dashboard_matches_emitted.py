@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from dashboards.leave_operations import DeployedNames, leave_operations_dashboard
-from handlers import pending_gauge, settings, settler, workflow
+from handlers import observability, pending_gauge, settings, settler, workflow
 from handlers.domain.signals import METRICS_NAMESPACE, Metric
 from handlers.logic import notifying
 from handlers.storage.leave_store import DynamoDbLeaveStore
@@ -191,7 +191,7 @@ def _decided_events(leave_app: LeaveApp, request_id: str) -> set[str]:
 
 def _settler_crashes_after_its_write(leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> str:
     payload = {**SEED_PAYLOAD, "start_date": from_today(100), "end_date": from_today(101)}
-    request_id = leave_app.submit(payload).json()["request_id"]
+    request_id: str = leave_app.submit(payload).json()["request_id"]
     leave_app.decision_link(request_id)
     leave_app.workflow.stop(request_id)
     event = status_change(leave_app.workflow.execution_name(request_id), "STOPPED")
@@ -211,7 +211,7 @@ def _settler_crashes_after_its_write(leave_app: LeaveApp, monkeypatch: pytest.Mo
 
 def _cancellation_retried(leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> str:
     taker = {**SEED_PAYLOAD, "start_date": from_today(400), "end_date": from_today(401)}
-    request_id = leave_app.submit(taker).json()["request_id"]
+    request_id: str = leave_app.submit(taker).json()["request_id"]
     assert leave_app.decide(leave_app.decision_link(request_id), "approve").status == 200
     leave_app.wait_until_final(request_id)
     wired = submit_wiring.canceller()
@@ -240,7 +240,7 @@ def _workflow_crashes_after_its_write(leave_app: LeaveApp, monkeypatch: pytest.M
         monkeypatch, ("dynamodb", "transact_write_items", lambda _: True), Fault.CRASH_AFTER
     )
     payload = {**SEED_PAYLOAD, "start_date": from_today(120), "end_date": from_today(121)}
-    request_id = leave_app.submit(payload).json()["request_id"]
+    request_id: str = leave_app.submit(payload).json()["request_id"]
     assert leave_app.decide(leave_app.decision_link(request_id), "approve").status == 200
     assert leave_app.wait_until_final(request_id)["status"] == "approved"
     monkeypatch.setattr(workflow, "leave_steps", wired)
@@ -248,7 +248,7 @@ def _workflow_crashes_after_its_write(leave_app: LeaveApp, monkeypatch: pytest.M
 
 
 def _workflow_cut_off_after_its_metric(leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> str:
-    emitted = notifying.emit_metric
+    emitted = observability.emit_metric
     cut_off: list[Metric] = []
 
     def then_crash(metric: Metric, *args: Any, **kwargs: Any) -> None:
@@ -259,7 +259,7 @@ def _workflow_cut_off_after_its_metric(leave_app: LeaveApp, monkeypatch: pytest.
 
     monkeypatch.setattr(notifying, "emit_metric", then_crash)
     payload = {**SEED_PAYLOAD, "start_date": from_today(140), "end_date": from_today(141)}
-    request_id = leave_app.submit(payload).json()["request_id"]
+    request_id: str = leave_app.submit(payload).json()["request_id"]
     assert leave_app.decide(leave_app.decision_link(request_id), "reject").status == 200
     assert leave_app.wait_until_final(request_id)["status"] == "rejected"
     monkeypatch.setattr(notifying, "emit_metric", emitted)

@@ -9,6 +9,7 @@ import pytest
 
 from handlers import decision
 from handlers.domain.decision_token import DecisionToken, sign_token
+from handlers.gateways.workflow_service import WorkflowService
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
 from tests.support.aws import Account
 from tests.support.http_calls import HttpResponse, call, query_of
@@ -173,7 +174,9 @@ class RivalAroundFirstCallback:
     thread race cannot pin the order down; this does.)
     """
 
-    def __init__(self, inner: Any, rival: Callable[[], HttpResponse], before: bool) -> None:
+    def __init__(
+        self, inner: WorkflowService, rival: Callable[[], HttpResponse], before: bool
+    ) -> None:
         self._inner = inner
         self._rival: Callable[[], HttpResponse] | None = rival
         self._before = before
@@ -189,6 +192,12 @@ class RivalAroundFirstCallback:
             self._run_rival()
         send()
         self._run_rival()
+
+    def start(self, execution_name: str, payload: dict[str, Any]) -> None:
+        self._inner.start(execution_name, payload)
+
+    def is_alive(self, execution_name: str) -> bool:
+        return self._inner.is_alive(execution_name)
 
     def succeed_callback(self, callback_id: str, result: str) -> None:
         self._around(lambda: self._inner.succeed_callback(callback_id, result))

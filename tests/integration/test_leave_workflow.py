@@ -12,7 +12,8 @@ def _submit(app: LeaveApp) -> str:
     response = app.submit(SEED_PAYLOAD)
     assert response.status == 202, response.body
     assert response.json()["status"] == "pending"
-    return response.json()["request_id"]
+    request_id: str = response.json()["request_id"]
+    return request_id
 
 
 def test_the_seed_payload_is_approved_through_the_emailed_link(leave_app: LeaveApp) -> None:

@@ -17,7 +17,7 @@ EMPLOYEE = SEED_PAYLOAD["employee_email"]
 
 
 def _approve(app: LeaveApp) -> str:
-    request_id = app.submit(SEED_PAYLOAD).json()["request_id"]
+    request_id: str = app.submit(SEED_PAYLOAD).json()["request_id"]
     link = app.decision_link(request_id)
     # Decide only once the execution sleeps, so that the decision resumes it by a replay.
     app.workflow.wait_until_suspended(request_id)
@@ -28,7 +28,8 @@ def _approve(app: LeaveApp) -> str:
 
 def _stored_items() -> list[dict[str, Any]]:
     client = boto3.client("dynamodb", region_name="us-east-2")
-    return client.scan(TableName=Account().table_name)["Items"]
+    items: list[dict[str, Any]] = client.scan(TableName=Account().table_name)["Items"]
+    return items
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import base64
 import dataclasses
 import json
 from collections.abc import Callable
+from typing import Any
 
 import jwt
 import pytest
@@ -47,7 +48,8 @@ def _tampered(token: str) -> str:
 
 def _unsigned(app: LeaveApp) -> str:
     claims = jwt.decode(app.issuer.token(EMPLOYEE), options={"verify_signature": False})
-    return jwt.encode(claims, key=None, algorithm="none", headers={"kid": "sandbox-1"})
+    # No key: PyJWT takes "" as none, for the "none" algorithm.
+    return jwt.encode(claims, key="", algorithm="none", headers={"kid": "sandbox-1"})
 
 
 def _another_key() -> rsa.RSAPrivateKey:
@@ -267,7 +269,7 @@ def _every_employee_call(token: str, request_id: str) -> list[HttpResponse]:
     ],
 )
 def test_a_token_that_could_pass_for_someone_else_gets_a_401_and_nothing_of_anyones(
-    leave_app: LeaveApp, claims: dict[str, object], problem: str
+    leave_app: LeaveApp, claims: dict[str, Any], problem: str
 ) -> None:
     unnamed = {k: v for k, v in SEED_PAYLOAD.items() if k != "employee_email"}
     kents = leave_app.submit({**unnamed, "reason": "knee surgery"}, as_=KENT)
@@ -304,7 +306,7 @@ def test_a_token_that_could_pass_for_someone_else_gets_a_401_and_nothing_of_anyo
     ],
 )
 def test_a_genuine_id_token_is_its_verified_address(
-    leave_app: LeaveApp, claims: dict[str, object]
+    leave_app: LeaveApp, claims: dict[str, Any]
 ) -> None:
     token = leave_app.issuer.token(KENT, **claims)
 

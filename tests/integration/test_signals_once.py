@@ -25,7 +25,7 @@ def workflow_handler(counted_handler: CountedHandler) -> Callable[..., Any]:
 
 
 def _decide(app: LeaveApp, choice: str) -> str:
-    request_id = app.submit(SEED_PAYLOAD).json()["request_id"]
+    request_id: str = app.submit(SEED_PAYLOAD).json()["request_id"]
     assert app.decide(app.decision_link(request_id), choice).status == 200
     app.wait_until_final(request_id)
     return request_id

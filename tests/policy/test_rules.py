@@ -6,11 +6,17 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from pulumi_policy import EnforcementLevel, StackValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
 from policy.rules import RULES, Resource
 from policy.stack_policies import stack_policies
@@ -136,18 +142,36 @@ def test_each_deploy_mistake_is_stopped_by_its_rule(stack: list[Resource], mista
     assert list(found) == [rule], found
 
 
+def _as_pulumi_hands_it(resource: Resource) -> PolicyResource:
+    """A resource as Pulumi hands it to a stack policy (the rules read its type, name and
+    properties; the rest is a plain resource's)."""
+    return PolicyResource(
+        resource_type=resource.type,
+        props=resource.props,
+        urn=f"urn:pulumi:dev::leave-approvals::{resource.type}::{resource.name}",
+        name=resource.name,
+        opts=PolicyResourceOptions(
+            protect=False,
+            ignore_changes=[],
+            delete_before_replace=None,
+            aliases=[],
+            custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+            additional_secret_outputs=[],
+        ),
+        provider=None,
+        parent=None,
+        dependencies=[],
+        property_dependencies={},
+    )
+
+
 def test_every_rule_is_a_mandatory_policy_with_its_remediation(stack: list[Resource]) -> None:
     policies = stack_policies()
     assert [p.name for p in policies] == [rule.id for rule in RULES]
     assert all(p.description and p.remediation_steps for p in policies)
     assert all(p.enforcement_level is EnforcementLevel.MANDATORY for p in policies)
-    # As Pulumi hands a stack to a policy: its resources, each with type, name and properties.
     broken = MISTAKES["a misspelt action"][1](stack)
-    args = SimpleNamespace(
-        resources=[
-            SimpleNamespace(resource_type=r.type, name=r.name, props=r.props) for r in broken
-        ]
-    )
+    args = StackValidationArgs(resources=[_as_pulumi_hands_it(r) for r in broken])
     reported: list[str] = []
     iam = next(p for p in policies if p.name == "iam-actions-real-and-scoped")
     assert isinstance(iam, StackValidationPolicy)

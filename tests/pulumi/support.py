@@ -279,7 +279,6 @@ def run(
         construction.append((args.resource, args))
         return None
 
-    @pulumi.runtime.test
     def body() -> pulumi.Output[Any]:
         pulumi.runtime.register_stack_transformation(record_options)
         values = program() or {}
@@ -295,7 +294,8 @@ def run(
             )
         )
 
-    body()
+    # Pulumi's test runner, which waits for the Output `body` returns.
+    pulumi.runtime.test(body)()
     resources = [
         Registered(r.typ, r.name, r.inputs, r.outputs, by_type_and_name.get((r.typ, r.name)))
         for r in mocks.registered
@@ -324,8 +324,9 @@ def _constructed(
         if isinstance(alias, pulumi.Alias):
             return parent_of(alias.parent).apply(
                 lambda parent: ResolvedAlias(
-                    name=None if alias.name is ... else alias.name,
-                    typ=None if alias.type_ is ... else alias.type_,
+                    # Pulumi marks a field the alias leaves out `...` (typed `str | None`).
+                    name=alias.name if isinstance(alias.name, str) else None,
+                    typ=alias.type_ if isinstance(alias.type_, str) else None,
                     parent=parent,
                 )
             )

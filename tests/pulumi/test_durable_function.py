@@ -19,6 +19,7 @@ from tests.pulumi.support import (
     Deployment,
     assert_function_resources_tagged,
     assert_parented,
+    depends_on,
     run,
     tiny_archive,
 )
@@ -90,9 +91,7 @@ def test_the_function_waits_for_its_permissions(
     deployment: tuple[Deployment, dict[str, Any]],
 ) -> None:
     result, _ = deployment
-    options = result.one("aws:lambda/function:Function").options
-    assert options is not None
-    assert [d.pulumi_resource_name for d in options.depends_on or []] == ["flow-policy"]
+    assert depends_on(result.one("aws:lambda/function:Function")) == ["flow-policy"]
     # So the policy names the function by an ARN built from its name: the same ARN.
     assert result.values["arn_from_name"] == result.values["function_arn"] == FUNCTION_ARN
 

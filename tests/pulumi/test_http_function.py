@@ -14,6 +14,7 @@ from tests.pulumi.support import (
     Deployment,
     assert_function_resources_tagged,
     assert_parented,
+    depends_on,
     run,
     tiny_archive,
 )
@@ -125,9 +126,7 @@ def test_the_function_waits_for_its_permissions(
     # Lambda refuses active tracing to a role without X-Ray's permissions, and a function
     # should never run without its grants: the policy comes first.
     result, _ = deployment
-    options = result.one("aws:lambda/function:Function").options
-    assert options is not None
-    assert [d.pulumi_resource_name for d in options.depends_on or []] == ["api-policy"]
+    assert depends_on(result.one("aws:lambda/function:Function")) == ["api-policy"]
 
 
 def test_taggable_resources_are_tagged(deployment: tuple[Deployment, dict[str, Any]]) -> None:

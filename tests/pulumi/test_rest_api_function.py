@@ -8,7 +8,7 @@ import pytest
 
 from components.rest_api_function import RestApiFunction, RestApiFunctionArgs
 from components.throttling import ClientRateLimit, Throttle
-from tests.pulumi.support import REGION, Deployment, assert_parented, run
+from tests.pulumi.support import REGION, Deployment, assert_parented, depends_on, run
 from tests.pulumi.test_http_function import function_args
 
 
@@ -94,9 +94,9 @@ def test_a_changed_throttled_answer_is_deployed_anew(tmp_path: Path) -> None:
     def snapshot(throttle: Throttle) -> str:
         result, _ = deploy(tmp_path, throttle)
         deployment = result.one("aws:apigateway/deployment:Deployment")
-        assert {"api-root-function", "api-proxy-function", "api-throttled"} <= {
-            getattr(d, "_name", "") for d in result.options["api-deployment"].depends_on or []
-        }
+        assert {"api-root-function", "api-proxy-function", "api-throttled"} <= set(
+            depends_on(deployment)
+        )
         return str(deployment.inputs["triggers"])
 
     assert snapshot(Throttle(rate_per_second=10)) == snapshot(Throttle(rate_per_second=20))

@@ -3,7 +3,7 @@
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -224,11 +224,12 @@ def test_functions_and_the_alias_are_described_as_lambda_describes_them(
     assert through_alias["Configuration"]["Version"] == "1"
     assert through_alias["Configuration"]["FunctionArn"].endswith(":function:wf:1")
 
-    for missing in (
+    missing_calls: list[Callable[[], object]] = [
         lambda: lambda_client.get_function(FunctionName="nope"),
         lambda: lambda_client.get_alias(FunctionName="plain", Name="live"),
         lambda: lambda_client.get_function(FunctionName="plain", Qualifier="7"),
-    ):
+    ]
+    for missing in missing_calls:
         with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
             missing()
 

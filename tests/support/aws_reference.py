@@ -14,6 +14,7 @@ Sources:
 """
 
 import boto3
+from botocore.model import ServiceModel
 
 LAMBDA_NAMESPACE = "AWS/Lambda"
 LAMBDA_FUNCTION_DIMENSION = "FunctionName"
@@ -63,7 +64,7 @@ MAX_EXECUTION_TIMEOUT_SECONDS = 31_622_400
 RETENTION_DAYS = (1, 90)
 
 
-def _lambda_model():  # type: ignore[no-untyped-def]
+def _lambda_model() -> ServiceModel:
     return boto3.client("lambda", region_name="us-east-2").meta.service_model
 
 

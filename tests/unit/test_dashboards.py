@@ -45,7 +45,7 @@ def test_the_body_is_json_with_widgets_on_the_grid() -> None:
 
 
 def test_widgets_do_not_overlap() -> None:
-    cells = set()
+    cells: set[tuple[int, int]] = set()
     for w in BODY["widgets"]:
         area = {
             (x, y)

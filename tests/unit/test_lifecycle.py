@@ -1,6 +1,7 @@
 """The request's state machine, its calendar, and which AWS failures are worth a retry."""
 
 from datetime import date
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
@@ -101,7 +102,10 @@ def test_an_execution_name_leads_back_to_its_request() -> None:
 
 
 def _client_error(code: str, status: int = 400, reasons: list[str] | None = None) -> ClientError:
-    response: dict = {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    response: dict[str, Any] = {
+        "Error": {"Code": code},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
     if reasons is not None:
         response["CancellationReasons"] = [{"Code": r} for r in reasons]
     return ClientError(response, "Op")
