@@ -71,10 +71,11 @@ class PageFiles:
 
         return Markup(self.static_text(name))  # noqa: S704 - our own file
 
-    def render(self, name: str, **values: object) -> Markup:
+    def render(self, name: str, /, **values: object) -> Markup:
         """The template `templates/<name>` with every `$placeholder` filled: escaped, unless
         the value is `Markup` (a template rendered before, say). Every placeholder must be
-        given, and nothing else: a misspelt name fails here, not on a page with a gap."""
+        given, and nothing else: a misspelt name fails here, not on a page with a gap. (The
+        template's name is positional only: a placeholder may be called `name`.)"""
         from markupsafe import Markup, escape
 
         template = _template(self.package, name)
