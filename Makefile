@@ -32,8 +32,9 @@ lint: install node_modules/.package-lock.json
 	$(BIN)/ruff format --check .
 	npm run --silent lint
 
-# The employees' app script is linted by ESLint (pinned in package-lock.json), which runs on
-# Node: Debian's nodejs and npm are installed here when missing (as root, or through sudo).
+# The pages' scripts (handlers/web/static, sandbox/static) are linted by ESLint (pinned in
+# package-lock.json), which runs on Node: Debian's nodejs and npm are installed here when
+# missing (as root, or through sudo).
 node:
 	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
 		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \

@@ -1,5 +1,6 @@
-// ESLint's flat config (`make lint`). The employees' app script is plain browser JavaScript,
-// served as it is written (no build step), so it is checked as a classic script in a browser.
+// ESLint's flat config (`make lint`). The employees' app script and the sandbox's mailbox
+// script are plain browser JavaScript, served or inlined as they are written (no build step),
+// so they are checked as classic scripts in a browser.
 // eslint 9, not 10: it still runs on Debian 12's Node 18, which `make lint` installs when a
 // machine has no Node.
 const js = require('@eslint/js');
@@ -10,7 +11,7 @@ module.exports = [
   {ignores: ['.venv/', 'build/', '.sandbox/', 'node_modules/']},
   js.configs.recommended,
   {
-    files: ['handlers/web/static/**/*.js'],
+    files: ['handlers/web/static/**/*.js', 'sandbox/static/**/*.js'],
     languageOptions: {
       ecmaVersion: 2022,
       sourceType: 'script',

@@ -48,7 +48,8 @@ import pulumi
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = PROJECT_ROOT / "build"
 CODE_PACKAGE = "handlers"
-# Folders of the code package whose files ship as they are, whatever their kind.
+# Folders of the code package whose files ship as they are, whatever their kind. (The sandbox's
+# own static/ and templates/ never ship: only the sandbox reads them, from the project.)
 PAGE_FILES = ("web/static", "web/templates")
 
 LAMBDA_RUNTIME = "python3.13"

@@ -12,11 +12,11 @@ in the JSON and "—" on the page.
 
 import json
 from datetime import UTC, datetime
-from html import escape
 from typing import Any
 
 from dashboards.leave_operations import LambdaMetric
 from handlers.domain.signals import Metric
+from handlers.web.rendering import join
 from sandbox.dashboard_widgets import (
     format_number,
     read_dashboard,
@@ -25,7 +25,7 @@ from sandbox.dashboard_widgets import (
 )
 from sandbox.figures import business_figures, default_window
 from sandbox.http_server import Request, Response
-from sandbox.pages import layout
+from sandbox.pages import PAGES, layout
 
 _TILES = (
     ("pending", "Pending"),
@@ -49,10 +49,6 @@ _GAUGES = {
     "pending": Metric.PENDING_REQUESTS.value,
     "running_executions": LambdaMetric.DURABLE_RUNNING,
 }
-_DEFINITION_NOTE = (
-    "Every widget below is declared once in dashboards/leave_operations.py, which the Pulumi "
-    "program renders as the deployed CloudWatch dashboard."
-)
 
 
 def _gauge_figures(widgets: list[dict[str, Any]]) -> dict[str, float | None]:
@@ -84,18 +80,11 @@ class DashboardPage:
                 "widgets": widgets_as_json(widgets),
             }
             return Response.json(json.dumps(body, default=str))
-        tiles = "".join(
-            f'<div class="tile" id="figure-{key}"><div class="muted">{escape(label)}</div>'
-            f'<div class="value">{format_number(figures[key])}</div></div>'
+        tiles = join(
+            PAGES.render(
+                "dashboard/figure.html", key=key, label=label, value=format_number(figures[key])
+            )
             for key, label in _TILES
         )
-        content = (
-            f'<p class="muted">From the local CloudWatch, last 24 hours; refreshes every 5 s.</p>'
-            f'<div class="tiles card">{tiles}</div>'
-            "<h2>The CloudWatch dashboard, drawn from the same definition</h2>"
-            f'<p class="muted">Last three hours. {escape(_DEFINITION_NOTE)}</p>'
-            f'<div class="widgets">{render_widgets(widgets)}</div>'
-        )
-        return Response.html(
-            layout("Dashboard", content, '<meta http-equiv="refresh" content="5">')
-        )
+        content = PAGES.render("dashboard/page.html", tiles=tiles, widgets=render_widgets(widgets))
+        return Response.html(layout("Dashboard", content, PAGES.render("dashboard/refresh.html")))

@@ -13,13 +13,16 @@ recent ERROR lines of the same log groups).
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from html import escape
 from typing import Any
+
+from markupsafe import Markup
 
 from dashboards.leave_operations import DeployedNames, leave_operations_dashboard
 from dashboards.widgets import Dashboard, LogsTable, MetricChart, MetricSeries, Stat
+from handlers.web.rendering import join
 from sandbox.figures import MetricKey
 from sandbox.functions import DECISION, PENDING_GAUGE, SUBMIT, WORKFLOW
+from sandbox.pages import PAGES
 
 WINDOW = timedelta(hours=3)
 # How far back a single value looks for its latest datapoint, one second at a time.
@@ -145,15 +148,11 @@ def format_number(value: float | None) -> str:
     return f"{value:,.1f}" if value % 1 else f"{value:,.0f}"
 
 
-def _time_series_svg(data: list[SeriesData], since: datetime, until: datetime) -> str:
+def _time_series_svg(data: list[SeriesData], since: datetime, until: datetime) -> Markup:
     width, height = 360, 120
     values = [v for d in data for _, v in d.points]
     if not values:
-        return (
-            f'<svg viewBox="0 0 {width} {height}" width="100%" role="img">'
-            f'<line x1="0" y1="{height}" x2="{width}" y2="{height}" stroke="#999"/></svg>'
-            '<p class="muted">No data in the last three hours.</p>'
-        )
+        return PAGES.render("dashboard/no_data.html", width=width, height=height)
     peak = max([1.0, *values])
     span = (until - since).total_seconds()
     marks = []
@@ -164,77 +163,83 @@ def _time_series_svg(data: list[SeriesData], since: datetime, until: datetime) -
         ]
         if len(xy) > 1:
             coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
-            marks.append(
-                f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{coords}"/>'
-            )
+            marks.append(PAGES.render("dashboard/line.html", colour=colour, points=coords))
         # A lone datapoint is drawn large enough to be seen.
         radius = 2.5 if len(xy) > 1 else 5
         marks += [
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}"/>' for x, y in xy
+            PAGES.render(
+                "dashboard/point.html", x=f"{x:.1f}", y=f"{y:.1f}", radius=radius, colour=colour
+            )
+            for x, y in xy
         ]
-    return (
-        f'<svg viewBox="0 0 {width} {height}" width="100%" role="img">'
-        f'<line x1="0" y1="{height}" x2="{width}" y2="{height}" stroke="#999"/>{"".join(marks)}'
-        f'</svg><p class="muted">peak {format_number(peak)}</p>'
+    return PAGES.render(
+        "dashboard/time_series.html",
+        width=width,
+        height=height,
+        marks=join(marks),
+        peak=format_number(peak),
     )
 
 
-def _bars_svg(data: list[SeriesData]) -> str:
+def _bars_svg(data: list[SeriesData]) -> Markup:
     values = [d.reduced() or 0.0 for d in data]
     peak = max([1.0, *values])
-    rows = "".join(
-        f'<rect x="0" y="{i * 18}" width="{value / peak * 240:.1f}" height="14" fill="{colour}"/>'
-        f'<text x="{value / peak * 240 + 4:.1f}" y="{i * 18 + 12}" font-size="11">'
-        f"{format_number(value)}</text>"
+    bars = join(
+        PAGES.render(
+            "dashboard/bar.html",
+            y=i * 18,
+            width=f"{value / peak * 240:.1f}",
+            colour=colour,
+            label_x=f"{value / peak * 240 + 4:.1f}",
+            label_y=i * 18 + 12,
+            value=format_number(value),
+        )
         for i, (colour, value) in enumerate(zip(_COLOURS, values, strict=False))
     )
-    return f'<svg viewBox="0 0 300 {len(values) * 18}" width="100%" role="img">{rows}</svg>'
+    return PAGES.render("dashboard/bars.html", height=len(values) * 18, bars=bars)
 
 
-def _legend(data: list[SeriesData], show_latest: bool) -> str:
-    def entry(colour: str, d: SeriesData) -> str:
-        latest = f": <b>{format_number(d.latest())}</b>" if show_latest else ""
-        return f'<div><span style="color:{colour}">■</span> {escape(d.label)}{latest}</div>'
+def _legend(data: list[SeriesData], show_latest: bool) -> Markup:
+    def entry(colour: str, d: SeriesData) -> Markup:
+        latest = (
+            PAGES.render("dashboard/legend_latest.html", value=format_number(d.latest()))
+            if show_latest
+            else ""
+        )
+        return PAGES.render(
+            "dashboard/legend_entry.html", colour=colour, label=d.label, latest=latest
+        )
 
-    return "".join(entry(colour, d) for colour, d in zip(_COLOURS, data, strict=False))
+    return join(entry(colour, d) for colour, d in zip(_COLOURS, data, strict=False))
 
 
 def render_chart(
     widget: MetricChart, data: list[SeriesData], since: datetime, until: datetime
-) -> str:
-    note = (
-        '<p class="muted">The sandbox shows averages where CloudWatch shows percentiles.</p>'
-        if any(d.approximated for d in data)
-        else ""
-    )
+) -> Markup:
+    note = PAGES.render("dashboard/averages_note.html") if any(d.approximated for d in data) else ""
     if widget.view == "singleValue":
-        body = "".join(
-            f'<div class="tile"><div class="muted">{escape(d.label)}</div>'
-            f'<div class="value">{format_number(d.latest())}</div></div>'
+        tiles = join(
+            PAGES.render(
+                "dashboard/single_value.html", label=d.label, value=format_number(d.latest())
+            )
             for d in data
         )
-        body = f'<div class="tiles">{body}</div>'
+        body = PAGES.render("dashboard/single_values.html", tiles=tiles)
     elif widget.view == "bar":
         body = _bars_svg(data) + _legend(data, show_latest=False)
     else:
         body = _time_series_svg(data, since, until) + _legend(data, show_latest=True)
-    return f'<div class="card widget"><h3>{escape(widget.title)}</h3>{body}{note}</div>'
+    return PAGES.render("dashboard/chart.html", title=widget.title, body=body, note=note)
 
 
-def render_logs(widget: LogsTable, rows: list[dict[str, str]]) -> str:
-    cells = (
-        "".join(
-            f"<tr><td>{escape(r['time'])}</td><td>{escape(r['log_group'])}</td>"
-            f"<td><code>{escape(r['message'])}</code></td></tr>"
-            for r in rows
+def render_logs(widget: LogsTable, rows: list[dict[str, str]]) -> Markup:
+    cells = join(
+        PAGES.render(
+            "dashboard/log_row.html", time=r["time"], log_group=r["log_group"], message=r["message"]
         )
-        or '<tr><td colspan="3" class="muted">No errors in the last three hours.</td></tr>'
-    )
-    return (
-        f'<div class="card widget"><h3>{escape(widget.title)}</h3>'
-        '<p class="muted">Locally: ERROR lines of the same log groups (no Logs Insights).</p>'
-        f"<table><tr><th>time</th><th>log group</th><th>message</th></tr>{cells}</table></div>"
-    )
+        for r in rows
+    ) or PAGES.render("dashboard/no_errors.html")
+    return PAGES.render("dashboard/logs.html", title=widget.title, rows=cells)
 
 
 def read_dashboard(cloudwatch: Any, logs: Any, now: datetime) -> list[dict[str, Any]]:
@@ -257,8 +262,8 @@ def read_dashboard(cloudwatch: Any, logs: Any, now: datetime) -> list[dict[str, 
     return widgets
 
 
-def render_widgets(widgets: list[dict[str, Any]]) -> str:
-    return "".join(
+def render_widgets(widgets: list[dict[str, Any]]) -> Markup:
+    return join(
         render_chart(w["widget"], w["data"], w["since"], w["until"])
         if "data" in w
         else render_logs(w["widget"], w["rows"])

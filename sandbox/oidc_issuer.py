@@ -28,7 +28,6 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -38,7 +37,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from handlers.domain.person import NotAPersonError, person_address
+from handlers.web.rendering import join
 from sandbox.http_server import Request, Response
+from sandbox.pages import PAGES
 
 PATH_PREFIX = "/oidc"
 KEY_FILE = "oidc-signing-key.pem"
@@ -270,36 +271,26 @@ class LocalIssuer:
 
 
 def sign_in_page(problem: str | None, params: dict[str, str], people: tuple[str, ...]) -> str:
-    """The local issuer's sign-in: choose someone from the directory, or type an address."""
-    hidden = "".join(
-        f'<input type="hidden" name="{escape(k, quote=True)}" value="{escape(v, quote=True)}">'
+    """The local issuer's sign-in: choose someone from the directory, or type an address.
+    Its HTML is `templates/sign_in/`, its style `static/sign_in.css`."""
+    hidden = join(
+        PAGES.render("sign_in/hidden.html", name=k, value=v)
         for k, v in params.items()
         if k != "email"
     )
-    choices = "".join(
-        f'<li><button type="submit" name="email" value="{escape(p, quote=True)}">'
-        f"{escape(p)}</button></li>"
-        for p in people
-    )
-    error = f'<p class="error" role="alert">{escape(problem)}</p>' if problem else ""
-    form = (
-        f'<form method="get">{hidden}<p>Sign in as:</p><ul class="people">{choices}</ul></form>'
-        f'<form method="get">{hidden}<p><label for="email">Or another address</label>'
-        '<input id="email" name="email" type="email" autocomplete="email" required>'
-        '<button type="submit">Sign in</button></p></form>'
+    forms = (
+        PAGES.render(
+            "sign_in/forms.html",
+            hidden=hidden,
+            people=join(PAGES.render("sign_in/person.html", address=p) for p in people),
+        )
         if params
         else ""
     )
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        "<title>Sign in (sandbox)</title><style>"
-        "body{font-family:system-ui,sans-serif;max-width:28em;margin:2em auto;padding:0 1em}"
-        ".people{list-style:none;padding:0}.people button{width:100%;margin:.25em 0;padding:.7em;"
-        "font-size:1em;text-align:left}input{font-size:1em;padding:.5em;width:100%;"
-        "box-sizing:border-box;margin:.25em 0}.error{color:#a30000}"
-        "</style></head><body><h1>Sign in</h1>"
-        "<p>The sandbox's own identity provider: on AWS, people sign in at Cognito or the "
-        "company's.</p>"
-        f"{error}{form}</body></html>"
+    page = PAGES.render(
+        "sign_in/page.html",
+        style=PAGES.static_markup("sign_in.css"),
+        problem=PAGES.render("sign_in/problem.html", problem=problem) if problem else "",
+        forms=forms,
     )
+    return str(page)

@@ -4,7 +4,9 @@
 `templates/` holds the HTML of every page and email, as `string.Template` files whose
 `$placeholders` `render` fills. Both are read through `importlib.resources`, so they are found
 wherever the `handlers` package is (the code archive on Lambda, the project in the sandbox),
-and each is read once per execution environment.
+and each is read once per execution environment. `PageFiles` reads another package's two
+folders the same way: the sandbox's own pages are `PageFiles("sandbox")` (never in the code
+archive: handlers import nothing of the sandbox).
 
 Escaping is the default: `render` escapes every value unless it is `Markup`, and `Markup` comes
 only from here (a rendered template, the stylesheet, JSON made safe for a script element;
@@ -36,37 +38,67 @@ _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 @cache
-def _web_files() -> Traversable:
-    return files("handlers.web")
+def _package_files(package: str) -> Traversable:
+    return files(package)
 
 
 @cache
-def static_text(name: str) -> str:
-    """A file of `static/`, as it is."""
-    return (_web_files() / "static" / name).read_text(encoding="utf-8")
+def _text(package: str, path: str) -> str:
+    return (_package_files(package) / path).read_text(encoding="utf-8")
 
 
 @cache
-def _template(name: str) -> Template:
-    text = (_web_files() / "templates" / name).read_text(encoding="utf-8")
+def _template(package: str, name: str) -> Template:
     # Editors end files with a newline; a fragment carries none into the page around it.
-    return Template(text.removesuffix("\n"))
+    return Template(_text(package, f"templates/{name}").removesuffix("\n"))
+
+
+class PageFiles:
+    """The `static/` and `templates/` folders of one package: `handlers.web`'s (`WEB`, which
+    the functions below read), or the sandbox's own pages'."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+
+    def static_text(self, name: str) -> str:
+        """A file of `static/`, as it is."""
+        return _text(self.package, f"static/{name}")
+
+    def static_markup(self, name: str) -> Markup:
+        """A file of `static/` for a `<style>` or `<script>` element: our own file, not
+        escaped."""
+        from markupsafe import Markup
+
+        return Markup(self.static_text(name))  # noqa: S704 - our own file
+
+    def render(self, name: str, /, **values: object) -> Markup:
+        """The template `templates/<name>` with every `$placeholder` filled: escaped, unless
+        the value is `Markup` (a template rendered before, say). Every placeholder must be
+        given, and nothing else: a misspelt name fails here, not on a page with a gap. (The
+        template's name is positional only: a placeholder may be called `name`.)"""
+        from markupsafe import Markup, escape
+
+        template = _template(self.package, name)
+        expected = set(template.get_identifiers())
+        if expected != set(values):
+            missing = sorted(expected - set(values))
+            unknown = sorted(set(values) - expected)
+            raise TypeError(f"template {name}: missing {missing}, unknown {unknown}")
+        filled = template.substitute({key: escape(value) for key, value in values.items()})
+        return Markup(filled)  # noqa: S704 - our template, every value escaped or markup already
+
+
+WEB = PageFiles("handlers.web")
+
+
+def static_text(name: str) -> str:
+    """A file of `handlers/web/static/`, as it is."""
+    return WEB.static_text(name)
 
 
 def render(name: str, **values: object) -> Markup:
-    """The template `templates/<name>` with every `$placeholder` filled: escaped, unless the
-    value is `Markup` (a template rendered before, say). Every placeholder must be given, and
-    nothing else: a misspelt name fails here, not on a page with a gap."""
-    from markupsafe import Markup, escape
-
-    template = _template(name)
-    expected = set(template.get_identifiers())
-    if expected != set(values):
-        missing = sorted(expected - set(values))
-        unknown = sorted(set(values) - expected)
-        raise TypeError(f"template {name}: missing {missing}, unknown {unknown}")
-    filled = template.substitute({key: escape(value) for key, value in values.items()})
-    return Markup(filled)  # noqa: S704 - our template, every value escaped or markup already
+    """The template `handlers/web/templates/<name>`, filled as `PageFiles.render` fills it."""
+    return WEB.render(name, **values)
 
 
 def join(fragments: Iterable[str]) -> Markup:
@@ -79,9 +111,7 @@ def join(fragments: Iterable[str]) -> Markup:
 @cache
 def stylesheet() -> Markup:
     """The one stylesheet, for a page's `<style>` element (our own file: not escaped)."""
-    from markupsafe import Markup
-
-    return Markup(static_text("style.css"))  # noqa: S704 - our own file
+    return WEB.static_markup("style.css")
 
 
 def script_json(value: object) -> Markup:

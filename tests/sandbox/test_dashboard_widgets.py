@@ -1,9 +1,9 @@
 """The sandbox draws the CloudWatch dashboard's own definition, series by series."""
 
 from datetime import UTC, datetime, timedelta
-from html import escape
 
 import boto3
+from markupsafe import escape
 from moto import mock_aws
 
 from handlers.domain.signals import METRICS_NAMESPACE, SERVICE_NAME, Metric
