@@ -6,7 +6,6 @@ import fnmatch
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -42,15 +41,7 @@ QUEUE = f"{PREFIX}-failed-starts"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 METRIC_QUERY_ID = re.compile(r"^[a-z][A-Za-z0-9_]*$")
 
-
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Deployment, dict[str, Any]]:
-    return deploy_service(tmp_path_factory.mktemp("packages"), observed=True)
-
-
-@pytest.fixture(scope="module")
-def deployment(deployed: tuple[Deployment, dict[str, Any]]) -> Deployment:
-    return deployed[0]
+pytestmark = pytest.mark.observed
 
 
 def test_only_this_rule_and_this_stacks_alarms_may_publish_to_the_topic(

@@ -13,20 +13,11 @@ from tests.pulumi.support import (
     PREFIX,
     REGION,
     Deployment,
-    deploy_service,
 )
 
 QUEUE = f"{PREFIX}-failed-starts"
 
-
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Deployment, dict[str, Any]]:
-    return deploy_service(tmp_path_factory.mktemp("packages"), observed=True)
-
-
-@pytest.fixture(scope="module")
-def deployment(deployed: tuple[Deployment, dict[str, Any]]) -> Deployment:
-    return deployed[0]
+pytestmark = pytest.mark.observed
 
 
 def dashboard(deployment: Deployment) -> tuple[dict[str, Any], dict[str, Any]]:

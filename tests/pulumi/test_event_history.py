@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -28,15 +27,7 @@ BROKEN_LOGS = f"/aws/events/{PREFIX}/broken-executions"
 LOG_GROUP_ARN = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:"
 RULE = "aws:cloudwatch/eventRule:EventRule"
 
-
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Deployment, dict[str, Any]]:
-    return deploy_service(tmp_path_factory.mktemp("packages"), observed=True)
-
-
-@pytest.fixture(scope="module")
-def deployment(deployed: tuple[Deployment, dict[str, Any]]) -> Deployment:
-    return deployed[0]
+pytestmark = pytest.mark.observed
 
 
 def test_the_domain_events_are_archived_for_replay(deployment: Deployment) -> None:

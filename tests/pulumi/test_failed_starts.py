@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
@@ -14,21 +13,12 @@ from tests.pulumi.support import (
     REGION,
     Deployment,
     depends_on,
-    deploy_service,
 )
 
 QUEUE = f"{PREFIX}-failed-starts"
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{QUEUE}"
 
-
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Deployment, dict[str, Any]]:
-    return deploy_service(tmp_path_factory.mktemp("packages"), observed=True)
-
-
-@pytest.fixture(scope="module")
-def deployment(deployed: tuple[Deployment, dict[str, Any]]) -> Deployment:
-    return deployed[0]
+pytestmark = pytest.mark.observed
 
 
 def test_failed_starts_go_to_an_encrypted_queue_kept_two_weeks(deployment: Deployment) -> None:

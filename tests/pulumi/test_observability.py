@@ -45,15 +45,7 @@ TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 FUNCTION = "aws:lambda/function:Function"
 
-
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Deployment, dict[str, Any]]:
-    return deploy_service(tmp_path_factory.mktemp("packages"), observed=True)
-
-
-@pytest.fixture(scope="module")
-def deployment(deployed: tuple[Deployment, dict[str, Any]]) -> Deployment:
-    return deployed[0]
+pytestmark = pytest.mark.observed
 
 
 def test_the_gauge_runs_the_gauge_handler_on_the_service_table(deployment: Deployment) -> None:

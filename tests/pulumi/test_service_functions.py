@@ -4,9 +4,6 @@ workflow reached only through its alias."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from components.throttling import Throttle
 from handlers.domain.follow_ups import FollowUpPlan
@@ -31,16 +28,6 @@ from tests.pulumi.support import (
 
 WORKFLOW = WORKFLOW_ARN
 WORKFLOW_ALIAS = f"{WORKFLOW}:live"
-
-
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Deployment, dict[str, Any]]:
-    return deploy_service(tmp_path_factory.mktemp("packages"))
-
-
-@pytest.fixture(scope="module")
-def deployment(deployed: tuple[Deployment, dict[str, Any]]) -> Deployment:
-    return deployed[0]
 
 
 def test_only_the_workflow_is_durable_and_published(deployment: Deployment) -> None:

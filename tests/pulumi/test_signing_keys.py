@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pulumi
-import pytest
 
 from handlers.settings import DecisionSettings
 from tests.pulumi.support import (
@@ -17,16 +15,6 @@ from tests.pulumi.support import (
     function_environment,
     statements_by_sid,
 )
-
-
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Deployment, dict[str, Any]]:
-    return deploy_service(tmp_path_factory.mktemp("packages"))
-
-
-@pytest.fixture(scope="module")
-def deployment(deployed: tuple[Deployment, dict[str, Any]]) -> Deployment:
-    return deployed[0]
 
 
 def test_the_signing_key_is_a_secure_string_holding_the_secret(deployment: Deployment) -> None:

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from handlers.storage.table_schema import (
     PARTITION_KEY,
@@ -20,16 +17,6 @@ from tests.pulumi.support import (
     Deployment,
     deploy_service,
 )
-
-
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Deployment, dict[str, Any]]:
-    return deploy_service(tmp_path_factory.mktemp("packages"))
-
-
-@pytest.fixture(scope="module")
-def deployment(deployed: tuple[Deployment, dict[str, Any]]) -> Deployment:
-    return deployed[0]
 
 
 def test_the_table_has_the_keys_and_indexes_the_handlers_use(deployment: Deployment) -> None:
