@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.pulumi.support import Deployment, deploy_service
+from tests.pulumi.mocks import Deployment
+from tests.pulumi.support import deploy_service
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

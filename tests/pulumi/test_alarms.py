@@ -23,11 +23,9 @@ from handlers.domain.signals import (
     SERVICE_NAME,
     Metric,
 )
+from tests.pulumi.mocks import ACCOUNT, REGION, Deployment
 from tests.pulumi.support import (
-    ACCOUNT,
     PREFIX,
-    REGION,
-    Deployment,
     alarms,
     depends_on,
     deploy_service,

@@ -10,7 +10,8 @@ import pytest
 from components.api_firewall import ApiFirewall
 from components.rest_api_function import RestApiFunction, RestApiFunctionArgs
 from components.throttling import CLIENT_LIMITED_MESSAGE, ClientRateLimit, Throttle
-from tests.pulumi.support import REGION, Deployment, assert_parented, run
+from tests.pulumi.mocks import REGION, Deployment, run
+from tests.pulumi.support import assert_parented
 from tests.pulumi.test_http_function import function_args
 from tests.pulumi.test_rest_api_function import deploy
 

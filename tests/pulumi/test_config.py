@@ -27,7 +27,8 @@ from components.throttling import ClientRateLimit, Throttle
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.leave_dates import DateLimits
 from handlers.domain.statuses import LeaveType
-from tests.pulumi.support import PROJECT, SIGNING_KEY, dev_stack_config, run, service_config
+from tests.pulumi.mocks import PROJECT, SIGNING_KEY, run
+from tests.pulumi.support import dev_stack_config, service_config
 
 
 class RecordingConfig(pulumi.Config):

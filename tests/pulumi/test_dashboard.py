@@ -9,11 +9,8 @@ from typing import Any
 import pytest
 
 from dashboards.leave_operations import LAMBDA_NAMESPACE, SQS_NAMESPACE
-from tests.pulumi.support import (
-    PREFIX,
-    REGION,
-    Deployment,
-)
+from tests.pulumi.mocks import REGION, Deployment
+from tests.pulumi.support import PREFIX
 
 QUEUE = f"{PREFIX}-failed-starts"
 

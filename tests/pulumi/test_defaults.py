@@ -3,7 +3,8 @@ valid where it lands, and give what the docs promise."""
 
 import pytest
 
-from tests.pulumi.support import PROJECT, SIGNING_KEY, Deployment, run_program
+from tests.pulumi.mocks import PROJECT, SIGNING_KEY, Deployment
+from tests.pulumi.support import run_program
 
 REQUIRED_ONLY = {
     "aws:region": "us-east-2",

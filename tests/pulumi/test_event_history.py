@@ -10,16 +10,8 @@ import pytest
 from components.event_history import ARCHIVE_NAME_LIMIT
 from components.naming import Naming
 from handlers.domain.event_patterns import DOMAIN_EVENTS
-from tests.pulumi.support import (
-    ACCOUNT,
-    NAMING,
-    PREFIX,
-    REGION,
-    Deployment,
-    depends_on,
-    deploy_service,
-    targets_of,
-)
+from tests.pulumi.mocks import ACCOUNT, REGION, Deployment
+from tests.pulumi.support import NAMING, PREFIX, depends_on, deploy_service, targets_of
 
 BUS = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{PREFIX}"
 AUDIT_LOGS = f"/aws/events/{PREFIX}/audit"

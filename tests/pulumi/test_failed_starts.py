@@ -7,13 +7,8 @@ import json
 import pytest
 
 from components.failed_starts import FAILED_START_RETENTION_SECONDS
-from tests.pulumi.support import (
-    ACCOUNT,
-    PREFIX,
-    REGION,
-    Deployment,
-    depends_on,
-)
+from tests.pulumi.mocks import ACCOUNT, REGION, Deployment
+from tests.pulumi.support import PREFIX, depends_on
 
 QUEUE = f"{PREFIX}-failed-starts"
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{QUEUE}"

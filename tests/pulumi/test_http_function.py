@@ -9,13 +9,12 @@ from components.http_function import HttpFunction, HttpFunctionArgs
 from components.iam import Statement
 from components.lambda_function import FunctionArgs
 from components.tagging import tagged
+from tests.pulumi.mocks import Deployment, run
 from tests.pulumi.support import (
     COMPONENT_TAGS,
-    Deployment,
     assert_function_resources_tagged,
     assert_parented,
     depends_on,
-    run,
     tiny_archive,
 )
 

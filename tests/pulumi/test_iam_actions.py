@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from policy.rules import IAM_ONLY_ACTIONS, RESOURCELESS_ACTIONS, operations
-from tests.pulumi.support import ACCOUNT, REGION, Deployment, run_main
+from tests.pulumi.mocks import ACCOUNT, REGION, Deployment
+from tests.pulumi.support import run_main
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,8 @@ from typing import Any
 import pytest
 
 from components.leave_service import LeaveService
-from tests.pulumi.support import (
-    REGION,
-    Deployment,
-    deploy_service,
-)
+from tests.pulumi.mocks import REGION, Deployment
+from tests.pulumi.support import deploy_service
 
 
 @pytest.fixture(scope="module")

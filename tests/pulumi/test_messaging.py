@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from tests.pulumi.support import (
-    Deployment,
-)
+from tests.pulumi.mocks import Deployment
 
 
 def test_the_sender_and_sandbox_recipients_are_ses_identities(deployment: Deployment) -> None:

@@ -21,12 +21,10 @@ from handlers.settings import GaugeSettings
 from handlers.storage.table_schema import (
     BY_PENDING,
 )
+from tests.pulumi.mocks import ACCOUNT, REGION, Deployment
 from tests.pulumi.support import (
-    ACCOUNT,
     PREFIX,
-    REGION,
     WORKFLOW_ARN,
-    Deployment,
     alarms,
     depends_on,
     deploy_service,

@@ -22,7 +22,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.config import ConfigError, StackSettings
 from package.provider import LeaveApprovalsProvider
-from tests.pulumi.support import PROJECT, SIGNING_KEY, Deployment, run, run_program
+from tests.pulumi.mocks import PROJECT, SIGNING_KEY, Deployment, run
+from tests.pulumi.support import run_program
 from tests.pulumi.test_defaults import REQUIRED_ONLY
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -23,7 +23,7 @@ from components.packaging import (
     write_deterministic_zip,
 )
 from components.service_functions import DECISION_HANDLER, SUBMIT_HANDLER, WORKFLOW_HANDLER
-from tests.pulumi.support import PROJECT_ROOT
+from tests.pulumi.mocks import PROJECT_ROOT
 
 pytestmark = pytest.mark.xdist_group("packaging")
 

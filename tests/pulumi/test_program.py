@@ -7,15 +7,8 @@ import yaml
 
 from components.config import ConfigError
 from handlers.domain.signals import SERVICE_NAME
-from tests.pulumi.support import (
-    ACCOUNT,
-    PROJECT,
-    PROJECT_ROOT,
-    REGION,
-    Deployment,
-    dev_stack_config,
-    run_main,
-)
+from tests.pulumi.mocks import ACCOUNT, PROJECT, PROJECT_ROOT, REGION, Deployment
+from tests.pulumi.support import dev_stack_config, run_main
 
 # What every function component holds: itself, its log group, role, policy and function.
 FUNCTION_PARTS = ("", "-logs", "-role", "-policy", "-function")

@@ -8,7 +8,8 @@ import pytest
 
 from components.rest_api_function import RestApiFunction, RestApiFunctionArgs
 from components.throttling import ClientRateLimit, Throttle
-from tests.pulumi.support import REGION, Deployment, assert_parented, depends_on, run
+from tests.pulumi.mocks import REGION, Deployment, run
+from tests.pulumi.support import assert_parented, depends_on
 from tests.pulumi.test_http_function import function_args
 
 

@@ -13,12 +13,10 @@ from handlers.domain.signals import (
     SERVICE_NAME,
 )
 from handlers.settings import DecisionSettings, SubmitSettings, WorkflowSettings
+from tests.pulumi.mocks import ACCOUNT, REGION, Deployment
 from tests.pulumi.support import (
-    ACCOUNT,
     FUNCTION,
-    REGION,
     WORKFLOW_ARN,
-    Deployment,
     depends_on,
     deploy_service,
     function_environment,

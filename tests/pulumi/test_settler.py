@@ -13,15 +13,8 @@ from components.settler import Settler, SettlerArgs
 from handlers.domain.event_patterns import broken_workflow_executions
 from handlers.settings import SettlerSettings
 from handlers.storage.table_schema import BY_PENDING
-from tests.pulumi.support import (
-    ACCOUNT,
-    NAMING,
-    REGION,
-    Deployment,
-    run,
-    service_config,
-    tiny_packages,
-)
+from tests.pulumi.mocks import ACCOUNT, REGION, Deployment, run
+from tests.pulumi.support import NAMING, service_config, tiny_packages
 
 PREFIX = "leave-approvals-dev"
 SETTLER = f"{PREFIX}-settler"

@@ -12,15 +12,8 @@ from components.config import ExternalIdentityProvider, Mfa
 from components.leave_service import LeaveService, LeaveServiceArgs
 from components.naming import Naming
 from handlers.settings import SubmitSettings
-from tests.pulumi.support import (
-    ACCOUNT,
-    NAMING,
-    REGION,
-    Deployment,
-    run,
-    service_config,
-    tiny_packages,
-)
+from tests.pulumi.mocks import ACCOUNT, REGION, Deployment, run
+from tests.pulumi.support import NAMING, service_config, tiny_packages
 
 SUBMIT = "leave-submit-function"
 

@@ -7,14 +7,8 @@ from pathlib import Path
 import pulumi
 
 from handlers.settings import DecisionSettings
-from tests.pulumi.support import (
-    ACCOUNT,
-    REGION,
-    Deployment,
-    deploy_service,
-    function_environment,
-    statements_by_sid,
-)
+from tests.pulumi.mocks import ACCOUNT, REGION, Deployment
+from tests.pulumi.support import deploy_service, function_environment, statements_by_sid
 
 
 def test_the_signing_key_is_a_secure_string_holding_the_secret(deployment: Deployment) -> None:

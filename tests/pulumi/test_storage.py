@@ -13,10 +13,8 @@ from handlers.storage.table_schema import (
     directory_item,
     key_attributes,
 )
-from tests.pulumi.support import (
-    Deployment,
-    deploy_service,
-)
+from tests.pulumi.mocks import Deployment
+from tests.pulumi.support import deploy_service
 
 
 def test_the_table_has_the_keys_and_indexes_the_handlers_use(deployment: Deployment) -> None:

@@ -11,17 +11,8 @@ import pulumi_aws as aws
 import pytest
 
 from components.tagging import tagged
-from tests.pulumi.support import (
-    NAMING,
-    PROJECT,
-    PROJECT_ROOT,
-    STACK,
-    Deployment,
-    deploy_package,
-    is_taggable,
-    run,
-    run_main,
-)
+from tests.pulumi.mocks import PROJECT, PROJECT_ROOT, STACK, Deployment, run
+from tests.pulumi.support import NAMING, deploy_package, is_taggable, run_main
 
 TAGS = {"project": PROJECT, "stack": STACK}
 # What each way in must tag, at least: every kind of resource that took tags by hand before.

@@ -17,7 +17,8 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from tests.pulumi.support import PROJECT, Deployment, deploy_package, run, run_main
+from tests.pulumi.mocks import PROJECT, Deployment, run
+from tests.pulumi.support import deploy_package, run_main
 from tests.pulumi.urns import Update, update
 
 BEFORE = json.loads((Path(__file__).parent / "urns_before_23.json").read_text())

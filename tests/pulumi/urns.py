@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tests.pulumi.support import NO_PARENT, PROJECT, STACK, Constructed, ResolvedAlias
+from tests.pulumi.mocks import NO_PARENT, PROJECT, STACK, Constructed, ResolvedAlias
 
 # The mock monitor's URNs (which the SDK builds URN aliases from) start with the stack's type;
 # the engine's never do.
