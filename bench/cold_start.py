@@ -33,7 +33,8 @@ HANDLER_MODULES = (
 )
 BASELINE = "boto3"
 FLOOR = "floor"
-TARGET_RATIO = 1.6
+# The guard the team decided on: no handler imports in more than twice `import boto3`.
+TARGET_RATIO = 2.0
 _FLOOR_STATEMENT = (
     "import handlers\n"  # the package's own start: collection held off while a handler loads
     "import boto3\n"

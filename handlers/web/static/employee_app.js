@@ -9,6 +9,10 @@
  * as text, never as HTML.
  *
  * Its settings and words come from the page (handlers/web/employee_app.py), as JSON.
+ *
+ * Over 400 lines, on purpose: one file is one request for the browser, with no build step, and
+ * its parts (sign-in, the form, the list, the status, the approver's delegation and calendar
+ * cards) share the session and the API helpers at the top.
  */
 // Its own scope: nothing here becomes a global of the page.
 (() => {
