@@ -45,7 +45,7 @@ class CallLimits:
 CallLimitsName = Literal["answering", "background"]
 CALL_LIMITS: dict[CallLimitsName, CallLimits] = {
     "answering": CallLimits(connect_timeout_seconds=1, read_timeout_seconds=3, total_attempts=2),
-    "background": CallLimits(connect_timeout_seconds=2, read_timeout_seconds=10, total_attempts=2),
+    "background": CallLimits(connect_timeout_seconds=2, read_timeout_seconds=20, total_attempts=2),
 }
 CALL_LIMITS_VARIABLE = "AWS_CALL_LIMITS"
 

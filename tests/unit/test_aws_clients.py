@@ -58,7 +58,7 @@ def test_a_function_nobody_waits_on_waits_longer_for_an_answer_than_it_retries(
     config = aws_client("ses").meta.config
 
     assert config.retries == {"mode": "standard", "total_max_attempts": 2}
-    assert (config.connect_timeout, config.read_timeout) == (2, 10)
+    assert (config.connect_timeout, config.read_timeout) == (2, 20)
 
 
 def test_unknown_call_limits_are_named() -> None:
@@ -81,10 +81,10 @@ def test_each_function_gives_up_a_call_before_its_timeout(
 ) -> None:
     assert settings.call_limits == limits
     # A person's: two attempts of 1 + 3 s and at most 1 + 5 s of backoff between them (14 s);
-    # the background's: two of 2 + 10 s and the same backoff (30 s).
+    # the background's: two of 2 + 20 s and the same backoff (50 s).
     assert CALL_LIMITS[settings.call_limits].longest_call_seconds() < timeout
     assert CALL_LIMITS["answering"].longest_call_seconds() == 14
-    assert CALL_LIMITS["background"].longest_call_seconds() == 30
+    assert CALL_LIMITS["background"].longest_call_seconds() == 50
 
 
 def test_an_environment_shares_one_client_per_service() -> None:
