@@ -32,7 +32,14 @@ def load_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxCl
     with running_sandbox(
         tmp_path_factory.mktemp("load") / "data",
         approval_timeout=4 * WAIT_CAP_SECONDS,
-        flags=("--api-burst", str(REQUESTS), "--api-rate", str(REQUESTS)),
+        flags=(
+            *("--api-burst", str(REQUESTS), "--api-rate", str(REQUESTS)),
+            # A submit that could not tell whether its record was written answers 503, and the
+            # client's retry starts the request; the sweep ends a request nobody started only
+            # after this grace (15 minutes on AWS). Under three CIs a client's retries took
+            # minutes: the sandbox's 60 s grace ended two such requests before their retry.
+            *("--sweep-grace", str(4 * WAIT_CAP_SECONDS)),
+        ),
     ) as sb:
         yield sb
 
