@@ -10,9 +10,11 @@ fails: nothing inside the workflow can clean up after that. So two things outsid
 Either settles a request only while it is still pending and nobody else can end it (a
 conditional write: the sweep's holds only while no workflow has taken the request over, so a
 late start and the sweep cannot both end it), as `failed`, frees its dates, and tells the
-employee (and the approver, if they were asked) in plain words. The record names the settler
-as the one who ended it: a settler's retry (a crash after the write) announces and tells
-again, a request some workflow ended is never announced or told here. The event and the
+employee (and the approver, if they were asked) in plain words. The record names the settler's
+attempt that ended it, so of two settlers racing for one request (an event's and a sweep's)
+only the one whose write held tells anyone; a settler's retry after a crash that followed the
+write announces and tells once the crashed one can no longer be running (its timeout), and a
+request some workflow ended is never announced or told here. The event and the
 emails are at least once: a settler that crashes after sending and before marking the record
 sends them again on its retry. A settler's or a cancellation's write notes the request as owed
 its announcement until its people are told; the sweep announces and tells what a writer that
@@ -20,10 +22,12 @@ died in between left owed (an event's retry would, but a lost start's sweep or a
 cancellation may have no retry).
 """
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from handlers.domain.claims import SETTLER_FUNCTION_TIMEOUT_SECONDS
 from handlers.domain.leave_request import LeaveRecord, Outcome, request_id_of, status_url
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
@@ -44,7 +48,9 @@ BROKEN_NOTES = {
     "STOPPED": "The workflow handling this request was stopped by an operator.",
 }
 NEVER_FINISHED = "The workflow handling this request stopped without finishing it."
-# Who the record says ended a request the settler settled.
+# Who the record says ended a request a settler settled: `settler/<this attempt>`. Two settlers
+# (an event's and a sweep's) may race for one request; each must know whether the end is its
+# own (a retried write of its own finds it: it tells people) or another's (it tells nobody).
 SETTLER = "settler"
 
 
@@ -74,11 +80,13 @@ def settle(record: LeaveRecord, note: str, settler: Settler, only_unclaimed: boo
     A request a settler failed but whose people were not yet told (a settler that crashed in
     between) is announced and told now. Anything else is left alone: it ended its own way.
     """
+    now = settler.clock()
     if record.status is LeaveStatus.PENDING:
-        outcome = Outcome(status=LeaveStatus.FAILED, decided_at=settler.clock(), comment=note)
+        outcome = Outcome(status=LeaveStatus.FAILED, decided_at=now, comment=note)
+        this_attempt = f"{SETTLER}/{secrets.token_hex(8)}"
         try:
             settler.store.record_outcome(
-                record.request_id, outcome, SETTLER, only_unclaimed, owes_announcement=True
+                record.request_id, outcome, this_attempt, only_unclaimed, owes_announcement=True
             )
         except RequestConflictError:
             return False
@@ -87,11 +95,30 @@ def settle(record: LeaveRecord, note: str, settler: Settler, only_unclaimed: boo
         )
         _announce_and_tell(record, outcome, settler)
         return True
-    settled_here = record.ended_by in (SETTLER, None)
-    if record.status is LeaveStatus.FAILED and settled_here and record.outcome_notified_at is None:
+    if (
+        record.status is LeaveStatus.FAILED
+        and _settled_by_a_settler(record)
+        and record.outcome_notified_at is None
+        and _writer_gone(record, now)
+    ):
+        # A settler settled it and died before telling anyone.
         _announce_settled(record, settler)
         return True
     return False
+
+
+def _settled_by_a_settler(record: LeaveRecord) -> bool:
+    # None: written before writers were recorded; "settler": before each attempt was.
+    ended_by = record.ended_by
+    return ended_by is None or ended_by == SETTLER or ended_by.startswith(f"{SETTLER}/")
+
+
+def _writer_gone(record: LeaveRecord, now: datetime) -> bool:
+    """Whether the settler that ended the request can no longer be running (and telling
+    people as we look)."""
+    return record.decided_at is not None and record.decided_at <= now - timedelta(
+        seconds=SETTLER_FUNCTION_TIMEOUT_SECONDS
+    )
 
 
 def _announce_settled(record: LeaveRecord, settler: Settler) -> None:

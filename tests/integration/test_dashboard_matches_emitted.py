@@ -3,7 +3,7 @@ and the figures it shows are the truth, whatever single crash or retry happened.
 
 import dataclasses
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -11,6 +11,7 @@ import pytest
 
 from dashboards.leave_operations import DeployedNames, leave_operations_dashboard
 from handlers import observability, pending_gauge, settings, settler, workflow
+from handlers.domain.claims import SETTLER_FUNCTION_TIMEOUT_SECONDS
 from handlers.domain.signals import METRICS_NAMESPACE, Metric
 from handlers.logic import notifying
 from handlers.storage.leave_store import DynamoDbLeaveStore
@@ -204,8 +205,13 @@ def _settler_crashes_after_its_write(leave_app: LeaveApp, monkeypatch: pytest.Mo
     monkeypatch.setattr(settler, "settler", lambda: crashing)
     with pytest.raises(SimulatedCrash):
         settler.handler(event, lambda_context())
-    monkeypatch.setattr(settler, "settler", lambda: wired)
-    settler.handler(event, lambda_context())  # EventBridge's retry
+    # Lambda's retry of the event, once the crashed settler can no longer be running.
+    later = dataclasses.replace(
+        wired,
+        clock=lambda: datetime.now(UTC) + timedelta(seconds=SETTLER_FUNCTION_TIMEOUT_SECONDS + 1),
+    )
+    monkeypatch.setattr(settler, "settler", lambda: later)
+    settler.handler(event, lambda_context())
     return request_id
 
 

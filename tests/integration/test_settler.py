@@ -9,9 +9,11 @@ import boto3
 import pytest
 
 from handlers import settler, workflow
+from handlers.domain.claims import SETTLER_FUNCTION_TIMEOUT_SECONDS
 from handlers.domain.event_patterns import DURABLE_STATUS_DETAIL_TYPE, DURABLE_STATUS_SOURCE
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.workflow_service import LambdaWorkflowService
+from handlers.logic import settling
 from handlers.logic.leave_workflow import Verdict
 from handlers.logic.settling import NEVER_FINISHED
 from handlers.storage.leave_store import DynamoDbLeaveStore
@@ -20,7 +22,7 @@ from tests.integration.conftest import DEFAULT_APPROVER, SWEEP_GRACE_SECONDS, Le
 from tests.support.aws import REGION, Account, audited_events
 from tests.support.dates import from_today
 from tests.support.events import scheduled_event, status_change
-from tests.support.faults import Fault, FaultyDependency, SimulatedCrash
+from tests.support.faults import Fault, FaultyDependency, Gate, SimulatedCrash
 from tests.support.lambda_context import lambda_context
 
 EMPLOYEE = "settle@email.com"
@@ -110,12 +112,67 @@ def test_a_settler_that_dies_after_settling_tells_people_on_its_retry(
     assert leave_app.status(request_id).json()["status"] == "failed"
     assert not [e for e in leave_app.emails_to(EMPLOYEE) if "could not" in e.subject]
 
-    # EventBridge's retry of the invocation: both are told, once.
+    # A retry while the settler that wrote it might still be running (telling people as it
+    # looks) leaves the telling to it...
+    monkeypatch.setattr(settler, "settler", lambda: wired)
+    assert _settle(status_change(name, "STOPPED"))["settled"] is False
+    assert not [e for e in leave_app.emails_to(EMPLOYEE) if "could not" in e.subject]
+
+    # ... EventBridge's retry once it cannot be: both are told, once.
+    later = dataclasses.replace(wired, clock=lambda: _later(SETTLER_FUNCTION_TIMEOUT_SECONDS + 1))
+    monkeypatch.setattr(settler, "settler", lambda: later)
     assert _settle(status_change(name, "STOPPED"))["settled"] is True
     assert len([e for e in leave_app.emails_to(EMPLOYEE) if "could not" in e.subject]) == 1
     closed = [e for e in leave_app.emails_to(DEFAULT_APPROVER) if "No longer" in e.subject]
     assert len(closed) == 1
     assert _settle(status_change(name, "STOPPED"))["settled"] is False
+
+
+def _settler_holding(method: str, **hold: Any) -> tuple[settling.Settler, Gate]:
+    """A settler whose next DynamoDB `method` call waits at a gate."""
+    dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
+    gate = dynamodb.hold(method, **hold)
+    wired = settler.settler()
+    return dataclasses.replace(
+        wired, store=DynamoDbLeaveStore(Account().table_name, client=dynamodb)
+    ), gate
+
+
+@pytest.mark.parametrize(
+    "held_at",
+    ["its write (both read it pending)", "its telling (after its write held)"],
+)
+def test_two_settlers_racing_for_one_request_tell_people_once(
+    leave_app: LeaveApp, held_at: str
+) -> None:
+    """An event's settler and a sweep's (or two deliveries of one event) settle one request at
+    the same moment: one of them ends it and tells the employee and the approver; the other
+    tells nobody."""
+    request_id = leave_app.submit(PAYLOAD).json()["request_id"]
+    leave_app.decision_link(request_id)
+    leave_app.workflow.stop(request_id)
+    name = leave_app.workflow.execution_name(request_id)
+    if held_at.startswith("its write"):
+        first, gate = _settler_holding("transact_write_items")
+    else:
+        first, gate = _settler_holding(
+            "transact_write_items", when=lambda call: "outcome_notified_at" in str(call)
+        )
+    settled: list[bool] = []
+    racing = threading.Thread(
+        target=lambda: settled.append(settling.settle_broken_execution(name, "STOPPED", first))
+    )
+    racing.start()
+    gate.wait_reached()
+    other = settling.settle_broken_execution(name, "STOPPED", settler.settler())
+    gate.release()
+    racing.join()
+
+    assert sorted([*settled, other]) == [False, True]
+    assert leave_app.status(request_id).json()["status"] == "failed"
+    assert len([e for e in leave_app.emails_to(EMPLOYEE) if "could not" in e.subject]) == 1
+    closed = [e for e in leave_app.emails_to(DEFAULT_APPROVER) if "No longer" in e.subject]
+    assert len(closed) == 1
 
 
 def _later(seconds: float) -> datetime:
