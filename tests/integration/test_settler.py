@@ -102,9 +102,7 @@ def test_a_settler_that_dies_after_settling_tells_people_on_its_retry(
     wired = settler.settler()
     dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
     dynamodb.inject("transact_write_items", Fault.CRASH_AFTER)
-    crashing = dataclasses.replace(
-        wired, store=DynamoDbLeaveStore(Account().table_name, client=dynamodb)
-    )
+    crashing = _settler_through(dynamodb)
     monkeypatch.setattr(settler, "settler", lambda: crashing)
 
     with pytest.raises(SimulatedCrash):
@@ -128,14 +126,17 @@ def test_a_settler_that_dies_after_settling_tells_people_on_its_retry(
     assert _settle(status_change(name, "STOPPED"))["settled"] is False
 
 
+def _settler_through(dynamodb: FaultyDependency, **changes: Any) -> settling.Settler:
+    """The wired settler, its store's DynamoDB calls going through `dynamodb`."""
+    store = DynamoDbLeaveStore(Account().table_name, client=dynamodb)
+    return dataclasses.replace(settler.settler(), store=store, **changes)
+
+
 def _settler_holding(method: str, **hold: Any) -> tuple[settling.Settler, Gate]:
     """A settler whose next DynamoDB `method` call waits at a gate."""
     dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
     gate = dynamodb.hold(method, **hold)
-    wired = settler.settler()
-    return dataclasses.replace(
-        wired, store=DynamoDbLeaveStore(Account().table_name, client=dynamodb)
-    ), gate
+    return _settler_through(dynamodb), gate
 
 
 @pytest.mark.parametrize(
@@ -237,11 +238,7 @@ def test_a_sweep_racing_a_late_start_leaves_the_request_to_its_workflow(
     # The sweep has found it unclaimed with no execution alive, and is about to settle it...
     sweeper_db = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
     settle_write = sweeper_db.hold("transact_write_items")
-    sweeper = dataclasses.replace(
-        settler.settler(),
-        store=DynamoDbLeaveStore(Account().table_name, client=sweeper_db),
-        clock=lambda: _later(SWEEP_GRACE_SECONDS + 1),
-    )
+    sweeper = _settler_through(sweeper_db, clock=lambda: _later(SWEEP_GRACE_SECONDS + 1))
     monkeypatch.setattr(settler, "settler", lambda: sweeper)
     swept: list[dict[str, Any]] = []
     sweep = threading.Thread(target=lambda: swept.append(_settle(scheduled_event())))
@@ -353,9 +350,7 @@ def test_a_sweep_that_dies_after_settling_a_lost_start_is_followed_by_one_that_t
     dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
     dynamodb.inject("transact_write_items", Fault.CRASH_AFTER)
     at = _later(SWEEP_GRACE_SECONDS + 1)
-    crashing = dataclasses.replace(
-        wired, store=DynamoDbLeaveStore(Account().table_name, client=dynamodb), clock=lambda: at
-    )
+    crashing = _settler_through(dynamodb, clock=lambda: at)
     monkeypatch.setattr(settler, "settler", lambda: crashing)
     with pytest.raises(SimulatedCrash):
         _settle(scheduled_event())
