@@ -83,6 +83,19 @@ def test_the_user_guides_examples_of_missing_data(
             assert state == (before if expected == RETAIN else expected), (treatment, before)
 
 
+@pytest.mark.parametrize(
+    ("datapoints", "datapoints_to_alarm"), [("X X X 0 0", 3), ("X X - 0 0", 2)]
+)
+def test_only_the_latest_existing_datapoints_are_evaluated(
+    datapoints: str, datapoints_to_alarm: int
+) -> None:
+    # "The extra data points from farther back in the evaluation range are not needed and are
+    # ignored": an alarm whose metric recovered clears.
+    for treatment in TREATMENTS:
+        alarm = single_metric_alarm(treatment, datapoints_to_alarm)
+        assert alarm_state(alarm, drawn(datapoints), current=ALARM) == OK, treatment
+
+
 @pytest.mark.parametrize("datapoints", ["- - - - X", "- - - X -"])
 def test_a_recent_breach_alone_is_no_alarm_yet(datapoints: str) -> None:
     # "Avoiding premature transitions to alarm state": with Datapoints to Alarm 3, these do not
@@ -210,7 +223,8 @@ def test_what_is_not_modelled_fails_loudly(expression: str, named: str) -> None:
 
 def test_alarm_settings_it_cannot_judge_fail_loudly() -> None:
     percentile = single_metric_alarm("missing", 1)
-    percentile["extendedStatistic"] = percentile.pop("statistic") and "p99"
+    del percentile["statistic"]
+    percentile["extendedStatistic"] = "p99"
     mixed_periods = math_alarm("m1 + m2")
     mixed_periods["metricQueries"][1]["metric"]["period"] = 60
     two_returned = math_alarm("m1")
