@@ -166,7 +166,10 @@ def alarm_definitions(watched: Watched, config: ServiceConfig) -> list[AlarmDefi
                     _function_metric(f"errors_{role}", LambdaMetric.ERRORS, "Sum", function)
                     for role, function in watched.functions.items()
                 ),
-                MetricMath("errors", "SUM(METRICS())", "Errors, all functions"),
+                # Lambda reports a function's errors only for periods it ran in: filled, so
+                # one function's error counts while another is idle whether or not metric math
+                # takes a missing operand for 0 (the User Guide says so; only AWS can confirm).
+                MetricMath("errors", "SUM(FILL(METRICS(), 0))", "Errors, all functions"),
             ],
             AT_LEAST,
             1,
