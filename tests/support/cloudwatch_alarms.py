@@ -25,8 +25,9 @@ periods ARE the evaluation range, oldest first). Then:
   the missing-data setting is not used at all (missing periods in between are skipped);
 - if fewer than N exist, "CloudWatch fills in the missing data points with the result you
   specified for how to treat missing data", as few as possible, and every real datapoint in the
-  range is evaluated; ALARM if at least M breach, else OK;
-- `missing` and `ignore` fill nothing: the existing datapoints alone are judged. ALARM if M of
+  range is evaluated: under `breaching` and `notBreaching`, ALARM if at least M breach, else OK;
+- `missing` and `ignore` fill nothing (that is how the guide's tables come out): the existing
+  datapoints alone are judged. ALARM if M of
   them breach; OK if one of them is within the threshold; otherwise (all of them breach, fewer
   than M) `missing` waits in INSUFFICIENT_DATA and `ignore` keeps the current state, except that
   under `missing` ("Avoiding premature transitions to alarm state") the alarm goes to ALARM when
@@ -43,8 +44,8 @@ in a time series are treated as 0" and a datapoint that would divide by zero is 
 timestamp where every operand is missing has no datapoint. `FILL(m, value)` gives every period of
 the range a value (the guide's warning for alarms: a latest period "that never has data" is
 filled). `METRICS()` is every metric query of the alarm, expressions excluded; `SUM` of that array
-is one time series. "Using metric math" / alarms on math: every metric of the expression uses the
-same period.
+is one time series. "Alarms on math expressions" (the alarms page): "Each metric must be using
+the same period".
 
 Whether a missing operand really counts as 0 cannot be checked without AWS, and a stricter
 reading (a timestamp missing in one operand is absent from the result) is widely assumed: the
