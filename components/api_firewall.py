@@ -59,7 +59,9 @@ class ApiFirewall(pulumi.ComponentResource):
         self.web_acl = aws.wafv2.WebAcl(
             f"{name}-web-acl",
             name=args.name,
-            description="Rate limit per client address in front of the employees' API",
+            # WAF takes letters, digits, spaces and +=:#@/-,. only (no apostrophe): the pattern
+            # of EntityDescription in botocore's wafv2 model.
+            description="Rate limit per client address in front of the API employees use",
             scope=SCOPE,
             default_action=aws.wafv2.WebAclDefaultActionArgs(
                 allow=aws.wafv2.WebAclDefaultActionAllowArgs()

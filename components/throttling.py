@@ -23,6 +23,9 @@ DEFAULT_RATE_PER_SECOND = 10.0
 DEFAULT_BURST = 20
 # API Gateway's own account-wide ceilings per region; a stage's limits cannot go beyond them.
 MAX_RATE_PER_SECOND = 10_000.0
+# terraform-provider-aws sends a stage's rate to API Gateway as text with six decimals (Go's
+# `%f`, in its method settings): a smaller rate would arrive as 0, which lets nothing through.
+MIN_RATE_PER_SECOND = 0.000_001
 MAX_BURST = 5_000
 
 THROTTLED_STATUS = 429

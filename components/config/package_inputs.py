@@ -96,7 +96,7 @@ class LeaveApprovalsArgs(TypedDict):
     `signingKey`. Default: unset, secret."""
     api_rate_limit: NotRequired[pulumi.Input[float]]
     """Requests per second the employees' API lets through (its stage's steady rate). Past it
-    callers get 429 with `Retry-After`. Takes above 0, at most 10,000. Default: `10`."""
+    callers get 429 with `Retry-After`. Takes 0.000001 to 10,000. Default: `10`."""
     api_burst_limit: NotRequired[pulumi.Input[int]]
     """How many requests the employees' API lets through at once before the rate applies. Takes 1 to
     5,000. Default: `20`."""

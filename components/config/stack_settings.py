@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticUndefined
 
@@ -58,6 +65,7 @@ from components.throttling import (
     MAX_CLIENT_LIMIT,
     MAX_RATE_PER_SECOND,
     MIN_CLIENT_LIMIT,
+    MIN_RATE_PER_SECOND,
 )
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS
 from handlers.domain.approval_levels import MAX_DAYS as MAX_SECOND_APPROVAL_DAYS
@@ -110,6 +118,13 @@ KEYS_DIFFER = "previousSigningKey must differ from signingKey: it is the key bef
 
 def _shares_text(shares: tuple[float, ...]) -> str:
     return ",".join(f"{share:g}" for share in shares)
+
+
+def _reaches_api_gateway(rate: float) -> float:
+    """A rate the provider can send API Gateway as it is (six decimals), not as 0."""
+    if rate < MIN_RATE_PER_SECOND:
+        raise ValueError(f"must be at least {MIN_RATE_PER_SECOND:f} (six decimals), not {rate:g}")
+    return rate
 
 
 class StackSettings(BaseModel):
@@ -321,8 +336,9 @@ class StackSettings(BaseModel):
             "expired (see rotating the link-signing key in docs/deploying.md)."
         ),
     )
-    api_rate_limit: float = setting(
+    api_rate_limit: Annotated[float, AfterValidator(_reaches_api_gateway)] = setting(
         DEFAULT_RATE_PER_SECOND,
+        takes=f"{MIN_RATE_PER_SECOND:f} to {MAX_RATE_PER_SECOND:,g}",
         gt=0,
         le=MAX_RATE_PER_SECOND,
         allow_inf_nan=False,
