@@ -5,6 +5,7 @@ so each of them is a plain `Request -> Response` function that can be read and t
 """
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,6 +73,14 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # The load test opens hundreds of connections at once: the default backlog of 5 drops them.
     request_queue_size = 512
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A browser that leaves (a page closed, a refresh mid-answer) is not the sandbox failing:
+        # no traceback on the console for it.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("a client at %s left before its answer", client_address)
+            return
+        super().handle_error(request, client_address)
 
 
 def _request_handler(name: str, handle: Handle) -> type[BaseHTTPRequestHandler]:
