@@ -153,12 +153,15 @@ def _time_series_svg(data: list[SeriesData], since: datetime, until: datetime) -
     values = [v for d in data for _, v in d.points]
     if not values:
         return PAGES.render("dashboard/no_data.html", width=width, height=height)
-    peak = max([1.0, *values])
+    highest = max(values)
+    # The scale has a floor, so that a series of zeros lies on the axis; the label says the
+    # highest value measured, never the floor.
+    scale = max(1.0, highest)
     span = (until - since).total_seconds()
     marks = []
     for colour, d in zip(_COLOURS, data, strict=False):
         xy = [
-            ((t - since).total_seconds() / span * width, height - v / peak * (height - 8))
+            ((t - since).total_seconds() / span * width, height - v / scale * (height - 8))
             for t, v in d.points
         ]
         if len(xy) > 1:
@@ -177,7 +180,7 @@ def _time_series_svg(data: list[SeriesData], since: datetime, until: datetime) -
         width=width,
         height=height,
         marks=join(marks),
-        peak=format_number(peak),
+        peak=format_number(highest),
     )
 
 

@@ -6,6 +6,7 @@ import boto3
 from markupsafe import escape
 from moto import mock_aws
 
+from dashboards.leave_operations import LAMBDA_NAMESPACE, LambdaMetric
 from handlers.domain.signals import METRICS_NAMESPACE, SERVICE_NAME, Metric
 from sandbox.dashboard_widgets import (
     read_dashboard,
@@ -14,6 +15,7 @@ from sandbox.dashboard_widgets import (
     widgets_as_json,
 )
 from sandbox.figures import business_figures, default_window
+from sandbox.functions import SUBMIT
 
 
 def _put(
@@ -117,3 +119,28 @@ def test_an_outcome_is_counted_as_its_running_totals_increase_not_its_events() -
     assert figures["Approved"] is None  # never read: nothing to show
     # The sandbox page's tiles count the same way.
     assert (tiles["failed"], tiles["cancelled"], tiles["approved"]) == (2, 0, 0)
+
+
+def test_a_chart_of_zeros_reads_peak_zero_not_its_scales_floor() -> None:
+    with mock_aws():
+        cloudwatch = boto3.client("cloudwatch", region_name="us-east-2")
+        logs = boto3.client("logs", region_name="us-east-2")
+        now = datetime.now(UTC)
+        for minutes_ago in (30, 20, 10):
+            cloudwatch.put_metric_data(
+                Namespace=LAMBDA_NAMESPACE,
+                MetricData=[
+                    {
+                        "MetricName": LambdaMetric.ERRORS,
+                        "Value": 0.0,
+                        "Timestamp": now - timedelta(minutes=minutes_ago),
+                        "Dimensions": [{"Name": "FunctionName", "Value": SUBMIT}],
+                    }
+                ],
+            )
+
+        page = render_widgets(read_dashboard(cloudwatch, logs, now))
+
+    errors = page.split("Function errors", 1)[1].split('<div class="card widget">', 1)[0]
+    assert "peak 0<" in errors
+    assert "peak 1<" not in errors
