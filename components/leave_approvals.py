@@ -38,7 +38,7 @@ def compose(
     settler = Settler("leave-settler", SettlerArgs(service=service, config=config), opts=opts)
     # The dashboard, the alarms and the signals behind them, built on what the service exposes.
     observability = Observability(
-        "leave-observability", ObservabilityArgs.from_service(service, config), opts=opts
+        "leave-observability", ObservabilityArgs.from_service(service, settler, config), opts=opts
     )
     return Composition(service, settler, observability)
 

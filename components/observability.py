@@ -44,8 +44,10 @@ from handlers.storage.table_schema import BY_PENDING
 
 if TYPE_CHECKING:
     from components.leave_service import LeaveService
+    from components.settler import Settler
 
 PENDING_GAUGE_ROLE = "pending_gauge"
+SETTLER_ROLE = "settler"
 PENDING_GAUGE_HANDLER = "handlers.pending_gauge.handler"
 # The Sid of the alarm topic's statement that lets the broken-executions rule publish.
 BROKEN_EXECUTIONS_PUBLISH = "BrokenExecutionsRulePublishes"
@@ -72,10 +74,14 @@ class ObservabilityArgs:
     config: ServiceConfig
 
     @classmethod
-    def from_service(cls, service: LeaveService, config: ServiceConfig) -> ObservabilityArgs:
+    def from_service(
+        cls, service: LeaveService, settler: Settler, config: ServiceConfig
+    ) -> ObservabilityArgs:
+        """Watches the service's functions and the settler's: every per-function widget and
+        alarm covers each function that runs."""
         return cls(
-            functions=service.functions,
-            log_groups=service.log_groups,
+            functions={**service.functions, SETTLER_ROLE: settler.function.function},
+            log_groups={**service.log_groups, SETTLER_ROLE: settler.function.log_group},
             workflow=service.workflow,
             failed_start_queue=service.failed_starts.queue,
             table=service.table,

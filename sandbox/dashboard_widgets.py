@@ -21,7 +21,7 @@ from dashboards.leave_operations import DeployedNames, leave_operations_dashboar
 from dashboards.widgets import Dashboard, LogsTable, MetricChart, MetricSeries, Stat
 from handlers.web.rendering import join
 from sandbox.figures import MetricKey
-from sandbox.functions import DECISION, PENDING_GAUGE, SUBMIT, WORKFLOW
+from sandbox.functions import DECISION, PENDING_GAUGE, SETTLER, SUBMIT, WORKFLOW
 from sandbox.pages import PAGES
 
 WINDOW = timedelta(hours=3)
@@ -34,6 +34,7 @@ _FUNCTIONS = {
     "workflow": WORKFLOW,
     "decision": DECISION,
     "pending_gauge": PENDING_GAUGE,
+    "settler": SETTLER,
 }
 
 

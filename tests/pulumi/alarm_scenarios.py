@@ -35,7 +35,7 @@ DAY_OF_5_MINUTES = 24 * 12
 DAY_OF_MINUTES = 24 * 60
 DAY_OF_6_HOURS = 4
 
-FUNCTION_ROLES = ("submit", "workflow", "decision", "pending-gauge")
+FUNCTION_ROLES = ("submit", "workflow", "decision", "pending-gauge", "settler")
 CONFIG = service_config()
 OLDEST_ALLOWED_SECONDS = CONFIG.oldest_pending_alarm_share * CONFIG.approval_timeout_seconds
 

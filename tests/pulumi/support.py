@@ -137,12 +137,13 @@ WORKFLOW_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}-workflow"
 def deploy_service(
     directory: Path, observed: bool = False, **config: Any
 ) -> tuple[Deployment, dict[str, Any]]:
-    """The service component (and, if `observed`, the observability component on it) with the
-    test config and `config` over it. The components created come back by name: `service`,
-    `observability`."""
+    """The service component (and, if `observed`, the settler and the observability component
+    watching both) with the test config and `config` over it. The components created come back
+    by name: `service`, `settler`, `observability`."""
     # Imported here: bench/pulumi_eval.py times importing this module as the SDK's own cost.
     from components.leave_service import LeaveService, LeaveServiceArgs
     from components.observability import Observability, ObservabilityArgs
+    from components.settler import Settler, SettlerArgs
 
     created: dict[str, Any] = {}
 
@@ -154,8 +155,10 @@ def deploy_service(
         )
         created["service"] = service
         if observed:
+            settler = Settler("leave-settler", SettlerArgs(service=service, config=settings))
+            created["settler"] = settler
             created["observability"] = Observability(
-                "leave-observability", ObservabilityArgs.from_service(service, settings)
+                "leave-observability", ObservabilityArgs.from_service(service, settler, settings)
             )
         return {
             "alias_arn": service.workflow_alias_arn,

@@ -40,7 +40,7 @@ def test_the_dashboard_shows_the_deployed_functions_and_queue(deployment: Deploy
     ]
     function_names = {row[3] for row in rows if row[0] == LAMBDA_NAMESPACE}
     assert function_names == {
-        f"{PREFIX}-{role}" for role in ("submit", "workflow", "decision", "pending-gauge")
+        f"{PREFIX}-{role}" for role in ("submit", "workflow", "decision", "pending-gauge", "settler")
     }
     assert {row[3] for row in rows if row[0] == SQS_NAMESPACE} == {QUEUE}
     for widget in body["widgets"]:
@@ -53,5 +53,5 @@ def test_the_dashboards_log_table_reads_every_functions_logs(deployment: Deploym
     sources = re.findall(r"SOURCE '([^']+)'", table["properties"]["query"])
     assert sorted(sources) == sorted(
         f"/aws/lambda/{PREFIX}-{role}"
-        for role in ("submit", "workflow", "decision", "pending-gauge")
+        for role in ("submit", "workflow", "decision", "pending-gauge", "settler")
     )

@@ -239,6 +239,7 @@ def test_everything_nests_under_the_component_or_its_parts(
         assert sorted(children) == sorted(names), parent
     assert [r.typ for r in deployment.resources if r.options and r.options.parent is None] == [
         "leave:leave_service:LeaveService",
+        "leave:settler:Settler",
         "leave:observability:Observability",
     ]
     # The failed starts are the workflow's, in the service, whatever their names say.
