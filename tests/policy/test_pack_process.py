@@ -47,7 +47,9 @@ def analyzer(request: pytest.FixtureRequest) -> Iterator[analyzer_pb2_grpc.Analy
         # The program deploys under mocks (once for the session) while the pack starts.
         request.getfixturevalue("program")
         assert pack.stdout is not None
-        port = int(pack.stdout.readline())
+        first_line = pack.stdout.readline()
+        assert first_line, "it exited before printing its port: its error is in the output above"
+        port = int(first_line)
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             yield analyzer_pb2_grpc.AnalyzerStub(channel)
     finally:
