@@ -2,8 +2,10 @@
 
 Each rule looks at the whole stack (a list of `Resource`: type token, name, properties) and
 yields what breaks it; `__main__.py` turns them into a Pulumi policy pack for `pulumi preview
---policy-pack policy`, and `tests/policy/` runs them against the program under mocks. A value
-not known yet at preview (an ARN to be created) is not a string here, and is let through.
+--policy-pack policy`, and `tests/policy/` runs them against the program under mocks. The
+properties are the resource's outputs in the provider's names (camelCase), numbers as the engine
+carries them (floats); a value not known yet at a preview (an ARN to be created) is `UNKNOWN`
+here, and what depends on it is let through.
 
 No Pulumi import: these are plain functions over plain data.
 """
@@ -69,6 +71,16 @@ EMITTED_METRICS = {
 }
 
 
+class Unknown:
+    """A value Pulumi knows only once the stack is deployed (an ARN, a document holding one)."""
+
+    def __repr__(self) -> str:
+        return "<known after deploy>"
+
+
+UNKNOWN = Unknown()
+
+
 @dataclass(frozen=True)
 class Resource:
     type: str
@@ -88,8 +100,22 @@ def _of(resources: list[Resource], type_token: str) -> list[Resource]:
     return [r for r in resources if r.type == type_token]
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """`value` if it is an object; else nothing to check in it (absent, or not known yet)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _items(value: Any) -> list[Any]:
+    """`value` if it is a list; else nothing to check in it (absent, or not known yet)."""
+    return value if isinstance(value, list) else []
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _durable_functions(resources: list[Resource]) -> list[Resource]:
-    return [f for f in _of(resources, FUNCTION) if f.props.get("durableConfig")]
+    return [f for f in _of(resources, FUNCTION) if _mapping(f.props.get("durableConfig"))]
 
 
 def _names_function(value: Any, function: Resource) -> bool:
@@ -130,9 +156,9 @@ def durable_only_through_a_version_or_alias(resources: list[Resource]) -> Iterat
 def execution_outlasts_the_approval(resources: list[Resource]) -> Iterator[str]:
     for function in _durable_functions(resources):
         timeout = function.props["durableConfig"].get("executionTimeout")
-        variables = (function.props.get("environment") or {}).get("variables") or {}
+        variables = _mapping(_mapping(function.props.get("environment")).get("variables"))
         approval = variables.get(APPROVAL_TIMEOUT_VARIABLE)
-        if not isinstance(timeout, int | float) or not isinstance(approval, str):
+        if not _is_number(timeout) or not isinstance(approval, str) or not approval.isdigit():
             continue
         needed = int(approval) + EXECUTION_TIMEOUT_MARGIN_SECONDS
         if timeout < needed:
@@ -145,11 +171,12 @@ def execution_outlasts_the_approval(resources: list[Resource]) -> Iterator[str]:
 def retention_within_range(resources: list[Resource]) -> Iterator[str]:
     for group in _of(resources, LOG_GROUP):
         days = group.props.get("retentionInDays")
-        if days is not None and days not in LOG_RETENTION_DAYS:
+        if _is_number(days) and days not in LOG_RETENTION_DAYS:
             yield f"{group.name}: retentionInDays {days} is not one CloudWatch Logs accepts"
     for function in _durable_functions(resources):
+        # A float under the mocks: Pulumi carries every number as one.
         days = function.props["durableConfig"].get("retentionPeriod")
-        if isinstance(days, int) and not 1 <= days <= MAX_DURABLE_RETENTION_DAYS:
+        if _is_number(days) and not 1 <= days <= MAX_DURABLE_RETENTION_DAYS:
             yield f"{function.name}: retentionPeriod {days} is outside 1 to 90 days"
 
 
@@ -203,21 +230,27 @@ def iam_actions_real_and_scoped(resources: list[Resource]) -> Iterator[str]:
 
 
 def durable_runtime_may_checkpoint(resources: list[Resource]) -> Iterator[str]:
+    if not _durable_functions(resources):
+        return
+    policies = _of(resources, ROLE_POLICY)
+    if any(isinstance(policy.props.get("policy"), Unknown) for policy in policies):
+        return  # a policy not known yet (it names an ARN to be created) may grant them
     granted: set[str] = set()
-    for policy in _of(resources, ROLE_POLICY):
+    for policy in policies:
         for statement in _statements(policy):
             granted |= {str(a) for a in _as_list(statement.get("Action"))}
-    if _durable_functions(resources):
-        for action in sorted(DURABLE_RUNTIME_ACTIONS - granted):
-            yield f"no role grants {action}: the durable runtime cannot run the workflow"
+    for action in sorted(DURABLE_RUNTIME_ACTIONS - granted):
+        yield f"no role grants {action}: the durable runtime cannot run the workflow"
 
 
 def log_groups_named_for_their_functions(resources: list[Resource]) -> Iterator[str]:
     groups = {g.props.get("name") for g in _of(resources, LOG_GROUP)}
     for function in _of(resources, FUNCTION):
-        logging = function.props.get("loggingConfig") or {}
-        wanted = f"/aws/lambda/{function.props.get('name')}"
-        group = logging.get("logGroup")
+        name = function.props.get("name")
+        if not isinstance(name, str):
+            continue
+        wanted = f"/aws/lambda/{name}"
+        group = _mapping(function.props.get("loggingConfig")).get("logGroup")
         if isinstance(group, str) and group != wanted:
             yield f"{function.name} logs to {group}, not {wanted}"
         if wanted not in groups:
@@ -232,8 +265,8 @@ def alarms_act_on_emitted_metrics(resources: list[Resource]) -> Iterator[str]:
             (alarm.props.get("namespace"), alarm.props.get("metricName")),
             *(
                 (query["metric"].get("namespace"), query["metric"].get("metricName"))
-                for query in alarm.props.get("metricQueries") or []
-                if query.get("metric")
+                for query in _items(alarm.props.get("metricQueries"))
+                if _mapping(query.get("metric"))
             ),
         ]
         for namespace, name in metrics:
@@ -273,12 +306,16 @@ def schedules_present(resources: list[Resource]) -> Iterator[str]:
         if rule.props.get("scheduleExpression")
     }
     targeted = [
-        str(target.props.get("arn", ""))
+        target.props.get("arn")
         for target in _of(resources, EVENT_TARGET)
         if target.props.get("rule") in scheduled
     ]
     for ending in SCHEDULED_FUNCTIONS:
-        if not any(arn.endswith(ending) for arn in targeted):
+        # A target not known yet (the function's ARN, at a first preview) may be that function.
+        if not any(
+            isinstance(arn, Unknown) or (isinstance(arn, str) and arn.endswith(ending))
+            for arn in targeted
+        ):
             yield f"no schedule invokes the function named *{ending}"
 
 

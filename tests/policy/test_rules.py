@@ -9,26 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyCustomTimeouts,
-    PolicyResource,
-    PolicyResourceOptions,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
+from pulumi_policy import EnforcementLevel, StackValidationArgs, StackValidationPolicy
 
 from policy.rules import RULES, Resource
 from policy.stack_policies import stack_policies
-from tests.pulumi.support import run_main
+from tests.policy.engine_view import PackReport, analyze_stack, as_received
 
 Mistake = Callable[[list[Resource]], list[Resource]]
-
-
-@pytest.fixture(scope="module")
-def stack() -> list[Resource]:
-    deployment = run_main()
-    return [Resource(r.typ, r.name, r.outputs) for r in deployment.resources if r.custom]
 
 
 def _changed(resources: list[Resource], resource: str, **props: Any) -> list[Resource]:
@@ -133,6 +120,13 @@ def test_the_program_keeps_every_rule(stack: list[Resource]) -> None:
     assert {rule: found for rule, found in _violations(stack).items() if found} == {}
 
 
+def test_the_program_keeps_every_policy_as_the_engine_hands_it_the_stack(
+    stack: list[Resource],
+) -> None:
+    # Lists behind pulumi_policy's proxies, numbers as floats: as `pulumi preview` runs the pack.
+    assert analyze_stack([as_received(r) for r in stack]) == PackReport()
+
+
 @pytest.mark.parametrize("mistake", list(MISTAKES))
 def test_each_deploy_mistake_is_stopped_by_its_rule(stack: list[Resource], mistake: str) -> None:
     rule, make = MISTAKES[mistake]
@@ -142,36 +136,13 @@ def test_each_deploy_mistake_is_stopped_by_its_rule(stack: list[Resource], mista
     assert list(found) == [rule], found
 
 
-def _as_pulumi_hands_it(resource: Resource) -> PolicyResource:
-    """A resource as Pulumi hands it to a stack policy (the rules read its type, name and
-    properties; the rest is a plain resource's)."""
-    return PolicyResource(
-        resource_type=resource.type,
-        props=resource.props,
-        urn=f"urn:pulumi:dev::leave-approvals::{resource.type}::{resource.name}",
-        name=resource.name,
-        opts=PolicyResourceOptions(
-            protect=False,
-            ignore_changes=[],
-            delete_before_replace=None,
-            aliases=[],
-            custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
-            additional_secret_outputs=[],
-        ),
-        provider=None,
-        parent=None,
-        dependencies=[],
-        property_dependencies={},
-    )
-
-
 def test_every_rule_is_a_mandatory_policy_with_its_remediation(stack: list[Resource]) -> None:
     policies = stack_policies()
     assert [p.name for p in policies] == [rule.id for rule in RULES]
     assert all(p.description and p.remediation_steps for p in policies)
     assert all(p.enforcement_level is EnforcementLevel.MANDATORY for p in policies)
     broken = MISTAKES["a misspelt action"][1](stack)
-    args = StackValidationArgs(resources=[_as_pulumi_hands_it(r) for r in broken])
+    args = StackValidationArgs(resources=[as_received(r) for r in broken])
     reported: list[str] = []
     iam = next(p for p in policies if p.name == "iam-actions-real-and-scoped")
     assert isinstance(iam, StackValidationPolicy)
