@@ -55,7 +55,7 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         type=float,
         default=60.0,
         metavar="SECONDS",
-        help="how often scheduled functions fire (default 60)",
+        help="how often the settler's sweep fires (default 60; the pending gauge fires every 5 s)",
     )
     parser.add_argument(
         "--sweep-grace",

@@ -45,6 +45,7 @@ SUBMIT = f"{NAME_PREFIX}-submit"
 WORKFLOW = f"{NAME_PREFIX}-workflow"
 DECISION = f"{NAME_PREFIX}-decision"
 PENDING_GAUGE = f"{NAME_PREFIX}-pending-gauge"
+PENDING_GAUGE_EVERY_SECONDS = 5.0
 SETTLER = f"{NAME_PREFIX}-settler"
 # Durable functions are invoked through an alias, never unqualified.
 WORKFLOW_ALIAS = "live"
@@ -207,6 +208,10 @@ def scheduled_functions(config: SandboxConfig) -> list[ScheduledFunction]:
                 timeout_seconds=GAUGE_FUNCTION_TIMEOUT_SECONDS,
                 max_concurrency=1,
             ),
+            # The dashboard's Pending tile is the gauge's latest reading. On AWS the gauge runs
+            # every minute, CloudWatch's resolution; here it runs often enough that the tile is
+            # current within seconds of a submission or a decision.
+            every_seconds=PENDING_GAUGE_EVERY_SECONDS,
             # The dashboard counts submissions and outcomes as the increase of the running
             # totals over its range: the first reading must come before the first request,
             # or the requests before it are never counted (on a busy machine the first
