@@ -6,7 +6,8 @@ By default a Cognito user pool (email addresses as user names, compared without 
 accounts created by an administrator only, email verified, a second factor by authenticator app
 as `mfa` says), its hosted sign-in page on a Cognito domain, and an app client without a secret
 that signs people in there with the authorization code flow and PKCE, returning them to the
-employees' app; it never takes a password outside SRP (no `USER_PASSWORD_AUTH`). With
+employees' app; it never takes a password outside SRP (no `USER_PASSWORD_AUTH`). The client's
+settings are `components/app_client.py`'s, which the sandbox's hosted sign-in enforces. With
 `oidcIssuer` set, nothing is created: the submit function trusts that issuer's ID tokens for
 `oidcAudience`.
 
@@ -22,20 +23,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.app_client import employees_app_client
 from components.config import ExternalIdentityProvider, Mfa
 from components.naming import Naming
 
-# How long an ID token lets its employee in before they sign in again (Cognito's default).
-ID_TOKEN_MINUTES = 60
 MIN_PASSWORD_LENGTH = 12
-
-
-# What the hosted sign-in may put in a token: who the employee is, by their address.
-OAUTH_SCOPES = ("openid", "email")
-# How the app client's users may authenticate: Secure Remote Password (the hosted sign-in; the
-# password never leaves the browser) and refreshing a session. A password sent as such
-# (USER_PASSWORD_AUTH) is not accepted.
-EXPLICIT_AUTH_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
 # The user pool's own names for each `mfa` setting.
 COGNITO_MFA = {Mfa.OFF: "OFF", Mfa.OPTIONAL: "OPTIONAL", Mfa.REQUIRED: "ON"}
 # Cognito creates a pool with case-sensitive user names unless told otherwise, and cannot change
@@ -129,27 +121,30 @@ class SignIn(pulumi.ComponentResource):
             deletion_protection="ACTIVE" if args.deletion_protection else "INACTIVE",
             opts=pulumi.ResourceOptions(parent=self, replace_on_changes=REPLACES_THE_USER_POOL),
         )
+        # Its settings are declared once, with the sandbox's hosted sign-in enforcing them.
+        settings = employees_app_client(args.app_url)
         self.client = aws.cognito.UserPoolClient(
             f"{name}-client",
             name=args.naming.resource_name("employees", 128, "Cognito app client"),
             user_pool_id=self.user_pool.id,
-            # A public client (a browser, the CLI): no secret to keep.
-            generate_secret=False,
-            # The hosted sign-in: the authorization code flow (a public client must add PKCE),
-            # back to the employees' app only.
-            allowed_oauth_flows_user_pool_client=True,
-            allowed_oauth_flows=["code"],
-            allowed_oauth_scopes=list(OAUTH_SCOPES),
-            supported_identity_providers=["COGNITO"],
-            callback_urls=[args.app_url],
-            logout_urls=[args.app_url],
-            explicit_auth_flows=list(EXPLICIT_AUTH_FLOWS),
-            id_token_validity=ID_TOKEN_MINUTES,
-            access_token_validity=ID_TOKEN_MINUTES,
+            generate_secret=settings.generate_secret,
+            allowed_oauth_flows_user_pool_client=settings.allowed_oauth_flows_user_pool_client,
+            allowed_oauth_flows=list(settings.allowed_oauth_flows),
+            allowed_oauth_scopes=list(settings.allowed_oauth_scopes),
+            supported_identity_providers=list(settings.supported_identity_providers),
+            callback_urls=list(settings.callback_urls),
+            logout_urls=list(settings.logout_urls),
+            explicit_auth_flows=list(settings.explicit_auth_flows),
+            id_token_validity=settings.id_token_validity.amount,
+            access_token_validity=settings.access_token_validity.amount,
+            refresh_token_validity=settings.refresh_token_validity.amount,
             token_validity_units=aws.cognito.UserPoolClientTokenValidityUnitsArgs(
-                id_token="minutes",  # noqa: S106 (units, not secrets)
-                access_token="minutes",  # noqa: S106
-                refresh_token="days",  # noqa: S106
+                id_token=settings.id_token_validity.unit,
+                access_token=settings.access_token_validity.unit,
+                refresh_token=settings.refresh_token_validity.unit,
+            ),
+            read_attributes=(
+                list(settings.read_attributes) if settings.read_attributes is not None else None
             ),
             prevent_user_existence_errors="ENABLED",
             enable_token_revocation=True,

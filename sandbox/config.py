@@ -34,8 +34,14 @@ APPROVER_DIRECTORY = {DEFAULT_APPROVER: "director@email.com"}
 MAX_LEAVE_DAYS = 30
 # Who the sign-in page offers (anyone else at an allowed domain may type their address).
 SIGN_IN_PEOPLE = ("employee@email.com", DEFAULT_APPROVER, "director@email.com")
-# The audience the local issuer's ID tokens are for: the submit function's app client.
+# The app client's id: the audience of the local issuer's ID tokens, the submit function's.
 OIDC_AUDIENCE = "leave-approvals-sandbox"
+# Where the home site serves the user pool's stand-ins: its issuer (Cognito's
+# `cognito-idp.<region>.amazonaws.com/<pool id>`), its hosted sign-in (the pool's domain,
+# `<prefix>.auth.<region>.amazoncognito.com`), and, outside both, the sign-in for scripts.
+ISSUER_PATH = "/oidc"
+HOSTED_SIGN_IN_PATH = "/auth"
+SCRIPTS_TOKEN_PATH = "/token-for-scripts"  # noqa: S105 (a path, not a secret)
 
 
 @dataclass(frozen=True)
@@ -122,11 +128,20 @@ class SandboxConfig:
 
     @property
     def oidc_issuer(self) -> str:
-        return loopback_url(self.ports.home, "/oidc").rstrip("/")
+        return loopback_url(self.ports.home, ISSUER_PATH)
+
+    @property
+    def oidc_jwks_url(self) -> str:
+        """Where Cognito publishes a pool's keys: under its issuer, as on AWS."""
+        return f"{self.oidc_issuer}/.well-known/jwks.json"
+
+    @property
+    def sign_in_url(self) -> str:
+        return loopback_url(self.ports.home, HOSTED_SIGN_IN_PATH)
 
     @property
     def token_url(self) -> str:
-        return f"{self.oidc_issuer}/token"
+        return loopback_url(self.ports.home, SCRIPTS_TOKEN_PATH)
 
     @property
     def aws_endpoint(self) -> str:

@@ -138,7 +138,7 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
                 signing_key_parameter=SIGNING_KEY_PARAMETER,
                 oidc_issuer=config.oidc_issuer,
                 oidc_audience=OIDC_AUDIENCE,
-                oidc_jwks_url=f"{config.oidc_issuer}/jwks.json",
+                oidc_jwks_url=config.oidc_jwks_url,
                 sender_email=SENDER_EMAIL,
                 event_bus_name=EVENT_BUS_NAME,
             ),

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from components.app_client import employees_app_client
 from sandbox.aws_clients import local_client
 from sandbox.child_process import ChildProcess
 from sandbox.config import (
@@ -43,6 +44,7 @@ from sandbox.functions import (
     scheduled_functions,
     service_functions,
 )
+from sandbox.hosted_sign_in import HostedSignIn, UserDirectory
 from sandbox.http_server import LoopbackServer
 from sandbox.lambda_runtime import FunctionRuntime
 from sandbox.lambda_service import LambdaService
@@ -76,6 +78,19 @@ def _check_ports_free(ports: tuple[int, ...]) -> None:
 
 def _child_environment() -> dict[str, str]:
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", **FAKE_CREDENTIALS}
+
+
+def hosted_sign_in(config: SandboxConfig, data_dir: Path) -> HostedSignIn:
+    """The user pool's issuer and hosted sign-in, for the app client the stack creates on AWS
+    (from the same definition; its callback: the employees' app)."""
+    issuer = LocalIssuer.in_directory(
+        data_dir, config.oidc_issuer, OIDC_AUDIENCE, config.sign_in_url
+    )
+    return HostedSignIn(
+        issuer,
+        employees_app_client(config.submit_url),
+        UserDirectory(ALLOWED_EMAIL_DOMAINS, SIGN_IN_PEOPLE),
+    )
 
 
 class SandboxStack:
@@ -166,15 +181,8 @@ class SandboxStack:
             config.decision_url,
             Mailbox(config.aws_endpoint),
             DashboardPage(clients["cloudwatch"], clients["logs"]).handle,
-            LocalIssuer.in_directory(
-                data_dir,
-                config.oidc_issuer,
-                OIDC_AUDIENCE,
-                ALLOWED_EMAIL_DOMAINS,
-                # The employees' app, as the app client's callback is on AWS.
-                redirect_uris=(config.submit_url,),
-                people=SIGN_IN_PEOPLE,
-            ),
+            hosted_sign_in(config, data_dir),
+            config.token_url,
         )
         for name, port, handle in (
             ("lambda", config.ports.lambda_api, self._lambda.handle),

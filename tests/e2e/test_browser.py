@@ -5,14 +5,17 @@ if they are missing this test fails: a skipped browser test would hide a broken 
 """
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from sandbox.config import HOSTED_SIGN_IN_PATH
 from tests.e2e.conftest import DESKTOP_WIDTH, PHONE_WIDTH
 from tests.e2e.harness import APPROVER, WAIT_CAP_SECONDS, SandboxClient, changed
+from tests.support.http_calls import query_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
@@ -44,6 +47,11 @@ def test_a_person_submits_approves_in_the_browser_and_sees_the_dashboard(
     assert not browser.find_elements(By.ID, "start_date")
     browser.find_element(By.XPATH, "//button[text()='Sign in']").click()
     _until(browser).until(lambda d: d.find_elements(By.ID, "email"))
+    # At the hosted sign-in's authorize endpoint, as on AWS; back with a code, which the app
+    # exchanges (with its PKCE verifier) for the ID token: no shortcut.
+    at = urlsplit(browser.current_url)
+    assert at.path == f"{HOSTED_SIGN_IN_PATH}/oauth2/authorize"
+    assert query_of(browser.current_url)["code_challenge_method"] == "S256"
     browser.find_element(By.ID, "email").send_keys(EMPLOYEE)
     browser.find_element(By.XPATH, "//input[@id='email']/following::button[1]").click()
     _until(browser).until(lambda d: d.find_elements(By.ID, "start_date"))

@@ -6,12 +6,14 @@ and see the approver's decision there, as the email's link shows it."""
 import re
 from collections.abc import Callable
 from datetime import date
+from urllib.parse import urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from sandbox.config import HOSTED_SIGN_IN_PATH
 from tests.e2e.conftest import DESKTOP_WIDTH, PHONE_WIDTH
 from tests.e2e.harness import (
     APPROVER,
@@ -51,6 +53,8 @@ def test_an_employee_requests_leave_and_follows_it_in_the_app(
     _until(browser).until(lambda d: "Sign in with your work account" in _main(d))
     browser.find_element(By.XPATH, "//button[text()='Sign in']").click()
     _until(browser).until(lambda d: d.find_elements(By.ID, "email"))
+    # The hosted sign-in's authorize endpoint, then the code exchanged for the ID token.
+    assert urlsplit(browser.current_url).path == f"{HOSTED_SIGN_IN_PATH}/oauth2/authorize"
     browser.find_element(By.ID, "email").send_keys(employee)
     browser.find_element(By.XPATH, "//input[@id='email']/following::button[1]").click()
 

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import jwt
 import pytest
 
+from sandbox.config import HOSTED_SIGN_IN_PATH
 from sandbox.oidc_issuer import LocalIssuer
 from tests.e2e.harness import APPROVER, SandboxClient, changed, employee_api, http
 from tests.support.dates import from_today
@@ -77,8 +78,12 @@ def test_the_sandbox_signs_in_only_addresses_at_allowed_domains(
     for lookalike in ("\u212aent@email.com", "kent@email.com\r\nBcc: all@email.com"):
         answer = http("GET", f"{url}?{urlencode({'email': lookalike})}")
         assert answer.status == 422, answer.body
-    discovery = http("GET", url.rsplit("/", 1)[0] + "/.well-known/openid-configuration").json()
-    assert discovery["issuer"] == url.rsplit("/", 1)[0]
+    signed = jwt.decode(flows_sandbox.token("kent@email.com"), options={"verify_signature": False})
+    issuer = signed["iss"]
+    discovery = http("GET", f"{issuer}/.well-known/openid-configuration").json()
+    assert discovery["issuer"] == issuer
+    # Where Cognito publishes a pool's keys, and where the submit function is told to look.
+    assert discovery["jwks_uri"] == f"{issuer}/.well-known/jwks.json"
     assert http("GET", discovery["jwks_uri"]).json()["keys"][0]["kty"] == "RSA"
 
 
@@ -88,7 +93,9 @@ def test_its_tokens_are_cognitos_id_tokens(flows_sandbox: SandboxClient) -> None
     assert claims["token_use"] == "id"
     assert claims["email_verified"] is True
     assert claims["cognito:username"] == claims["sub"]
-    assert {"aud", "auth_time", "iss", "exp", "iat"} <= claims.keys()
+    assert {"aud", "auth_time", "iss", "exp", "iat", "jti", "origin_jti", "event_id"} <= (
+        claims.keys()
+    )
 
 
 def _signed_by_the_sandbox(
@@ -97,8 +104,9 @@ def _signed_by_the_sandbox(
     """A token the sandbox's issuer signed with claims `claims_for` (given our client id): what an
     identity provider that let people choose their address, or mixed up its tokens, issues."""
     genuine = jwt.decode(sandbox.token("kent@email.com"), options={"verify_signature": False})
+    hosted_sign_in = sandbox.home_url.rstrip("/") + HOSTED_SIGN_IN_PATH
     issuer = LocalIssuer.in_directory(
-        sandbox.process.data_dir, genuine["iss"], genuine["aud"], ("email.com",)
+        sandbox.process.data_dir, genuine["iss"], genuine["aud"], hosted_sign_in
     )
     return issuer.token("kent@email.com", **claims_for(genuine["aud"]))
 

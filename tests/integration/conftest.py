@@ -22,9 +22,9 @@ from handlers.gateways.mailer import SesMailer
 from handlers.gateways.signing_key import ssm_parameters
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.submit_routes import wiring as submit_wiring
+from sandbox.config import HOSTED_SIGN_IN_PATH, ISSUER_PATH
 from sandbox.http_server import LoopbackServer
 from sandbox.mailbox import ReceivedEmail
-from sandbox.oidc_issuer import PATH_PREFIX as ISSUER_PATH
 from sandbox.oidc_issuer import LocalIssuer
 from tests.support.aws import (
     REGION,
@@ -345,7 +345,7 @@ def issuer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalIssuer]:
         tmp_path_factory.mktemp("oidc"),
         f"http://127.0.0.1:{port}{ISSUER_PATH}",
         OIDC_AUDIENCE,
-        ("email.com", "example.com"),
+        f"http://127.0.0.1:{port}{HOSTED_SIGN_IN_PATH}",
     )
     server = LoopbackServer("oidc", port, local.handle)
     server.start()

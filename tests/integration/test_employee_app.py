@@ -35,12 +35,12 @@ def test_a_browser_gets_the_app_configured_for_the_issuers_code_flow(leave_app: 
     assert page.status == 200
     assert page.headers["content-type"].startswith("text/html")
     config = _config(page)
-    issuer = leave_app.issuer.issuer_url
+    hosted_sign_in = leave_app.issuer.hosted_sign_in_url
     assert config["base_url"] == SUBMIT_URL
     assert config["client_id"] == leave_app.issuer.audience
     # Found in the issuer's discovery document, as with Cognito or the company's IdP.
-    assert config["authorization_endpoint"] == f"{issuer}/authorize"
-    assert config["token_endpoint"] == f"{issuer}/oauth2/token"
+    assert config["authorization_endpoint"] == f"{hosted_sign_in}/oauth2/authorize"
+    assert config["token_endpoint"] == f"{hosted_sign_in}/oauth2/token"
     assert f'src="{SUBMIT_URL}app.js"' in page.body
     policy = page.headers["content-security-policy"]
     assert "script-src 'self';" in policy

@@ -15,6 +15,7 @@ from handlers import submit
 from handlers.aws_clients import aws_client
 from handlers.gateways.token_verifier import TokenVerifier
 from handlers.submit_routes import wiring as submit_wiring
+from sandbox.oidc_issuer import ID_KEY_ID
 from tests.integration.conftest import DEFAULT_APPROVER, OIDC_AUDIENCE, SEED_PAYLOAD, LeaveApp
 from tests.support.aws import sent_emails
 from tests.support.dates import from_today
@@ -49,7 +50,7 @@ def _tampered(token: str) -> str:
 def _unsigned(app: LeaveApp) -> str:
     claims = jwt.decode(app.issuer.token(EMPLOYEE), options={"verify_signature": False})
     # No key: PyJWT takes "" as none, for the "none" algorithm.
-    return jwt.encode(claims, key="", algorithm="none", headers={"kid": "sandbox-1"})
+    return jwt.encode(claims, key="", algorithm="none", headers={"kid": ID_KEY_ID})
 
 
 def _another_key() -> rsa.RSAPrivateKey:

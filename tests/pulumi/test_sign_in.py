@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from components.app_client import employees_app_client
 from components.config import ExternalIdentityProvider, Mfa
 from components.leave_service import LeaveService, LeaveServiceArgs
 from components.naming import Naming
@@ -80,6 +81,28 @@ def test_the_hosted_sign_in_returns_people_to_the_employees_app_with_code_and_pk
     assert cognito.values["sign_in_url"] == (
         f"https://leave-approvals-dev-{ACCOUNT}.auth.{REGION}.amazoncognito.com"
     )
+
+
+def test_the_client_is_created_from_the_one_definition_the_sandbox_enforces(
+    cognito: Deployment,
+) -> None:
+    client = cognito.one("aws:cognito/userPoolClient:UserPoolClient").inputs
+    settings = employees_app_client(cognito.values["submit_url"])
+
+    assert client["callbackUrls"] == list(settings.callback_urls)
+    assert client["allowedOauthScopes"] == list(settings.allowed_oauth_scopes)
+    assert client["idTokenValidity"] == settings.id_token_validity.amount
+    assert client["accessTokenValidity"] == settings.access_token_validity.amount
+    assert client["refreshTokenValidity"] == settings.refresh_token_validity.amount
+    assert client["tokenValidityUnits"] == {
+        "idToken": settings.id_token_validity.unit,
+        "accessToken": settings.access_token_validity.unit,
+        "refreshToken": settings.refresh_token_validity.unit,
+    }
+    # Unset, as the settings say: Cognito's default read attributes apply, which the sandbox
+    # applies too.
+    assert settings.read_attributes is None
+    assert "readAttributes" not in client
 
 
 def test_a_stack_name_cognito_refuses_in_a_domain_fails_before_anything_is_created(

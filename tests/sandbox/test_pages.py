@@ -4,6 +4,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlencode
 
+from components.app_client import employees_app_client
+from sandbox.hosted_sign_in import HostedSignIn, UserDirectory
 from sandbox.http_server import Request
 from sandbox.mailbox import ReceivedEmail
 from sandbox.oidc_issuer import LocalIssuer
@@ -69,13 +71,12 @@ def test_the_mailbox_refreshes_itself_with_the_script_of_its_own_file() -> None:
 
 
 def test_a_hostile_sign_in_is_shown_escaped(tmp_path: Path) -> None:
-    issuer = LocalIssuer.in_directory(
-        tmp_path,
-        "http://127.0.0.1:8000/oidc",
-        "client-1",
-        ("email.com",),
-        redirect_uris=(APP,),
-        people=("a@email.com", HOSTILE),
+    sign_in = HostedSignIn(
+        LocalIssuer.in_directory(
+            tmp_path, "http://127.0.0.1:8000/oidc", "client-1", "http://127.0.0.1:8000/auth"
+        ),
+        employees_app_client(APP),
+        UserDirectory(("email.com",), ("a@email.com", HOSTILE)),
     )
     params = {
         "response_type": "code",
@@ -87,9 +88,9 @@ def test_a_hostile_sign_in_is_shown_escaped(tmp_path: Path) -> None:
         # What someone typed: refused, and never put in the page as markup.
         "email": f"{HOSTILE}@email.com",
     }
-    request = Request("GET", "/oidc/authorize", urlencode(params), [], b"", "127.0.0.1")
+    request = Request("GET", "/auth/oauth2/authorize", urlencode(params), [], b"", "127.0.0.1")
 
-    answer = issuer.handle(request)
+    answer = sign_in.handle(request)
 
     page = answer.body.decode()
     assert answer.status == 422
