@@ -21,6 +21,7 @@ from handlers.domain.allowances import (
 from handlers.domain.leave_request import leave_days
 from handlers.domain.statuses import TRANSITIONS, LeaveStatus, LeaveType
 from handlers.logic.balances import over_allowance
+from handlers.settings import SettingsError, SubmitSettings
 from handlers.storage.balances import balance_update
 from handlers.storage.refused_writes import OverAllowanceError
 
@@ -256,3 +257,40 @@ def test_approving_moves_days_from_held_to_taken_without_touching_booked_or_a_co
     update = balance_update("t", "a@x.com", 2027, ANNUAL, moves)["Update"]
     assert sorted(update["ExpressionAttributeNames"].values()) == ["held", "taken"]
     assert "ConditionExpression" not in update
+
+
+# -- the submit function's setting ------------------------------------------------------------
+
+
+def _submit_environment(**extra: str) -> dict[str, str]:
+    return {
+        "LEAVE_TABLE_NAME": "leave",
+        "SUBMIT_URL": "https://api.example.com/live/",
+        "WORKFLOW_FUNCTION": "arn:aws:lambda:us-east-2:1:function:wf:live",
+        "ALLOWED_EMAIL_DOMAINS": "example.com",
+        "DEFAULT_APPROVER_EMAIL": "boss@example.com",
+        "MAX_LEAVE_DAYS": "30",
+        "SIGNING_KEY_PARAMETER": "/leave/key",
+        "OIDC_ISSUER": "https://issuer.example.com",
+        "OIDC_AUDIENCE": "client-id",
+        "SENDER_EMAIL": "leave@example.com",
+        "EVENT_BUS_NAME": "leave",
+        **extra,
+    }
+
+
+def test_allowances_reach_the_submit_function_as_written_for_it() -> None:
+    table = parse_allowances({"sick": 10, "annual": "none"})
+    written = allowance_settings(table)
+    assert SubmitSettings.from_environment(_submit_environment()).allowances == parse_allowances(
+        None
+    )
+    assert SubmitSettings.from_environment(_submit_environment(ALLOWANCES=written)).allowances == (
+        table
+    )
+
+
+def test_an_allowance_the_function_cannot_read_is_named_in_its_error() -> None:
+    with pytest.raises(SettingsError, match="ALLOWANCES") as refused:
+        SubmitSettings.from_environment(_submit_environment(ALLOWANCES="annual=lots"))
+    assert "for annual leave must be a whole number of days from 0 to 366" in str(refused.value)
