@@ -81,6 +81,7 @@ class LeaveService(pulumi.ComponentResource):
             name,
             StorageArgs(
                 approver_directory=config.approver_directory,
+                allowance_overrides=config.allowance_overrides,
                 deletion_protection=config.table_deletion_protection,
                 formerly_under=self,
             ),

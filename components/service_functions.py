@@ -28,6 +28,7 @@ from components.rest_api_function import RestApiFunction, RestApiFunctionArgs
 from components.sign_in import SignIn
 from components.signing_keys import SigningKeys
 from components.storage import Storage
+from handlers.domain.allowances import allowance_settings
 from handlers.domain.approval_levels import OFF as DAYS_OFF
 from handlers.domain.claims import (
     DECISION_FUNCTION_TIMEOUT_SECONDS,
@@ -215,6 +216,7 @@ class ServiceFunctions(pulumi.ComponentResource):
                 default_approver=config.default_approver,
                 max_leave_days=config.max_leave_days,
                 **config.date_limits.as_settings(),
+                allowances=allowance_settings(config.allowances),
                 max_pending_per_employee=config.max_pending_per_employee,
                 signing_key_parameter=args.signing_keys.current.name,
                 oidc_issuer=sign_in.issuer,
@@ -247,6 +249,8 @@ class ServiceFunctions(pulumi.ComponentResource):
                     ["lambda:InvokeFunction"],
                     [self.workflow_alias_arn_for_callers],
                 ),
+                # The signed-in person's balances, one query of their partition (GET /balance).
+                Statement("ReadBalances", ["dynamodb:Query"], [table.arn]),
                 # An employee's requests, and the leave an approver approved (calendar feeds).
                 Statement(
                     "ListRequests",

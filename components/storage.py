@@ -1,4 +1,5 @@
-"""Where the service keeps its data: one DynamoDB table, and the approver directory seeded in it.
+"""Where the service keeps its data: one DynamoDB table, and the directory seeded in it (who
+approves whose leave, and whose allowances are their own).
 
 Requests, calendars, delegations, the counts behind the dashboard and the directory all live in
 the one table (`handlers.storage.table_schema` declares its keys and indexes, for the handlers and
@@ -15,11 +16,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.moves import FormerParent, child_options
+from handlers.domain.allowances import AllowanceTable
 from handlers.storage.table_schema import (
     PARTITION_KEY,
     SECONDARY_INDEXES,
     SORT_KEY,
-    directory_item,
+    directory_entry,
     key_attributes,
 )
 
@@ -28,6 +30,8 @@ from handlers.storage.table_schema import (
 class StorageArgs:
     # Employee address -> approver address, written as the directory's items.
     approver_directory: Mapping[str, str] = field(default_factory=dict)
+    # Employee address -> the allowances that are theirs alone, in the same items.
+    allowance_overrides: Mapping[str, AllowanceTable] = field(default_factory=dict)
     # Refuse to delete the table (and lose every request) while on.
     deletion_protection: bool = True
     # Where the table and the directory were before #23 (components.moves).
@@ -74,6 +78,9 @@ class Storage(pulumi.ComponentResource):
             deletion_protection_enabled=args.deletion_protection,
             opts=child,
         )
+        people = sorted(set(args.approver_directory) | set(args.allowance_overrides))
+        # One item per person, named as it always was (`-approver-`) whatever it holds: an
+        # entry that gained or lost an approver or allowances is updated, never replaced.
         self.directory_entries = [
             aws.dynamodb.TableItem(
                 f"{name}-approver-{employee}",
@@ -81,12 +88,21 @@ class Storage(pulumi.ComponentResource):
                 hash_key=PARTITION_KEY,
                 range_key=SORT_KEY,
                 item=json.dumps(
-                    {k: {"S": v} for k, v in directory_item(employee, approver).items()},
+                    directory_entry(
+                        employee,
+                        args.approver_directory.get(employee),
+                        {
+                            leave_type.value: days
+                            for leave_type, days in args.allowance_overrides.get(
+                                employee, {}
+                            ).items()
+                        },
+                    ),
                     sort_keys=True,
                 ),
                 opts=child,
             )
-            for employee, approver in sorted(args.approver_directory.items())
+            for employee in people
         ]
         self.register_outputs({"table_name": self.table.name, "table_arn": self.table.arn})
 

@@ -31,6 +31,7 @@ REFUSAL_STATUS: dict[RefusalReason, int] = {
     RefusalReason.OVERLAP: 409,
     RefusalReason.IDEMPOTENCY_CONFLICT: 409,
     RefusalReason.TOO_MANY_PENDING: 429,
+    RefusalReason.OVER_ALLOWANCE: 422,
     RefusalReason.CONFLICT: 409,
     RefusalReason.ALREADY_DECIDED: 409,
     RefusalReason.MOVED_ON: 409,

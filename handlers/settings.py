@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Self
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from handlers.call_limits import CALL_LIMITS_VARIABLE, CallLimitsName
+from handlers.domain.allowances import parse_allowances
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS, parse_days
 from handlers.domain.follow_ups import (
     DEFAULT_ESCALATE_AT,
@@ -117,6 +118,11 @@ class SubmitSettings(_Settings):
     )
     max_future_days: Annotated[int, BeforeValidator(parse_max_future_days)] = Field(
         default=DEFAULT_MAX_FUTURE_DAYS, alias="MAX_FUTURE_DAYS"
+    )
+    # Days a year of each leave type, `annual=25,sick=none,...` (none: no limit); the
+    # directory may give a person their own.
+    allowances: Annotated[dict[LeaveType, int | None], BeforeValidator(parse_allowances)] = Field(
+        default_factory=lambda: parse_allowances(None), alias="ALLOWANCES"
     )
 
     @property

@@ -2,6 +2,8 @@
 
 POST /                      submit; 202 with the request id and where to follow it
 GET  /requests              the signed-in employee's requests, latest first
+GET  /balance               the signed-in employee's days left of each leave type, this year
+                            and next: allowance (null: no limit), taken, held, left
 GET  /requests/{request_id} the request, its status and its history
 GET  / and /requests/{id}   to a browser (Accept: text/html): the employees' app, which signs
                             in and shows the same through the API (`handlers.web`)
@@ -14,7 +16,7 @@ GET  /calendar/{secret}.ics the feed: their approved leave and the leave they ap
                             sign-in: calendar apps cannot; the URL is the secret)
 
 Each concern's routes are a Powertools `Router` in handlers/submit_routes/ (pages,
-leave_requests, calendar_feeds, delegation), included here with the answers every route
+leave_requests, balance, calendar_feeds, delegation), included here with the answers every route
 shares (refusals, sign-in, an AWS call that failed, the size limit).
 
 Paths are the stage's (`https://<api>/live/requests/...` arrives as `/requests/...`); the API
@@ -50,13 +52,13 @@ from handlers.logic.refusals import Refusal
 from handlers.logic.submission import ServiceBusyError
 from handlers.observability import logger
 from handlers.settings import submit_settings
-from handlers.submit_routes import calendar_feeds, delegation, leave_requests, pages
+from handlers.submit_routes import balance, calendar_feeds, delegation, leave_requests, pages
 from handlers.submit_routes.rejections import count_rejection
 
 # Each route checks its own input (the form after the caller: see `submit`), so Powertools'
 # OpenAPI validation, a tenth of a second of imports, is never loaded.
 app = APIGatewayRestResolver()
-for concern in (pages, leave_requests, calendar_feeds, delegation):
+for concern in (pages, leave_requests, balance, calendar_feeds, delegation):
     app.include_router(concern.router)
 
 

@@ -17,6 +17,7 @@ from components.throttling import (
     ClientRateLimit,
     Throttle,
 )
+from handlers.domain.allowances import parse_allowances
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS, parse_days
 from handlers.domain.follow_ups import (
     DEFAULT_ESCALATE_AT,
@@ -125,6 +126,13 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         metavar="DAYS",
         help="days after today a request may end at the latest (default %(default)s)",
     )
+    parser.add_argument(
+        "--allowances",
+        default=None,
+        metavar="DAYS",
+        help="days a year by leave type, like annual=25,sick=10 (none: no limit); the types "
+        "left out keep their defaults (default: annual 25, the others no limit)",
+    )
     options = parser.parse_args(argv)
     try:
         follow_ups = FollowUpPlan(
@@ -144,6 +152,10 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         future_days = parse_max_future_days(options.max_future_days)
     except ValueError as problem:
         parser.error(f"--max-future-days {problem}")
+    try:
+        allowances = parse_allowances(options.allowances)
+    except ValueError as problem:
+        parser.error(f"--allowances {problem}")
     if not 1024 <= options.port <= 65530:
         parser.error("--port must be between 1024 and 65530")
     if options.approval_timeout < 1:
@@ -176,6 +188,7 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         follow_ups=follow_ups,
         second_approval_over_days=second_approval_over_days,
         date_limits=DateLimits(past_days, future_days),
+        allowances=allowances,
     )
 
 

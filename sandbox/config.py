@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from components.throttling import API_STAGE, ClientRateLimit, Throttle
+from handlers.domain.allowances import AllowanceTable, parse_allowances
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.leave_dates import DateLimits
@@ -101,6 +102,8 @@ class SandboxConfig:
     second_approval_over_days: int | None = DEFAULT_SECOND_APPROVAL_OVER_DAYS
     # How far back a request may start and how far ahead it may end: the deployed defaults.
     date_limits: DateLimits = field(default_factory=DateLimits)
+    # Days a year of each leave type (None: no limit): the deployed stack's defaults.
+    allowances: AllowanceTable = field(default_factory=lambda: parse_allowances(None))
 
     @property
     def ports(self) -> Ports:

@@ -8,6 +8,7 @@ so nothing in them knows it runs here. Scheduled functions are data: add one to
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from handlers.domain.allowances import allowance_settings
 from handlers.domain.approval_levels import OFF
 from handlers.domain.claims import (
     DECISION_FUNCTION_TIMEOUT_SECONDS,
@@ -135,6 +136,7 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
                 default_approver=DEFAULT_APPROVER,
                 max_leave_days=MAX_LEAVE_DAYS,
                 **config.date_limits.as_settings(),
+                allowances=allowance_settings(config.allowances),
                 signing_key_parameter=SIGNING_KEY_PARAMETER,
                 oidc_issuer=config.oidc_issuer,
                 oidc_audience=OIDC_AUDIENCE,

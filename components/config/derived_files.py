@@ -130,7 +130,7 @@ def package_inputs_source() -> str:
         "Their names are the stack's config keys in snake_case (the schema's are the keys), their",
         'docstrings the descriptions in the package\'s schema."""',
         "",
-        "from typing import NotRequired, TypedDict",
+        "from typing import Any, NotRequired, TypedDict",
         "",
         "import pulumi",
         "",

@@ -204,6 +204,8 @@ def service_config(settings: StackSettings, source: Source) -> ServiceConfig:
         allowed_email_domains=settings.allowed_email_domains,
         default_approver=settings.default_approver,
         approver_directory=settings.approver_directory,
+        allowances=settings.allowances,
+        allowance_overrides=settings.allowance_overrides,
         sender_email=settings.sender_email,
         alarm_email=settings.alarm_email,
         signing_key=signing_key,

@@ -4,7 +4,7 @@
 Their names are the stack's config keys in snake_case (the schema's are the keys), their
 docstrings the descriptions in the package's schema."""
 
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
@@ -23,6 +23,18 @@ class LeaveApprovalsArgs(TypedDict):
     approver_directory: NotRequired[pulumi.Input[dict[str, str]]]
     """Each employee's approver, seeded into the table; everyone else's is `defaultApprover`. Takes
     employee address → approver address. Default: `{}`."""
+    allowances: NotRequired[pulumi.Input[dict[str, Any]]]
+    """Days of leave each person has a calendar year, by leave type; the types left out keep their
+    defaults (annual 25, the others no limit) and `none` takes a type's limit off. A request's days
+    count against the year each falls in: waiting, it holds them; approved, it has taken them; ended
+    any other way, it gives them back. A request for more than is left is refused: 422 naming its
+    dates (or `leave_type` when the type has no days that year), with the days left. Each person's
+    own: `allowanceOverrides`. Takes leave types mapped to 0 to 366 days a year, or `none`. Default:
+    `{"annual": 25}`."""
+    allowance_overrides: NotRequired[pulumi.Input[dict[str, dict[str, Any]]]]
+    """Allowances of particular people, seeded into their directory entries; the types each leaves
+    out are as `allowances` says. Takes employee address → leave types mapped to days a year, or
+    `none`. Default: `{}`."""
     alarm_email: pulumi.Input[str]
     """Where alarms go: subscribed by email to the alarm topic (a team list rather than a person).
     Takes an email address."""

@@ -13,6 +13,7 @@ from enum import StrEnum
 import pulumi
 
 from components.throttling import ClientRateLimit, Throttle
+from handlers.domain.allowances import AllowanceTable, parse_allowances
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.leave_dates import DateLimits
@@ -65,6 +66,10 @@ class ServiceConfig:
     alarm_email: str
     signing_key: pulumi.Output[str]
     approver_directory: Mapping[str, str] = field(default_factory=dict)
+    # Days a year of each leave type (None: no limit), and the people with allowances of their
+    # own (seeded into their directory entries).
+    allowances: AllowanceTable = field(default_factory=lambda: parse_allowances(None))
+    allowance_overrides: Mapping[str, AllowanceTable] = field(default_factory=dict)
     log_retention_days: int = 30
     execution_retention_days: int = 14
     table_deletion_protection: bool = True

@@ -21,6 +21,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError, core_schema
 
 from components.config.service_config import MIN_SIGNING_KEY_LENGTH
+from handlers.domain.allowances import NO_LIMIT, parse_allowance_overrides, parse_allowances
 from handlers.domain.approval_levels import parse_days
 from handlers.domain.follow_ups import MAX_REMINDERS, OFF, parse_share, parse_shares
 from handlers.domain.leave_dates import parse_max_past_days
@@ -182,6 +183,49 @@ def _past_days(value: Any) -> dict[LeaveType, int]:
         raise ValueError(f"{problem} (one number for every leave type, or one per type)") from None
 
 
+def _days_a_year(value: Any) -> Any:
+    """Leave types mapped to days a year as written: whole numbers as ints, text as text."""
+    value = structured(value)
+    if isinstance(value, Mapping):
+        return {leave_type: _whole(days) for leave_type, days in value.items()}
+    return value
+
+
+ALLOWANCES_WRITTEN = f"leave types mapped to days a year (or {NO_LIMIT}: no limit)"
+
+
+def _allowances(value: Any) -> dict[LeaveType, int | None]:
+    value = _days_a_year(value)
+    if not isinstance(value, Mapping | None):
+        raise ValueError(f"must map leave types to days a year, not {value!r}")
+    return parse_allowances(value)
+
+
+def _allowance_overrides(value: Any) -> dict[str, dict[LeaveType, int | None]]:
+    value = structured(value)
+    if not isinstance(value, Mapping):
+        raise ValueError(f"must map employee addresses to their allowances: {ALLOWANCES_WRITTEN}")
+    overrides: dict[str, dict[LeaveType, int | None]] = {}
+    for employee, allowances in value.items():
+        try:
+            employee_email = email(employee)
+        except ValueError:
+            raise ValueError(f"must list employees by email address, not {employee!r}") from None
+        if employee_email in overrides:
+            raise ValueError(f"must list each employee once: {employee_email} is listed twice")
+        table = _days_a_year(allowances)
+        if not isinstance(table, Mapping):
+            raise ValueError(
+                f"must give each employee {ALLOWANCES_WRITTEN}: for {employee_email}, "
+                f"not {allowances!r}"
+            )
+        try:
+            overrides[employee_email] = parse_allowance_overrides(table)
+        except ValueError as problem:
+            raise ValueError(f"for {employee_email}: {problem}") from None
+    return {employee: table for employee, table in overrides.items() if table}
+
+
 def choice(kind: type[StrEnum]) -> Callable[[Any], StrEnum]:
     def parse(value: Any) -> StrEnum:
         try:
@@ -241,6 +285,10 @@ ReminderShares = Annotated[tuple[float, ...], BeforeValidator(_reminder_shares)]
 EscalationShare = Annotated[float | None, BeforeValidator(_escalation_share)]
 DaysOrNone = Annotated[int | None, BeforeValidator(_days_or_none)]
 PastDays = Annotated[dict[LeaveType, int], BeforeValidator(_past_days)]
+Allowances = Annotated[dict[LeaveType, int | None], BeforeValidator(_allowances)]
+AllowanceOverrides = Annotated[
+    dict[str, dict[LeaveType, int | None]], BeforeValidator(_allowance_overrides)
+]
 # Plain when read from stack config, an Output when the package is handed a secret.
 SigningKey = Annotated[str | pulumi.Output[str], PlainValidator(_signing_key)]
 

@@ -5,7 +5,7 @@ its inputs (`package_inputs.py`, generated from this model), and docs/deploying.
 (generated too: `python -m components.config`). A field's description is the same in all three;
 its key is its name in camelCase.
 
-Over 400 lines, on purpose: one declaration per setting (36 of them, each with the sentence that
+Over 400 lines, on purpose: one declaration per setting (38 of them, each with the sentence that
 documents it), and the model is worth reading in one place.
 """
 
@@ -39,6 +39,8 @@ from components.config.service_config import (
     Mfa,
 )
 from components.config.setting_types import (
+    AllowanceOverrides,
+    Allowances,
     DaysOrNone,
     Directory,
     DomainList,
@@ -67,6 +69,7 @@ from components.throttling import (
     MIN_CLIENT_LIMIT,
     MIN_RATE_PER_SECOND,
 )
+from handlers.domain.allowances import DEFAULT_ALLOWANCES, MAX_ALLOWANCE_DAYS, NO_LIMIT
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS
 from handlers.domain.approval_levels import MAX_DAYS as MAX_SECOND_APPROVAL_DAYS
 from handlers.domain.follow_ups import (
@@ -120,6 +123,10 @@ def _shares_text(shares: tuple[float, ...]) -> str:
     return ",".join(f"{share:g}" for share in shares)
 
 
+def _defaults_text() -> str:
+    return ", ".join(f"{t.value} {days}" for t, days in DEFAULT_ALLOWANCES.items())
+
+
 def _reaches_api_gateway(rate: float) -> float:
     """A rate the provider can send API Gateway as it is (six decimals), not as 0."""
     if rate < MIN_RATE_PER_SECOND:
@@ -164,6 +171,31 @@ class StackSettings(BaseModel):
         takes="employee address → approver address",
         description=(
             "Each employee's approver, seeded into the table; everyone else's is `defaultApprover`."
+        ),
+    )
+    allowances: Allowances = setting(
+        {leave_type.value: days for leave_type, days in DEFAULT_ALLOWANCES.items()},
+        config_set="--path 'allowances.sick' 10",
+        takes=f"leave types mapped to 0 to {MAX_ALLOWANCE_DAYS} days a year, or `{NO_LIMIT}`",
+        package_type="dict[str, Any]",
+        description=(
+            "Days of leave each person has a calendar year, by leave type; the types left out "
+            f"keep their defaults ({_defaults_text()}, the others no limit) and `{NO_LIMIT}` "
+            "takes a type's limit off. A request's days count against the year each falls in: "
+            "waiting, it holds them; approved, it has taken them; ended any other way, it gives "
+            "them back. A request for more than is left is refused: 422 naming its dates (or "
+            "`leave_type` when the type has no days that year), with the days left. Each "
+            "person's own: `allowanceOverrides`."
+        ),
+    )
+    allowance_overrides: AllowanceOverrides = setting(
+        {},
+        config_set="--path 'allowanceOverrides[\"alice@example.com\"].annual' 30",
+        takes=f"employee address → leave types mapped to days a year, or `{NO_LIMIT}`",
+        package_type="dict[str, dict[str, Any]]",
+        description=(
+            "Allowances of particular people, seeded into their directory entries; the types "
+            "each leaves out are as `allowances` says."
         ),
     )
     alarm_email: Email = setting(

@@ -109,6 +109,10 @@ class LeaveRequest(LeaveSubmission):
     request_id: str
     approver_email: Email
     execution_name: str = Field(min_length=1, max_length=64)
+    # Its days counted against its employee's allowance, by year (handlers/domain/allowances.py):
+    # counted once, when it is submitted, and given back as recorded here. Empty for a request
+    # recorded before allowances were kept, which holds nothing.
+    days_by_year: dict[int, int] = Field(default_factory=dict)
 
 
 _EXECUTION_NAME_SEPARATOR = "-"
@@ -136,6 +140,7 @@ _INTERNAL_FIELDS = {
     "outcome_notified_at",
     "follow_ups",
     "ended_by",
+    "days_by_year",
 }
 
 

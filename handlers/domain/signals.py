@@ -85,6 +85,8 @@ class RejectionReason(StrEnum):
     SOMEONE_ELSE = "someone_else"
     # The employee already has as many requests waiting as one may.
     TOO_MANY_PENDING = "too_many_pending"
+    # More days than are left of the leave type's allowance in a year.
+    OVER_ALLOWANCE = "over_allowance"
     # The service could not take the request now (an AWS call throttled or failed): retry.
     UNAVAILABLE = "unavailable"
 

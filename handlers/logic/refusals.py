@@ -31,6 +31,7 @@ class RefusalReason(StrEnum):
     OVERLAP = "overlap"  # the employee's pending or approved leave on some of the same days
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"  # a key reused for another request
     TOO_MANY_PENDING = "too_many_pending"  # as many requests waiting as one may have
+    OVER_ALLOWANCE = "over_allowance"  # more days than are left of the type's allowance
     CONFLICT = "conflict"  # where the request (or someone's delegation) stands rules it out
     # Where a request waiting for a decision went.
     ALREADY_DECIDED = "already_decided"

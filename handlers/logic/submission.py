@@ -1,11 +1,12 @@
 """Accepting a leave request: the rules a submission must pass, the record, and the start.
 
-Submit records the request itself (pending, its dates held in the employee's calendar, in one
-transaction), then starts its workflow. So the status URL answers at once, and overlapping
-submissions racing each other cannot both be accepted. If the start fails, the record is undone
-and the client told to retry (503); a crash between the record and the start is healed by the
-client's retry (the same id finds the record and starts it) or, failing that, by the settler's
-sweep, which ends a request no execution took over.
+Submit records the request itself (pending, its dates held in the employee's calendar and its
+days on their balance, in one transaction), then starts its workflow. So the status URL answers
+at once, and overlapping submissions racing each other cannot both be accepted. If the start
+fails, the record is undone (its days given back) and the client told to retry (503); a crash
+between the record and the start is healed by the client's retry (the same id finds the record
+and starts it) or, failing that, by the settler's sweep, which ends a request no execution took
+over.
 """
 
 import base64
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from handlers.domain.allowances import days_by_year
 from handlers.domain.leave_dates import DateLimits
 from handlers.domain.leave_request import (
     LeaveForm,
@@ -24,11 +26,13 @@ from handlers.domain.leave_request import (
     LeaveRequest,
     LeaveSubmission,
     execution_name_for,
+    leave_days,
 )
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.token_verifier import Caller
 from handlers.gateways.workflow_service import WorkflowService
-from handlers.logic.approval_chain import ApproverDirectory, approver_above
+from handlers.logic.approval_chain import approver_above
+from handlers.logic.balances import PeopleDirectory, allowance_for, over_allowance
 from handlers.logic.delegating import decider_for
 from handlers.logic.refusals import Refusal, RefusalReason
 from handlers.settings import SubmitSettings
@@ -36,6 +40,7 @@ from handlers.storage.delegations import Delegations
 from handlers.storage.leave_store import LeaveStore
 from handlers.storage.refused_writes import (
     CalendarBusyError,
+    OverAllowanceError,
     OverlapError,
     RequestExistsError,
     TooManyPendingError,
@@ -52,7 +57,7 @@ class ServiceBusyError(Exception):
 class Submitter:
     settings: SubmitSettings
     store: LeaveStore
-    directory: ApproverDirectory
+    directory: PeopleDirectory
     delegations: Delegations
     workflow: WorkflowService
     clock: Callable[[], datetime]
@@ -158,9 +163,20 @@ def submit_leave(
         # A fresh name for each record: after a start submit gave up on (and undid), a retry
         # must start a new execution, not find the old one.
         execution_name=execution_name_for(request_id, secrets.token_hex(4)),
+        # The one count of the days an allowance is charged, recorded with the request: every
+        # give-back returns what is recorded here. Counting working days is this line's
+        # `leave_days` becoming the working-day count.
+        days_by_year=days_by_year(submission.start_date, submission.end_date, leave_days),
+    )
+    allowance = allowance_for(
+        submission.employee_email, submission.leave_type, settings.allowances, submitter.directory
     )
     try:
-        submitter.store.create_pending(request, now, settings.max_pending_per_employee, handed_over)
+        submitter.store.create_pending(
+            request, now, settings.max_pending_per_employee, handed_over, allowance
+        )
+    except OverAllowanceError as short:
+        raise over_allowance(short, submission.end_date) from None
     except TooManyPendingError as limit:
         raise Refusal(
             RefusalReason.TOO_MANY_PENDING,

@@ -2,8 +2,9 @@
 (`LeaveStore`), and the one class that does it.
 
 `DynamoDbLeaveStore` does one table's jobs, each in its own module: reading requests and
-calendars (request_reads.py); moving a request between statuses, with its calendar and its
-shard's counts in one transaction (status_moves.py); and the writes to a request while it
+calendars (request_reads.py) and balances (balances.py); moving a request between statuses,
+with its calendar, its days on the balances and its shard's counts in one transaction
+(status_moves.py); and the writes to a request while it
 waits, which change no status (waiting_requests.py). Why a write was refused:
 refused_writes.py.
 """
@@ -12,8 +13,10 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Protocol
 
+from handlers.domain.allowances import Booked
 from handlers.domain.calendar import EmployeeCalendar
 from handlers.domain.leave_request import HistoryEntry, LeaveRecord, LeaveRequest, Outcome
+from handlers.domain.statuses import LeaveType
 from handlers.storage.status_moves import StatusMoves
 from handlers.storage.waiting_requests import WaitingRequestWrites
 
@@ -29,7 +32,12 @@ class LeaveStore(Protocol):
         submitted_at: datetime,
         max_pending: int,
         handed_over: tuple[HistoryEntry, ...] = (),
+        allowance: int | None = None,
     ) -> LeaveRecord: ...
+
+    def booked_of(
+        self, employee_email: str, first_year: int, last_year: int
+    ) -> dict[tuple[int, LeaveType], Booked]: ...
 
     def discard_unstarted(self, request: LeaveRequest) -> bool: ...
 

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from handlers.domain.allowances import Balance
 from handlers.domain.calendar import CalendarEntry
 from handlers.domain.leave_request import LeaveRecord
 
@@ -32,6 +33,15 @@ class TooManyPendingError(RuntimeError):
     def __init__(self, pending: int) -> None:
         super().__init__(f"{pending} pending")
         self.pending = pending
+
+
+class OverAllowanceError(RuntimeError):
+    """The request asks `asked` days of `balance`'s year, more than are left of it."""
+
+    def __init__(self, balance: Balance, asked: int) -> None:
+        super().__init__(f"{asked} days asked, {balance.left} left in {balance.year}")
+        self.balance = balance
+        self.asked = asked
 
 
 class CalendarBusyError(RuntimeError):

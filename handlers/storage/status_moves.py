@@ -2,9 +2,10 @@
 the note that its end was announced.
 
 Every move is conditional on the moves `TRANSITIONS` allows, and changes the employee's
-calendar (the dates held or freed) and its shard's counts (pending, the status totals) in the
-same transaction: a request, the dates it holds and the counts never disagree, whatever fails
-between two calls.
+calendar (the dates held or freed), their balances (the days held, taken or given back:
+balances.py) and its shard's counts (pending, the status totals) in the same transaction: a
+request, the dates and days it holds and the counts never disagree, whatever fails between two
+calls, and a move that happens once gives days back once.
 """
 
 from datetime import datetime
@@ -12,18 +13,20 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from handlers.domain.allowances import Balance, counter_moves
 from handlers.domain.calendar import CalendarEntry, EmployeeCalendar
 from handlers.domain.leave_request import HistoryEntry, LeaveRecord, LeaveRequest, Outcome
 from handlers.domain.statuses import TRANSITIONS, HistoryEvent, LeaveStatus
+from handlers.storage.balances import BalanceReads, balance_update
 from handlers.storage.items import to_item
 from handlers.storage.refused_writes import (
     CalendarBusyError,
+    OverAllowanceError,
     OverlapError,
     RequestConflictError,
     RequestExistsError,
     TooManyPendingError,
 )
-from handlers.storage.request_reads import RequestReads
 from handlers.storage.table_schema import (
     BY_APPROVER,
     BY_PENDING,
@@ -70,20 +73,24 @@ def _entry_for(request: LeaveRequest, status: LeaveStatus) -> CalendarEntry:
     return CalendarEntry(request.request_id, request.start_date, request.end_date, status)
 
 
-class StatusMoves(RequestReads):
+class StatusMoves(BalanceReads):
     def create_pending(
         self,
         request: LeaveRequest,
         submitted_at: datetime,
         max_pending: int,
         handed_over: tuple[HistoryEntry, ...] = (),
+        allowance: int | None = None,
     ) -> LeaveRecord:
-        """Record a new pending request and hold its dates, or raise why not.
+        """Record a new pending request and hold its dates and its days, or raise why not.
 
         RequestExistsError: the id is taken (a retried submit). OverlapError: the employee
         holds some of these dates. TooManyPendingError: the employee has `max_pending` requests
         waiting already (counted in the same calendar, so racing submissions cannot pass it).
-        CalendarBusyError: the calendar kept changing under us.
+        OverAllowanceError: a year's balance of its leave type has fewer days left than it
+        takes of that year (`allowance` days a year; None: no limit; checked again by the
+        transaction's condition, so racing submissions cannot overdraw it).
+        CalendarBusyError: the calendar or the balance kept changing under us.
         """
         record = LeaveRecord(
             **request.model_dump(),
@@ -93,6 +100,7 @@ class StatusMoves(RequestReads):
             history=(HistoryEntry(event=HistoryEvent.SUBMITTED, at=submitted_at), *handed_over),
         )
         shard = pending_shard_of(request.request_id)
+        hold_days = self._hold_days(request, allowance)
         put_request = {
             "Put": {
                 "TableName": self._table,
@@ -114,24 +122,74 @@ class StatusMoves(RequestReads):
                 raise OverlapError(clash)
             if calendar.pending_count >= max_pending:
                 raise TooManyPendingError(calendar.pending_count)
+            self._check_allowance(request, allowance)
             add_entry = self._add_to_calendar(
                 request, calendar, stale=calendar.stale_entries(submitted_at.date())
             )
             try:
                 self._client.transact_write_items(
-                    TransactItems=[put_request, add_entry, self._count(shard, SUBMITTED)]
+                    TransactItems=[
+                        put_request,
+                        add_entry,
+                        self._count(shard, SUBMITTED),
+                        *hold_days,
+                    ]
                 )
             except ClientError as error:
-                request_taken, calendar_changed, _ = _cancelled_by_condition(error)
+                request_taken, calendar_changed, _, *balances_changed = _cancelled_by_condition(
+                    error
+                )
                 if request_taken:
                     raise RequestExistsError(
                         "a request with this id exists", self.get(request.request_id)
                     ) from None
-                if calendar_changed:
+                # Read again: the calendar's clash, or the balance's days left, refuses it.
+                if calendar_changed or any(balances_changed):
                     continue
                 raise
             return record
         raise CalendarBusyError(request.employee_email)
+
+    def _check_allowance(self, request: LeaveRequest, allowance: int | None) -> None:
+        if allowance is None:
+            return
+        booked = self.booked_in(
+            request.employee_email, request.leave_type, request.days_by_year.keys()
+        )
+        for year, days in sorted(request.days_by_year.items()):
+            balance = Balance.of(request.leave_type, year, allowance, booked[year])
+            if not balance.fits(days):
+                raise OverAllowanceError(balance, days)
+
+    def _hold_days(self, request: LeaveRequest, allowance: int | None) -> list[dict[str, Any]]:
+        """Transaction items that hold the request's days in each year's balance, each only
+        while that year has them left."""
+        return [
+            balance_update(
+                self._table,
+                request.employee_email,
+                year,
+                request.leave_type,
+                counter_moves(None, LeaveStatus.PENDING, days),
+                most_booked_before=None if allowance is None else allowance - days,
+            )
+            for year, days in sorted(request.days_by_year.items())
+        ]
+
+    def _move_days(
+        self, request: LeaveRequest, before: LeaveStatus | None, after: LeaveStatus | None
+    ) -> list[dict[str, Any]]:
+        """Transaction items that move the request's days as a move from `before` to `after`
+        does, by the days it recorded when it was submitted (never counted again)."""
+        moves = [
+            (year, counter_moves(before, after, days))
+            for year, days in sorted(request.days_by_year.items())
+        ]
+        return [
+            balance_update(self._table, request.employee_email, year, request.leave_type, moved)
+            for year, moved in moves
+            if moved
+        ]
 
     def _add_to_calendar(
         self, request: LeaveRequest, calendar: EmployeeCalendar, stale: tuple[CalendarEntry, ...]
@@ -166,7 +224,8 @@ class StatusMoves(RequestReads):
         return {"Update": update}
 
     def discard_unstarted(self, request: LeaveRequest) -> bool:
-        """Undo a request whose workflow could not be started, freeing its dates.
+        """Undo a request whose workflow could not be started, freeing its dates and giving
+        its days back.
 
         Only while no execution has taken it over: False means one has (the start went through
         after all), and the request stands.
@@ -191,7 +250,14 @@ class StatusMoves(RequestReads):
             pending_shard_of(request.request_id), {name: -n for name, n in SUBMITTED.items()}
         )
         try:
-            self._client.transact_write_items(TransactItems=[remove_request, free_dates, uncount])
+            self._client.transact_write_items(
+                TransactItems=[
+                    remove_request,
+                    free_dates,
+                    uncount,
+                    *self._move_days(request, LeaveStatus.PENDING, None),
+                ]
+            )
         except ClientError as error:
             _cancelled_by_condition(error)
             existing = self.get(request.request_id)
@@ -248,7 +314,8 @@ class StatusMoves(RequestReads):
     ) -> None:
         """Move the request to the outcome's status if `TRANSITIONS` allows it from where the
         request stands, in one transaction with what the move does to its calendar entry (held
-        or freed), to its shard's counts (out of pending; one more in the total of the status
+        or freed), to its days on the employee's balances (held to taken, or given back), to
+        its shard's counts (out of pending; one more in the total of the status
         it enters: exact, since only the move that holds adds it) and with `ended_by`, the
         writer. The write holds only if the request still stands where it was read (and, with
         `only_unclaimed`, while no workflow has taken it over). With `owes_announcement` (a
@@ -313,7 +380,12 @@ class StatusMoves(RequestReads):
         if record.status is LeaveStatus.PENDING:
             counts[PENDING_COUNT] = -1
         owed = request_id if owes_announcement else None
-        items = [move, calendar, self._count(pending_shard_of(request_id), counts, owed)]
+        items = [
+            move,
+            calendar,
+            self._count(pending_shard_of(request_id), counts, owed),
+            *self._move_days(record, record.status, target),
+        ]
         try:
             self._client.transact_write_items(TransactItems=items)
         except ClientError as error:

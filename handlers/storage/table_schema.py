@@ -2,7 +2,14 @@
 
 One table holds these kinds of item, told apart by their keys:
 - a leave request: `pk = REQUEST#<id>`, `sk = REQUEST`;
-- a directory entry: `pk = EMPLOYEE#<email>`, `sk = APPROVER`, naming the employee's approver;
+- a directory entry: `pk = EMPLOYEE#<email>`, `sk = APPROVER`, naming the employee's approver
+  (`approver_email`) and the allowances that are theirs alone (`allowances`: leave type -> days
+  a year, or null for no limit), either of which may be missing;
+- an employee's balance of one leave type in one year: `pk = EMPLOYEE#<email>`,
+  `sk = BALANCE#<year>#<type>`, the days its requests hold (`held`: waiting for a decision) and
+  have taken (`taken`: approved), and their sum (`booked`), moved in the same transaction as
+  the status move that moves them (DynamoDB's conditions cannot add: the submission's condition
+  reads the sum);
 - an employee's calendar: `pk = EMPLOYEE#<email>`, `sk = CALENDAR`, the leave that holds their
   dates (`held_leave`: request id -> start, end, status) and a `calendar_version` for
   optimistic writes;
@@ -28,6 +35,7 @@ each shard's oldest request, a fixed number of small reads however long the back
 """
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +130,45 @@ def feed_secret_key(secret_hash: str) -> dict[str, str]:
 def directory_item(employee_email: str, approver_email: str) -> dict[str, str]:
     """A directory entry as a plain item, for seeding the table."""
     return {**directory_key(employee_email), "approver_email": approver_email.lower()}
+
+
+DIRECTORY_ALLOWANCES = "allowances"
+
+
+def directory_entry(
+    employee_email: str, approver_email: str | None, allowances: Mapping[str, int | None]
+) -> dict[str, Any]:
+    """A directory entry as a DynamoDB item (typed values), for seeding the table: the
+    employee's approver, their own allowances (leave type -> days a year, None for no limit),
+    or both. Without allowances it is `directory_item`'s, value for value."""
+    item: dict[str, Any] = {k: {"S": v} for k, v in directory_key(employee_email).items()}
+    if approver_email is not None:
+        item["approver_email"] = {"S": approver_email.lower()}
+    if allowances:
+        item[DIRECTORY_ALLOWANCES] = {
+            "M": {
+                leave_type: {"NULL": True} if days is None else {"N": str(days)}
+                for leave_type, days in sorted(allowances.items())
+            }
+        }
+    return item
+
+
+BALANCE_PREFIX = "BALANCE#"
+
+
+def balance_key(employee_email: str, year: int, leave_type: str) -> dict[str, str]:
+    """An employee's balance of one leave type in one year: after their calendar in their
+    partition, by year, so that one query reads a run of years."""
+    return {
+        PARTITION_KEY: f"EMPLOYEE#{employee_email.lower()}",
+        SORT_KEY: f"{BALANCE_PREFIX}{year:04d}#{leave_type}",
+    }
+
+
+def balance_sort_key_range(first_year: int, last_year: int) -> tuple[str, str]:
+    """The sort keys between which an employee's balances of these years are (inclusive)."""
+    return f"{BALANCE_PREFIX}{first_year:04d}#", f"{BALANCE_PREFIX}{last_year:04d}#~"
 
 
 def create_table_request(table_name: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ COUNTED_AS: dict[RefusalReason, RejectionReason] = {
     RefusalReason.OVERLAP: RejectionReason.OVERLAP,
     RefusalReason.IDEMPOTENCY_CONFLICT: RejectionReason.IDEMPOTENCY_CONFLICT,
     RefusalReason.TOO_MANY_PENDING: RejectionReason.TOO_MANY_PENDING,
+    RefusalReason.OVER_ALLOWANCE: RejectionReason.OVER_ALLOWANCE,
 }
 
 

@@ -13,6 +13,7 @@ from dashboards.leave_operations import DeployedNames, leave_operations_dashboar
 from handlers import observability, pending_gauge, settings, settler, workflow
 from handlers.domain.claims import SETTLER_FUNCTION_TIMEOUT_SECONDS
 from handlers.domain.signals import METRICS_NAMESPACE, Metric
+from handlers.domain.statuses import LeaveType
 from handlers.logic import notifying
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.submit_routes import wiring as submit_wiring
@@ -71,6 +72,12 @@ def _bad_inputs(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
         {**SEED_PAYLOAD, "start_date": from_today(299), "end_date": from_today(299)}
     )
     assert busy_answer.status == 503, busy_answer.body
+    no_annual_leave = {**wired.settings.allowances, LeaveType.ANNUAL: 0}
+    spent = dataclasses.replace(
+        wired, settings=wired.settings.model_copy(update={"allowances": no_annual_leave})
+    )
+    monkeypatch.setattr(submit_wiring, "submitter", lambda: spent)
+    app.submit({**SEED_PAYLOAD, "start_date": from_today(199), "end_date": from_today(199)})
     alone = dataclasses.replace(
         wired, settings=wired.settings.model_copy(update={"default_approver": "solo@email.com"})
     )

@@ -76,6 +76,8 @@ NOT_NUMERIC = frozenset(
         "allowedEmailDomains",
         "defaultApprover",
         "approverDirectory",
+        "allowances",
+        "allowanceOverrides",
         "alarmEmail",
         "signingKey",
         "previousSigningKey",
@@ -108,6 +110,8 @@ DEPLOYS: dict[str, dict[str, str]] = {
     "most values": {
         **{key: most for key, (_, most) in EXTREMES.items()},
         "mfa": "required",
+        # A person with allowances of their own and no approver: an entry of its own.
+        "allowanceOverrides": '{"solo@example.com": {"annual": 366, "sick": "none"}}',
     },
     "another issuer, no firewall, no follow-ups": {
         "oidcIssuer": "https://login.example.com/oauth2/default",

@@ -296,6 +296,17 @@ def test_observability_settings_take_any_value_in_range() -> None:
         ("maxPastDays", '{"holiday": 1}', "maxPastDays names 'holiday', which is not a leave"),
         ("maxPastDays", "-1", "maxPastDays must be a whole number of days from 0 to 366"),
         ("maxFutureDays", "0", "maxFutureDays must be between 1 and 3660"),
+        ("allowances", '{"annual": 367}', "allowances for annual leave must be a whole number of"),
+        ("allowances", '{"holiday": 5}', "allowances names 'holiday', which is not a leave type"),
+        ("allowances", '{"annual": "lots"}', "allowances for annual leave must be a whole number"),
+        ("allowances", "25", "allowances must map leave types to days a year"),
+        ("allowanceOverrides", '{"bob": {"annual": 3}}', "must list employees by email address"),
+        ("allowanceOverrides", '{"b@example.com": 30}', "must give each employee leave types"),
+        (
+            "allowanceOverrides",
+            '{"b@example.com": {"annual": -2}}',
+            "allowanceOverrides for b@example.com: for annual leave must be a whole number",
+        ),
         ("maxFutureDays", "3661", "maxFutureDays must be between 1 and 3660"),
         ("escalateAt", "0.5,0.9", "escalateAt must be one share of approvalTimeoutSeconds"),
         ("escalateAt", "0", "0 is not a share of the approval time"),
@@ -356,6 +367,35 @@ def test_how_far_back_and_ahead_leave_may_lie_follows_the_config(
     assert limits.past_days_for(LeaveType.BEREAVEMENT) == bereavement
     assert limits.past_days_for(LeaveType.ANNUAL) == annual
     assert limits.max_future_days == future
+
+
+@pytest.mark.parametrize(
+    ("settings", "annual", "sick", "unpaid"),
+    [
+        ({"allowances": None}, 25, None, None),
+        ({"allowances": '{"sick": 10}'}, 25, 10, None),
+        ({"allowances": '{"annual": "none", "unpaid": 0}'}, None, None, 0),
+    ],
+)
+def test_allowances_follow_the_config_and_the_types_left_out_keep_their_defaults(
+    settings: dict[str, str | None], annual: int | None, sick: int | None, unpaid: int | None
+) -> None:
+    config, _ = load(dev_config(**settings))
+    table = config.allowances
+    assert (table[LeaveType.ANNUAL], table[LeaveType.SICK], table[LeaveType.UNPAID]) == (
+        annual,
+        sick,
+        unpaid,
+    )
+
+
+def test_a_persons_own_allowances_are_read_by_address_with_the_types_they_name() -> None:
+    overrides = '{"Bob@Example.com": {"annual": 30, "sick": "none"}, "c@example.com": {}}'
+    config, _ = load(dev_config(allowanceOverrides=overrides))
+    # Nobody with nothing of their own gets an entry for it.
+    assert config.allowance_overrides == {
+        "bob@example.com": {LeaveType.ANNUAL: 30, LeaveType.SICK: None}
+    }
 
 
 def test_the_files_made_from_the_settings_model_match_it() -> None:

@@ -41,6 +41,10 @@ def test_the_defaults_deploy_what_the_docs_promise(deployment: Deployment) -> No
     # Sick leave may start a week back, no other leave before today; none ends past two years.
     assert submit["MAX_PAST_DAYS"] == "annual=0,sick=7,unpaid=0,parental=0,bereavement=0,other=0"
     assert submit["MAX_FUTURE_DAYS"] == "730"
+    # 25 days of annual leave a year; no limit on the other types.
+    assert submit["ALLOWANCES"] == (
+        "annual=25,sick=none,unpaid=none,parental=none,bereavement=none,other=none"
+    )
     for log_group in deployment.of_type("aws:cloudwatch/logGroup:LogGroup"):
         if log_group.inputs["name"].startswith("/aws/lambda/"):
             assert log_group.inputs["retentionInDays"] == 30

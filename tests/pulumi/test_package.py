@@ -44,6 +44,9 @@ EVERY_SETTING = {
     **REQUIRED,
     **NO_BYTECODE,
     "approverDirectory": {"alice@example.com": "carol@example.com"},
+    # Numbers and `none` alike, as a program in any language passes them.
+    "allowances": {"annual": 20, "sick": 10, "unpaid": "none"},
+    "allowanceOverrides": {"alice@example.com": {"annual": 30}, "bob@example.com": {"sick": 0}},
     "approvalTimeoutSeconds": 86_400,
     "reminderAt": "0.25,0.5",
     "secondApprovalOverDays": "5",
@@ -109,6 +112,8 @@ def test_the_schema_takes_every_setting_with_its_type(schema: dict[str, Any]) ->
         "allowedEmailDomains": "array",
         "defaultApprover": "string",
         "approverDirectory": "object",
+        "allowances": "object",
+        "allowanceOverrides": "object",
         "alarmEmail": "string",
         "signingKey": "string",
         "approvalTimeoutSeconds": "integer",

@@ -1,5 +1,6 @@
 """The unmodified __main__.py, run under mocks with the dev stack's config from Pulumi.dev.yaml."""
 
+import json
 from collections import Counter
 
 import pytest
@@ -277,6 +278,11 @@ def test_the_dev_stack_settings_reach_the_functions(deployment: Deployment) -> N
     assert variables["ALLOWED_EMAIL_DOMAINS"] == "example.com"
     assert variables["MAX_LEAVE_DAYS"] == "30"
     assert variables["DEFAULT_APPROVER_EMAIL"] == "manager@example.com"
+    assert variables["ALLOWANCES"].startswith("annual=25,sick=none,")
+    # Alice's own allowance is in her directory entry, with her approver.
+    alice = json.loads(deployment.named("leave-approver-alice@example.com").inputs["item"])
+    assert alice["approver_email"] == {"S": "carol@example.com"}
+    assert alice["allowances"] == {"M": {"annual": {"N": "30"}}}
     workflow = deployment.one("aws:lambda/function:Function", "leave-workflow-function")
     assert workflow.inputs["environment"]["variables"]["APPROVAL_TIMEOUT_SECONDS"] == "604800"
     assert workflow.inputs["durableConfig"] == {

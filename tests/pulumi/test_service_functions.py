@@ -216,6 +216,8 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
             "dynamodb:UpdateItem",
         ],
         "StartWorkflow": ["lambda:InvokeFunction"],
+        # The caller's balances (GET /balance): one query of their partition of the table.
+        "ReadBalances": ["dynamodb:Query"],
         # Its requests (GET /requests) and the leave it approved (calendar feeds).
         "ListRequests": ["dynamodb:Query"],
         "WithdrawThroughWorkflow": ["lambda:SendDurableExecutionCallbackFailure"],
@@ -224,6 +226,7 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
         "PublishDomainEvents": ["events:PutEvents"],
     }
     assert statements_by_sid(deployment, "submit")["RecordRequests"]["Resource"] == [table]
+    assert statements_by_sid(deployment, "submit")["ReadBalances"]["Resource"] == [table]
     assert statements_by_sid(deployment, "submit")["ListRequests"]["Resource"] == [
         f"{table}/index/by_employee",
         f"{table}/index/by_approver",

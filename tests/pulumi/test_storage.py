@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from handlers.domain.statuses import LeaveType
 from handlers.storage.table_schema import (
     PARTITION_KEY,
     SECONDARY_INDEXES,
@@ -55,3 +56,32 @@ def test_the_approver_directory_is_seeded_from_config(tmp_path: Path) -> None:
     for item in items:
         assert item.inputs["tableName"] == deployment.values["table_name"]
         assert (item.inputs["hashKey"], item.inputs["rangeKey"]) == (PARTITION_KEY, SORT_KEY)
+
+
+def test_a_persons_own_allowances_are_seeded_into_their_directory_entry(tmp_path: Path) -> None:
+    deployment, _ = deploy_service(
+        tmp_path,
+        approver_directory={"alice@example.com": "carol@example.com"},
+        allowance_overrides={
+            "alice@example.com": {LeaveType.ANNUAL: 30},
+            # No approver of their own: an entry for their allowances alone.
+            "bob@example.com": {LeaveType.ANNUAL: 0, LeaveType.SICK: None},
+        },
+    )
+    items = {
+        json.loads(i.inputs["item"])["pk"]["S"]: json.loads(i.inputs["item"])
+        for i in deployment.of_type("aws:dynamodb/tableItem:TableItem")
+    }
+    assert items == {
+        "EMPLOYEE#alice@example.com": {
+            "pk": {"S": "EMPLOYEE#alice@example.com"},
+            "sk": {"S": "APPROVER"},
+            "approver_email": {"S": "carol@example.com"},
+            "allowances": {"M": {"annual": {"N": "30"}}},
+        },
+        "EMPLOYEE#bob@example.com": {
+            "pk": {"S": "EMPLOYEE#bob@example.com"},
+            "sk": {"S": "APPROVER"},
+            "allowances": {"M": {"annual": {"N": "0"}, "sick": {"NULL": True}}},
+        },
+    }

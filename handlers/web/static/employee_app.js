@@ -1,5 +1,6 @@
 /*
- * The employees' app in the browser: sign-in, the form, their requests, a request's status.
+ * The employees' app in the browser: sign-in, the days they have left, the form, their
+ * requests, a request's status.
  *
  * Served as `{submit_url}app.js` (a script of the same origin, so the page's Content Security
  * Policy allows no inline script). Sign-in is OpenID Connect's authorization code flow with PKCE
@@ -11,8 +12,8 @@
  * Its settings and words come from the page (handlers/web/employee_app.py), as JSON.
  *
  * Over 400 lines, on purpose: one file is one request for the browser, with no build step, and
- * its parts (sign-in, the form, the list, the status, the approver's delegation and calendar
- * cards) share the session and the API helpers at the top.
+ * its parts (sign-in, the days left, the form, the list, the status, the approver's delegation
+ * and calendar cards) share the session and the API helpers at the top.
  */
 // Its own scope: nothing here becomes a global of the page.
 (() => {
@@ -200,7 +201,60 @@
     if (first) first.focus();
   }
 
-  function requestForm() {
+  // -- what is left ------------------------------------------------------------------------------
+
+  function dayCount(count) {
+    return count === 1 ? '1 day' : count + ' days';
+  }
+
+  function typeName(leaveType) {
+    return words.leave_types[leaveType] || leaveType;
+  }
+
+  function balanceRow(balance) {
+    const figure = balance.unlimited ? 'No limit'
+      : [h('strong', {}, String(balance.left)), ' of ' + dayCount(balance.allowance) + ' left'];
+    const detail = [balance.taken + ' taken', balance.held ? balance.held + ' waiting for a decision' : null];
+    return h('li', {},
+      h('span', {class: 'type'}, typeName(balance.leave_type)),
+      h('span', {class: 'figure'}, figure),
+      h('span', {class: 'detail'}, detail.filter(Boolean).join(' · ')));
+  }
+
+  function balanceYear(year, balances) {
+    const mine = balances.filter((balance) => balance.year === year);
+    // Types without a limit that nothing was asked for go on one line.
+    const shown = mine.filter((balance) => !balance.unlimited || balance.taken || balance.held);
+    const free = mine.filter((balance) => !shown.includes(balance));
+    return h('div', {class: 'balance-year'},
+      h('h3', {}, String(year)),
+      shown.length ? h('ul', {class: 'balances'}, shown.map(balanceRow)) : null,
+      free.length ? h('p', {class: 'hint'}, 'No limit: ' + free.map((b) => typeName(b.leave_type)).join(', ') + '.') : null);
+  }
+
+  function balanceCard(balances) {
+    const card = h('section', {class: 'card', 'aria-labelledby': 'left'},
+      h('h2', {id: 'left'}, 'Days left'),
+      h('p', {class: 'muted'}, 'Loading…'));
+    balances.then((body) => {
+      card.replaceChildren(card.firstChild,
+        h('div', {class: 'balance-years'}, body.years.map((year) => balanceYear(year, body.balances))),
+        h('p', {class: 'hint'}, 'A request holds its days while it waits for a decision; they come back if it is not approved, or if you cancel it.'));
+    }).catch((error) => card.replaceChildren(card.firstChild,
+      banner('error', error instanceof SignedOut ? 'Your sign-in has expired. Please sign in again.' : error.message)));
+    return card;
+  }
+
+  // What is left of the chosen type in the years of the chosen dates, under the form's type.
+  function leftFor(body, leaveType, firstDay, lastDay) {
+    const years = [...new Set([firstDay, lastDay].filter(Boolean).map((day) => Number(day.slice(0, 4))))];
+    const parts = years.map((year) => body.balances.find((b) => b.year === year && b.leave_type === leaveType))
+      .filter(Boolean)
+      .map((b) => b.unlimited ? 'no limit in ' + b.year : dayCount(b.left) + ' left in ' + b.year);
+    return parts.length ? typeName(leaveType) + ': ' + parts.join(', ') + '.' : '';
+  }
+
+  function requestForm(balances) {
     const firstDay = nextMonday();
     const lastDay = new Date(firstDay); lastDay.setDate(firstDay.getDate() + 4);
     let idempotencyKey = crypto.randomUUID();
@@ -226,6 +280,14 @@
     form.elements.start_date.addEventListener('change', () => {
       form.elements.end_date.min = form.elements.start_date.value;
     });
+    const left = h('p', {class: 'hint', id: 'leave_type-left', 'aria-live': 'polite'});
+    form.elements.leave_type.after(left);
+    const showLeft = () => balances.then((body) => {
+      left.textContent = leftFor(body, form.elements.leave_type.value,
+        form.elements.start_date.value, form.elements.end_date.value);
+    }).catch(() => { left.textContent = ''; });
+    for (const name of ['leave_type', 'start_date', 'end_date']) form.elements[name].addEventListener('change', showLeft);
+    showLeft();
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const values = Object.fromEntries(new FormData(form));
@@ -364,9 +426,14 @@
 
   async function homePage() {
     const list = h('ul', {class: 'requests'}, h('li', {class: 'muted'}, 'Loading your requests…'));
+    const balances = api('balance').then(({status, body}) => {
+      if (status !== 200) throw new Error(body.message || 'What is left could not be loaded.');
+      return body;
+    });
     show(
       h('h1', {}, 'Leave requests'),
-      requestForm(),
+      balanceCard(balances),
+      requestForm(balances),
       h('section', {class: 'card', 'aria-labelledby': 'yours'},
         h('h2', {id: 'yours'}, 'Your requests'), list),
       calendarCard(),
