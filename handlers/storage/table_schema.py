@@ -2,7 +2,9 @@
 
 One table holds these kinds of item, told apart by their keys:
 - a leave request: `pk = REQUEST#<id>`, `sk = REQUEST`;
-- a directory entry: `pk = EMPLOYEE#<email>`, `sk = APPROVER`, naming the employee's approver;
+- a directory entry: `pk = EMPLOYEE#<email>`, `sk = APPROVER`, naming the employee's approver
+  (`approver_email`), and again as `team_of`, which only directory entries carry: the
+  `by_team` index lists an approver's people by it, one query per team;
 - an employee's calendar: `pk = EMPLOYEE#<email>`, `sk = CALENDAR`, the leave that holds their
   dates (`held_leave`: request id -> start, end, status) and a `calendar_version` for
   optimistic writes;
@@ -18,9 +20,13 @@ One table holds these kinds of item, told apart by their keys:
 - a person's calendar feed: `pk = EMPLOYEE#<email>`, `sk = FEED`, their feed's current secret
   and its hash; and the secret's own item, `pk = FEED#<sha256 of the secret>`, `sk = FEED`,
   naming its owner (`feed_owner`), so that a feed's URL is looked up by key, never by a scan.
-Only requests carry `employee_email`, only pending requests `pending_shard`, and only approved
-leave `approved_leave_of_team`, so the indexes hold requests alone, `by_pending` pending ones
-alone and `by_approver` approved leave alone.
+Only requests carry `employee_email`, only pending requests `pending_shard`, only approved
+leave `approved_leave_of_team`, and only directory entries `team_of`, so the indexes hold
+requests alone, `by_pending` pending ones alone, `by_approver` approved leave alone and
+`by_team` directory entries alone. `by_waiting_approver` is keyed by `approver_email`, which
+requests, directory entries and delegations all carry, but sorted by `pending_shard`: an item
+is in an index only with both its keys, so it holds pending requests alone, by whoever has
+each now (every hand-over rewrites `approver_email`, every end removes `pending_shard`).
 
 Pending requests are spread over `PENDING_SHARDS` shards (by a hash of their id): no single
 partition key takes every status change, and the pending gauge reads the shards' counts and
@@ -52,7 +58,15 @@ BY_PENDING = SecondaryIndex("by_pending", partition_key="pending_shard", sort_ke
 BY_APPROVER = SecondaryIndex(
     "by_approver", partition_key="approved_leave_of_team", sort_key="start_date"
 )
-SECONDARY_INDEXES = (BY_EMPLOYEE, BY_PENDING, BY_APPROVER)
+# An approver's people (the directory entries that name them), by the employee's key: the
+# team whose leave their decision page and their view in the app show.
+BY_TEAM = SecondaryIndex("by_team", partition_key="team_of", sort_key=PARTITION_KEY)
+# Pending requests by the approver who has them now (sparse: see the module's docstring), read
+# by the approver's view in the app.
+BY_WAITING_APPROVER = SecondaryIndex(
+    "by_waiting_approver", partition_key="approver_email", sort_key=BY_PENDING.partition_key
+)
+SECONDARY_INDEXES = (BY_EMPLOYEE, BY_PENDING, BY_APPROVER, BY_TEAM, BY_WAITING_APPROVER)
 PENDING_SHARDS = 8
 PENDING_COUNT = "pending_count"
 
@@ -91,8 +105,16 @@ def request_key(request_id: str) -> dict[str, str]:
     return {PARTITION_KEY: f"REQUEST#{request_id}", SORT_KEY: "REQUEST"}
 
 
+EMPLOYEE_PREFIX = "EMPLOYEE#"
+
+
 def directory_key(employee_email: str) -> dict[str, str]:
-    return {PARTITION_KEY: f"EMPLOYEE#{employee_email.lower()}", SORT_KEY: "APPROVER"}
+    return {PARTITION_KEY: f"{EMPLOYEE_PREFIX}{employee_email.lower()}", SORT_KEY: "APPROVER"}
+
+
+def employee_of(partition_key: str) -> str:
+    """The employee an `EMPLOYEE#<email>` partition key names."""
+    return partition_key.removeprefix(EMPLOYEE_PREFIX)
 
 
 def calendar_key(employee_email: str) -> dict[str, str]:
@@ -121,7 +143,12 @@ def feed_secret_key(secret_hash: str) -> dict[str, str]:
 
 def directory_item(employee_email: str, approver_email: str) -> dict[str, str]:
     """A directory entry as a plain item, for seeding the table."""
-    return {**directory_key(employee_email), "approver_email": approver_email.lower()}
+    approver = approver_email.lower()
+    return {
+        **directory_key(employee_email),
+        "approver_email": approver,
+        BY_TEAM.partition_key: approver,
+    }
 
 
 def create_table_request(table_name: str) -> dict[str, Any]:
