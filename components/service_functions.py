@@ -198,10 +198,9 @@ class ServiceFunctions(pulumi.ComponentResource):
             max_concurrency=max_concurrency,
         )
 
-    def _team_calendars_statement(self) -> Statement:
-        return Statement(
-            "ReadTeamCalendars", ["dynamodb:BatchGetItem"], [self._args.storage.table.arn]
-        )
+    def _team_items_statement(self) -> Statement:
+        """Reading by key, in batches, what a team view needs (calendars, waiting requests)."""
+        return Statement("ReadTeamItems", ["dynamodb:BatchGetItem"], [self._args.storage.table.arn])
 
     def _workflow_executions(self) -> pulumi.Output[str]:
         # Callbacks are checked against the execution's ARN, which carries a version
@@ -281,7 +280,8 @@ class ServiceFunctions(pulumi.ComponentResource):
                     [self._workflow_executions()],
                 ),
                 # An approver's view in the app: their people and what waits for them (a query
-                # by approver on each index), their people's calendars (by key, a batch).
+                # by approver on each keys-only index), then those people's calendars and the
+                # waiting requests themselves (by key, in batches).
                 Statement(
                     "ReadTeams",
                     ["dynamodb:Query"],
@@ -290,7 +290,7 @@ class ServiceFunctions(pulumi.ComponentResource):
                         args.storage.index_arn(BY_WAITING_APPROVER.name),
                     ],
                 ),
-                self._team_calendars_statement(),
+                self._team_items_statement(),
                 # Whose approvals come to the caller today: the delegations' one partition,
                 # and no other ("Using IAM policy conditions for fine-grained access
                 # control", Amazon DynamoDB Developer Guide: dynamodb:LeadingKeys).
@@ -331,7 +331,7 @@ class ServiceFunctions(pulumi.ComponentResource):
                 # The team's overlapping leave on the page: the approver's people (a query by
                 # approver), then their calendars (by key, a batch).
                 Statement("ReadTeam", ["dynamodb:Query"], [args.storage.index_arn(BY_TEAM.name)]),
-                self._team_calendars_statement(),
+                self._team_items_statement(),
                 keys.read_statement(with_previous=True),
                 Statement(
                     "ResumeWorkflow",

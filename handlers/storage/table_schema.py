@@ -46,6 +46,10 @@ class SecondaryIndex:
     name: str
     partition_key: str
     sort_key: str
+    # What the index copies of each item: all of it (a query answers whole items), or only
+    # its keys ("KEYS_ONLY": a write that changes no key of the item writes nothing to the
+    # index, and the reader fetches the items it needs by key).
+    projection: str = "ALL"
 
 
 # An employee's requests by start date (overlaps are checked against the calendar item).
@@ -60,11 +64,18 @@ BY_APPROVER = SecondaryIndex(
 )
 # An approver's people (the directory entries that name them), by the employee's key: the
 # team whose leave their decision page and their view in the app show.
-BY_TEAM = SecondaryIndex("by_team", partition_key="team_of", sort_key=PARTITION_KEY)
+BY_TEAM = SecondaryIndex(
+    "by_team", partition_key="team_of", sort_key=PARTITION_KEY, projection="KEYS_ONLY"
+)
 # Pending requests by the approver who has them now (sparse: see the module's docstring), read
-# by the approver's view in the app.
+# by the approver's view in the app. Keys only: the many writes to a waiting request (its
+# take-over, callback, claims, leases) change none of its keys, so they write nothing here;
+# only its submission, a hand-over and its end do.
 BY_WAITING_APPROVER = SecondaryIndex(
-    "by_waiting_approver", partition_key="approver_email", sort_key=BY_PENDING.partition_key
+    "by_waiting_approver",
+    partition_key="approver_email",
+    sort_key=BY_PENDING.partition_key,
+    projection="KEYS_ONLY",
 )
 SECONDARY_INDEXES = (BY_EMPLOYEE, BY_PENDING, BY_APPROVER, BY_TEAM, BY_WAITING_APPROVER)
 PENDING_SHARDS = 8
@@ -153,7 +164,6 @@ def directory_item(employee_email: str, approver_email: str) -> dict[str, str]:
 
 def create_table_request(table_name: str) -> dict[str, Any]:
     """The table as a DynamoDB CreateTable request: what the sandbox and the tests create."""
-    projection = {"ProjectionType": "ALL"}
     return {
         "TableName": table_name,
         "BillingMode": "PAY_PER_REQUEST",
@@ -171,7 +181,7 @@ def create_table_request(table_name: str) -> dict[str, Any]:
                     {"AttributeName": index.partition_key, "KeyType": "HASH"},
                     {"AttributeName": index.sort_key, "KeyType": "RANGE"},
                 ],
-                "Projection": projection,
+                "Projection": {"ProjectionType": index.projection},
             }
             for index in SECONDARY_INDEXES
         ],

@@ -230,7 +230,7 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
         # An approver's view: their people, what waits for them, their people's calendars,
         # and whose approvals come to them (the delegations).
         "ReadTeams": ["dynamodb:Query"],
-        "ReadTeamCalendars": ["dynamodb:BatchGetItem"],
+        "ReadTeamItems": ["dynamodb:BatchGetItem"],
         "ReadDelegations": ["dynamodb:Query"],
         # Cancelled leave: the approver is told, the outcome announced.
         "SendMailAsSender": ["ses:SendRawEmail"],
@@ -246,7 +246,7 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
         f"{table}/index/by_team",
         f"{table}/index/by_waiting_approver",
     ]
-    assert submit["ReadTeamCalendars"]["Resource"] == [table]
+    assert submit["ReadTeamItems"]["Resource"] == [table]
     # The table, but only its delegations' partition: no other item is listed by a query.
     assert submit["ReadDelegations"]["Resource"] == [table]
     assert submit["ReadDelegations"]["Condition"] == {
@@ -259,7 +259,7 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
         "ClaimRequests": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
         # The team's overlapping leave on the page: the approver's people, their calendars.
         "ReadTeam": ["dynamodb:Query"],
-        "ReadTeamCalendars": ["dynamodb:BatchGetItem"],
+        "ReadTeamItems": ["dynamodb:BatchGetItem"],
         "ReadSigningKey": ["ssm:GetParameter"],
         "ResumeWorkflow": [
             "lambda:SendDurableExecutionCallbackFailure",
@@ -279,7 +279,7 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
         assert statements_by_sid(deployment, role)["ReadSigningKey"]["Resource"] == [parameter]
     decision = statements_by_sid(deployment, "decision")
     assert decision["ReadTeam"]["Resource"] == [f"{table}/index/by_team"]
-    assert decision["ReadTeamCalendars"]["Resource"] == [table]
+    assert decision["ReadTeamItems"]["Resource"] == [table]
     workflow = statements_by_sid(deployment, "workflow")
     assert workflow["KeepRequests"]["Resource"] == [table]
     assert workflow["SendMailAsSender"]["Condition"] == {
