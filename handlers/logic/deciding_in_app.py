@@ -5,7 +5,7 @@ from, exactly one wins, and a follow-up under way makes either wait).
 
 Who the caller is comes from their verified ID token, never from what they send. They may
 decide a request they have now, or one still with an approver who is away and whose requests
-now come to them (`team_view.standing_in`). That one is first handed over to them as the
+now come to them (`standing_in`). That one is first handed over to them as the
 settler's sweep would hand it over when the delegation starts (under the delegation's key,
 holding its lease while it moves, so a decision or another follow-up racing it is never
 lost): the history then says who decided for whom, and a second approval still goes above
@@ -14,7 +14,7 @@ request is still waiting then.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from handlers.domain.delegation import Delegation
 from handlers.domain.leave_request import DecisionPayload, LeaveRecord
@@ -27,14 +27,30 @@ from handlers.logic.deciding import (
     not_now,
     open_for,
 )
+from handlers.logic.delegating import decider_for
 from handlers.logic.refusals import Refusal, RefusalReason
-from handlers.logic.team_view import standing_in
 from handlers.storage.delegations import Delegations
 from handlers.storage.refused_writes import RequestConflictError
 from handlers.web.wording import moved_on_in_app, not_yours_in_app
 
 _NOT_ASKED_YET = "This request is still being sent to its approver: please try again in a minute."
 _EXPIRED = "This request has expired: it can no longer be decided."
+
+
+def standing_in(
+    caller: str, record: LeaveRecord, delegations: Delegations, today: date
+) -> Delegation | None:
+    """The delegation through which `caller` decides `record` for its absent approver while
+    it is still with them (not yet handed over); None if they do not. As the hand-over would:
+    never the employee's own leave, never the second approval of who gave the first."""
+    if caller in (record.approver_email, record.employee_email):
+        return None
+    decider, delegation = decider_for(
+        record.approver_email, record.employee_email, today, delegations
+    )
+    if decider != caller or caller in record.approvers_so_far():
+        return None
+    return delegation
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from handlers.domain.statuses import Decision
 from handlers.http_responses import error_response, json_response, validation_errors
+from handlers.logic.approver_overview import ApproverOverview, WaitingRequest, approver_overview
 from handlers.logic.deciding_in_app import decide_in_app
-from handlers.logic.team_view import ApproverOverview, WaitingRequest, approver_overview
 from handlers.observability import logger
 from handlers.submit_routes import wiring
 from handlers.web.decision_pages import COMMENT_LIMIT
