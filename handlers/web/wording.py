@@ -137,6 +137,7 @@ def approver_view_words() -> dict[str, str]:
     return {
         "waiting_heading": "Waiting for your decision",
         "standing_in": deciding_for("{approver}"),
+        "days": "Days",
         "reason": "Reason",
         "no_reason": "(none given)",
         "decide_by": "Decide by",
