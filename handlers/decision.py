@@ -41,7 +41,7 @@ from handlers.logic.team_view import overlapping_team_leave
 from handlers.observability import logger
 from handlers.settings import decision_settings
 from handlers.storage.leave_store import DynamoDbLeaveStore
-from handlers.storage.team_reads import DynamoDbTeamReads, TeamReads
+from handlers.storage.team_reads import DynamoDbTeamReads, TeamReads, TeamUnavailableError
 from handlers.web import decision_pages as pages
 
 app = LambdaFunctionUrlResolver()
@@ -134,7 +134,12 @@ def show_request() -> Response[str]:
     if not token:
         return _html(400, pages.message_page("Link not valid", "This link has no token."))
     _, record = open_request(token, decider())
-    team = overlapping_team_leave(record, team_reads())
+    try:
+        team = overlapping_team_leave(record, team_reads())
+    except (TeamUnavailableError, ClientError, BotoCoreError) as error:
+        # The request can still be decided: the page says the team could not be read.
+        logger.warning("the team's leave could not be read", extra={"error": repr(error)})
+        team = None
     return _html(200, pages.decision_form(record, token, team))
 
 

@@ -11,9 +11,14 @@ from handlers.domain.delegation import Delegation
 from handlers.domain.leave_request import LeaveRecord
 from handlers.domain.team_leave import TeamLeave, team_owner, upcoming_leave
 from handlers.logic.deciding_in_app import standing_in
+from handlers.logic.refusals import Refusal, RefusalReason
 from handlers.logic.team_view import TeamCalendars, for_whom
 from handlers.storage.delegations import Delegations
-from handlers.storage.team_reads import TeamReads
+from handlers.storage.team_reads import TeamReads, TeamUnavailableError
+from handlers.web.wording import team_unavailable
+
+# Seconds an approver is asked to wait when a team could not be read whole.
+RETRY_AFTER_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,18 @@ def approver_overview(
 ) -> ApproverOverview:
     """What the caller decides now, and the upcoming leave of the teams they decide for (their
     own, and that of every absent approver they stand in for). Empty for someone who approves
-    nobody."""
+    nobody. A Refusal (not now) when DynamoDB left some of it unread."""
+    try:
+        return _overview(caller, reads, delegations, today)
+    except TeamUnavailableError:
+        raise Refusal(
+            RefusalReason.NOT_NOW, team_unavailable(), retry_after=RETRY_AFTER_SECONDS
+        ) from None
+
+
+def _overview(
+    caller: str, reads: TeamReads, delegations: Delegations, today: date
+) -> ApproverOverview:
     teams = TeamCalendars(reads)
     waiting = [
         WaitingRequest(record, for_whom(caller, record), teams.overlapping(record))
@@ -70,9 +86,9 @@ def approver_overview(
                 )
     waiting.sort(key=lambda one: (one.record.submitted_at, one.record.request_id))
     # The teams the caller decides for today: their own, and each absent approver's whose
-    # requests now come to them.
+    # requests now come to them (once a delegation is over, only the overlapping leave of a
+    # request still with them).
     absent = {a for a, delegates in chains.items() if delegates and delegates[-1] == caller}
-    absent |= {one.standing_in_for for one in waiting if one.standing_in_for}
     agendas = [
         TeamAgenda(approver, upcoming_leave(teams.of(approver), today))
         for approver in [caller, *sorted(absent - {caller})]

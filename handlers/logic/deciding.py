@@ -110,14 +110,13 @@ def open_for(
                 f"now waits for {record.approver_email}.",
                 record=record,
             )
-        raise Refusal(
-            RefusalReason.MOVED_ON,
+        moved_on = (
             moved_on_in_app(record.approver_email)
             if in_app
             else f"This request is now with {record.approver_email}, who decides it instead: "
-            "your link no longer works.",
-            record=record,
+            "your link no longer works."
         )
+        raise Refusal(RefusalReason.MOVED_ON, moved_on, record=record)
     if repeating is not None and _decided_as(record, repeating, approver):
         return record
     ensure_open(record)

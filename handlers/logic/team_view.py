@@ -18,12 +18,7 @@ from handlers.domain.team_leave import (
     overlapping_leave,
     team_owner,
 )
-from handlers.logic.refusals import Refusal, RefusalReason
-from handlers.storage.team_reads import TeamReads, TeamUnavailableError
-from handlers.web.wording import team_unavailable
-
-# Seconds an approver is asked to wait when their team could not be read whole.
-RETRY_AFTER_SECONDS = 5
+from handlers.storage.team_reads import TeamReads
 
 
 @dataclass
@@ -34,14 +29,11 @@ class TeamCalendars:
     calendars: dict[str, dict[str, EmployeeCalendar]] = field(default_factory=dict)
 
     def of(self, approver: str) -> dict[str, EmployeeCalendar]:
+        """The calendars of `approver`'s people; TeamUnavailableError if they could not all
+        be read."""
         if approver not in self.calendars:
-            try:
-                members = self.reads.members_of(approver)
-                self.calendars[approver] = self.reads.calendars_of(members) if members else {}
-            except TeamUnavailableError:
-                raise Refusal(
-                    RefusalReason.NOT_NOW, team_unavailable(), retry_after=RETRY_AFTER_SECONDS
-                ) from None
+            members = self.reads.members_of(approver)
+            self.calendars[approver] = self.reads.calendars_of(members) if members else {}
         return self.calendars[approver]
 
     def overlapping(self, record: LeaveRecord) -> list[TeamLeave]:

@@ -21,6 +21,7 @@ from handlers.web.wording import (
     TEAM_LEAVE_WORDS,
     no_team_overlap,
     team_overlap_heading,
+    team_unreadable_on_page,
 )
 
 if TYPE_CHECKING:
@@ -83,8 +84,12 @@ def _team_row(leave: TeamLeave) -> Markup:
     )
 
 
-def _team(team: TeamOverlap) -> Markup:
-    """Who else in the team is off, or has asked to be, on the request's days."""
+def _team(team: TeamOverlap | None) -> Markup:
+    """Who else in the team is off, or has asked to be, on the request's days (None: it could
+    not be read)."""
+    if team is None:
+        message = render("decision/team_none.html", message=team_unreadable_on_page())
+        return render("decision/team.html", heading=team_overlap_heading(None), leave=message)
     if team.leave:
         rows = join(_team_row(leave) for leave in team.leave)
         listed = render("decision/team_list.html", rows=rows)
@@ -99,7 +104,7 @@ def _comment(label: str, value: str = "") -> Markup:
     return render("decision/comment.html", label=label, limit=COMMENT_LIMIT, value=value)
 
 
-def decision_form(record: LeaveRecord, token: str, team: TeamOverlap) -> str:
+def decision_form(record: LeaveRecord, token: str, team: TeamOverlap | None) -> str:
     content = render(
         "decision/decide.html",
         employee=record.employee_email,

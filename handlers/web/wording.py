@@ -131,6 +131,13 @@ def team_unavailable() -> str:
     return "Your team's leave could not be read just now: please try again in a few seconds."
 
 
+def team_unreadable_on_page() -> str:
+    return (
+        "Who else is off on these days could not be read just now: reload this page in a "
+        "moment to see it."
+    )
+
+
 def approver_view_words() -> dict[str, str]:
     """The app's words for an approver: `{employee}`, `{approver}`, `{first}` and `{last}`
     stand for what the script puts in."""

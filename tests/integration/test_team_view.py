@@ -9,16 +9,17 @@ from typing import Any
 import boto3
 import pytest
 
-from handlers import submit, workflow
+from handlers import decision, submit, workflow
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.storage.table_schema import directory_item
+from handlers.storage.team_reads import DynamoDbTeamReads
 from handlers.submit_routes import wiring
 from tests.integration.conftest import DEFAULT_APPROVER, LeaveApp
 from tests.integration.test_decision_endpoint import RivalAroundFirstCallback
 from tests.support.aws import REGION, Account
 from tests.support.dates import from_today
-from tests.support.faults import FaultyDependency
+from tests.support.faults import Fault, FaultyDependency
 from tests.support.http_calls import HttpResponse, call, rest_api_event
 
 MANAGER = DEFAULT_APPROVER
@@ -283,3 +284,21 @@ def test_a_delegate_sees_the_absent_approvers_team_and_decides_for_them_in_the_a
     assert COLLEAGUE in team
     assert EMPLOYEE in team
     assert OUTSIDER not in page.body
+
+
+def test_a_decision_page_whose_team_cannot_be_read_still_shows_the_request(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _join(leave_app, EMPLOYEE, MANAGER)
+    request_id = _submit(leave_app, EMPLOYEE, REQUEST)
+    dynamodb = FaultyDependency(boto3.client("dynamodb", region_name=REGION))
+    dynamodb.inject("batch_get_item", Fault.THROTTLE)
+    reads = DynamoDbTeamReads(leave_app.account.table_name, client=dynamodb)
+    monkeypatch.setattr(decision, "team_reads", lambda: reads)
+
+    page = leave_app.open_link(leave_app.decision_link(request_id))
+
+    assert page.status == 200
+    assert 'name="decision" value="approve"' in page.body
+    assert "could not be read just now: reload this page" in page.body
+    assert dynamodb.injected == [("batch_get_item", Fault.THROTTLE)]
