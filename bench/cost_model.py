@@ -37,36 +37,50 @@ DECISION = {"invocations": 2, "ms": 60}  # the page (GET) and the decision (POST
 WORKFLOW_MS = 300
 
 # DynamoDB, counted from handlers/storage: a write of a ~1 KB item costs 1 unit (2 inside a
-# transaction) on the table, and 1 per ALL-projected index whose item changes. The calendar
-# item is in no index.
+# transaction) on the table, and 1 per ALL-projected index whose item changes; a keys-only
+# index is written only when the item enters or leaves it, and 2 when one of its keys changes
+# (the index entry moves: "Provisioned throughput considerations for Global Secondary
+# Indexes", Amazon DynamoDB Developer Guide). The calendar item is in no index.
 DYNAMODB_WRITES = {
-    "create_pending (transaction: request 2 + 2 indexes, calendar 2, shard counts 2)": 8,
+    "create_pending (transaction: request 2 + 2 indexes + the waiting index, calendar 2, "
+    "shard counts 2)": 9,
     "take_over (table + 2 indexes)": 3,
     "attach_callback (table + 2 indexes)": 3,
     "claim_decision and mark_claim_sent (table + 2 indexes each)": 6,
-    "record_outcome (transaction: request 2 + employee index 1 + out of the pending index 1 "
-    "+ into the approver index 1, calendar 2, shard counts 2)": 9,
+    "record_outcome (transaction: request 2 + employee index 1 + out of the pending and "
+    "waiting indexes 2 + into the approver index 1, calendar 2, shard counts 2)": 10,
 }
+# The people of one approver, for the decision page's team (a guess: a small team).
+TEAM_SIZE = 5
 # Strongly consistent reads of a ~1 KB item, 1 unit each: submit reads the request id, the
 # directory and the calendar; the decision endpoint the request (page and post); the workflow
-# the request where it stands before recording its outcome.
-DYNAMODB_READS = {"submit": 3, "decision page": 1, "decision post": 1, "workflow": 1}
+# the request where it stands before recording its outcome. The page also reads the team: its
+# keys (one query) and each person's calendar, eventually consistent (half a unit each).
+DYNAMODB_READS = {
+    "submit": 3,
+    "decision page": 1,
+    "decision page's team": 0.5 * (1 + TEAM_SIZE),
+    "decision post": 1,
+    "workflow": 1,
+}
 EMAILS = 3
 EVENTS = 2
 # What a request that is reminded and escalated adds (counted in handlers/logic/leave_workflow.py):
 # the reminder, the new approver's and the employee's emails; two events; for each follow-up
 # its lease, its write and the lease let go (table + 2 indexes each), and the escalation's
-# second, refused let-go (1); the directory and the new approver's delegation read to escalate
-# (the lease's write returns the request: no read before a follow-up).
+# second, refused let-go (1), and its move in the waiting index (2); the directory and the new
+# approver's delegation read to escalate (the lease's write returns the request: no read before
+# a follow-up).
 FOLLOW_UP_EMAILS = 3
 FOLLOW_UP_EVENTS = 2
-FOLLOW_UP_WRITES = 19
+FOLLOW_UP_WRITES = 21
 FOLLOW_UP_READS = 2
 # What a second approval adds: the second approver's and the employee's emails, one event, the
-# hand-over write (table + 2 indexes) and the read before it.
+# hand-over write (table + 2 indexes, and its move in the waiting index: 2) and the read before
+# it.
 SECOND_LEVEL_EMAILS = 2
 SECOND_LEVEL_EVENTS = 1
-SECOND_LEVEL_WRITES = 3
+SECOND_LEVEL_WRITES = 5
 SECOND_LEVEL_READS = 1
 # Step Functions standard: start, record pending, email receipt, wait for task token (the
 # task emails the approver), choice, record outcome, email outcome, end.

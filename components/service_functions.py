@@ -37,7 +37,13 @@ from handlers.domain.claims import (
 )
 from handlers.domain.signals import METRICS_NAMESPACE, SERVICE_NAME
 from handlers.settings import DecisionSettings, SubmitSettings, WorkflowSettings
-from handlers.storage.table_schema import BY_APPROVER, BY_EMPLOYEE
+from handlers.storage.table_schema import (
+    BY_APPROVER,
+    BY_EMPLOYEE,
+    BY_TEAM,
+    BY_WAITING_APPROVER,
+    DELEGATIONS_PARTITION,
+)
 
 SUBMIT_HANDLER = "handlers.submit.handler"
 WORKFLOW_HANDLER = "handlers.workflow.handler"
@@ -193,6 +199,10 @@ class ServiceFunctions(pulumi.ComponentResource):
             max_concurrency=max_concurrency,
         )
 
+    def _team_items_statement(self) -> Statement:
+        """Reading by key, in batches, what a team view needs (calendars, waiting requests)."""
+        return Statement("ReadTeamItems", ["dynamodb:BatchGetItem"], [self._args.storage.table.arn])
+
     def _workflow_executions(self) -> pulumi.Output[str]:
         # Callbacks are checked against the execution's ARN, which carries a version
         # (function:NAME:VERSION/durable-execution/...): a grant on the unqualified ARN is denied.
@@ -260,11 +270,41 @@ class ServiceFunctions(pulumi.ComponentResource):
                         args.storage.index_arn(BY_APPROVER.name),
                     ],
                 ),
-                # A withdrawal goes into the request's approval callback, as a rejection does.
+                # A withdrawal goes into the request's approval callback, as a rejection does
+                # (an approver's rejection in the app too).
                 Statement(
                     "WithdrawThroughWorkflow",
                     ["lambda:SendDurableExecutionCallbackFailure"],
                     [self._workflow_executions()],
+                ),
+                # An approver's approval in the app goes into the callback as the link's does.
+                Statement(
+                    "ApproveThroughWorkflow",
+                    ["lambda:SendDurableExecutionCallbackSuccess"],
+                    [self._workflow_executions()],
+                ),
+                # An approver's view in the app: their people and what waits for them (a query
+                # by approver on each keys-only index), then those people's calendars and the
+                # waiting requests themselves (by key, in batches).
+                Statement(
+                    "ReadTeams",
+                    ["dynamodb:Query"],
+                    [
+                        args.storage.index_arn(BY_TEAM.name),
+                        args.storage.index_arn(BY_WAITING_APPROVER.name),
+                    ],
+                ),
+                self._team_items_statement(),
+                # Whose approvals come to the caller today: the delegations' one partition,
+                # and no other ("Using IAM policy conditions for fine-grained access
+                # control", Amazon DynamoDB Developer Guide: dynamodb:LeadingKeys).
+                Statement(
+                    "ReadDelegations",
+                    ["dynamodb:Query"],
+                    [table.arn],
+                    condition={
+                        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": DELEGATIONS_PARTITION}
+                    },
                 ),
                 # Cancelled leave: its approver is told, the outcome announced.
                 *args.messaging.notify_statements(),
@@ -292,6 +332,10 @@ class ServiceFunctions(pulumi.ComponentResource):
                     ["dynamodb:GetItem", "dynamodb:UpdateItem"],
                     [args.storage.table.arn],
                 ),
+                # The team's overlapping leave on the page: the approver's people (a query by
+                # approver), then their calendars (by key, a batch).
+                Statement("ReadTeam", ["dynamodb:Query"], [args.storage.index_arn(BY_TEAM.name)]),
+                self._team_items_statement(),
                 keys.read_statement(with_previous=True),
                 Statement(
                     "ResumeWorkflow",

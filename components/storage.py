@@ -70,7 +70,7 @@ class Storage(pulumi.ComponentResource):
                             attribute_name=index.sort_key, key_type="RANGE"
                         ),
                     ],
-                    projection_type="ALL",
+                    projection_type=index.projection,
                 )
                 for index in SECONDARY_INDEXES
             ],

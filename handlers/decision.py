@@ -1,7 +1,8 @@
 """Approvers' endpoint (a Function URL): the page behind the email link, and the decision.
 
-GET  /?token=...  shows the request with Approve / Reject buttons; never changes anything,
-                  because mail scanners open links
+GET  /?token=...  shows the request, who else in the team is off or has asked for any of its
+                  days, and Approve / Reject buttons; never changes anything, because mail
+                  scanners open links
 POST /            token, decision (approve | reject), optional comment; as a form or JSON
                   (a form's rejection first gets a page to confirm it: `confirmed=yes`)
 """
@@ -36,9 +37,11 @@ from handlers.http_responses import (
 )
 from handlers.logic.deciding import BUSY, Decider, await_final, decide, not_now, open_request
 from handlers.logic.refusals import Refusal, RefusalReason
+from handlers.logic.team_view import overlapping_team_leave
 from handlers.observability import logger
 from handlers.settings import decision_settings
 from handlers.storage.leave_store import DynamoDbLeaveStore
+from handlers.storage.team_reads import DynamoDbTeamReads, TeamReads, TeamUnavailableError
 from handlers.web import decision_pages as pages
 
 app = LambdaFunctionUrlResolver()
@@ -59,6 +62,10 @@ def decider() -> Decider:
         clock=lambda: datetime.now(UTC),
         await_final=lambda request_id: await_final(store, request_id),
     )
+
+
+def team_reads() -> TeamReads:
+    return DynamoDbTeamReads(decision_settings().table_name)
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -127,7 +134,13 @@ def show_request() -> Response[str]:
     if not token:
         return _html(400, pages.message_page("Link not valid", "This link has no token."))
     _, record = open_request(token, decider())
-    return _html(200, pages.decision_form(record, token))
+    try:
+        team = overlapping_team_leave(record, team_reads())
+    except (TeamUnavailableError, ClientError, BotoCoreError) as error:
+        # The request can still be decided: the page says the team could not be read.
+        logger.warning("the team's leave could not be read", extra={"error": repr(error)})
+        team = None
+    return _html(200, pages.decision_form(record, token, team))
 
 
 @app.post("/")

@@ -14,10 +14,13 @@ GET  /calendar              the signed-in person's private calendar feed URL (ma
 POST /calendar/rotate       a new feed URL for them; the old one then answers 404
 GET  /calendar/{secret}.ics the feed: their approved leave and the leave they approved (no
                             sign-in: calendar apps cannot; the URL is the secret)
+GET  /approvals              what waits for the signed-in approver's decision (also as a
+                            delegate), with their team's overlapping and upcoming leave
+POST /approvals/{id}        their decision, as the email link would send it
 
 Each concern's routes are a Powertools `Router` in handlers/submit_routes/ (pages,
-leave_requests, balance, calendar_feeds, delegation), included here with the answers every route
-shares (refusals, sign-in, an AWS call that failed, the size limit).
+leave_requests, balance, calendar_feeds, delegation, approvals), included here with the answers
+every route shares (refusals, sign-in, an AWS call that failed, the size limit).
 
 Paths are the stage's (`https://<api>/live/requests/...` arrives as `/requests/...`); the API
 throttles before anything reaches this function.
@@ -52,13 +55,20 @@ from handlers.logic.refusals import Refusal
 from handlers.logic.submission import ServiceBusyError
 from handlers.observability import logger
 from handlers.settings import submit_settings
-from handlers.submit_routes import balance, calendar_feeds, delegation, leave_requests, pages
+from handlers.submit_routes import (
+    approvals,
+    balance,
+    calendar_feeds,
+    delegation,
+    leave_requests,
+    pages,
+)
 from handlers.submit_routes.rejections import count_rejection
 
 # Each route checks its own input (the form after the caller: see `submit`), so Powertools'
 # OpenAPI validation, a tenth of a second of imports, is never loaded.
 app = APIGatewayRestResolver()
-for concern in (pages, leave_requests, balance, calendar_feeds, delegation):
+for concern in (pages, leave_requests, balance, calendar_feeds, delegation, approvals):
     app.include_router(concern.router)
 
 

@@ -31,7 +31,13 @@ SENDER_EMAIL = "leave@email.com"
 # anyone without a directory entry is decided by the default approver.
 ALLOWED_EMAIL_DOMAINS = ("email.com", "example.com")
 DEFAULT_APPROVER = "manager@email.com"
-APPROVER_DIRECTORY = {DEFAULT_APPROVER: "director@email.com"}
+# The manager's people are named too (the default approver decides for them anyway), so that
+# the manager's team view, which lists the people whose entry names them, has a team.
+APPROVER_DIRECTORY = {
+    DEFAULT_APPROVER: "director@email.com",
+    "employee@email.com": DEFAULT_APPROVER,
+    "colleague@email.com": DEFAULT_APPROVER,
+}
 MAX_LEAVE_DAYS = 30
 # Who the sign-in page offers (anyone else at an allowed domain may type their address).
 SIGN_IN_PEOPLE = ("employee@email.com", DEFAULT_APPROVER, "director@email.com")

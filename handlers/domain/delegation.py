@@ -11,6 +11,7 @@ from handlers.domain.leave_request import (
     EnteredEmail,
     HistoryEntry,
     IsoDate,
+    LeaveRecord,
     leave_days,
     not_before,
 )
@@ -80,3 +81,19 @@ class Delegation(_AwayDays):
 
     def public_view(self) -> dict[str, str]:
         return self.model_dump(mode="json", exclude={"handed_over_at"}, exclude_none=True)
+
+
+def stood_in_for(record: LeaveRecord, person: str) -> list[str]:
+    """`person`, then whom they stand in for as a delegate (the approver who handed the
+    request to them), and so on back to the approver the request first came to."""
+    chain = [person]
+    for entry in reversed(record.history):
+        handed_from = entry.from_approver
+        if (
+            entry.event is HistoryEvent.REASSIGNED
+            and entry.to_approver == chain[-1]
+            and handed_from
+            and handed_from not in chain
+        ):
+            chain.append(handed_from)
+    return chain

@@ -21,6 +21,7 @@ from handlers.gateways.workflow_service import (
 from handlers.logic.refusals import Refusal, RefusalReason
 from handlers.storage.leave_store import LeaveStore
 from handlers.storage.refused_writes import FollowUpUnderwayError, RequestConflictError
+from handlers.web.wording import moved_on_in_app
 
 # The ErrorType a rejection carries into the workflow.
 REJECTION_ERROR_TYPE = "LeaveRejected"
@@ -78,16 +79,27 @@ def open_request(
         raise Refusal(
             RefusalReason.EXPIRED, "This link has expired: the request can no longer be decided."
         ) from None
-    record = decider.store.get(token.request_id)
+    return token, open_for(token.approver_email.lower(), token.request_id, decider, repeating)
+
+
+def open_for(
+    approver: str,
+    request_id: str,
+    decider: Decider,
+    repeating: Decision | None = None,
+    in_app: bool = False,
+) -> LeaveRecord:
+    """The request, if `approver` has it and it is still open; or already decided `repeating`
+    by them. `in_app`: they decide in the app, not through a link of theirs."""
+    record = decider.store.get(request_id)
     if record is None:
         raise Refusal(RefusalReason.NOT_FOUND, "This leave request does not exist.")
-    approver = token.approver_email.lower()
     if record.approver_email != approver:
         if approver not in record.former_approvers():
             raise Refusal(
                 RefusalReason.NOT_YOURS, "This link is not for the approver of this request."
             )
-        _ensure_open(record)
+        ensure_open(record)
         if any(
             e.event is HistoryEvent.APPROVED_FIRST_LEVEL and e.by == approver
             for e in record.history
@@ -98,16 +110,17 @@ def open_request(
                 f"now waits for {record.approver_email}.",
                 record=record,
             )
-        raise Refusal(
-            RefusalReason.MOVED_ON,
-            f"This request is now with {record.approver_email}, who decides it instead: "
-            "your link no longer works.",
-            record=record,
+        moved_on = (
+            moved_on_in_app(record.approver_email)
+            if in_app
+            else f"This request is now with {record.approver_email}, who decides it instead: "
+            "your link no longer works."
         )
+        raise Refusal(RefusalReason.MOVED_ON, moved_on, record=record)
     if repeating is not None and _decided_as(record, repeating, approver):
-        return token, record
-    _ensure_open(record)
-    return token, record
+        return record
+    ensure_open(record)
+    return record
 
 
 def decide(
@@ -130,10 +143,24 @@ def decide(
     and the request decided their way: that is answered as a success, not a conflict.
     """
     token, record = open_request(token_text, decider, repeating=decision)
+    return decide_as(token.approver_email.lower(), record, decision, comment, decider)
+
+
+def decide_as(
+    approver: str,
+    record: LeaveRecord,
+    decision: Decision,
+    comment: str | None,
+    decider: Decider,
+    in_app: bool = False,
+) -> tuple[DecisionPayload, LeaveRecord]:
+    """`decide`, once `approver` (from their link, or signed in to the app: `in_app`) opened
+    `record` (`open_for`, as they decide it)."""
+    request_id = record.request_id
     now = decider.clock()
     claim = DecisionPayload(
         decision=decision,
-        approver_email=token.approver_email.lower(),
+        approver_email=approver,
         comment=comment or None,
         decided_at=now,
     )
@@ -150,7 +177,7 @@ def decide(
         # Moved on since it was read (escalated, handed over, decided): say where it is now,
         # unless it was decided this approver's way: a retry whose first answer was lost,
         # recorded by the workflow in between.
-        _, latest = open_request(token_text, decider, repeating=decision)
+        latest = open_for(approver, request_id, decider, repeating=decision, in_app=in_app)
         if _decided_as(latest, decision, approver):
             return claim, latest
         if latest.status.awaits_decision and latest.approver_email == approver:
@@ -179,7 +206,7 @@ def _already_closed(record: LeaveRecord, claim: DecisionPayload, decider: Decide
         raise not_now(BEING_RECORDED, record)
     if _decided_as(latest, claim.decision, claim.approver_email):
         return latest
-    _ensure_open(latest)
+    ensure_open(latest)
     raise Refusal(RefusalReason.ALREADY_DECIDED, _JUST_DECIDED, record=latest)
 
 
@@ -222,7 +249,8 @@ _ENDED_BY_THE_EMPLOYEE = {
 }
 
 
-def _ensure_open(record: LeaveRecord) -> None:
+def ensure_open(record: LeaveRecord) -> None:
+    """Raise why nobody can decide the request any more, if nobody can."""
     if record.status is LeaveStatus.EXPIRED:
         raise Refusal(RefusalReason.EXPIRED, _EXPIRED, record=record)
     if record.status is LeaveStatus.FAILED:

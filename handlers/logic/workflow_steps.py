@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from handlers.domain.decision_token import DecisionToken, decision_link
+from handlers.domain.delegation import stood_in_for
 from handlers.domain.follow_ups import FollowUp, FollowUpKind
 from handlers.domain.leave_request import (
     DecisionPayload,
@@ -183,7 +184,7 @@ class LeaveSteps:
         approver, in the chain, of the one `person` stands in for as a delegate (else of
         `person`), or that approver's delegate while they are away; never the employee, never
         back to anyone who had it. None when nobody is left."""
-        stands_for = _stood_in_for(record, person or record.approver_email)
+        stands_for = stood_in_for(record, person or record.approver_email)
         passed_over = {
             record.employee_email,
             record.approver_email,
@@ -333,22 +334,6 @@ class LeaveSteps:
 
     def _send(self, email: Email) -> str:
         return send_email(self.mailer, email)
-
-
-def _stood_in_for(record: LeaveRecord, person: str) -> list[str]:
-    """`person`, then whom they stand in for as a delegate (the approver who handed the
-    request to them), and so on back to the approver the request first came to."""
-    chain = [person]
-    for entry in reversed(record.history):
-        handed_from = entry.from_approver
-        if (
-            entry.event is HistoryEvent.REASSIGNED
-            and entry.to_approver == chain[-1]
-            and handed_from
-            and handed_from not in chain
-        ):
-            chain.append(handed_from)
-    return chain
 
 
 def _why_you(record: LeaveRecord) -> str | None:

@@ -30,7 +30,7 @@ from handlers.storage.table_schema import (
 )
 
 
-def _readable(items: Iterable[dict[str, Any]]) -> list[LeaveRecord]:
+def readable_requests(items: Iterable[dict[str, Any]]) -> list[LeaveRecord]:
     """The listed items that read as requests. One that does not (written by an older version,
     or edited by hand) is left out and logged, so it never breaks a list or a calendar feed."""
     records = []
@@ -47,6 +47,20 @@ def _readable(items: Iterable[dict[str, Any]]) -> list[LeaveRecord]:
                 "a stored request is unreadable: left out", extra={"key": key, "problems": problems}
             )
     return records
+
+
+def calendar_of_item(item: dict[str, Any]) -> EmployeeCalendar:
+    """An employee's calendar item (its plain values) as their calendar."""
+    entries = tuple(
+        CalendarEntry(
+            request_id,
+            date.fromisoformat(value["start"]),
+            date.fromisoformat(value["end"]),
+            LeaveStatus(value["status"]),
+        )
+        for request_id, value in sorted(item.get("held_leave", {}).items())
+    )
+    return EmployeeCalendar(entries, int(item["calendar_version"]))
 
 
 class RequestReads:
@@ -68,17 +82,7 @@ class RequestReads:
         )
         if "Item" not in response:
             return EmployeeCalendar()
-        item = from_item(response["Item"])
-        entries = tuple(
-            CalendarEntry(
-                request_id,
-                date.fromisoformat(value["start"]),
-                date.fromisoformat(value["end"]),
-                LeaveStatus(value["status"]),
-            )
-            for request_id, value in sorted(item.get("held_leave", {}).items())
-        )
-        return EmployeeCalendar(entries, int(item["calendar_version"]))
+        return calendar_of_item(from_item(response["Item"]))
 
     def pending_submitted_before(self, cutoff: datetime) -> Iterator[LeaveRecord]:
         """Pending requests submitted before `cutoff`, oldest first (across the shards)."""
@@ -117,7 +121,7 @@ class RequestReads:
                 {":approver": approver_email, ":since": since.isoformat()}
             ),
         )
-        return _readable(item for page in pages for item in page["Items"])
+        return readable_requests(item for page in pages for item in page["Items"])
 
     def requests_of(self, employee_email: str, limit: int) -> list[LeaveRecord]:
         """The employee's latest requests by start date, latest first (at most `limit`)."""
@@ -130,7 +134,7 @@ class RequestReads:
             ScanIndexForward=False,
             Limit=limit,
         )
-        return _readable(response["Items"])
+        return readable_requests(response["Items"])
 
     def awaiting_decision_by_or_handed_on(
         self, approver_email: str, key: str

@@ -3,8 +3,10 @@
 One table holds these kinds of item, told apart by their keys:
 - a leave request: `pk = REQUEST#<id>`, `sk = REQUEST`;
 - a directory entry: `pk = EMPLOYEE#<email>`, `sk = APPROVER`, naming the employee's approver
-  (`approver_email`) and the allowances that are theirs alone (`allowances`: leave type -> days
-  a year, or null for no limit), either of which may be missing;
+  (`approver_email`, and again as `team_of`, which only directory entries carry: the `by_team`
+  index lists an approver's people by it, one query per team) and the allowances that are
+  theirs alone (`allowances`: leave type -> days a year, or null for no limit), either of
+  which may be missing;
 - an employee's balance of one leave type in one year: `pk = EMPLOYEE#<email>`,
   `sk = BALANCE#<year>#<type>`, the days its requests hold (`held`: waiting for a decision) and
   have taken (`taken`: approved), and their sum (`booked`), moved in the same transaction as
@@ -25,9 +27,13 @@ One table holds these kinds of item, told apart by their keys:
 - a person's calendar feed: `pk = EMPLOYEE#<email>`, `sk = FEED`, their feed's current secret
   and its hash; and the secret's own item, `pk = FEED#<sha256 of the secret>`, `sk = FEED`,
   naming its owner (`feed_owner`), so that a feed's URL is looked up by key, never by a scan.
-Only requests carry `employee_email`, only pending requests `pending_shard`, and only approved
-leave `approved_leave_of_team`, so the indexes hold requests alone, `by_pending` pending ones
-alone and `by_approver` approved leave alone.
+Only requests carry `employee_email`, only pending requests `pending_shard`, only approved
+leave `approved_leave_of_team`, and only directory entries `team_of`, so the indexes hold
+requests alone, `by_pending` pending ones alone, `by_approver` approved leave alone and
+`by_team` directory entries alone. `by_waiting_approver` is keyed by `approver_email`, which
+requests, directory entries and delegations all carry, but sorted by `pending_shard`: an item
+is in an index only with both its keys, so it holds pending requests alone, by whoever has
+each now (every hand-over rewrites `approver_email`, every end removes `pending_shard`).
 
 Pending requests are spread over `PENDING_SHARDS` shards (by a hash of their id): no single
 partition key takes every status change, and the pending gauge reads the shards' counts and
@@ -48,6 +54,10 @@ class SecondaryIndex:
     name: str
     partition_key: str
     sort_key: str
+    # What the index copies of each item: all of it (a query answers whole items), or only
+    # its keys ("KEYS_ONLY": a write that changes no key of the item writes nothing to the
+    # index, and the reader fetches the items it needs by key).
+    projection: str = "ALL"
 
 
 # An employee's requests by start date (overlaps are checked against the calendar item).
@@ -60,7 +70,22 @@ BY_PENDING = SecondaryIndex("by_pending", partition_key="pending_shard", sort_ke
 BY_APPROVER = SecondaryIndex(
     "by_approver", partition_key="approved_leave_of_team", sort_key="start_date"
 )
-SECONDARY_INDEXES = (BY_EMPLOYEE, BY_PENDING, BY_APPROVER)
+# An approver's people (the directory entries that name them), by the employee's key: the
+# team whose leave their decision page and their view in the app show.
+BY_TEAM = SecondaryIndex(
+    "by_team", partition_key="team_of", sort_key=PARTITION_KEY, projection="KEYS_ONLY"
+)
+# Pending requests by the approver who has them now (sparse: see the module's docstring), read
+# by the approver's view in the app. Keys only: the many writes to a waiting request (its
+# take-over, callback, claims, leases) change none of its keys, so they write nothing here;
+# only its submission, a hand-over and its end do.
+BY_WAITING_APPROVER = SecondaryIndex(
+    "by_waiting_approver",
+    partition_key="approver_email",
+    sort_key=BY_PENDING.partition_key,
+    projection="KEYS_ONLY",
+)
+SECONDARY_INDEXES = (BY_EMPLOYEE, BY_PENDING, BY_APPROVER, BY_TEAM, BY_WAITING_APPROVER)
 PENDING_SHARDS = 8
 PENDING_COUNT = "pending_count"
 
@@ -99,8 +124,16 @@ def request_key(request_id: str) -> dict[str, str]:
     return {PARTITION_KEY: f"REQUEST#{request_id}", SORT_KEY: "REQUEST"}
 
 
+EMPLOYEE_PREFIX = "EMPLOYEE#"
+
+
 def directory_key(employee_email: str) -> dict[str, str]:
-    return {PARTITION_KEY: f"EMPLOYEE#{employee_email.lower()}", SORT_KEY: "APPROVER"}
+    return {PARTITION_KEY: f"{EMPLOYEE_PREFIX}{employee_email.lower()}", SORT_KEY: "APPROVER"}
+
+
+def employee_of(partition_key: str) -> str:
+    """The employee an `EMPLOYEE#<email>` partition key names."""
+    return partition_key.removeprefix(EMPLOYEE_PREFIX)
 
 
 def calendar_key(employee_email: str) -> dict[str, str]:
@@ -129,7 +162,12 @@ def feed_secret_key(secret_hash: str) -> dict[str, str]:
 
 def directory_item(employee_email: str, approver_email: str) -> dict[str, str]:
     """A directory entry as a plain item, for seeding the table."""
-    return {**directory_key(employee_email), "approver_email": approver_email.lower()}
+    approver = approver_email.lower()
+    return {
+        **directory_key(employee_email),
+        "approver_email": approver,
+        BY_TEAM.partition_key: approver,
+    }
 
 
 DIRECTORY_ALLOWANCES = "allowances"
@@ -144,6 +182,7 @@ def directory_entry(
     item: dict[str, Any] = {k: {"S": v} for k, v in directory_key(employee_email).items()}
     if approver_email is not None:
         item["approver_email"] = {"S": approver_email.lower()}
+        item[BY_TEAM.partition_key] = {"S": approver_email.lower()}
     if allowances:
         item[DIRECTORY_ALLOWANCES] = {
             "M": {
@@ -173,7 +212,6 @@ def balance_sort_key_range(first_year: int, last_year: int) -> tuple[str, str]:
 
 def create_table_request(table_name: str) -> dict[str, Any]:
     """The table as a DynamoDB CreateTable request: what the sandbox and the tests create."""
-    projection = {"ProjectionType": "ALL"}
     return {
         "TableName": table_name,
         "BillingMode": "PAY_PER_REQUEST",
@@ -191,7 +229,7 @@ def create_table_request(table_name: str) -> dict[str, Any]:
                     {"AttributeName": index.partition_key, "KeyType": "HASH"},
                     {"AttributeName": index.sort_key, "KeyType": "RANGE"},
                 ],
-                "Projection": projection,
+                "Projection": {"ProjectionType": index.projection},
             }
             for index in SECONDARY_INDEXES
         ],

@@ -16,7 +16,8 @@ from handlers.gateways.signing_key import signing_key
 from handlers.gateways.token_verifier import Caller, TokenVerifier
 from handlers.gateways.workflow_service import LambdaWorkflowService
 from handlers.logic.cancelling import Canceller
-from handlers.logic.deciding import await_final
+from handlers.logic.deciding import Decider, await_final
+from handlers.logic.deciding_in_app import AppDecider
 from handlers.logic.submission import Submitter, id_key_from
 from handlers.logic.withdrawing import Withdrawer
 from handlers.settings import submit_settings
@@ -24,6 +25,7 @@ from handlers.storage.approver_directory import DynamoDbApproverDirectory
 from handlers.storage.delegations import DynamoDbDelegations
 from handlers.storage.feed_secrets import DynamoDbFeedSecrets, FeedSecrets
 from handlers.storage.leave_store import DynamoDbLeaveStore
+from handlers.storage.team_reads import DynamoDbTeamReads, TeamReads
 
 
 @cache
@@ -61,6 +63,25 @@ def canceller() -> Canceller:
         clock=wired.clock,
         status_link=lambda request_id: status_url(base_url(), request_id),
     )
+
+
+def app_decider() -> AppDecider:
+    """Decisions in the app: the link's decision path on the submit function's store and
+    workflow (its signing key names no link here: the caller is signed in)."""
+    wired = submitter()
+    store = wired.store
+    decider = Decider(
+        store=store,
+        workflow=wired.workflow,
+        signing_keys=lambda: [],
+        clock=wired.clock,
+        await_final=lambda request_id: await_final(store, request_id),
+    )
+    return AppDecider(decider=decider, delegations=wired.delegations)
+
+
+def team_reads() -> TeamReads:
+    return DynamoDbTeamReads(submit_settings().table_name)
 
 
 @cache

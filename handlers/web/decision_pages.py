@@ -1,5 +1,6 @@
-"""The approver's pages behind the email link: the request and its two choices, the check
-before a rejection, what happens next, and what went wrong.
+"""The approver's pages behind the email link: the request, who else in the team is off on
+its days, and its two choices; the check before a rejection, what happens next, and what went
+wrong.
 
 No script at all (the Content Security Policy allows none): a rejection is confirmed on a page
 of its own, which works in every mail app's browser. Their HTML is `templates/page.html`
@@ -12,8 +13,16 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from handlers.domain.leave_request import DecisionPayload, LeaveRecord
+from handlers.domain.team_leave import TeamLeave, TeamOverlap
 from handlers.web.rendering import join, render, stylesheet
-from handlers.web.wording import LEAVE_TYPE_WORDS, STATUS_WORDS
+from handlers.web.wording import (
+    LEAVE_TYPE_WORDS,
+    STATUS_WORDS,
+    TEAM_LEAVE_WORDS,
+    no_team_overlap,
+    team_overlap_heading,
+    team_unreadable_on_page,
+)
 
 if TYPE_CHECKING:
     from markupsafe import Markup
@@ -57,15 +66,50 @@ def _summary(record: LeaveRecord) -> Markup:
     return render("decision/summary.html", rows=cells)
 
 
+# Between a stretch's first and last day, as the app writes it.
+_EN_DASH = "\u2013"
+
+
+def _days_between(first: date, last: date) -> str:
+    return _day(first) if first == last else f"{_day(first)} {_EN_DASH} {_day(last)}"
+
+
+def _team_row(leave: TeamLeave) -> Markup:
+    return render(
+        "decision/team_row.html",
+        employee=leave.employee_email,
+        days=_days_between(leave.start, leave.end),
+        status=leave.status.value,
+        status_words=TEAM_LEAVE_WORDS[leave.status],
+    )
+
+
+def _team(team: TeamOverlap | None) -> Markup:
+    """Who else in the team is off, or has asked to be, on the request's days (None: it could
+    not be read)."""
+    if team is None:
+        message = render("decision/team_none.html", message=team_unreadable_on_page())
+        return render("decision/team.html", heading=team_overlap_heading(None), leave=message)
+    if team.leave:
+        rows = join(_team_row(leave) for leave in team.leave)
+        listed = render("decision/team_list.html", rows=rows)
+    else:
+        listed = render("decision/team_none.html", message=no_team_overlap(team.absent_approver))
+    return render(
+        "decision/team.html", heading=team_overlap_heading(team.absent_approver), leave=listed
+    )
+
+
 def _comment(label: str, value: str = "") -> Markup:
     return render("decision/comment.html", label=label, limit=COMMENT_LIMIT, value=value)
 
 
-def decision_form(record: LeaveRecord, token: str) -> str:
+def decision_form(record: LeaveRecord, token: str, team: TeamOverlap | None) -> str:
     content = render(
         "decision/decide.html",
         employee=record.employee_email,
         summary=_summary(record),
+        team=_team(team),
         token=token,
         comment=_comment("Comment"),
     )

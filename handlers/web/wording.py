@@ -87,4 +87,85 @@ def page_wording() -> dict[str, dict[str, str]]:
         "events": {k.value: v for k, v in EVENT_WORDS.items()},
         "leave_types": {k.value: v for k, v in LEAVE_TYPE_WORDS.items()},
         "fields": dict(FIELD_LABELS),
+        "approvals": approver_view_words(),
+        "team_leave": {k.value: v for k, v in TEAM_LEAVE_WORDS.items()},
+    }
+
+
+# -- an approver's view of their team (the decision page, the app) ------------------------------
+
+# A team member's leave, by its status: off (approved), or asked for (waiting for a decision).
+TEAM_LEAVE_WORDS = {
+    LeaveStatus.APPROVED: "Off",
+    LeaveStatus.PENDING: "Asked for",
+}
+
+
+def team_overlap_heading(absent_approver: str | None) -> str:
+    """Over the team's leave on a request's days; `absent_approver`: whose team a delegate
+    decides for (None: the approver's own)."""
+    if absent_approver is None:
+        return "Others in your team on these days"
+    return f"Others in {absent_approver}'s team on these days"
+
+
+def no_team_overlap(absent_approver: str | None) -> str:
+    whose = "your team" if absent_approver is None else f"{absent_approver}'s team"
+    return f"Nobody else in {whose} is off or has asked for any of these days."
+
+
+def deciding_for(absent_approver: str) -> str:
+    """Why a delegate decides a request."""
+    return f"You decide this for {absent_approver}, who is away."
+
+
+def moved_on_in_app(approver: str) -> str:
+    return f"This request is now with {approver}, who decides it instead."
+
+
+def not_yours_in_app() -> str:
+    return "This request is not waiting for your decision."
+
+
+def team_unavailable() -> str:
+    return "Your team's leave could not be read just now: please try again in a few seconds."
+
+
+def team_unreadable_on_page() -> str:
+    return (
+        "Who else is off on these days could not be read just now: reload this page in a "
+        "moment to see it."
+    )
+
+
+def approver_view_words() -> dict[str, str]:
+    """The app's words for an approver: `{employee}`, `{approver}`, `{first}` and `{last}`
+    stand for what the script puts in."""
+    return {
+        "waiting_heading": "Waiting for your decision",
+        "standing_in": deciding_for("{approver}"),
+        "days": "Days",
+        "reason": "Reason",
+        "no_reason": "(none given)",
+        "decide_by": "Decide by",
+        "overlap_heading": "Others in the team on these days",
+        "no_overlap": "Nobody else in the team is off or has asked for any of these days.",
+        "own_team_heading": "Your team's upcoming leave",
+        "team_heading": "Upcoming leave of {approver}'s team",
+        "comment": "Comment",
+        "comment_hint": "(optional: the employee sees it)",
+        "approve": "Approve",
+        "reject": "Reject…",
+        "sending": "Sending…",
+        "confirm_reject": (
+            "Reject the leave of {employee} from {first} to {last}? They will be told by "
+            "email, and their dates become free again. This cannot be undone."
+        ),
+        "approved": "You approved the leave of {employee}. They get an email now.",
+        "rejected": (
+            "You rejected the leave of {employee}. They get an email now, and their dates are "
+            "free again."
+        ),
+        "not_sent": "Your decision could not be sent: please try again.",
+        "not_loaded": "The requests waiting for you could not be loaded.",
     }

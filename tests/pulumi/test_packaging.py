@@ -128,6 +128,7 @@ from datetime import UTC, date, datetime
 import handlers
 from handlers.domain.leave_request import LeaveRecord
 from handlers.domain.statuses import LeaveStatus
+from handlers.domain.team_leave import TeamLeave, TeamOverlap
 from handlers.web.decision_pages import decision_form
 from handlers.web.emails import receipt_email
 from handlers.web.employee_app import AppConfig, app_page
@@ -140,11 +141,14 @@ record = LeaveRecord(
     submitted_at=datetime(2026, 1, 2, tzinfo=UTC),
 )
 config = AppConfig("https://api.example/live/", "client", "https://i/auth", "https://i/token")
+team = TeamOverlap(None, [
+    TeamLeave("colleague@email.com", date(2026, 1, 9), date(2026, 1, 10), LeaveStatus.APPROVED)
+])
 json.dump({
     "package": handlers.__file__,
     "app_page": app_page(config),
     "script": SCRIPT,
-    "decision_form": decision_form(record, "a.b"),
+    "decision_form": decision_form(record, "a.b", team),
     "email": receipt_email(record, "https://api.example/live/requests/lr-1").html,
 }, sys.stdout)
 """
@@ -176,6 +180,7 @@ def test_the_handlers_render_their_pages_from_the_archive_alone(
     assert rendered["script"] == (PROJECT_ROOT / "handlers/web/static/employee_app.js").read_text()
     assert stylesheet in rendered["decision_form"]
     assert "&lt;b&gt;moving&lt;/b&gt;" in rendered["decision_form"]
+    assert "<strong>colleague@email.com</strong>" in rendered["decision_form"]
     assert 'href="https://api.example/live/requests/lr-1"' in rendered["email"]
     assert "&lt;b&gt;moving&lt;/b&gt;" in rendered["email"]
 

@@ -84,11 +84,17 @@ def test_the_decision_function_may_resume_only_workflow_executions(
         for statement in document["Statement"]
         if any("Callback" in action for action in statement["Action"])
     }
-    # The decision endpoint, and submit for withdrawals (failure only: it never approves).
+    # The decision endpoint, and submit for withdrawals and approvers' decisions in the app.
     assert callbacks == {"leave-decision-policy", "leave-submit-policy"}
-    withdraw = statements_by_sid(deployment, "submit")["WithdrawThroughWorkflow"]
-    assert withdraw["Action"] == ["lambda:SendDurableExecutionCallbackFailure"]
-    assert withdraw["Resource"] == [f"{WORKFLOW}:*"]
+    submit = statements_by_sid(deployment, "submit")
+    assert submit["WithdrawThroughWorkflow"]["Action"] == [
+        "lambda:SendDurableExecutionCallbackFailure"
+    ]
+    assert submit["ApproveThroughWorkflow"]["Action"] == [
+        "lambda:SendDurableExecutionCallbackSuccess"
+    ]
+    for sid in ("WithdrawThroughWorkflow", "ApproveThroughWorkflow"):
+        assert submit[sid]["Resource"] == [f"{WORKFLOW}:*"]
 
 
 def test_the_workflow_runs_durably_on_its_own_executions_only(deployment: Deployment) -> None:
@@ -221,6 +227,13 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
         # Its requests (GET /requests) and the leave it approved (calendar feeds).
         "ListRequests": ["dynamodb:Query"],
         "WithdrawThroughWorkflow": ["lambda:SendDurableExecutionCallbackFailure"],
+        # An approver's decision in the app: a rejection is a failure, an approval a success.
+        "ApproveThroughWorkflow": ["lambda:SendDurableExecutionCallbackSuccess"],
+        # An approver's view: their people, what waits for them, their people's calendars,
+        # and whose approvals come to them (the delegations).
+        "ReadTeams": ["dynamodb:Query"],
+        "ReadTeamItems": ["dynamodb:BatchGetItem"],
+        "ReadDelegations": ["dynamodb:Query"],
         # Cancelled leave: the approver is told, the outcome announced.
         "SendMailAsSender": ["ses:SendRawEmail"],
         "PublishDomainEvents": ["events:PutEvents"],
@@ -231,11 +244,25 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
         f"{table}/index/by_employee",
         f"{table}/index/by_approver",
     ]
+    submit = statements_by_sid(deployment, "submit")
+    assert submit["ReadTeams"]["Resource"] == [
+        f"{table}/index/by_team",
+        f"{table}/index/by_waiting_approver",
+    ]
+    assert submit["ReadTeamItems"]["Resource"] == [table]
+    # The table, but only its delegations' partition: no other item is listed by a query.
+    assert submit["ReadDelegations"]["Resource"] == [table]
+    assert submit["ReadDelegations"]["Condition"] == {
+        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": "DELEGATIONS"}
+    }
     assert actions("decision") == {
         "WriteOwnLogs": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "SendTraces": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
         # Its one write claims the request's level before the callback.
         "ClaimRequests": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        # The team's overlapping leave on the page: the approver's people, their calendars.
+        "ReadTeam": ["dynamodb:Query"],
+        "ReadTeamItems": ["dynamodb:BatchGetItem"],
         "ReadSigningKey": ["ssm:GetParameter"],
         "ResumeWorkflow": [
             "lambda:SendDurableExecutionCallbackFailure",
@@ -253,6 +280,9 @@ def test_each_function_touches_only_what_it_uses(deployment: Deployment) -> None
     }
     for role in ("submit", "decision", "workflow"):
         assert statements_by_sid(deployment, role)["ReadSigningKey"]["Resource"] == [parameter]
+    decision = statements_by_sid(deployment, "decision")
+    assert decision["ReadTeam"]["Resource"] == [f"{table}/index/by_team"]
+    assert decision["ReadTeamItems"]["Resource"] == [table]
     workflow = statements_by_sid(deployment, "workflow")
     assert workflow["KeepRequests"]["Resource"] == [table]
     assert workflow["SendMailAsSender"]["Condition"] == {

@@ -27,7 +27,7 @@ def test_the_table_has_the_keys_and_indexes_the_handlers_use(deployment: Deploym
     assert table["globalSecondaryIndexes"] == [
         {
             "name": index.name,
-            "projectionType": "ALL",
+            "projectionType": index.projection,
             "keySchemas": [
                 {"attributeName": index.partition_key, "keyType": "HASH"},
                 {"attributeName": index.sort_key, "keyType": "RANGE"},
@@ -37,6 +37,20 @@ def test_the_table_has_the_keys_and_indexes_the_handlers_use(deployment: Deploym
     ]
     assert table["pointInTimeRecovery"] == {"enabled": True}
     assert table["deletionProtectionEnabled"] is True
+
+
+def test_an_approvers_indexes_copy_keys_only(deployment: Deployment) -> None:
+    # Every write to a waiting request (take-over, callback, claim, lease) would otherwise
+    # write the index too; the approver's view reads the requests by key instead.
+    indexes = deployment.one("aws:dynamodb/table:Table").inputs["globalSecondaryIndexes"]
+    projections = {index["name"]: index["projectionType"] for index in indexes}
+    assert projections == {
+        "by_employee": "ALL",
+        "by_pending": "ALL",
+        "by_approver": "ALL",
+        "by_team": "KEYS_ONLY",
+        "by_waiting_approver": "KEYS_ONLY",
+    }
 
 
 def test_deletion_protection_follows_the_config(tmp_path: Path) -> None:

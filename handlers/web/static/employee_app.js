@@ -1,6 +1,7 @@
 /*
  * The employees' app in the browser: sign-in, the days they have left, the form, their
- * requests, a request's status.
+ * requests, a request's status, and for approvers what waits for their decision (decided here
+ * too) and their team's leave.
  *
  * Served as `{submit_url}app.js` (a script of the same origin, so the page's Content Security
  * Policy allows no inline script). Sign-in is OpenID Connect's authorization code flow with PKCE
@@ -12,8 +13,8 @@
  * Its settings and words come from the page (handlers/web/employee_app.py), as JSON.
  *
  * Over 400 lines, on purpose: one file is one request for the browser, with no build step, and
- * its parts (sign-in, the days left, the form, the list, the status, the approver's delegation
- * and calendar cards) share the session and the API helpers at the top.
+ * its parts (sign-in, the days left, the form, the list, the status, the approver's decisions,
+ * team, delegation and calendar cards) share the session and the API helpers at the top.
  */
 // Its own scope: nothing here becomes a global of the page.
 (() => {
@@ -424,6 +425,113 @@
     return form;
   }
 
+  // -- an approver's part: what waits for their decision, and their team's leave ---------------
+
+  const approvals = words.approvals;
+
+  // A sentence of `approvals` with its {placeholders} filled.
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+  }
+
+  function daysOf(leave) {
+    return leave.start_date === leave.end_date ? formatDate(leave.start_date)
+      : formatDate(leave.start_date) + ' – ' + formatDate(leave.end_date);
+  }
+
+  // Who in a team is off (approved) or has asked (pending) on which days: no more is sent.
+  function teamLeaveList(leave) {
+    return h('ul', {class: 'requests team'}, leave.map((one) => h('li', {},
+      h('span', {}, h('strong', {}, one.employee_email), h('br'), h('span', {class: 'muted'}, daysOf(one))),
+      h('span', {class: 'badge ' + one.status}, words.team_leave[one.status] || one.status))));
+  }
+
+  function waitingItem(request, index, decided) {
+    const heading = h('h3', {id: 'waiting-' + index}, request.employee_email + ': ' + daysOf(request));
+    const comment = h('textarea', {id: 'comment-' + index, name: 'comment', rows: '2', maxlength: '1000'});
+    const outcome = h('div', {});
+    const approve = h('button', {class: 'primary', type: 'button'}, approvals.approve);
+    const reject = h('button', {class: 'danger', type: 'button'}, approvals.reject);
+    const rows = [
+      [words.fields.leave_type, words.leave_types[request.leave_type] || request.leave_type],
+      [approvals.days, String(request.days)],
+      [approvals.reason, request.reason || approvals.no_reason],
+    ];
+    if (request.decision_deadline) rows.push([approvals.decide_by, formatMoment(request.decision_deadline)]);
+    let item = null;
+    const decide = async (choice) => {
+      const names = {employee: request.employee_email, first: formatDate(request.start_date),
+                     last: formatDate(request.end_date)};
+      if (choice === 'reject' && !window.confirm(fill(approvals.confirm_reject, names))) return;
+      approve.disabled = true; reject.disabled = true;
+      const sent = {decision: choice};
+      if (comment.value.trim()) sent.comment = comment.value.trim();
+      let retry = true;
+      try {
+        const {status, body} = await api('approvals/' + encodeURIComponent(request.request_id), {
+          method: 'POST', body: JSON.stringify(sent), headers: {'Content-Type': 'application/json'},
+        });
+        if (status === 200) {
+          item.replaceChildren(heading,
+            banner('info', fill(approvals[choice === 'approve' ? 'approved' : 'rejected'], names)));
+          decided();
+          return;
+        }
+        // Decided or moved on meanwhile, expired, or not theirs: only a busy moment may pass.
+        retry = status === 503 || status === 429;
+        outcome.replaceChildren(banner('error', body.message || approvals.not_sent));
+      } catch (error) {
+        if (error instanceof SignedOut) { signInPage('Your sign-in has expired. Please sign in again.'); return; }
+        outcome.replaceChildren(banner('error', error.message));
+      } finally {
+        if (retry) { approve.disabled = false; reject.disabled = false; }
+      }
+    };
+    approve.addEventListener('click', () => decide('approve'));
+    reject.addEventListener('click', () => decide('reject'));
+    item = h('article', {class: 'decide', 'aria-labelledby': 'waiting-' + index},
+      heading,
+      request.standing_in_for ? h('p', {class: 'muted'}, fill(approvals.standing_in, {approver: request.standing_in_for})) : null,
+      h('dl', {class: 'summary'}, rows.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])),
+      h('h4', {}, approvals.overlap_heading),
+      request.overlapping.length ? teamLeaveList(request.overlapping) : h('p', {class: 'muted'}, approvals.no_overlap),
+      h('label', {for: 'comment-' + index}, approvals.comment, h('span', {class: 'hint'}, ' ' + approvals.comment_hint)),
+      comment,
+      outcome,
+      h('div', {class: 'actions'}, approve, reject));
+    return item;
+  }
+
+  function teamCards(teams) {
+    return teams.map((team, index) => {
+      const heading = team.approver_email === session().email ? approvals.own_team_heading
+        : fill(approvals.team_heading, {approver: team.approver_email});
+      return h('section', {class: 'card', 'aria-labelledby': 'team-' + index},
+        h('h2', {id: 'team-' + index}, heading), teamLeaveList(team.leave));
+    });
+  }
+
+  // Nothing at all for someone who approves nobody. Once they decided, their teams' leave is
+  // read again (what they approved is off now; what they rejected is gone).
+  function approverPart() {
+    const part = h('div', {id: 'approvals'});
+    const teams = h('div', {});
+    const refreshTeams = () => api('approvals').then(({status, body}) => {
+      if (status === 200) teams.replaceChildren(...teamCards(body.teams));
+    }).catch(() => {});
+    api('approvals').then(({status, body}) => {
+      if (status !== 200) { part.replaceChildren(banner('error', body.message || approvals.not_loaded)); return; }
+      teams.replaceChildren(...teamCards(body.teams));
+      const waiting = h('section', {class: 'card', 'aria-labelledby': 'waiting'},
+        h('h2', {id: 'waiting'}, approvals.waiting_heading),
+        body.waiting.map((request, index) => waitingItem(request, index, refreshTeams)));
+      part.replaceChildren(...(body.waiting.length ? [waiting, teams] : [teams]));
+    }).catch((error) => {
+      if (!(error instanceof SignedOut)) part.replaceChildren(banner('error', error.message));
+    });
+    return part;
+  }
+
   async function homePage() {
     const list = h('ul', {class: 'requests'}, h('li', {class: 'muted'}, 'Loading your requests…'));
     const balances = api('balance').then(({status, body}) => {
@@ -432,6 +540,7 @@
     });
     show(
       h('h1', {}, 'Leave requests'),
+      approverPart(),
       balanceCard(balances),
       requestForm(balances),
       h('section', {class: 'card', 'aria-labelledby': 'yours'},
