@@ -91,6 +91,8 @@ def test_a_persons_own_allowances_are_seeded_into_their_directory_entry(tmp_path
             "pk": {"S": "EMPLOYEE#alice@example.com"},
             "sk": {"S": "APPROVER"},
             "approver_email": {"S": "carol@example.com"},
+            # Carol's team lists her by it (the by_team index).
+            "team_of": {"S": "carol@example.com"},
             "allowances": {"M": {"annual": {"N": "30"}}},
         },
         "EMPLOYEE#bob@example.com": {
