@@ -127,7 +127,8 @@ def show_request() -> Response[str]:
     if not token:
         return _html(400, pages.message_page("Link not valid", "This link has no token."))
     _, record = open_request(token, decider())
-    return _html(200, pages.decision_form(record, token))
+    over_days = decision_settings().second_approval_over_days
+    return _html(200, pages.decision_form(record, token, over_days))
 
 
 @app.post("/")
@@ -154,7 +155,8 @@ def record_decision() -> Response[str]:
         return json_response(
             200, {"request_id": record.request_id, "decision": claim.decision.value}
         )
-    return _html(200, pages.decision_recorded(claim, record))
+    over_days = decision_settings().second_approval_over_days
+    return _html(200, pages.decision_recorded(claim, record, over_days))
 
 
 def _read_body() -> dict[str, Any]:

@@ -87,7 +87,7 @@ def open_request(
             raise Refusal(
                 RefusalReason.NOT_YOURS, "This link is not for the approver of this request."
             )
-        _ensure_open(record)
+        _ensure_open(record, approver)
         if any(
             e.event is HistoryEvent.APPROVED_FIRST_LEVEL and e.by == approver
             for e in record.history
@@ -106,7 +106,7 @@ def open_request(
         )
     if repeating is not None and _decided_as(record, repeating, approver):
         return token, record
-    _ensure_open(record)
+    _ensure_open(record, approver)
     return token, record
 
 
@@ -179,7 +179,7 @@ def _already_closed(record: LeaveRecord, claim: DecisionPayload, decider: Decide
         raise not_now(BEING_RECORDED, record)
     if _decided_as(latest, claim.decision, claim.approver_email):
         return latest
-    _ensure_open(latest)
+    _ensure_open(latest, claim.approver_email)
     raise Refusal(RefusalReason.ALREADY_DECIDED, _JUST_DECIDED, record=latest)
 
 
@@ -222,7 +222,9 @@ _ENDED_BY_THE_EMPLOYEE = {
 }
 
 
-def _ensure_open(record: LeaveRecord) -> None:
+def _ensure_open(record: LeaveRecord, viewer: str) -> None:
+    """Raise why nobody can decide `record` any more, as `viewer` (the approver whose link it
+    is) is told it: a decision of their own (theirs as a delegate, too) is "by you"."""
     if record.status is LeaveStatus.EXPIRED:
         raise Refusal(RefusalReason.EXPIRED, _EXPIRED, record=record)
     if record.status is LeaveStatus.FAILED:
@@ -238,7 +240,7 @@ def _ensure_open(record: LeaveRecord) -> None:
         )
     if not record.status.awaits_decision:
         decider = _decided_by(record)
-        by = f" by {decider}" if decider else ""
+        by = f" by {'you' if decider == viewer else decider}" if decider else ""
         raise Refusal(
             RefusalReason.ALREADY_DECIDED,
             f"This request was already {record.status.value}{by}.",
