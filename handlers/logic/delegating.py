@@ -195,14 +195,15 @@ def _announce_hand_over(moved: LeaveRecord, delegation: Delegation, hand_over: H
         follow_up_event_id(moved.request_id, delegation.key),
         {**event_fields(moved), "from_approver": delegation.approver_email},
     )
-    why = f"{delegation.away_note} They handed their approvals to {moved.approver_email}."
-    status_link = hand_over.status_link(moved.request_id)
-    send_email(hand_over.mailer, handed_over_email(moved, why, status_link))
-    # The approver who is away held a link that leads nowhere now: say so, once.
+    # The approver who is away held a link that leads nowhere now: say so, once (noted, so
+    # a run that stops after the employee's email below does not send it again).
     away = delegation.approver_email
     notice = delegated_away_email(moved, away)
     send_notice_once(
         hand_over.mailer, hand_over.store, moved, notice_key(delegation.key, away), notice
     )
+    why = f"{delegation.away_note} They handed their approvals to {moved.approver_email}."
+    status_link = hand_over.status_link(moved.request_id)
+    send_email(hand_over.mailer, handed_over_email(moved, why, status_link))
     emit_metric(Metric.REQUESTS_REASSIGNED)
     logger.info("request handed to a delegate", extra={"request_id": moved.request_id})

@@ -311,12 +311,12 @@ class LeaveSteps:
             follow_up_event_id(record.request_id, key),
             {**event_fields(record), "from_approver": previous},
         )
+        # Whoever let it wait holds a link that leads nowhere now: say so, once (noted, so a
+        # retry after the employee's email below does not send it again).
+        notice = escalated_away_email(record, previous)
+        send_notice_once(self.mailer, self.store, record, notice_key(key, previous), notice)
         why = f"{previous} did not decide it in time."
         self._send(handed_over_email(record, why, self.status_link(record)))
-        # Whoever let it wait holds a link that leads nowhere now: say so, once.
-        told = notice_key(key, previous)
-        notice = escalated_away_email(record, previous)
-        send_notice_once(self.mailer, self.store, record, told, notice)
         emit_metric(Metric.REQUESTS_ESCALATED)
         return record.approver_email
 
