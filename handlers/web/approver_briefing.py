@@ -121,8 +121,7 @@ def after_decision(record: LeaveRecord, decision: Decision, over_days: int | Non
             "Approved: a second approval follows",
             f"{_long_leave(over_days)}: the approver above you is now asked by email to "
             f"decide it too, and {employee} is told. Until they approve, the leave is not "
-            "booked. (With nobody above you, your approval is enough: the dates are booked "
-            f"and {employee} is told.) {done}",
+            f"booked (unless nobody is above you: then yours is enough). {done}",
         )
     return AfterDecision(
         LeaveStatus.APPROVED,
