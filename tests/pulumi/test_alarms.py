@@ -140,8 +140,7 @@ def test_workflow_failures_alarm_on_lambdas_durable_metrics(deployment: Deployme
 def test_function_errors_cover_every_function_with_the_gauge(deployment: Deployment) -> None:
     alarm = alarms(deployment)["function-errors"]
     assert {m["dimensions"]["FunctionName"] for m in metrics_of(alarm)} == {
-        f"{PREFIX}-{role}"
-        for role in ("submit", "workflow", "decision", "pending-gauge", "settler")
+        f"{PREFIX}-{role}" for role in ("submit", "workflow", "decision", "pending-gauge", "settler")
     }
     assert {(m["namespace"], m["metricName"], m["stat"]) for m in metrics_of(alarm)} == {
         (LAMBDA_NAMESPACE, LambdaMetric.ERRORS, "Sum")

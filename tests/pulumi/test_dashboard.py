@@ -40,8 +40,7 @@ def test_the_dashboard_shows_the_deployed_functions_and_queue(deployment: Deploy
     ]
     function_names = {row[3] for row in rows if row[0] == LAMBDA_NAMESPACE}
     assert function_names == {
-        f"{PREFIX}-{role}"
-        for role in ("submit", "workflow", "decision", "pending-gauge", "settler")
+        f"{PREFIX}-{role}" for role in ("submit", "workflow", "decision", "pending-gauge", "settler")
     }
     assert {row[3] for row in rows if row[0] == SQS_NAMESPACE} == {QUEUE}
     for widget in body["widgets"]:
