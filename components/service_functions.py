@@ -324,6 +324,7 @@ class ServiceFunctions(pulumi.ComponentResource):
                 table_name=args.storage.table.name,
                 signing_key_parameter=keys.current.name,
                 previous_signing_key_parameter=keys.previous.name if keys.previous else None,
+                second_approval_over_days=_days_or_off(args.config.second_approval_over_days),
             ),
             [
                 # Read the request, and claim it for the decision before the callback.

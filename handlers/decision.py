@@ -140,7 +140,8 @@ def show_request() -> Response[str]:
         # The request can still be decided: the page says the team could not be read.
         logger.warning("the team's leave could not be read", extra={"error": repr(error)})
         team = None
-    return _html(200, pages.decision_form(record, token, team))
+    over_days = decision_settings().second_approval_over_days
+    return _html(200, pages.decision_form(record, token, team, over_days))
 
 
 @app.post("/")
@@ -167,7 +168,8 @@ def record_decision() -> Response[str]:
         return json_response(
             200, {"request_id": record.request_id, "decision": claim.decision.value}
         )
-    return _html(200, pages.decision_recorded(claim, record))
+    over_days = decision_settings().second_approval_over_days
+    return _html(200, pages.decision_recorded(claim, record, over_days))
 
 
 def _read_body() -> dict[str, Any]:

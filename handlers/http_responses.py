@@ -1,7 +1,8 @@
 """The one shape of every error the HTTP endpoints return, `{"message", "errors": [{"field",
-"problem"}]}`, and the one place it is built: a use case's refusal (`refusal_response`, with
-each reason's status code), a body Pydantic refused (`validation_errors`), or the endpoints'
-own answers (`error_response`), and how an endpoint registers its answer to an exception
+"problem"}]}` (a problem about another of the person's requests also names its `request_id`),
+and the one place it is built: a use case's refusal (`refusal_response`, with each reason's
+status code), a body Pydantic refused (`validation_errors`), or the endpoints' own answers
+(`error_response`), and how an endpoint registers its answer to an exception
 (`exception_handler`)."""
 
 import json
@@ -85,6 +86,9 @@ def refusal_response(refusal: Refusal, refused: str | None = None) -> Response[s
     else:
         message = f"{refused} was refused."
     errors = [field_error(refusal.field, refusal.message)] if refusal.field else None
+    if errors and refusal.other_request:
+        # The other request it is about, for the app to link to (its words name it by date).
+        errors[0]["request_id"] = refusal.other_request
     return error_response(
         REFUSAL_STATUS[refusal.reason], message, errors, retry_after(refusal.retry_after)
     )

@@ -169,6 +169,11 @@ class DecisionSettings(_Settings):
     previous_signing_key_parameter: str | None = Field(
         default=None, alias="PREVIOUS_SIGNING_KEY_PARAMETER"
     )
+    # The workflow's own setting: the page tells the first approver of long leave that a
+    # second approval follows theirs.
+    second_approval_over_days: Annotated[int | None, BeforeValidator(parse_days)] = Field(
+        default=DEFAULT_SECOND_APPROVAL_OVER_DAYS, alias="SECOND_APPROVAL_OVER_DAYS"
+    )
 
 
 class GaugeSettings(_Settings):

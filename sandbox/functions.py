@@ -172,7 +172,9 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
             name=DECISION,
             handler="handlers.decision.handler",
             settings=DecisionSettings.environment_for(
-                table_name=TABLE_NAME, signing_key_parameter=SIGNING_KEY_PARAMETER
+                table_name=TABLE_NAME,
+                signing_key_parameter=SIGNING_KEY_PARAMETER,
+                second_approval_over_days=config.second_approval_over_days or OFF,
             ),
             timeout_seconds=DECISION_FUNCTION_TIMEOUT_SECONDS,
         ),

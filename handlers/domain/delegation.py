@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
+from handlers.domain.date_style import day_words
 from handlers.domain.leave_request import (
     Email,
     EnteredEmail,
@@ -64,7 +65,7 @@ class Delegation(_AwayDays):
     @property
     def away_note(self) -> str:
         """What a request handed over by this delegation says about why."""
-        return f"{self.approver_email} is away until {self.ends_on:%A %d %B %Y}."
+        return f"{self.approver_email} is away until {day_words(self.ends_on)}."
 
     def handed_over_entry(self, request_from: str, to: str, at: datetime) -> HistoryEntry:
         """The history entry of a request this delegation moves from `request_from` to `to`."""

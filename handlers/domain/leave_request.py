@@ -141,6 +141,7 @@ _INTERNAL_FIELDS = {
     "follow_ups",
     "ended_by",
     "days_by_year",
+    "notices_sent",
 }
 
 
@@ -180,6 +181,9 @@ class LeaveRecord(LeaveRequest):
     ended_by: str | None = None
     # The keys of the follow-ups (reminders, escalation, reassignments) that happened.
     follow_ups: frozenset[str] = frozenset()
+    # The keys of the notices that went out (an approver told the request left them), so a
+    # retried step sends none twice (storage/sent_notices.py).
+    notices_sent: frozenset[str] = frozenset()
 
     def former_approvers(self) -> set[str]:
         """Everyone the request was assigned to before its current approver."""

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from handlers.domain.date_style import day_words
 from handlers.domain.leave_request import LeaveRecord, Outcome
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
@@ -53,7 +54,7 @@ def cancel(request_id: str, employee: str, canceller: Canceller) -> LeaveRecord:
     if now.date() >= record.start_date:
         raise Refusal(
             RefusalReason.CONFLICT,
-            f"This leave began on {record.start_date:%A %d %B %Y}: it can no longer be "
+            f"This leave began on {day_words(record.start_date)}: it can no longer be "
             "cancelled here. Ask your approver to change it.",
         )
     outcome = Outcome(status=LeaveStatus.CANCELLED, decided_at=now, by=employee)

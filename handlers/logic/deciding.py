@@ -99,7 +99,7 @@ def open_for(
             raise Refusal(
                 RefusalReason.NOT_YOURS, "This link is not for the approver of this request."
             )
-        ensure_open(record)
+        ensure_open(record, approver)
         if any(
             e.event is HistoryEvent.APPROVED_FIRST_LEVEL and e.by == approver
             for e in record.history
@@ -119,7 +119,7 @@ def open_for(
         raise Refusal(RefusalReason.MOVED_ON, moved_on, record=record)
     if repeating is not None and _decided_as(record, repeating, approver):
         return record
-    ensure_open(record)
+    ensure_open(record, approver)
     return record
 
 
@@ -206,7 +206,7 @@ def _already_closed(record: LeaveRecord, claim: DecisionPayload, decider: Decide
         raise not_now(BEING_RECORDED, record)
     if _decided_as(latest, claim.decision, claim.approver_email):
         return latest
-    ensure_open(latest)
+    ensure_open(latest, claim.approver_email)
     raise Refusal(RefusalReason.ALREADY_DECIDED, _JUST_DECIDED, record=latest)
 
 
@@ -249,8 +249,10 @@ _ENDED_BY_THE_EMPLOYEE = {
 }
 
 
-def ensure_open(record: LeaveRecord) -> None:
-    """Raise why nobody can decide the request any more, if nobody can."""
+def ensure_open(record: LeaveRecord, viewer: str) -> None:
+    """Raise why nobody can decide `record` any more, as `viewer` (the approver whose link it
+    is, or who decides in the app) is told it: a decision of their own (theirs as a delegate,
+    too) is "by you"."""
     if record.status is LeaveStatus.EXPIRED:
         raise Refusal(RefusalReason.EXPIRED, _EXPIRED, record=record)
     if record.status is LeaveStatus.FAILED:
@@ -266,7 +268,7 @@ def ensure_open(record: LeaveRecord) -> None:
         )
     if not record.status.awaits_decision:
         decider = _decided_by(record)
-        by = f" by {decider}" if decider else ""
+        by = f" by {'you' if decider == viewer else decider}" if decider else ""
         raise Refusal(
             RefusalReason.ALREADY_DECIDED,
             f"This request was already {record.status.value}{by}.",

@@ -76,7 +76,7 @@ def decide_in_app(
     if record.approver_email != caller:
         delegation = standing_in(caller, record, app.delegations, now.date())
         if delegation is not None:
-            ensure_open(record)
+            ensure_open(record, caller)
             _ensure_in_time(record, now)
             record = _hand_over(caller, record, delegation, decider, now)
         elif caller not in record.former_approvers():
@@ -108,11 +108,11 @@ def _hand_over(
     except RequestConflictError as conflict:
         # Decided, or claimed by its approver's decision, or held by another follow-up.
         latest = conflict.record or record
-        ensure_open(latest)
+        ensure_open(latest, caller)
         raise not_now(BEING_RECORDED, latest) from None
     try:
         if held.approver_email != delegation.approver_email:
-            ensure_open(held)
+            ensure_open(held, caller)
             raise Refusal(RefusalReason.MOVED_ON, moved_on_in_app(held.approver_email), record=held)
         entry = delegation.handed_over_entry(held.approver_email, caller, now)
         try:
@@ -121,7 +121,7 @@ def _hand_over(
             )
         except RequestConflictError as conflict:
             latest = conflict.record or held
-            ensure_open(latest)
+            ensure_open(latest, caller)
             raise not_now(BEING_RECORDED, latest) from None
     finally:
         store.release_lease(record.request_id, key)

@@ -3,8 +3,8 @@
 While a delegation covers a day, requests that would go to the approver go to the delegate
 instead (and to the delegate's own delegate, if they are away too). When it starts, the
 approver's waiting requests are handed over, each with a note in its history and an email to
-the delegate (with a link of their own) and to the employee. Delegation never lets someone
-decide their own leave, and never goes round in circles.
+the delegate (with a link of their own), to the employee, and (once) to the approver. Delegation
+never lets someone decide their own leave, and never goes round in circles.
 """
 
 from collections.abc import Callable
@@ -16,18 +16,19 @@ from handlers.domain.leave_request import LeaveRecord
 from handlers.domain.signals import EventType, Metric, follow_up_event_id
 from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
-from handlers.logic.notifying import event_fields, send_email
+from handlers.logic.notifying import event_fields, notice_key, send_email, send_notice_once
 from handlers.logic.refusals import Refusal, RefusalReason
 from handlers.observability import emit_metric, logger
 from handlers.storage.delegations import Delegations
 from handlers.storage.leave_store import LeaveStore
 from handlers.storage.refused_writes import RequestConflictError
-from handlers.web.emails import approval_request_email, handed_over_email, moment_words
-
-
-def handed_to_you(away_note: str) -> str:
-    """Why a request comes to a delegate, told in their approval email."""
-    return f"{away_note} They handed their approvals to you."
+from handlers.web.approver_briefing import handed_to_you
+from handlers.web.emails import (
+    approval_request_email,
+    delegated_away_email,
+    handed_over_email,
+    moment_words,
+)
 
 
 def decider_for(
@@ -193,6 +194,13 @@ def _announce_hand_over(moved: LeaveRecord, delegation: Delegation, hand_over: H
         EventType.REQUEST_REASSIGNED,
         follow_up_event_id(moved.request_id, delegation.key),
         {**event_fields(moved), "from_approver": delegation.approver_email},
+    )
+    # The approver who is away held a link that leads nowhere now: say so, once (noted, so
+    # a run that stops after the employee's email below does not send it again).
+    away = delegation.approver_email
+    notice = delegated_away_email(moved, away)
+    send_notice_once(
+        hand_over.mailer, hand_over.store, moved, notice_key(delegation.key, away), notice
     )
     why = f"{delegation.away_note} They handed their approvals to {moved.approver_email}."
     status_link = hand_over.status_link(moved.request_id)

@@ -50,6 +50,8 @@ class Refusal(Exception):
     `message`: what the person is told (about `field` when one field is at fault, else about
     the whole request). `retry_after`: seconds to wait before trying again, for a refusal
     that may pass. `record`: the request it concerns, for a page that shows it.
+    `other_request`: the id of another of the person's requests it is about (the one a new
+    request overlaps), for the app to link to; its message names it in words.
     """
 
     def __init__(
@@ -60,6 +62,7 @@ class Refusal(Exception):
         field: str | None = None,
         retry_after: int | None = None,
         record: LeaveRecord | None = None,
+        other_request: str | None = None,
     ) -> None:
         super().__init__(message)
         self.reason = reason
@@ -67,3 +70,4 @@ class Refusal(Exception):
         self.field = field
         self.retry_after = retry_after
         self.record = record
+        self.other_request = other_request

@@ -10,7 +10,8 @@ fails: nothing inside the workflow can clean up after that. So two things outsid
 Either settles a request only while it is still pending and nobody else can end it (a
 conditional write: the sweep's holds only while no workflow has taken the request over, so a
 late start and the sweep cannot both end it), as `failed`, frees its dates, and tells the
-employee (and the approver, if they were asked) in plain words. The record names the settler's
+employee (and the approver, if they were asked, and whoever approved its first level) in plain
+words. The record names the settler's
 attempt that ended it, so of two settlers racing for one request (an event's and a sweep's)
 only the one whose write held tells anyone; a settler's retry after a crash that followed the
 write announces and tells once the crashed one can no longer be running (its timeout), and a
@@ -34,12 +35,12 @@ from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
 from handlers.gateways.workflow_service import WorkflowService
 from handlers.logic.cancelling import Canceller, announce_cancelled
-from handlers.logic.notifying import announce_outcome, send_email
+from handlers.logic.notifying import announce_outcome, send_email, tell_approvers_it_ended
 from handlers.observability import logger
 from handlers.settings import SettlerSettings
 from handlers.storage.leave_store import LeaveStore
 from handlers.storage.refused_writes import RequestConflictError
-from handlers.web.emails import Email, approver_told_email, outcome_email
+from handlers.web.emails import outcome_email
 
 # What the employee's email and the request's history say about why it ended.
 BROKEN_NOTES = {
@@ -129,12 +130,11 @@ def _announce_and_tell(record: LeaveRecord, outcome: Outcome, settler: Settler) 
     # The same event (one id) and the alarms' metric again on a retry: at least once.
     announce_outcome(settler.events, record, outcome, record.submitted_at)
     link = status_url(settler.settings.submit_url, record.request_id)
-    emails: list[Email] = [outcome_email(record, outcome, link)]
-    if record.callback_id is not None:
-        # The approver was asked: their link now leads nowhere, so say so.
-        emails.append(approver_told_email(record, LeaveStatus.FAILED))
-    for email in emails:
-        send_email(settler.mailer, email)
+    send_email(settler.mailer, outcome_email(record, outcome, link))
+    # The approver was asked if a callback was attached: their link now leads nowhere, so say
+    # so; and whoever approved its first level is told it closed.
+    asked = record.callback_id is not None
+    tell_approvers_it_ended(settler.mailer, settler.store, record, LeaveStatus.FAILED, asked)
     settler.store.mark_notified(record.request_id, settler.clock())
 
 

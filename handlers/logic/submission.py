@@ -45,6 +45,7 @@ from handlers.storage.refused_writes import (
     RequestExistsError,
     TooManyPendingError,
 )
+from handlers.web.wording import leave_dates
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
 
@@ -252,13 +253,23 @@ def _approver_for(employee: str, submitter: Submitter) -> str:
     )
 
 
+# The employee's leave a new request may overlap (`BLOCKING_STATUSES`), as the refusal names it.
+_HELD_BY = {
+    LeaveStatus.PENDING: "your leave request {dates}, which is waiting for a decision",
+    LeaveStatus.APPROVED: "your approved leave {dates}",
+}
+
+
 def _overlap(overlap: OverlapError) -> Refusal:
+    """Name the request it overlaps by its dates and where it stands (the app links to it)."""
     clash = overlap.clash
+    held_by = _HELD_BY.get(clash.status, "your leave {dates}")
     return Refusal(
         RefusalReason.OVERLAP,
-        f"overlaps your {clash.status.value} leave {clash.request_id} "
-        f"({clash.start.isoformat()} to {clash.end.isoformat()})",
+        f"overlaps {held_by.format(dates=leave_dates(clash.start, clash.end))}: "
+        "choose other dates, or withdraw or cancel that one first",
         field="start_date",
+        other_request=clash.request_id,
     )
 
 

@@ -53,18 +53,26 @@ from handlers.domain.statuses import HistoryEvent, LeaveStatus
 from handlers.gateways.event_publisher import EventPublisher
 from handlers.gateways.mailer import Mailer
 from handlers.logic.approval_chain import ApproverDirectory, approver_above
-from handlers.logic.delegating import decider_for, handed_to_you
+from handlers.logic.delegating import decider_for
 from handlers.logic.leave_workflow import StepName, Verdict
-from handlers.logic.notifying import announce_outcome, event_fields, send_email
+from handlers.logic.notifying import (
+    announce_outcome,
+    event_fields,
+    notice_key,
+    send_email,
+    send_notice_once,
+    tell_approvers_it_ended,
+)
 from handlers.observability import emit_metric, logger
 from handlers.settings import WorkflowSettings
 from handlers.storage.delegations import Delegations
 from handlers.storage.leave_store import LeaveStore
 from handlers.storage.refused_writes import RequestConflictError
+from handlers.web.approver_briefing import handed_to_you
 from handlers.web.emails import (
     Email,
     approval_request_email,
-    approver_told_email,
+    escalated_away_email,
     handed_over_email,
     moment_words,
     outcome_email,
@@ -304,6 +312,10 @@ class LeaveSteps:
             follow_up_event_id(record.request_id, key),
             {**event_fields(record), "from_approver": previous},
         )
+        # Whoever let it wait holds a link that leads nowhere now: say so, once (noted, so a
+        # retry after the employee's email below does not send it again).
+        notice = escalated_away_email(record, previous)
+        send_notice_once(self.mailer, self.store, record, notice_key(key, previous), notice)
         why = f"{previous} did not decide it in time."
         self._send(handed_over_email(record, why, self.status_link(record)))
         emit_metric(Metric.REQUESTS_ESCALATED)
@@ -326,10 +338,14 @@ class LeaveSteps:
 
     def send_outcome(self, request: LeaveRequest, outcome: Outcome) -> str:
         message_id = self._send(outcome_email(request, outcome, self.status_link(request)))
-        if outcome.status is LeaveStatus.WITHDRAWN:
-            # Whoever has the request now holds a link that leads nowhere: say so.
+        if outcome.status in (LeaveStatus.WITHDRAWN, LeaveStatus.FAILED):
             record = self.store.get(request.request_id)
-            self._send(approver_told_email(record or request, outcome.status))
+            if record is not None:
+                # Withdrawn: whoever has it holds a link that leads nowhere. Closed here: its
+                # approver could not be emailed (why it failed), but whoever approved its
+                # first level is told.
+                asked = outcome.status is LeaveStatus.WITHDRAWN
+                tell_approvers_it_ended(self.mailer, self.store, record, outcome.status, asked)
         return message_id
 
     def _send(self, email: Email) -> str:

@@ -4,8 +4,8 @@
 `DynamoDbLeaveStore` does one table's jobs, each in its own module: reading requests and
 calendars (request_reads.py) and balances (balances.py); moving a request between statuses,
 with its calendar, its days on the balances and its shard's counts in one transaction
-(status_moves.py); and the writes to a request while it
-waits, which change no status (waiting_requests.py). Why a write was refused:
+(status_moves.py); the writes to a request while it waits, which change no status
+(waiting_requests.py); and which notices went out (sent_notices.py). Why a write was refused:
 refused_writes.py.
 """
 
@@ -17,6 +17,7 @@ from handlers.domain.allowances import Booked
 from handlers.domain.calendar import EmployeeCalendar
 from handlers.domain.leave_request import HistoryEntry, LeaveRecord, LeaveRequest, Outcome
 from handlers.domain.statuses import LeaveType
+from handlers.storage.sent_notices import SentNotices
 from handlers.storage.status_moves import StatusMoves
 from handlers.storage.waiting_requests import WaitingRequestWrites
 
@@ -62,6 +63,8 @@ class LeaveStore(Protocol):
 
     def mark_notified(self, request_id: str, at: datetime) -> None: ...
 
+    def mark_notice_sent(self, request_id: str, key: str) -> None: ...
+
     def owed_announcements(self) -> list[str]: ...
 
     def follow_up(
@@ -91,5 +94,5 @@ class LeaveStore(Protocol):
     def approved_by(self, approver_email: str, since: date) -> list[LeaveRecord]: ...
 
 
-class DynamoDbLeaveStore(StatusMoves, WaitingRequestWrites):
+class DynamoDbLeaveStore(StatusMoves, WaitingRequestWrites, SentNotices):
     """The leave store on one DynamoDB table (table_schema.py)."""

@@ -107,8 +107,9 @@ class StatusMoves(BalanceReads):
                 "Item": to_item(
                     {
                         **request_key(request.request_id),
-                        # follow_ups is a string set, created by the first follow-up.
-                        **record.model_dump(mode="json", exclude={"follow_ups"}),
+                        # follow_ups and notices_sent are string sets, created by the first
+                        # follow-up and the first notice.
+                        **record.model_dump(mode="json", exclude={"follow_ups", "notices_sent"}),
                         BY_PENDING.partition_key: shard,
                     }
                 ),

@@ -12,13 +12,19 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from handlers.domain.date_style import day_words, moment_words
 from handlers.domain.leave_request import DecisionPayload, LeaveRecord
+from handlers.domain.statuses import LeaveStatus
 from handlers.domain.team_leave import TeamLeave, TeamOverlap
+from handlers.web.approver_briefing import after_decision, after_you_decide, why_with_you
 from handlers.web.rendering import join, render, stylesheet
 from handlers.web.wording import (
     LEAVE_TYPE_WORDS,
+    OUTCOME_SIGNS,
     STATUS_WORDS,
     TEAM_LEAVE_WORDS,
+    leave_dates,
+    leave_period,
     no_team_overlap,
     team_overlap_heading,
     team_unreadable_on_page,
@@ -47,19 +53,13 @@ def _page(title: str, content: Markup) -> str:
     return str(page)
 
 
-def _day(day: date) -> str:
-    return f"{day:%a %d %b %Y}"
-
-
 def _summary(record: LeaveRecord) -> Markup:
     rows = [
         ("Employee", record.employee_email),
         ("Type", LEAVE_TYPE_WORDS[record.leave_type]),
-        ("First day", _day(record.start_date)),
-        ("Last day", _day(record.end_date)),
-        ("Days", str(record.days)),
+        ("Dates", leave_period(record.start_date, record.end_date, record.days)),
         ("Reason", record.reason or "(none given)"),
-        ("Submitted", f"{record.submitted_at:%d %b %Y %H:%M %Z}"),
+        ("Submitted", moment_words(record.submitted_at)),
         ("Status", STATUS_WORDS[record.status]),
     ]
     cells = join(render("decision/summary_row.html", term=k, value=v) for k, v in rows)
@@ -71,7 +71,9 @@ _EN_DASH = "\u2013"
 
 
 def _days_between(first: date, last: date) -> str:
-    return _day(first) if first == last else f"{_day(first)} {_EN_DASH} {_day(last)}"
+    if first == last:
+        return day_words(first)
+    return f"{day_words(first)} {_EN_DASH} {day_words(last)}"
 
 
 def _team_row(leave: TeamLeave) -> Markup:
@@ -104,10 +106,30 @@ def _comment(label: str, value: str = "") -> Markup:
     return render("decision/comment.html", label=label, limit=COMMENT_LIMIT, value=value)
 
 
-def decision_form(record: LeaveRecord, token: str, team: TeamOverlap | None) -> str:
+def _banner(status: LeaveStatus | None, text: str, element_id: str, role: str) -> Markup:
+    """A banner in the tone of `status` (an outcome's own colour, with its sign and name, so
+    it never rests on colour alone); `info` for a request still waiting, `error` without one."""
+    if status is None or status not in OUTCOME_SIGNS:
+        tone, sign, name = ("info" if status else "error"), "", ""
+    else:
+        tone, sign, name = f"tone-{status.value}", OUTCOME_SIGNS[status], STATUS_WORDS[status]
+    label = render("decision/tone_label.html", sign=sign, status_name=name) if name else ""
+    return render(
+        "decision/banner.html", tone=tone, id=element_id, role=role, label=label, text=text
+    )
+
+
+def decision_form(
+    record: LeaveRecord, token: str, team: TeamOverlap | None, over_days: int | None = None
+) -> str:
+    """The request, why it came to this approver, what follows their choice, the approver's
+    people off or asking for the same days (`team`; None: they could not be read), and the
+    choice. `over_days`: leave longer than this needs a second approval (None: one level)."""
     content = render(
         "decision/decide.html",
         employee=record.employee_email,
+        why=why_with_you(record, over_days),
+        after=after_you_decide(record, over_days),
         summary=_summary(record),
         team=_team(team),
         token=token,
@@ -121,32 +143,33 @@ def reject_confirmation(record: LeaveRecord, token: str, comment: str | None) ->
     content = render(
         "decision/confirm_reject.html",
         employee=record.employee_email,
-        first_day=_day(record.start_date),
-        last_day=_day(record.end_date),
+        dates=leave_dates(record.start_date, record.end_date),
         token=token,
         comment=_comment("Why?", comment or ""),
     )
     return _page("Reject this leave?", content)
 
 
-def decision_recorded(claim: DecisionPayload, record: LeaveRecord) -> str:
-    word = "approved" if claim.decision.value == "approve" else "rejected"
-    next_step = (
-        "The dates are booked for them."
-        if word == "approved"
-        else "Their dates are free again; they may request other dates."
-    )
+def decision_recorded(
+    claim: DecisionPayload, record: LeaveRecord, over_days: int | None = None
+) -> str:
+    """What the approver sees once their decision went through (`record` as it was before),
+    in the tone of where it leads."""
+    after = after_decision(record, claim.decision, over_days)
+    decided = "approved" if claim.decision.outcome is LeaveStatus.APPROVED else "rejected"
+    dates = leave_dates(record.start_date, record.end_date)
+    outcome = f"You {decided} the leave of {record.employee_email} {dates}."
     content = render(
         "decision/recorded.html",
-        decided=word,
-        employee=record.employee_email,
-        first_day=_day(record.start_date),
-        last_day=_day(record.end_date),
-        next_step=next_step,
+        outcome=_banner(after.status, outcome, "outcome", "status"),
+        next_step=after.next_step,
     )
-    return _page(f"Leave {word}", content)
+    return _page(after.title, content)
 
 
 def message_page(title: str, message: str, record: LeaveRecord | None = None) -> str:
+    """Why the link cannot decide (now): in the tone of how the request ended, if it did."""
     summary = _summary(record) if record is not None else ""
-    return _page(title, render("decision/message.html", message=message, summary=summary))
+    status = record.status if record is not None else None
+    banner = _banner(status, message, "message", "alert" if status is None else "status")
+    return _page(title, render("decision/message.html", banner=banner, summary=summary))

@@ -2,6 +2,8 @@
 
 The HTML comes from `templates/email/`, rendered with everything a person typed (reason,
 comment) and every address escaped (`rendering.render`); the plain text carries it as it is.
+Days and moments are written in the one style of `handlers/domain/date_style.py`, a leave's
+dates by `wording.leave_period`.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from handlers.domain import date_style
 from handlers.domain.leave_request import LeaveRequest, Outcome
 from handlers.domain.statuses import LeaveStatus
 from handlers.web.rendering import join, render
+from handlers.web.wording import OUTCOME_SIGNS, STATUS_WORDS, leave_period
 
 if TYPE_CHECKING:
     from markupsafe import Markup
@@ -41,15 +45,37 @@ _PRIVATE_LINK = "The link is yours alone: do not forward it."
 
 def moment_words(moment: datetime) -> str:
     """A moment as the emails say it, e.g. the time a decision is due by."""
-    return f"{moment:%A %d %B %Y %H:%M %Z}"
+    return date_style.moment_words(moment)
 
 
 def _period(request: LeaveRequest) -> str:
-    days = request.days
-    unit = "day" if days == 1 else "days"
-    if request.start_date == request.end_date:
-        return f"{request.start_date:%A %d %B %Y} (1 day)"
-    return f"{request.start_date:%A %d %B %Y} to {request.end_date:%A %d %B %Y} ({days} {unit})"
+    return leave_period(request.start_date, request.end_date, request.days)
+
+
+# An outcome's tone in an email: the colours of the pages' banners (static/style.css's
+# `.tone-<status>`: text, background, edge), inline as mail apps need, with its sign and name.
+_TONES = {
+    LeaveStatus.APPROVED: ("#14532d", "#f0fdf4", "#22c55e"),
+    LeaveStatus.REJECTED: ("#7f1d1d", "#fef2f2", "#ef4444"),
+    LeaveStatus.EXPIRED: ("#78350f", "#fffbeb", "#f59e0b"),
+    LeaveStatus.FAILED: ("#7c2d12", "#fff7ed", "#ea580c"),
+    LeaveStatus.WITHDRAWN: ("#374151", "#f9fafb", "#6b7280"),
+    LeaveStatus.CANCELLED: ("#374151", "#f9fafb", "#6b7280"),
+}
+
+
+def _html_tone(status: LeaveStatus | None) -> Markup | str:
+    if status is None:
+        return ""
+    ink, background, edge = _TONES[status]
+    return render(
+        "email/tone.html",
+        ink=ink,
+        background=background,
+        edge=edge,
+        sign=OUTCOME_SIGNS[status],
+        status_name=STATUS_WORDS[status],
+    )
 
 
 def _summary_rows(request: LeaveRequest) -> list[tuple[str, str]]:
@@ -87,8 +113,10 @@ def _email(
     intro: str,
     rows: list[tuple[str, str]],
     action: _Action | None = None,
+    tone: LeaveStatus | None = None,
 ) -> Email:
-    """One email, its text and its HTML saying the same: the intro, the request, the link."""
+    """One email, its text and its HTML saying the same: the intro, the request, the link;
+    `tone`: the outcome it tells, shown in its colours above the intro."""
     text = f"{intro}\n\n{_text_table(rows)}\n"
     if action is not None:
         text += f"\n{action.line} {action.link}\n"
@@ -97,6 +125,7 @@ def _email(
     html = render(
         "email/message.html",
         title=title,
+        tone=_html_tone(tone),
         intro=intro,
         rows=_html_rows(rows),
         action=_html_action(action),
@@ -225,6 +254,62 @@ def outcome_email(request: LeaveRequest, outcome: Outcome, status_link: str) -> 
         intro=intro,
         rows=rows,
         action=_Action(status_link, button="See details", line="Details:"),
+        tone=outcome.status,
+    )
+
+
+# An approver a request left (moved to someone else, or ended without their decision) is told
+# once, in a short notice: what happened, and that their link no longer works.
+_NO_LONGER_YOURS = "You no longer need to decide it, and the link you were sent no longer works."
+
+
+def _left_you(request: LeaveRequest, approver: str, subject: str, title: str, intro: str) -> Email:
+    return _email(
+        to=approver,
+        subject=f"{subject}: {request.employee_email}, {_period(request)}",
+        title=title,
+        intro=intro,
+        rows=_summary_rows(request),
+    )
+
+
+def escalated_away_email(request: LeaveRequest, from_approver: str) -> Email:
+    """To the approver an escalation took the request from (`request`: as it is now, with its
+    new approver)."""
+    return _left_you(
+        request,
+        from_approver,
+        "Moved up, no longer needs your decision",
+        "Leave request moved up",
+        f"The leave request from {request.employee_email} was not decided in time, so it moved "
+        f"up to {request.approver_email}, who decides it now. {_NO_LONGER_YOURS}",
+    )
+
+
+def delegated_away_email(request: LeaveRequest, from_approver: str) -> Email:
+    """To the approver whose delegation handed the request to their delegate (`request`: as
+    it is now, with the delegate)."""
+    return _left_you(
+        request,
+        from_approver,
+        f"Handed to {request.approver_email}, no longer needs your decision",
+        "Leave request handed to your delegate",
+        f"Your delegation has started: {request.approver_email} decides the leave request from "
+        f"{request.employee_email} for you. {_NO_LONGER_YOURS}",
+    )
+
+
+def closed_after_your_approval_email(request: LeaveRequest, first_approver: str) -> Email:
+    """To who approved long leave at the first level, when it could not be completed."""
+    return _left_you(
+        request,
+        first_approver,
+        "Closed after your approval",
+        "Leave request closed",
+        f"You approved the leave request from {request.employee_email} at the first level, "
+        "but it could not be processed and was closed before its second approval: the leave "
+        f"is not booked. {request.employee_email} was asked to submit it again. There is "
+        "nothing for you to do.",
     )
 
 
@@ -233,14 +318,13 @@ _APPROVER_TOLD = {
     LeaveStatus.FAILED: (
         "No longer needs your decision",
         "Leave request closed",
-        "The leave request from {employee} could not be processed and was closed: it no "
-        "longer needs your decision, and the link you were sent no longer works.",
+        "The leave request from {employee} could not be processed and was closed. "
+        + _NO_LONGER_YOURS,
     ),
     LeaveStatus.WITHDRAWN: (
         "Withdrawn, no longer needs your decision",
         "Leave request withdrawn",
-        "{employee} withdrew their leave request: it no longer needs your decision, and the "
-        "link you were sent no longer works.",
+        "{employee} withdrew their leave request. " + _NO_LONGER_YOURS,
     ),
     LeaveStatus.CANCELLED: (
         "Leave cancelled",
@@ -255,10 +339,4 @@ def approver_told_email(request: LeaveRequest, status: LeaveStatus) -> Email:
     leave they approved was cancelled."""
     subject, title, intro = _APPROVER_TOLD[status]
     intro = intro.format(employee=request.employee_email)
-    return _email(
-        to=request.approver_email,
-        subject=f"{subject}: {request.employee_email}, {_period(request)}",
-        title=title,
-        intro=intro,
-        rows=_summary_rows(request),
-    )
+    return _left_you(request, request.approver_email, subject, title, intro)

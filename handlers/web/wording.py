@@ -1,9 +1,15 @@
-"""What the employees' pages call things: statuses, history events, leave types, form fields.
+"""What the pages and emails call things: statuses, history events, leave types, form fields,
+and a leave's dates.
 
 Keyed by the domain's own enums, so a new status or event cannot reach a page unnamed (a test
-checks every member has its words).
+checks every member has its words). Days and moments are written in one style
+(`handlers/domain/date_style.py`); a leave's dates are worded here, once (`leave_period`,
+`leave_dates`), for every email, page and refusal.
 """
 
+from datetime import date
+
+from handlers.domain.date_style import day_words
 from handlers.domain.statuses import HistoryEvent, LeaveStatus, LeaveType
 
 STATUS_WORDS = {
@@ -37,6 +43,17 @@ NEXT_STEPS = {
     ),
     LeaveStatus.WITHDRAWN: "You withdrew this request: nobody will decide it; the dates are free.",
     LeaveStatus.CANCELLED: "You cancelled this leave: the dates are free and your approver knows.",
+}
+
+# An outcome on a page has a tone of its own (style.css's `.tone-<status>`), shown with its
+# sign and its name (`STATUS_WORDS`), so it never rests on colour alone.
+OUTCOME_SIGNS = {
+    LeaveStatus.APPROVED: "✓",
+    LeaveStatus.REJECTED: "✕",
+    LeaveStatus.EXPIRED: "◷",
+    LeaveStatus.FAILED: "!",
+    LeaveStatus.WITHDRAWN: "↩",
+    LeaveStatus.CANCELLED: "↩",
 }
 
 EVENT_WORDS = {
@@ -77,6 +94,22 @@ FIELD_LABELS = {
     "ends_on": "Until",
     "body": "The form",
 }
+
+
+def leave_period(start: date, end: date, days: int) -> str:
+    """A leave's dates on a line of their own (a summary's row, a subject):
+    "Mon 1 Feb 2027 (1 day)", "Mon 1 Feb 2027 to Fri 5 Feb 2027 (5 days)"."""
+    unit = "day" if days == 1 else "days"
+    dates = day_words(start) if start == end else f"{day_words(start)} to {day_words(end)}"
+    return f"{dates} ({days} {unit})"
+
+
+def leave_dates(start: date, end: date) -> str:
+    """A leave's dates inside a sentence: "on Mon 1 Feb 2027", "from Mon 1 Feb 2027 to Fri 5
+    Feb 2027"."""
+    if start == end:
+        return f"on {day_words(start)}"
+    return f"from {day_words(start)} to {day_words(end)}"
 
 
 def page_wording() -> dict[str, dict[str, str]]:

@@ -25,6 +25,9 @@ from tests.e2e.harness import (
 )
 from tests.support.dates import from_today
 
+# What a locale's date range is joined with (Intl's formatRange): a single day has none.
+RANGE_DASH = "\u2013"
+
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-flows")]
 
 
@@ -99,11 +102,21 @@ def test_an_employee_requests_leave_and_follows_it_in_the_app(
     assert f"Approved by {APPROVER}" in page
     assert "“Good luck”" in page
     assert "Your leave is approved" in page
+    # Days in the reader's locale, one day as that day; moments with their time zone named.
+    dates = browser.find_element(By.XPATH, "//dt[text()='Dates']/following-sibling::dd[1]").text
+    assert RANGE_DASH not in dates
+    assert str(date.fromisoformat(first_day).year) in dates
+    moments = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "ol.timeline time")]
+    assert moments
+    assert all(
+        re.search(r"\d:\d\d(\s?[AP]M)? (UTC|GMT[+-]?[\d:]*|[A-Z]{3,5})$", m) for m in moments
+    ), moments
 
     browser.find_element(By.LINK_TEXT, "← Your requests").click()
     _until(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "ul.requests a"))
     listed = browser.find_element(By.CSS_SELECTOR, "ul.requests").text
     assert "Approved" in listed
+    assert RANGE_DASH not in listed, "a one-day request is listed as that day"
     # This test's metrics land before the next test of the shared sandbox takes its figures.
     flows_sandbox.wait_for_figures(
         changed(before, submitted=1, approved=1, emails_sent=3), at_least=True

@@ -62,7 +62,11 @@ def test_the_manager_is_reminded_then_the_director_decides(
         ("escalated", DIRECTOR),
         ("approved", None),
     ]
-    # Receipt, request, reminder, the director's request, the employee told, the outcome.
+    # The manager is told, once, that it moved up and their link no longer works.
+    moved = sandbox.wait_for_email(APPROVER, request_id, "Moved up, no longer needs your decision")
+    assert f"it moved up to {DIRECTOR}, who decides it now" in moved["text"]
+    # Receipt, request, reminder, the director's request, the manager and the employee told,
+    # the outcome.
     sandbox.wait_for_figures(
-        changed(before, submitted=1, approved=1, reminders_sent=1, escalated=1, emails_sent=6)
+        changed(before, submitted=1, approved=1, reminders_sent=1, escalated=1, emails_sent=7)
     )

@@ -80,7 +80,14 @@ def test_of_overlapping_submissions_sent_at_once_exactly_one_is_accepted(
     statuses = sorted(status for status, _ in answers)
     assert statuses == [202] + [409] * 7, answers
     accepted = next(body for status, body in answers if status == 202)
-    assert all("overlaps your pending leave" in body for status, body in answers if status == 409)
+    refused = [json.loads(body) for status, body in answers if status == 409]
+    # Each names the accepted request by its dates and where it stands, and gives its id.
+    assert all(
+        "overlaps your leave request from " in r["errors"][0]["problem"]
+        and "which is waiting for a decision" in r["errors"][0]["problem"]
+        and r["errors"][0]["request_id"] == json.loads(accepted)["request_id"]
+        for r in refused
+    )
     # The accepted request answers its status URL at once.
     request_id = json.loads(accepted)["request_id"]
     assert sandbox.status(request_id)["status"] == "pending"

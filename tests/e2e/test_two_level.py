@@ -39,7 +39,11 @@ def test_long_leave_goes_to_the_director_once_the_manager_approves(
     sandbox = two_level_sandbox
     employee = f"long-{second}@email.com"
     request_id, first_link = sandbox.submitted_for_approval(_long_leave(employee, 572))
-    assert sandbox.decide(first_link, "approve").status == 200
+    first = sandbox.decide(first_link, "approve")
+    assert first.status == 200
+    # The manager is told a second approval follows theirs, not that the dates are booked.
+    assert "Approved: a second approval follows" in first.body
+    assert "The dates are booked" not in first.body
 
     asked = sandbox.wait_for_email(DIRECTOR, request_id, "Leave to approve")
     assert f"{APPROVER} approved this leave" in asked["text"]

@@ -402,7 +402,8 @@ def test_the_second_level_is_reminded_and_escalated_as_the_first(leave_app: Leav
     # The CEO is emailed before the request moves to them: until it has, a decision waits.
     leave_app.workflow.wait_for_step(request_id, "second-escalate")
     to_vp = [e.subject.split(":")[0] for e in leave_app.emails_to(VP)]
-    assert to_vp == ["Leave to approve", "Reminder"]
+    # Once it has moved, the VP is told it no longer needs them.
+    assert to_vp == ["Leave to approve", "Reminder", "Moved up, no longer needs your decision"]
     assert leave_app.decide(leave_app.decision_link(request_id, CEO), "approve").status == 200
     record = leave_app.wait_until_final(request_id)
     assert record["status"] == "approved"

@@ -11,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from handlers import settler, submit
 from handlers.domain.signals import EventType, Metric
 from handlers.storage.leave_store import DynamoDbLeaveStore
+from sandbox.mailbox import ReceivedEmail
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
 from tests.support.aws import REGION, audited_events
 from tests.support.emf import metric_counts
@@ -133,6 +134,10 @@ def test_a_delegate_never_decides_their_own_leave(leave_app: LeaveApp) -> None:
     assert [h["event"] for h in record["history"]] == ["submitted"]
 
 
+def _is_handed_away(email: ReceivedEmail) -> bool:
+    return email.subject.startswith(f"Handed to {DEPUTY}, no longer needs your decision")
+
+
 def test_when_a_delegation_starts_the_waiting_requests_are_handed_over_once(
     leave_app: LeaveApp, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -156,8 +161,18 @@ def test_when_a_delegation_starts_the_waiting_requests_are_handed_over_once(
     assert stale.status == 409
     assert f"now with {DEPUTY}" in stale.body
 
-    assert leave_app.decide(leave_app.decision_link(request_id, DEPUTY), "reject").status == 200
+    # The approver who is away is told, once, who decides it for them.
+    (notice,) = [e for e in leave_app.emails_to(DEFAULT_APPROVER) if _is_handed_away(e)]
+    assert f"{DEPUTY} decides the leave request from {EMPLOYEE} for you" in notice.text
+    assert "the link you were sent no longer works" in notice.text
+
+    deputy_link = leave_app.decision_link(request_id, DEPUTY)
+    assert leave_app.decide(deputy_link, "reject").status == 200
     assert leave_app.wait_until_final(request_id)["status"] == "rejected"
+    # The delegate's link, once more: their own decision is "by you", not by their address.
+    again = leave_app.decide(deputy_link, "approve")
+    assert again.status == 409
+    assert "This request was already rejected by you." in again.body
     assert metric_counts(capsys.readouterr().out)[Metric.REQUESTS_REASSIGNED] == 1
     types = [e["detail-type"] for e in audited_events(leave_app.account)]
     assert types.count(EventType.REQUEST_REASSIGNED) == 1
@@ -194,6 +209,7 @@ def test_a_hand_over_that_fails_midway_is_finished_by_the_next_sweep(
     assert len(asked) == (1 if moved_first_time else 2)
     told = [e for e in leave_app.emails_to(EMPLOYEE) if e.subject.startswith("Leave request now")]
     assert len(told) == 1
+    assert len([e for e in leave_app.emails_to(DEFAULT_APPROVER) if _is_handed_away(e)]) == 1
     types = [e["detail-type"] for e in audited_events(leave_app.account)]
     assert types.count(EventType.REQUEST_REASSIGNED) == 1
     assert leave_app.decide(leave_app.decision_link(request_id, DEPUTY), "approve").status == 200

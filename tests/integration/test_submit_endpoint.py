@@ -11,6 +11,7 @@ import pytest
 from handlers import submit
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.submit_routes import wiring as submit_wiring
+from handlers.web.wording import leave_dates
 from tests.integration.conftest import SEED_PAYLOAD, SUBMIT_URL, LeaveApp
 from tests.support.aws import sent_emails
 from tests.support.dates import from_today
@@ -174,7 +175,17 @@ def test_a_request_overlapping_pending_leave_is_a_409(leave_app: LeaveApp) -> No
     )
 
     assert overlapping.status == 409
-    assert first.json()["request_id"] in _problems(overlapping)["start_date"]
+    # The other request in words (its dates, where it stands), and its id for the app's link.
+    held = (date.fromisoformat(VALID["start_date"]), date.fromisoformat(VALID["end_date"]))
+    (problem,) = overlapping.json()["errors"]
+    assert problem == {
+        "field": "start_date",
+        "problem": (
+            f"overlaps your leave request {leave_dates(*held)}, which is "
+            "waiting for a decision: choose other dates, or withdraw or cancel that one first"
+        ),
+        "request_id": first.json()["request_id"],
+    }
     assert len(leave_app.workflow.executions) == 1
     adjacent = leave_app.submit({**VALID, "start_date": from_today(46), "end_date": from_today(47)})
     assert adjacent.status == 202
@@ -299,7 +310,7 @@ def test_of_two_overlapping_submissions_racing_exactly_one_is_accepted(
     assert rival is not None
     winner, loser = (rival, first) if rival_first else (first, rival)
     assert (winner.status, loser.status) == (202, 409)
-    assert winner.json()["request_id"] in _problems(loser)["start_date"]
+    assert loser.json()["errors"][0]["request_id"] == winner.json()["request_id"]
     assert len(leave_app.workflow.executions) == 1
 
 

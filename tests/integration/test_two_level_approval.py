@@ -1,15 +1,21 @@
 """Long leave needs a second approval, by the first approver's own approver."""
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
 
+from handlers import workflow
 from handlers.domain.signals import EventType
+from handlers.gateways.mailer import SesMailer
+from handlers.logic.leave_workflow import UNREACHABLE_SECOND_APPROVER
+from sandbox.mailbox import ReceivedEmail
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp, fail_in_workflow
-from tests.support.aws import audited_events
+from tests.support.aws import REGION, audited_events
 from tests.support.dates import from_today
-from tests.support.faults import CrashingHandler, Fault
+from tests.support.faults import CrashingHandler, Fault, RecipientRefusingSes
 
 EMPLOYEE = SEED_PAYLOAD["employee_email"]
 # The default approver's own approver in the tests' directory.
@@ -131,6 +137,47 @@ def test_long_leave_may_be_withdrawn_while_it_waits_for_the_second_approval(
     assert leave_app.wait_until_final(request_id)["status"] == "withdrawn"
     told = leave_app.emails_to(DIRECTOR)[-1]
     assert told.subject.startswith("Withdrawn, no longer needs your decision")
+
+
+def _closed_after_first_approval(email: ReceivedEmail) -> bool:
+    return email.subject.startswith("Closed after your approval")
+
+
+def test_long_leave_closed_by_its_settler_tells_who_approved_it_and_who_had_it(
+    leave_app: LeaveApp,
+) -> None:
+    request_id, _ = _first_approved(leave_app)
+    leave_app.workflow.wait_for_step(request_id, "second-level")
+
+    leave_app.stop_and_settle(request_id)
+
+    assert leave_app.status(request_id).json()["status"] == "failed"
+    (closed,) = [
+        e for e in leave_app.emails_to(DEFAULT_APPROVER) if _closed_after_first_approval(e)
+    ]
+    assert "closed before its second approval: the leave is not booked" in closed.text
+    told = leave_app.emails_to(DIRECTOR)[-1]
+    assert told.subject.startswith("No longer needs your decision")
+    assert "the link you were sent no longer works" in told.text
+
+
+def test_long_leave_whose_second_approver_cannot_be_emailed_tells_who_approved_it(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps = workflow.leave_steps()
+    refusing = RecipientRefusingSes(boto3.client("ses", region_name=REGION), DIRECTOR)
+    mailer = SesMailer(steps.settings.sender_email, client=refusing)
+    monkeypatch.setattr(workflow, "leave_steps", lambda: dataclasses.replace(steps, mailer=mailer))
+    request_id = leave_app.submit(LONG).json()["request_id"]
+    assert leave_app.decide(leave_app.decision_link(request_id), "approve").status == 200
+
+    record = leave_app.wait_until_final(request_id)
+
+    assert record["status"] == "failed"
+    assert record["history"][-1]["comment"] == UNREACHABLE_SECOND_APPROVER
+    closed = [e for e in leave_app.emails_to(DEFAULT_APPROVER) if _closed_after_first_approval(e)]
+    assert len(closed) == 1
+    assert leave_app.emails_to(DIRECTOR) == []
 
 
 # -- the bad day: a fault at each call of the hand-over to the second approver ---------------

@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from handlers import settler, submit, workflow
+from handlers.domain.date_style import day_words
 from handlers.domain.signals import EventType, Metric
 from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
@@ -168,7 +169,7 @@ def test_leave_that_has_begun_or_is_not_approved_cannot_be_cancelled(leave_app: 
     leave_app.wait_until_final(begun)
     late = _act(leave_app, begun, "cancel")
     assert late.status == 409
-    assert f"This leave began on {yesterday:%A %d %B %Y}" in late.json()["message"]
+    assert f"This leave began on {day_words(yesterday)}" in late.json()["message"]
 
     waiting, _ = _asked(leave_app, {**SEED_PAYLOAD, **FUTURE})
     assert "withdraw it instead" in _act(leave_app, waiting, "cancel").json()["message"]

@@ -2,7 +2,14 @@ from datetime import UTC, date, datetime
 
 from handlers.domain.leave_request import LeaveRequest, Outcome
 from handlers.domain.statuses import LeaveStatus
-from handlers.web.emails import approval_request_email, outcome_email, receipt_email
+from handlers.web.emails import (
+    approval_request_email,
+    closed_after_your_approval_email,
+    delegated_away_email,
+    escalated_away_email,
+    outcome_email,
+    receipt_email,
+)
 
 REQUEST = LeaveRequest(
     request_id="lr-1",
@@ -27,7 +34,7 @@ def test_the_approver_email_carries_the_dates_and_the_link() -> None:
         REQUEST, "https://d/?token=a.b", "Monday 12 January 2026 09:00 UTC"
     )
     assert email.to == "manager@email.com"
-    assert "Saturday 10 January 2026 to Tuesday 20 January 2026 (11 days)" in email.text
+    assert "Sat 10 Jan 2026 to Tue 20 Jan 2026 (11 days)" in email.text
     assert "https://d/?token=a.b" in email.text
     assert 'href="https://d/?token=a.b"' in email.html
 
@@ -77,3 +84,51 @@ def test_a_decision_email_says_the_link_is_private_in_both_forms() -> None:
     )
     assert f"<small>{private}</small>" in email.html
     assert ">Review and decide</a>" in email.html
+
+
+def test_one_day_of_leave_is_that_day_in_every_email() -> None:
+    one_day = REQUEST.model_copy(
+        update={"start_date": date(2027, 2, 1), "end_date": date(2027, 2, 1)}
+    )
+    email = receipt_email(one_day, "https://s/requests/lr-1")
+    assert email.subject == "Leave request received: Mon 1 Feb 2027 (1 day)"
+    assert "to Mon 1 Feb 2027" not in email.text
+
+
+def test_outcomes_wear_their_own_tone_with_their_name() -> None:
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+    approved, rejected = (
+        outcome_email(REQUEST, Outcome(status=status, decided_at=at), "l").html
+        for status in (LeaveStatus.APPROVED, LeaveStatus.REJECTED)
+    )
+    assert "#22c55e" in approved
+    assert "#ef4444" in rejected
+    assert "#22c55e" not in rejected
+    assert "</span> Approved</p>" in approved
+    assert "</span> Rejected</p>" in rejected
+    assert "tone" not in receipt_email(REQUEST, "l").html
+
+
+MOVED = REQUEST.model_copy(update={"approver_email": "director@email.com"})
+NO_LONGER = "You no longer need to decide it, and the link you were sent no longer works."
+
+
+def test_an_approver_an_escalation_passed_over_is_told_where_it_went() -> None:
+    email = escalated_away_email(MOVED, "manager@email.com")
+    assert email.to == "manager@email.com"
+    assert email.subject.startswith("Moved up, no longer needs your decision: employee@")
+    assert "it moved up to director@email.com, who decides it now. " + NO_LONGER in email.text
+
+
+def test_an_approver_whose_delegation_started_is_told_who_decides_for_them() -> None:
+    email = delegated_away_email(MOVED, "manager@email.com")
+    assert email.to == "manager@email.com"
+    assert "director@email.com decides the leave request from employee@email.com" in email.text
+    assert NO_LONGER in email.text
+
+
+def test_who_approved_the_first_level_is_told_when_it_closes_before_the_second() -> None:
+    email = closed_after_your_approval_email(MOVED, "manager@email.com")
+    assert email.to == "manager@email.com"
+    assert email.subject.startswith("Closed after your approval: employee@email.com")
+    assert "closed before its second approval: the leave is not booked" in email.text

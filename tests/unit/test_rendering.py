@@ -26,7 +26,7 @@ def test_every_value_is_escaped_unless_it_is_markup_from_a_template() -> None:
 
 def test_a_plain_string_is_escaped_even_where_a_fragment_is_expected() -> None:
     # Nothing a caller passes as text can reach the page as markup, whatever the slot.
-    page = render("decision/message.html", message="m", summary="<b>not markup</b>")
+    page = render("decision/message.html", banner="m", summary="<b>not markup</b>")
     assert "<b>" not in page
     assert "&lt;b&gt;not markup&lt;/b&gt;" in page
 

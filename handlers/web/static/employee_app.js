@@ -144,14 +144,31 @@
 
   // -- pages ------------------------------------------------------------------------------------
 
+  // Days and moments in the reader's own locale (the browser's languages); a moment in their
+  // time zone, named. A leave's day is a calendar day, the same wherever it is read.
+  const dayStyle = new Intl.DateTimeFormat(navigator.languages,
+    {weekday: 'short', day: 'numeric', month: 'short', year: 'numeric'});
+  const momentStyle = new Intl.DateTimeFormat(navigator.languages,
+    {weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: 'numeric',
+     minute: '2-digit', timeZoneName: 'short'});
+
+  function calendarDay(iso) {
+    const [year, month, day] = iso.split('-').map(Number);
+    return new Date(year, month - 1, day);
+  }
+
   function formatDate(iso) {
-    return new Date(iso + 'T00:00:00').toLocaleDateString(undefined,
-      {weekday: 'short', day: 'numeric', month: 'short', year: 'numeric'});
+    return dayStyle.format(calendarDay(iso));
+  }
+
+  // One day reads as that day; several as the locale writes a range ("Mon 3 – Fri 7 Aug 2026").
+  function formatDates(firstIso, lastIso) {
+    return firstIso === lastIso ? formatDate(firstIso)
+      : dayStyle.formatRange(calendarDay(firstIso), calendarDay(lastIso));
   }
 
   function formatMoment(iso) {
-    return new Date(iso).toLocaleString(undefined,
-      {day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit'});
+    return momentStyle.format(new Date(iso));
   }
 
   function isoDay(date) {
@@ -185,18 +202,22 @@
       element.hidden = true; element.textContent = '';
     }
     let first = null;
-    for (const {field: name, problem} of errors) {
+    for (const {field: name, problem, request_id} of errors) {
       const control = form.elements[name];
       const message = form.querySelector('#' + name + '-error');
       const label = words.fields[name] || words.fields.body;
       const text = label + ': ' + problem.replace(/\.$/, '') + '.';
+      // A problem about another of one's requests (the one these dates overlap) links to it.
+      const other = request_id ? [' ', h('a', {href: basePath + 'requests/' + encodeURIComponent(request_id),
+        onclick: follow}, 'Open that request')] : [];
       if (control && message) {
         control.setAttribute('aria-invalid', 'true');
         control.setAttribute('aria-describedby', name + '-error');
-        message.textContent = text; message.hidden = false;
+        message.replaceChildren(text, ...other); message.hidden = false;
         first = first || control;
       } else {
-        form.querySelector('.form-error').replaceChildren(banner('error', text));
+        const shown = banner('error', text); shown.append(...other);
+        form.querySelector('.form-error').replaceChildren(shown);
       }
     }
     if (first) first.focus();
@@ -373,7 +394,7 @@
           else { end.disabled = false; card.append(banner('error', body.message || 'It could not be ended.')); }
         });
         card.replaceChildren(card.firstChild,
-          h('p', {}, 'From ' + formatDate(delegation.starts_on) + ' to ' + formatDate(delegation.ends_on) + ', ',
+          h('p', {}, formatDates(delegation.starts_on, delegation.ends_on) + ': ',
             h('strong', {}, delegation.delegate_email),
             ' decides the leave requests that come to you. Requests already waiting for you go to them when it starts.'),
           h('div', {class: 'actions'}, end));
@@ -553,15 +574,14 @@
     if (!body.requests.length) { list.replaceChildren(h('li', {class: 'muted'}, 'No requests yet.')); return; }
     list.replaceChildren(...body.requests.map((request) => h('li', {},
       h('a', {href: basePath + 'requests/' + request.request_id, onclick: follow},
-        formatDate(request.start_date) + ' – ' + formatDate(request.end_date)),
+        formatDates(request.start_date, request.end_date)),
       badge(request.status))));
   }
 
   function summary(request) {
     const rows = [
       ['Type', words.leave_types[request.leave_type] || request.leave_type],
-      ['First day', formatDate(request.start_date)],
-      ['Last day', formatDate(request.end_date)],
+      ['Dates', formatDates(request.start_date, request.end_date)],
       ['Days', String(request.days)],
       ['Reason', request.reason || '(none given)'],
       ['Approver', request.approver_email],
