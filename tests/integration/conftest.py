@@ -409,7 +409,7 @@ def aws_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[CallRecorder]:
     The check reads the functions' settings from the environment the test set through
     `monkeypatch`, which this fixture's own use of it keeps in place until the check is done."""
     recorder = CallRecorder()
-    watch_lambda_stand_ins(monkeypatch, recorder)
+    watch_lambda_stand_ins(monkeypatch)
     parameter_cache_per_function(monkeypatch)
     with recording(recorder):
         yield recorder

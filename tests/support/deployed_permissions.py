@@ -33,6 +33,7 @@ from unittest import mock
 
 from aws_durable_execution_sdk_python_testing.token import CallbackToken
 
+from tests.pulumi.mocks import ACCOUNT, PARTITION, REGION, Deployment
 from tests.support.aws_authorization import (
     AccountFacts,
     Authorization,
@@ -112,10 +113,8 @@ class DeployedService:
         return replace(self, functions={**self.functions, entry_point: changed})
 
 
-def deployed_service(deployment: Any) -> DeployedService:
-    """The functions of a mocked deployment (tests/pulumi/mocks.py `Deployment`)."""
-    from tests.pulumi.mocks import ACCOUNT, PARTITION, REGION
-
+def deployed_service(deployment: Deployment) -> DeployedService:
+    """The functions of a deployment under the mocks, and what the checks need of the account."""
     for typ in UNREAD_POLICY_TYPES:
         assert not deployment.of_type(typ), f"{typ} is not read by these checks"
     roles = {role.outputs["arn"]: role for role in deployment.of_type(ROLE)}
@@ -131,6 +130,7 @@ def deployed_service(deployment: Any) -> DeployedService:
             if policy.inputs["role"] in role_ids
         ]
         entry_point = function.inputs["handler"].rpartition(".")[0]
+        assert entry_point not in functions, f"two functions run {entry_point}"
         functions[entry_point] = DeployedFunction(
             entry_point=entry_point,
             name=function.outputs["name"],
@@ -152,7 +152,9 @@ def deployed_service(deployment: Any) -> DeployedService:
 
 @cache
 def deployed_program() -> DeployedService:
-    """The program's functions, deployed once per process (about a second)."""
+    """The program's functions, deployed once per process (about two seconds, most of it
+    loading pulumi_aws's modules)."""
+    # Imported here: the program's components and pulumi_aws load only in processes that check.
     from components import leave_service
     from tests.pulumi.support import run_main, tiny_packages
 

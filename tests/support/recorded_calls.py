@@ -48,7 +48,7 @@ from botocore.handlers import BUILTIN_HANDLERS
 from handlers.aws_clients import aws_client
 from handlers.gateways import signing_key
 from handlers.gateways.workflow_service import LambdaWorkflowService
-from handlers.settings import SettlerSettings
+from handlers.settings import SubmitSettings
 from tests.support.aws import REGION
 from tests.support.durable import InProcessWorkflowService
 
@@ -74,14 +74,22 @@ class RecordedCall:
 
 @dataclass
 class CallRecorder:
-    """The calls of one test."""
+    """The calls of one test: those made from the thread that began it or from threads started
+    since. A thread a previous test left running (a workflow finishing late) is not this test's,
+    and was configured for that test's resources."""
 
     calls: list[RecordedCall] = field(default_factory=list)
+    _earlier_threads: frozenset[threading.Thread] = field(
+        default_factory=lambda: frozenset(threading.enumerate()) - {threading.current_thread()},
+        repr=False,
+    )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(
         self, callers: tuple[str, ...], service: str, operation: str, params: Mapping[str, Any]
     ) -> None:
+        if threading.current_thread() in self._earlier_threads:
+            return
         with self._lock:
             self.calls.append(RecordedCall(callers, service, operation, dict(params)))
 
@@ -117,10 +125,17 @@ def callers_on_stack() -> tuple[str, ...]:
     return tuple(callers)
 
 
-def _on_api_call(params: Mapping[str, Any], model: Any, **_: Any) -> None:
+def _record(
+    callers: tuple[str, ...], service: str, operation: str, params: Mapping[str, Any]
+) -> None:
     recorder = _active
     if recorder is not None:
-        recorder.record(callers_on_stack(), model.service_model.service_name, model.name, params)
+        recorder.record(callers, service, operation, params)
+
+
+def _on_api_call(params: Mapping[str, Any], model: Any, **_: Any) -> None:
+    if _active is not None:
+        _record(callers_on_stack(), model.service_model.service_name, model.name, params)
 
 
 @cache
@@ -173,14 +188,17 @@ def _unsent_lambda_client() -> Any:
     return client
 
 
+# The setting that names the workflow to the functions that call it (submit, the settler).
+_WORKFLOW_SETTING = str(SubmitSettings.model_fields["workflow_function"].alias)
+
+
 def _lambda_gateway() -> LambdaWorkflowService:
-    """The service's own Lambda gateway, configured as the functions are (the workflow they
-    name, from their settings), over a client that records and never sends."""
-    setting = SettlerSettings.model_fields["workflow_function"].alias or "WORKFLOW_FUNCTION"
-    return LambdaWorkflowService(os.environ.get(setting), client=_unsent_lambda_client())
+    """The service's own Lambda gateway, configured as the functions are (the workflow their
+    settings name), over a client whose calls are recorded and never sent."""
+    return LambdaWorkflowService(os.environ.get(_WORKFLOW_SETTING), client=_unsent_lambda_client())
 
 
-def watch_lambda_stand_ins(monkeypatch: pytest.MonkeyPatch, recorder: CallRecorder) -> None:
+def watch_lambda_stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
     """Record the Lambda calls the in-process stand-ins serve, as Lambda would receive them."""
     start = InProcessWorkflowService.start
     succeed = InProcessWorkflowService.succeed_callback
@@ -209,17 +227,21 @@ def watch_lambda_stand_ins(monkeypatch: pytest.MonkeyPatch, recorder: CallRecord
     monkeypatch.setattr(InProcessWorkflowService, "succeed_callback", recorded_succeed)
     monkeypatch.setattr(InProcessWorkflowService, "fail_callback", recorded_fail)
     monkeypatch.setattr(InProcessWorkflowService, "is_alive", recorded_is_alive)
-    _watch_durable_runtime(monkeypatch, recorder)
+    _watch_durable_runtime(monkeypatch)
 
 
-def _watch_durable_runtime(monkeypatch: pytest.MonkeyPatch, recorder: CallRecorder) -> None:
+def _watch_durable_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
     checkpoint = InMemoryServiceClient.checkpoint
     get_state = InMemoryServiceClient.get_execution_state
 
     def recorded(operation: str, method: Callable[..., Any]) -> Callable[..., Any]:
         def call(self: InMemoryServiceClient, durable_execution_arn: str, *a: Any, **k: Any) -> Any:
-            params = {"DurableExecutionArn": durable_execution_arn}
-            recorder.record((DURABLE_RUNTIME,), "lambda", operation, params)
+            _record(
+                (DURABLE_RUNTIME,),
+                "lambda",
+                operation,
+                {"DurableExecutionArn": durable_execution_arn},
+            )
             return method(self, durable_execution_arn, *a, **k)
 
         return call
