@@ -21,22 +21,26 @@ Sources (AWS documentation page titles):
   managed key `aws/ssm` is decrypted under that key's policy, not the caller's role.
 - "Actions, resources, and condition keys for Amazon SES" and the SES Developer Guide's
   "Identity and access management in Amazon SES": SendEmail and SendRawEmail on the identity ARN
-  `arn:${Partition}:ses:${Region}:${Account}:identity/${IdentityName}` of the sending address
-  (the address's own identity when it is verified, else its domain's), with condition keys
-  `ses:FromAddress`, `ses:FromDisplayName` and `ses:Recipients`. While the account is in the SES
+  `arn:${Partition}:ses:${Region}:${Account}:identity/${IdentityName}` of the sending address,
+  with condition keys `ses:FromAddress`, `ses:FromDisplayName` and `ses:Recipients`. The
+  identity is the verified one the address sends as: the address's own, else its domain's (AWS's
+  denials then name `identity/example.com`: re:Post, "How do I resolve a 554 'Access denied'
+  error when I send an email from my IAM user in Amazon SES?"). While the account is in the SES
   sandbox every recipient must be a verified identity too, and sends are then also checked
   against each recipient's identity ARN: the denials AWS reports name it
   (`not authorized to perform ses:SendTemplatedEmail on resource ...:identity/<recipient>`,
   aws/aws-sdk-js#3641; the same for SendRawEmail in cloudposse/terraform-aws-ses#40).
 - "Actions, resources, and condition keys for AWS Lambda" and the Lambda Developer Guide's
-  "Fine-tuning the Resources and Conditions sections of policies": Invoke is
-  `lambda:InvokeFunction` on the function ARN as called, with its version or alias qualifier if
-  it has one (`function:NAME:QUALIFIER`); ListDurableExecutionsByFunction on the function ARN
-  (with the Qualifier parameter, if given). "Security and permissions for Lambda durable
-  functions": the other durable execution APIs are authorised against the durable execution
-  ARN, `function:NAME:VERSION/durable-execution/EXECUTION-NAME/EXECUTION-ID` (the qualifier is
-  always a version or $LATEST, never an alias): the callbacks against the execution the callback
-  belongs to.
+  "Fine-tuning the Resources and Conditions sections of policies" (actions on a function are
+  restricted "by function, version, or alias ARN"): Invoke is `lambda:InvokeFunction` on the
+  function ARN as called, with its version or alias qualifier if it has one
+  (`function:NAME:QUALIFIER`). ListDurableExecutionsByFunction names a function, not an
+  execution, and is taken to be authorised the same way, on the function's ARN as called (with
+  the Qualifier parameter, if given): no deploy has confirmed it yet. "Security and permissions
+  for Lambda durable functions": the other durable execution APIs are authorised against the
+  durable execution ARN, `function:NAME:VERSION/durable-execution/EXECUTION-NAME/EXECUTION-ID`
+  ("the qualifier in a durable execution ARN is always $LATEST or a version number": aliases do
+  not apply), the callbacks against the execution the callback belongs to.
 - "Actions, resources, and condition keys for Amazon CloudWatch": PutMetricData takes no
   resource (`*`), condition key `cloudwatch:namespace`.
 - "Actions, resources, and condition keys for Amazon SQS": SendMessage on
