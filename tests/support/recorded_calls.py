@@ -42,8 +42,11 @@ import boto3
 import pytest
 from aws_durable_execution_sdk_python_testing.client import InMemoryServiceClient
 from aws_lambda_powertools.utilities import parameters
+from botocore import UNSIGNED
 from botocore.awsrequest import AWSResponse
+from botocore.config import Config
 from botocore.handlers import BUILTIN_HANDLERS
+from moto.core.models import botocore_stubber as moto_botocore_stubber
 
 from handlers.aws_clients import aws_client
 from handlers.gateways import signing_key
@@ -61,6 +64,8 @@ _ENTRY_POINT_PACKAGE = "handlers"
 
 @dataclass(frozen=True)
 class RecordedCall:
+    """One API call, with its parameters as the client was given them."""
+
     # The `handlers.<module>` modules on the call's stack, innermost first.
     callers: tuple[str, ...]
     service: str
@@ -93,10 +98,6 @@ class CallRecorder:
         with self._lock:
             self.calls.append(RecordedCall(callers, service, operation, dict(params)))
 
-    def made_by(self, entry_point: str) -> list[RecordedCall]:
-        with self._lock:
-            return [call for call in self.calls if entry_point in call.callers]
-
 
 _active: CallRecorder | None = None
 
@@ -114,6 +115,7 @@ def recording(recorder: CallRecorder) -> Iterator[CallRecorder]:
 
 
 def callers_on_stack() -> tuple[str, ...]:
+    """The `handlers.<module>` modules whose frames the current call passes through."""
     callers: list[str] = []
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
@@ -182,8 +184,11 @@ def _answer_without_sending(request: Any, **_: Any) -> AWSResponse:
 
 @cache
 def _unsent_lambda_client() -> Any:
+    """A Lambda client whose calls are recorded and answered here: neither signed nor handed
+    to moto (which has no durable APIs), both of which would only cost time."""
     _install()
-    client = boto3.client("lambda", region_name=REGION)
+    client = boto3.client("lambda", region_name=REGION, config=Config(signature_version=UNSIGNED))
+    client.meta.events.unregister("before-send", moto_botocore_stubber)
     client.meta.events.register_first("before-send.lambda", _answer_without_sending)
     return client
 
