@@ -1,6 +1,7 @@
 """The service wired in process: real handlers, moto for AWS, the durable test runner for Lambda."""
 
 import dataclasses
+import os
 import re
 import socket
 import time
@@ -35,6 +36,7 @@ from tests.support.aws import (
     stored_employee,
 )
 from tests.support.dates import from_today
+from tests.support.deployed_permissions import deployed_program, unauthorised_calls
 from tests.support.durable import WAIT_CAP_SECONDS, InProcessWorkflowService
 from tests.support.events import status_change
 from tests.support.faults import CrashingHandler, FaultyDependency
@@ -46,6 +48,12 @@ from tests.support.http_calls import (
     rest_api_event,
 )
 from tests.support.lambda_context import lambda_context
+from tests.support.recorded_calls import (
+    CallRecorder,
+    parameter_cache_per_function,
+    recording,
+    watch_lambda_stand_ins,
+)
 
 DEFAULT_APPROVER = "manager@email.com"
 DIRECTORY = {
@@ -390,3 +398,22 @@ SEED_PAYLOAD = {
     "end_date": from_today(45),
     "employee_email": "employee@email.com",
 }
+
+
+@pytest.fixture(autouse=True)
+def aws_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[CallRecorder]:
+    """Every AWS call the test's functions make, each checked, once the test is over, against
+    what the function's role allows as the program deploys it (tests/support/
+    deployed_permissions.py). Calls the test makes itself are no function's and are not checked.
+
+    The check reads the functions' settings from the environment the test set through
+    `monkeypatch`, which this fixture's own use of it keeps in place until the check is done."""
+    recorder = CallRecorder()
+    watch_lambda_stand_ins(monkeypatch)
+    parameter_cache_per_function(monkeypatch)
+    with recording(recorder):
+        yield recorder
+    if any(call.callers for call in recorder.calls):
+        refused = unauthorised_calls(recorder, os.environ, deployed_program())
+        if refused:
+            pytest.fail("\n".join(["AWS would refuse these calls:", *refused]), pytrace=False)
