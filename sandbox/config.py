@@ -7,6 +7,7 @@ from components.throttling import API_STAGE, ClientRateLimit, Throttle
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.leave_dates import DateLimits
+from handlers.domain.working_days import WorkCalendar
 
 # Where `handlers` and `sandbox` live: the working directory of every process the sandbox starts.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +96,8 @@ class SandboxConfig:
     second_approval_over_days: int | None = DEFAULT_SECOND_APPROVAL_OVER_DAYS
     # How far back a request may start and how far ahead it may end: the deployed defaults.
     date_limits: DateLimits = field(default_factory=DateLimits)
+    # Which days count: Monday to Friday as deployed, with no public holidays unless told.
+    work_calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     @property
     def ports(self) -> Ports:

@@ -135,6 +135,7 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
                 default_approver=DEFAULT_APPROVER,
                 max_leave_days=MAX_LEAVE_DAYS,
                 **config.date_limits.as_settings(),
+                **config.work_calendar.as_settings(),
                 signing_key_parameter=SIGNING_KEY_PARAMETER,
                 oidc_issuer=config.oidc_issuer,
                 oidc_audience=OIDC_AUDIENCE,

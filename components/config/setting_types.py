@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -26,6 +27,13 @@ from handlers.domain.follow_ups import MAX_REMINDERS, OFF, parse_share, parse_sh
 from handlers.domain.leave_dates import parse_max_past_days
 from handlers.domain.leave_request import EnteredEmail
 from handlers.domain.statuses import LeaveType
+from handlers.domain.working_days import (
+    country_code,
+    known_country,
+    parse_closure_days,
+    parse_work_week,
+    subdivision_code,
+)
 
 # An address is valid here exactly when the handlers accept it, or a deploy that passes would
 # refuse every request at run time.
@@ -182,6 +190,20 @@ def _past_days(value: Any) -> dict[LeaveType, int]:
         raise ValueError(f"{problem} (one number for every leave type, or one per type)") from None
 
 
+def _work_week(value: Any) -> frozenset[int]:
+    return parse_work_week(structured(value))
+
+
+def _holiday_country(value: Any) -> str | None:
+    """A country the `holidays` package knows, checked against its own list."""
+    code = country_code(value)
+    return None if code is None else known_country(code)
+
+
+def _closure_days(value: Any) -> frozenset[date]:
+    return parse_closure_days(structured(value))
+
+
 def choice(kind: type[StrEnum]) -> Callable[[Any], StrEnum]:
     def parse(value: Any) -> StrEnum:
         try:
@@ -241,6 +263,11 @@ ReminderShares = Annotated[tuple[float, ...], BeforeValidator(_reminder_shares)]
 EscalationShare = Annotated[float | None, BeforeValidator(_escalation_share)]
 DaysOrNone = Annotated[int | None, BeforeValidator(_days_or_none)]
 PastDays = Annotated[dict[LeaveType, int], BeforeValidator(_past_days)]
+WorkWeek = Annotated[frozenset[int], BeforeValidator(_work_week)]
+HolidayCountry = Annotated[str | None, BeforeValidator(_holiday_country)]
+# Which subdivisions there are depends on the country: StackSettings checks the two together.
+HolidaySubdivision = Annotated[str | None, BeforeValidator(subdivision_code)]
+ClosureDays = Annotated[frozenset[date], BeforeValidator(_closure_days)]
 # Plain when read from stack config, an Output when the package is handed a secret.
 SigningKey = Annotated[str | pulumi.Output[str], PlainValidator(_signing_key)]
 
