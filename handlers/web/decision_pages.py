@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from handlers.domain.leave_request import DecisionPayload, LeaveRecord
 from handlers.web.rendering import join, render, stylesheet
-from handlers.web.wording import LEAVE_TYPE_WORDS, STATUS_WORDS
+from handlers.web.wording import LEAVE_TYPE_WORDS, STATUS_WORDS, counted_days_words
 
 if TYPE_CHECKING:
     from markupsafe import Markup
@@ -48,7 +48,7 @@ def _summary(record: LeaveRecord) -> Markup:
         ("Type", LEAVE_TYPE_WORDS[record.leave_type]),
         ("First day", _day(record.start_date)),
         ("Last day", _day(record.end_date)),
-        ("Days", str(record.days)),
+        ("Days", counted_days_words(record.days, record.working_days is not None)),
         ("Reason", record.reason or "(none given)"),
         ("Submitted", f"{record.submitted_at:%d %b %Y %H:%M %Z}"),
         ("Status", STATUS_WORDS[record.status]),

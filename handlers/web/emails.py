@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from handlers.domain.leave_request import LeaveRequest, Outcome
 from handlers.domain.statuses import LeaveStatus
 from handlers.web.rendering import join, render
+from handlers.web.wording import request_length_words
 
 if TYPE_CHECKING:
     from markupsafe import Markup
@@ -45,11 +46,7 @@ def moment_words(moment: datetime) -> str:
 
 
 def _period(request: LeaveRequest) -> str:
-    days = request.days
-    unit = "day" if days == 1 else "days"
-    if request.start_date == request.end_date:
-        return f"{request.start_date:%A %d %B %Y} (1 day)"
-    return f"{request.start_date:%A %d %B %Y} to {request.end_date:%A %d %B %Y} ({days} {unit})"
+    return request_length_words(request)
 
 
 def _summary_rows(request: LeaveRequest) -> list[tuple[str, str]]:

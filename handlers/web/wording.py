@@ -1,10 +1,19 @@
-"""What the employees' pages call things: statuses, history events, leave types, form fields.
+"""What the employees' pages call things: statuses, history events, leave types, form fields,
+a request's length and dates.
 
 Keyed by the domain's own enums, so a new status or event cannot reach a page unnamed (a test
 checks every member has its words).
 """
 
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
 from handlers.domain.statuses import HistoryEvent, LeaveStatus, LeaveType
+
+if TYPE_CHECKING:
+    from handlers.domain.leave_request import LeaveRequest
 
 STATUS_WORDS = {
     LeaveStatus.PENDING: "Waiting for a decision",
@@ -79,6 +88,66 @@ FIELD_LABELS = {
 }
 
 
+# A request's length: its working days, or its calendar days if it was submitted before working
+# days were counted. `{count}` is the number.
+DAY_COUNT_WORDS = {
+    "working_one": "1 working day",
+    "working_other": "{count} working days",
+    "calendar_one": "1 day",
+    "calendar_other": "{count} days",
+}
+
+
+def counted_days_words(days: int, working: bool = True) -> str:
+    """`5 working days`, `1 working day`; `11 days` for a count of calendar days."""
+    kind = "working" if working else "calendar"
+    return DAY_COUNT_WORDS[f"{kind}_{'one' if days == 1 else 'other'}"].format(count=days)
+
+
+def working_days_words(days: int) -> str:
+    return counted_days_words(days, working=True)
+
+
+# Between a range's two ends, as typeset: an en dash with a space either side.
+RANGE_DASH = " \u2013 "
+
+
+def _day(day: date) -> str:
+    return f"{day:%a} {day.day}"
+
+
+def date_range_words(start: date, end: date) -> str:
+    """`Mon 3 - Fri 7 Aug 2026`, `Fri 31 Jul - Mon 3 Aug 2026`, `Mon 3 Aug 2026` (with an en
+    dash): what the range's two ends share is said once."""
+    if start == end:
+        return f"{_day(start)} {start:%b %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{_day(start)}{RANGE_DASH}{_day(end)} {end:%b %Y}"
+    if start.year == end.year:
+        return f"{_day(start)} {start:%b}{RANGE_DASH}{_day(end)} {end:%b %Y}"
+    return f"{_day(start)} {start:%b %Y}{RANGE_DASH}{_day(end)} {end:%b %Y}"
+
+
+def length_and_dates_words(days: int, working: bool, start: date, end: date) -> str:
+    """`5 working days, Mon 3 - Fri 7 Aug 2026`: how much leave, and when."""
+    return f"{counted_days_words(days, working)}, {date_range_words(start, end)}"
+
+
+def request_length_words(request: LeaveRequest) -> str:
+    """A request's length and dates, its count as it was taken when it was submitted."""
+    return length_and_dates_words(
+        request.days, request.working_days is not None, request.start_date, request.end_date
+    )
+
+
+def no_working_days_words(start: date, end: date) -> str:
+    """Why a request of no working days is refused (it follows the field's label)."""
+    return (
+        f"{date_range_words(start, end)} has no working days (weekends, public holidays and "
+        "closure days do not count): choose dates that include a working day"
+    )
+
+
 def page_wording() -> dict[str, dict[str, str]]:
     """All of it, for the pages' script."""
     return {
@@ -87,4 +156,5 @@ def page_wording() -> dict[str, dict[str, str]]:
         "events": {k.value: v for k, v in EVENT_WORDS.items()},
         "leave_types": {k.value: v for k, v in LEAVE_TYPE_WORDS.items()},
         "fields": dict(FIELD_LABELS),
+        "day_counts": dict(DAY_COUNT_WORDS),
     }

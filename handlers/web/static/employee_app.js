@@ -152,6 +152,20 @@
       {day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit'});
   }
 
+  // How long a request is, as the service counted it when it was submitted: its working days
+  // (or, for a request from before working days were counted, its calendar days).
+  function dayCount(request) {
+    const kind = request.working_days === undefined ? 'calendar' : 'working';
+    const template = words.day_counts[kind + (request.days === 1 ? '_one' : '_other')];
+    return template.replace('{count}', String(request.days));
+  }
+
+  function lengthAndDates(request) {
+    const dates = request.start_date === request.end_date ? formatDate(request.start_date)
+      : formatDate(request.start_date) + ' – ' + formatDate(request.end_date);
+    return dayCount(request) + ', ' + dates;
+  }
+
   function isoDay(date) {
     const local = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
     return local.toISOString().slice(0, 10);
@@ -377,7 +391,7 @@
     if (!body.requests.length) { list.replaceChildren(h('li', {class: 'muted'}, 'No requests yet.')); return; }
     list.replaceChildren(...body.requests.map((request) => h('li', {},
       h('a', {href: basePath + 'requests/' + request.request_id, onclick: follow},
-        formatDate(request.start_date) + ' – ' + formatDate(request.end_date)),
+        lengthAndDates(request)),
       badge(request.status))));
   }
 
@@ -386,7 +400,7 @@
       ['Type', words.leave_types[request.leave_type] || request.leave_type],
       ['First day', formatDate(request.start_date)],
       ['Last day', formatDate(request.end_date)],
-      ['Days', String(request.days)],
+      ['Days', dayCount(request)],
       ['Reason', request.reason || '(none given)'],
       ['Approver', request.approver_email],
       ['Employee', request.employee_email],
