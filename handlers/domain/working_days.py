@@ -3,9 +3,8 @@
 A day of leave counts when its employee would have worked it: a day of the work week (Monday to
 Friday unless the stack says otherwise) that is neither a public holiday of the configured
 country (and subdivision) nor one of the company's closure days. Public holidays come from the
-`holidays` package, imported only when a count needs them (its import is most of a tenth of a
-second: only a submission pays it, once per execution environment), and then only the one
-country's module (`holidays.country_holidays` loads countries on demand).
+`holidays` package, imported only when a count needs them (about 50 ms: only a submission pays
+it, once per execution environment), and then only the one country's module (`_one_country`).
 
 A request is counted once, when it is submitted, and the count is stored with it
 (`LeaveRequest.working_days`): a workflow replayed or waiting for weeks decides from the count
@@ -18,11 +17,14 @@ the stack is configured (`known_country`, `known_subdivision`), never in a funct
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -196,18 +198,56 @@ def known_subdivision(country: str, subdivision: str) -> str:
     return found
 
 
+def _one_country(country: str) -> Any:
+    """The `holidays` package's class for `country`, its module loaded alone.
+
+    `holidays.country_holidays` imports the package's `countries`, whose `__init__` imports all
+    250 countries' modules: about 80 ms, where the one module takes 6 (issue #24's figures).
+    The registry names the module; loaded by its file under its own name, it is the module
+    `country_holidays` would use. None where that does not work out (a version laid out
+    otherwise): the caller then asks the package the ordinary way.
+    """
+    import holidays
+    from holidays.registry import COUNTRIES
+
+    found = [(module, names[0]) for module, names in COUNTRIES.items() if country in names[1:]]
+    if len(found) != 1:
+        return None
+    module_name, class_name = found[0]
+    name = f"holidays.countries.{module_name}"
+    module = sys.modules.get(name)
+    if module is None:
+        path = Path(holidays.__file__).parent / "countries" / f"{module_name}.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None or not path.is_file():
+            return None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return getattr(module, class_name, None)
+
+
 @cache
 def _public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
     """One year's public holidays (observed days included) of a country or subdivision."""
-    # Imported here: most of a tenth of a second of a cold start, paid by a count only.
+    # Imported here: about 50 ms of a cold start, paid by the first count only.
     import holidays
 
-    calendar = holidays.country_holidays(country, subdiv=subdivision, years=year)
+    entity = _one_country(country)
+    if entity is None:
+        calendar = holidays.country_holidays(country, subdiv=subdivision, years=year)
+    else:
+        calendar = entity(subdiv=subdivision, years=year)
     return frozenset(day for day in calendar if day.year == year)
 
 
-@dataclass(frozen=True)
-class WorkCalendar:
+# A NamedTuple, not a dataclass: every function's settings module defines it as it loads, and a
+# NamedTuple costs a tenth as much to define.
+class WorkCalendar(NamedTuple):
     """Which days people work: a work week, less public holidays and closure days."""
 
     work_week: frozenset[int] = MONDAY_TO_FRIDAY
@@ -215,7 +255,7 @@ class WorkCalendar:
     # country's own holidays only).
     holiday_country: str | None = None
     holiday_subdivision: str | None = None
-    closure_days: frozenset[date] = field(default_factory=frozenset)
+    closure_days: frozenset[date] = frozenset()
 
     def public_holidays(self, year: int) -> frozenset[date]:
         if self.holiday_country is None:

@@ -5,7 +5,11 @@ for Scotland), written out: the test checks the `holidays` package and our use o
 them, not against themselves.
 """
 
+import json
+import subprocess
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +183,47 @@ def test_the_calendar_travels_as_the_functions_settings() -> None:
     }
     # What is unset is left out: the functions' defaults are the calendar's.
     assert WorkCalendar().as_settings() == {"work_week": "Mon-Fri"}
+
+
+_HOLIDAYS_OF = """
+import json, sys
+import holidays
+from handlers.domain.working_days import WorkCalendar
+PLACES = [("GB", "ENG"), ("GB", "SCT"), ("US", "CA"), ("DE", "BY"), ("IM", None)]
+found = {}
+for country, subdivision in PLACES:
+    if sys.argv[1] == "counted":
+        calendar = WorkCalendar(holiday_country=country, holiday_subdivision=subdivision)
+        days = calendar.public_holidays(2026) | calendar.public_holidays(2027)
+    else:
+        days = holidays.country_holidays(country, subdiv=subdivision, years=(2026, 2027))
+    found[f"{country}-{subdivision}"] = sorted(str(day) for day in days)
+    if (country, subdivision) == ("GB", "ENG"):
+        loaded = [m for m in sys.modules if m.startswith("holidays.countries")]
+        found["modules after GB"] = sorted(loaded)
+print(json.dumps(found))
+"""
+
+
+def _holidays_in_a_fresh_interpreter(mode: str) -> dict[str, list[str]]:
+    done = subprocess.run(  # noqa: S603 - our own interpreter, a fixed snippet
+        [sys.executable, "-c", _HOLIDAYS_OF, mode],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    found: dict[str, list[str]] = json.loads(done.stdout)
+    return found
+
+
+def test_a_count_loads_its_countrys_module_alone_and_finds_what_the_package_gives() -> None:
+    counted = _holidays_in_a_fresh_interpreter("counted")
+    # The package's own way imports every country's module; a count, the one it needs.
+    assert counted.pop("modules after GB") == ["holidays.countries.united_kingdom"]
+    assert counted == {
+        key: days
+        for key, days in _holidays_in_a_fresh_interpreter("package").items()
+        if key != "modules after GB"
+    }
+    assert "2026-11-30" in counted["GB-SCT"]  # St Andrew's Day, Scotland's own
