@@ -160,10 +160,9 @@
     return template.replace('{count}', String(request.days));
   }
 
-  function lengthAndDates(request) {
-    const dates = request.start_date === request.end_date ? formatDate(request.start_date)
+  function dates(request) {
+    return request.start_date === request.end_date ? formatDate(request.start_date)
       : formatDate(request.start_date) + ' – ' + formatDate(request.end_date);
-    return dayCount(request) + ', ' + dates;
   }
 
   function isoDay(date) {
@@ -389,9 +388,11 @@
     const {status, body} = await api('requests');
     if (status !== 200) { list.replaceChildren(h('li', {}, body.message || 'Your requests could not be loaded.')); return; }
     if (!body.requests.length) { list.replaceChildren(h('li', {class: 'muted'}, 'No requests yet.')); return; }
+    // The dates name the request; its length beneath them, so that the status fits beside both.
     list.replaceChildren(...body.requests.map((request) => h('li', {},
-      h('a', {href: basePath + 'requests/' + request.request_id, onclick: follow},
-        lengthAndDates(request)),
+      h('div', {},
+        h('a', {href: basePath + 'requests/' + request.request_id, onclick: follow}, dates(request)),
+        h('div', {class: 'muted'}, dayCount(request))),
       badge(request.status))));
   }
 
