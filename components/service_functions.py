@@ -227,6 +227,7 @@ class ServiceFunctions(pulumi.ComponentResource):
                 max_leave_days=config.max_leave_days,
                 **config.date_limits.as_settings(),
                 allowances=allowance_settings(config.allowances),
+                **config.work_calendar.as_settings(),
                 max_pending_per_employee=config.max_pending_per_employee,
                 signing_key_parameter=args.signing_keys.current.name,
                 oidc_issuer=sign_in.issuer,

@@ -24,6 +24,7 @@ REFUSAL_STATUS: dict[RefusalReason, int] = {
     RefusalReason.INVALID: 422,
     RefusalReason.TOO_LONG: 422,
     RefusalReason.DATES_OUT_OF_RANGE: 422,
+    RefusalReason.NO_WORKING_DAYS: 422,
     RefusalReason.DOMAIN_NOT_ALLOWED: 422,
     RefusalReason.NO_APPROVER: 422,
     RefusalReason.NOT_YOURS: 403,

@@ -6,6 +6,7 @@ environment with `environment_for`, so the names exist only here.
 
 import os
 from collections.abc import Mapping
+from datetime import date
 from functools import cache
 from typing import Annotated, Any, ClassVar, Self
 
@@ -28,6 +29,14 @@ from handlers.domain.leave_dates import (
     parse_max_past_days,
 )
 from handlers.domain.statuses import LeaveType
+from handlers.domain.working_days import (
+    MONDAY_TO_FRIDAY,
+    WorkCalendar,
+    country_code,
+    parse_closure_days,
+    parse_work_week,
+    subdivision_code,
+)
 
 
 def _split_csv(value: Any) -> Any:
@@ -85,7 +94,38 @@ class _Settings(BaseModel):
         return environment
 
 
-class SubmitSettings(_Settings):
+class _CountsWorkingDays(_Settings):
+    """The settings of a function that counts working days (handlers/domain/working_days.py).
+    Whether the `holidays` package knows the country and subdivision was checked when the stack
+    was configured; asking it here would import it into every cold start."""
+
+    work_week: Annotated[frozenset[int], BeforeValidator(parse_work_week)] = Field(
+        default=MONDAY_TO_FRIDAY, alias="WORK_WEEK"
+    )
+    holiday_country: Annotated[str | None, BeforeValidator(country_code)] = Field(
+        default=None, alias="HOLIDAY_COUNTRY"
+    )
+    holiday_subdivision: Annotated[str | None, BeforeValidator(subdivision_code)] = Field(
+        default=None, alias="HOLIDAY_SUBDIVISION"
+    )
+    closure_days: Annotated[frozenset[date], BeforeValidator(parse_closure_days)] = Field(
+        default=frozenset(), alias="CLOSURE_DAYS"
+    )
+
+    @model_validator(mode="after")
+    def _subdivision_of_a_country(self) -> Self:
+        if self.holiday_subdivision is not None and self.holiday_country is None:
+            raise ValueError("HOLIDAY_SUBDIVISION is set without HOLIDAY_COUNTRY")
+        return self
+
+    @property
+    def work_calendar(self) -> WorkCalendar:
+        return WorkCalendar(
+            self.work_week, self.holiday_country, self.holiday_subdivision, self.closure_days
+        )
+
+
+class SubmitSettings(_CountsWorkingDays):
     # The employees' API as people reach it (ends with `/`): every URL the function gives out
     # (the app's, a status URL, a calendar feed's) is built from it, never from request headers.
     submit_url: str = Field(alias="SUBMIT_URL", min_length=1)

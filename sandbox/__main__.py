@@ -32,6 +32,17 @@ from handlers.domain.leave_dates import (
     parse_max_future_days,
     parse_max_past_days,
 )
+from handlers.domain.working_days import (
+    DEFAULT_WORK_WEEK,
+    WORK_WEEK_EXAMPLES,
+    WorkCalendar,
+    country_code,
+    known_country,
+    known_subdivision,
+    parse_closure_days,
+    parse_work_week,
+    subdivision_code,
+)
 from sandbox.child_process import StopRequest
 from sandbox.config import FAKE_CREDENTIALS, REGION, SandboxConfig
 from sandbox.stack import PortInUseError, SandboxStack
@@ -133,6 +144,31 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         help="days a year by leave type, like annual=25,sick=10 (none: no limit); the types "
         "left out keep their defaults (default: annual 25, the others no limit)",
     )
+    parser.add_argument(
+        "--work-week",
+        default=DEFAULT_WORK_WEEK,
+        metavar="DAYS",
+        help=f"the days people work, as {WORK_WEEK_EXAMPLES} (default %(default)s)",
+    )
+    parser.add_argument(
+        "--holiday-country",
+        default=None,
+        metavar="CODE",
+        help="whose public holidays are not working days, as an ISO 3166-1 code like GB "
+        "(default: no public holidays)",
+    )
+    parser.add_argument(
+        "--holiday-subdivision",
+        default=None,
+        metavar="CODE",
+        help="the part of --holiday-country whose own holidays count too, like ENG or SCT",
+    )
+    parser.add_argument(
+        "--closure-days",
+        default=None,
+        metavar="DATES",
+        help="days the company is closed, like 2026-12-24,2026-12-31 (default: none)",
+    )
     options = parser.parse_args(argv)
     try:
         follow_ups = FollowUpPlan(
@@ -156,6 +192,7 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         allowances = parse_allowances(options.allowances)
     except ValueError as problem:
         parser.error(f"--allowances {problem}")
+    work_calendar = _work_calendar(parser, options)
     if not 1024 <= options.port <= 65530:
         parser.error("--port must be between 1024 and 65530")
     if options.approval_timeout < 1:
@@ -189,7 +226,35 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         second_approval_over_days=second_approval_over_days,
         date_limits=DateLimits(past_days, future_days),
         allowances=allowances,
+        work_calendar=work_calendar,
     )
+
+
+def _work_calendar(parser: argparse.ArgumentParser, options: argparse.Namespace) -> WorkCalendar:
+    """The flags' calendar, its country and subdivision checked against the `holidays` package
+    as the stack's config is."""
+    try:
+        work_week = parse_work_week(options.work_week)
+    except ValueError as problem:
+        parser.error(f"--work-week {problem}")
+    try:
+        closure_days = parse_closure_days(options.closure_days)
+    except ValueError as problem:
+        parser.error(f"--closure-days {problem}")
+    try:
+        country = country_code(options.holiday_country)
+        country = None if country is None else known_country(country)
+    except ValueError as problem:
+        parser.error(f"--holiday-country {problem}")
+    subdivision = subdivision_code(options.holiday_subdivision)
+    if subdivision is not None:
+        if country is None:
+            parser.error("--holiday-subdivision goes with --holiday-country")
+        try:
+            subdivision = known_subdivision(country, subdivision)
+        except ValueError as problem:
+            parser.error(f"--holiday-subdivision {problem}")
+    return WorkCalendar(work_week, country, subdivision, closure_days)
 
 
 def main(argv: list[str] | None = None) -> int:

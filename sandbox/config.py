@@ -8,6 +8,7 @@ from handlers.domain.allowances import AllowanceTable, parse_allowances
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.leave_dates import DateLimits
+from handlers.domain.working_days import WorkCalendar
 
 # Where `handlers` and `sandbox` live: the working directory of every process the sandbox starts.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -110,6 +111,8 @@ class SandboxConfig:
     date_limits: DateLimits = field(default_factory=DateLimits)
     # Days a year of each leave type (None: no limit): the deployed stack's defaults.
     allowances: AllowanceTable = field(default_factory=lambda: parse_allowances(None))
+    # Which days count: Monday to Friday as deployed, with no public holidays unless told.
+    work_calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     @property
     def ports(self) -> Ports:

@@ -137,6 +137,7 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
                 max_leave_days=MAX_LEAVE_DAYS,
                 **config.date_limits.as_settings(),
                 allowances=allowance_settings(config.allowances),
+                **config.work_calendar.as_settings(),
                 signing_key_parameter=SIGNING_KEY_PARAMETER,
                 oidc_issuer=config.oidc_issuer,
                 oidc_audience=OIDC_AUDIENCE,

@@ -230,6 +230,7 @@ def service_config(settings: StackSettings, source: Source) -> ServiceConfig:
         follow_ups=settings.follow_up_plan(),
         second_approval_over_days=settings.second_approval_over_days,
         date_limits=DateLimits(settings.max_past_days, settings.max_future_days),
+        work_calendar=settings.work_calendar(),
         oldest_pending_alarm_share=settings.oldest_pending_alarm_share,
         expiry_rate_alarm_threshold=settings.expiry_rate_alarm_threshold,
         event_archive_retention_days=settings.event_archive_retention_days,

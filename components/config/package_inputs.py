@@ -51,10 +51,10 @@ class LeaveApprovalsArgs(TypedDict):
     step; US$0.00004) and one more workflow invocation, at each approval level. Takes up to 3
     shares, each above 0 and below 1, increasing, or `none`. Default: `0.5`."""
     second_approval_over_days: NotRequired[pulumi.Input[str]]
-    """Leave longer than this many days needs a second approval once its approver approved, by their
-    own approver (chosen as for an escalation); a rejection at either level ends it, and it expires
-    at the end of `approvalTimeoutSeconds` whichever level it waits at; with nobody above, one
-    approval suffices. Takes 1 to 366, or `none`. Default: `10`."""
+    """Leave longer than this many working days (`workWeek`) needs a second approval once its
+    approver approved, by their own approver (chosen as for an escalation); a rejection at either
+    level ends it, and it expires at the end of `approvalTimeoutSeconds` whichever level it waits
+    at; with nobody above, one approval suffices. Takes 1 to 366, or `none`. Default: `10`."""
     escalate_at: NotRequired[pulumi.Input[str]]
     """When a request nobody has decided moves up to its approver's own approver (their directory
     entry, else `defaultApprover`; above `defaultApprover` only their own entry), who gets a new
@@ -62,7 +62,8 @@ class LeaveApprovalsArgs(TypedDict):
     request still expires at the end of `approvalTimeoutSeconds`. Takes a share after every reminder
     and below 1, or `none`. Default: `0.75`."""
     max_leave_days: NotRequired[pulumi.Input[int]]
-    """The longest leave one request may cover, in days. Takes 1 to 366. Default: `30`."""
+    """The longest leave one request may cover, in working days (`workWeek`); longer: 422 naming
+    `end_date`. Takes 1 to 366. Default: `30`."""
     max_past_days: NotRequired[pulumi.Input[dict[str, int]]]
     """How many days before today (UTC) a request may start, by leave type; the types left out keep
     their defaults (sick 7, the others 0, so annual leave cannot start in the past). Earlier: 422
@@ -71,6 +72,25 @@ class LeaveApprovalsArgs(TypedDict):
     max_future_days: NotRequired[pulumi.Input[int]]
     """How many days after today a request may end at the latest. Later: 422 naming `end_date`.
     Takes 1 to 3,660. Default: `730`."""
+    work_week: NotRequired[pulumi.Input[str]]
+    """The days of the week people work. Every day count of a request counts working days: days of
+    this week that are neither public holidays (`holidayCountry`) nor `closureDays`. That is the
+    count people are shown, and the one `maxLeaveDays` and `secondApprovalOverDays` compare; a
+    request is counted once, when it is submitted. A request of no working days is refused (422
+    naming `start_date`). Takes day names: a range like `Mon-Fri` (or `Sun-Thu`, across the
+    weekend), a list like `Mon,Tue,Thu`. Default: `Mon-Fri`."""
+    holiday_country: NotRequired[pulumi.Input[str]]
+    """The country whose public holidays (observed days included, from the `holidays` package) are
+    not working days; unset: no public holidays. Takes an ISO 3166-1 alpha-2 code the `holidays`
+    package knows. Default: unset."""
+    holiday_subdivision: NotRequired[pulumi.Input[str]]
+    """The part of `holidayCountry` (a state, province or nation, like `ENG` or `SCT` for GB) whose
+    own public holidays are not working days either; unset: the country's nationwide holidays only.
+    Takes one of the country's subdivisions the `holidays` package knows, by code or name. Default:
+    unset."""
+    closure_days: NotRequired[pulumi.Input[list[str]]]
+    """Days the whole company is closed: not working days either. Takes up to 100 dates as
+    YYYY-MM-DD: a list, or `2026-12-24,2026-12-31`. Default: `[]`."""
     sandbox_recipients: NotRequired[pulumi.Input[list[str]]]
     """Addresses to verify in SES while the account is in the SES sandbox (which mails only verified
     addresses); empty once out of it. Takes a list, or `a@x.com,b@x.com`. Default: `[]`."""

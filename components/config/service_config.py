@@ -17,6 +17,7 @@ from handlers.domain.allowances import AllowanceTable, parse_allowances
 from handlers.domain.approval_levels import DEFAULT_SECOND_APPROVAL_OVER_DAYS
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.leave_dates import DateLimits
+from handlers.domain.working_days import WorkCalendar
 
 # Lambda durable functions: an execution may last 1 s to 366 days; its state is kept 1 to 90 days.
 MAX_EXECUTION_TIMEOUT_SECONDS = 31_622_400
@@ -110,6 +111,8 @@ class ServiceConfig:
     second_approval_over_days: int | None = DEFAULT_SECOND_APPROVAL_OVER_DAYS
     # How many days back a request may start (by leave type), and how far ahead it may end.
     date_limits: DateLimits = field(default_factory=DateLimits)
+    # Which days count: the work week, public holidays, closure days.
+    work_calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     @property
     def execution_timeout_seconds(self) -> int:

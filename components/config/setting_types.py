@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -27,6 +28,13 @@ from handlers.domain.follow_ups import MAX_REMINDERS, OFF, parse_share, parse_sh
 from handlers.domain.leave_dates import parse_max_past_days
 from handlers.domain.leave_request import EnteredEmail
 from handlers.domain.statuses import LeaveType
+from handlers.domain.working_days import (
+    country_code,
+    known_country,
+    parse_closure_days,
+    parse_work_week,
+    subdivision_code,
+)
 
 # An address is valid here exactly when the handlers accept it, or a deploy that passes would
 # refuse every request at run time.
@@ -226,6 +234,20 @@ def _allowance_overrides(value: Any) -> dict[str, dict[LeaveType, int | None]]:
     return {employee: table for employee, table in overrides.items() if table}
 
 
+def _work_week(value: Any) -> frozenset[int]:
+    return parse_work_week(structured(value))
+
+
+def _holiday_country(value: Any) -> str | None:
+    """A country the `holidays` package knows, checked against its own list."""
+    code = country_code(value)
+    return None if code is None else known_country(code)
+
+
+def _closure_days(value: Any) -> frozenset[date]:
+    return parse_closure_days(structured(value))
+
+
 def choice(kind: type[StrEnum]) -> Callable[[Any], StrEnum]:
     def parse(value: Any) -> StrEnum:
         try:
@@ -289,6 +311,11 @@ Allowances = Annotated[dict[LeaveType, int | None], BeforeValidator(_allowances)
 AllowanceOverrides = Annotated[
     dict[str, dict[LeaveType, int | None]], BeforeValidator(_allowance_overrides)
 ]
+WorkWeek = Annotated[frozenset[int], BeforeValidator(_work_week)]
+HolidayCountry = Annotated[str | None, BeforeValidator(_holiday_country)]
+# Which subdivisions there are depends on the country: StackSettings checks the two together.
+HolidaySubdivision = Annotated[str | None, BeforeValidator(subdivision_code)]
+ClosureDays = Annotated[frozenset[date], BeforeValidator(_closure_days)]
 # Plain when read from stack config, an Output when the package is handed a secret.
 SigningKey = Annotated[str | pulumi.Output[str], PlainValidator(_signing_key)]
 

@@ -5,7 +5,7 @@ its inputs (`package_inputs.py`, generated from this model), and docs/deploying.
 (generated too: `python -m components.config`). A field's description is the same in all three;
 its key is its name in camelCase.
 
-Over 400 lines, on purpose: one declaration per setting (38 of them, each with the sentence that
+Over 400 lines, on purpose: one declaration per setting (42 of them, each with the sentence that
 documents it), and the model is worth reading in one place.
 """
 
@@ -41,6 +41,7 @@ from components.config.service_config import (
 from components.config.setting_types import (
     AllowanceOverrides,
     Allowances,
+    ClosureDays,
     DaysOrNone,
     Directory,
     DomainList,
@@ -48,6 +49,8 @@ from components.config.setting_types import (
     EmailList,
     EscalationShare,
     Flag,
+    HolidayCountry,
+    HolidaySubdivision,
     HttpsUrl,
     OneOf,
     PastDays,
@@ -55,6 +58,7 @@ from components.config.setting_types import (
     SettingProblem,
     SigningKey,
     Text,
+    WorkWeek,
     choice,
 )
 from components.throttling import (
@@ -84,6 +88,12 @@ from handlers.domain.leave_dates import (
     MAX_FUTURE_DAYS_LIMIT,
     MAX_PAST_DAYS_LIMIT,
     MIN_FUTURE_DAYS,
+)
+from handlers.domain.working_days import (
+    DEFAULT_WORK_WEEK,
+    MAX_CLOSURE_DAYS,
+    WorkCalendar,
+    known_subdivision,
 )
 
 
@@ -237,10 +247,11 @@ class StackSettings(BaseModel):
         takes=f"1 to {MAX_SECOND_APPROVAL_DAYS}, or `none`",
         package_type="str",
         description=(
-            "Leave longer than this many days needs a second approval once its approver approved, "
-            "by their own approver (chosen as for an escalation); a rejection at either level "
-            "ends it, and it expires at the end of `approvalTimeoutSeconds` whichever level it "
-            "waits at; with nobody above, one approval suffices."
+            "Leave longer than this many working days (`workWeek`) needs a second approval once "
+            "its approver approved, by their own approver (chosen as for an escalation); a "
+            "rejection at either level ends it, and it expires at the end of "
+            "`approvalTimeoutSeconds` whichever level it waits at; with nobody above, one "
+            "approval suffices."
         ),
     )
     escalate_at: EscalationShare = setting(
@@ -259,7 +270,10 @@ class StackSettings(BaseModel):
         30,
         ge=1,
         le=366,
-        description="The longest leave one request may cover, in days.",
+        description=(
+            "The longest leave one request may cover, in working days (`workWeek`); longer: 422 "
+            "naming `end_date`."
+        ),
     )
     max_past_days: PastDays = setting(
         {leave_type.value: days for leave_type, days in DEFAULT_MAX_PAST_DAYS.items()},
@@ -280,6 +294,47 @@ class StackSettings(BaseModel):
             "How many days after today a request may end at the latest. Later: 422 naming "
             "`end_date`."
         ),
+    )
+    work_week: WorkWeek = setting(
+        DEFAULT_WORK_WEEK,
+        takes=(
+            "day names: a range like `Mon-Fri` (or `Sun-Thu`, across the weekend), a list like "
+            "`Mon,Tue,Thu`"
+        ),
+        package_type="str",
+        description=(
+            "The days of the week people work. Every day count of a request counts working "
+            "days: days of this week that are neither public holidays (`holidayCountry`) nor "
+            "`closureDays`. That is the count people are shown, and the one `maxLeaveDays` and "
+            "`secondApprovalOverDays` compare; a request is counted once, when it is submitted. "
+            "A request of no working days is refused (422 naming `start_date`)."
+        ),
+    )
+    holiday_country: HolidayCountry = setting(
+        None,
+        example="GB",
+        takes="an ISO 3166-1 alpha-2 code the `holidays` package knows",
+        description=(
+            "The country whose public holidays (observed days included, from the `holidays` "
+            "package) are not working days; unset: no public holidays."
+        ),
+    )
+    holiday_subdivision: HolidaySubdivision = setting(
+        None,
+        example="ENG",
+        takes="one of the country's subdivisions the `holidays` package knows, by code or name",
+        description=(
+            "The part of `holidayCountry` (a state, province or nation, like `ENG` or `SCT` "
+            "for GB) whose own public holidays are not working days either; unset: the "
+            "country's nationwide holidays only."
+        ),
+    )
+    closure_days: ClosureDays = setting(
+        (),
+        example="2026-12-24,2026-12-31",
+        takes=f"up to {MAX_CLOSURE_DAYS} dates as YYYY-MM-DD: a list, or `2026-12-24,2026-12-31`",
+        package_type="list[str]",
+        description="Days the whole company is closed: not working days either.",
     )
     sandbox_recipients: EmailList = setting(
         (),
@@ -519,6 +574,29 @@ class StackSettings(BaseModel):
                 "with oidcIssuer",
             )
         return self
+
+    @model_validator(mode="after")
+    def _subdivision_of_its_country(self) -> Self:
+        if self.holiday_subdivision is None:
+            return self
+        if self.holiday_country is None:
+            raise SettingProblem(
+                "holidaySubdivision",
+                "holidaySubdivision goes with holidayCountry: set the country too, or unset "
+                "the subdivision",
+            )
+        try:
+            known_subdivision(self.holiday_country, self.holiday_subdivision)
+        except ValueError as problem:
+            raise SettingProblem("holidaySubdivision", f"holidaySubdivision {problem}") from None
+        return self
+
+    def work_calendar(self) -> WorkCalendar:
+        """The work calendar, its subdivision spelt as the `holidays` package spells it."""
+        subdivision = self.holiday_subdivision
+        if self.holiday_country is not None and subdivision is not None:
+            subdivision = known_subdivision(self.holiday_country, subdivision)
+        return WorkCalendar(self.work_week, self.holiday_country, subdivision, self.closure_days)
 
     def follow_up_plan(self) -> FollowUpPlan:
         return FollowUpPlan(self.reminder_at, self.escalate_at)

@@ -78,7 +78,7 @@ class LeaveDetails(BaseModel):
         return not_before(end, info, "start_date")
 
     @property
-    def days(self) -> int:
+    def calendar_days(self) -> int:
         return leave_days(self.start_date, self.end_date)
 
 
@@ -113,6 +113,25 @@ class LeaveRequest(LeaveSubmission):
     # counted once, when it is submitted, and given back as recorded here. Empty for a request
     # recorded before allowances were kept, which holds nothing.
     days_by_year: dict[int, int] = Field(default_factory=dict)
+    # Its working days, counted once when it was submitted (handlers/domain/working_days.py):
+    # the workflow decides from this count, never from a recount under a holiday list or
+    # settings changed since. Unset on requests submitted before working days were counted.
+    working_days: int | None = Field(default=None, ge=1)
+
+    @property
+    def days(self) -> int:
+        """Its length as every rule counts it: its working days; calendar days on a request
+        submitted before working days were counted (as its workflow counted them then)."""
+        return self.calendar_days if self.working_days is None else self.working_days
+
+    def workflow_input(self) -> dict[str, Any]:
+        """The workflow's payload. A request without a count or allowance days is sent as it
+        was before those existed: a repeated start must send the first start's payload, byte
+        for byte."""
+        unset = {"working_days"} if self.working_days is None else set()
+        if not self.days_by_year:
+            unset.add("days_by_year")
+        return self.model_dump(mode="json", exclude=unset)
 
 
 _EXECUTION_NAME_SEPARATOR = "-"
@@ -213,7 +232,9 @@ class LeaveRecord(LeaveRequest):
     def public_view(self) -> dict[str, Any]:
         """What the status endpoint shows: everything but internal wiring."""
         view = self.model_dump(mode="json", exclude_none=True, exclude=_INTERNAL_FIELDS)
+        # `working_days` is there when it was counted; `days` always, as the rules count it.
         view["days"] = self.days
+        view["calendar_days"] = self.calendar_days
         return view
 
 

@@ -76,6 +76,8 @@ class RejectionReason(StrEnum):
     TOO_LONG = "too_long"
     # Starts further back or ends further ahead than the service takes.
     DATES_OUT_OF_RANGE = "dates_out_of_range"
+    # Dates that hold only weekends, public holidays or closure days.
+    NO_WORKING_DAYS = "no_working_days"
     OVERLAP = "overlap"
     NO_APPROVER = "no_approver"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"

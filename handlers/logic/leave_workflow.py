@@ -164,6 +164,8 @@ def run_leave_workflow(
 
     verdict, deadline = _wait_for_verdict(context, request, steps, submitted_at)
     over = steps.settings.second_approval_over_days
+    # `request.days` is the working days submit counted into the payload: never recounted here,
+    # where a replay would meet whatever holiday list and settings the function has by then.
     if verdict.status is LeaveStatus.APPROVED and needs_second_approval(request.days, over):
         assert deadline is not None  # an approval came through a callback the approver was asked
         verdict = _second_approval(context, request, steps, verdict, deadline)

@@ -21,6 +21,7 @@ class RefusalReason(StrEnum):
     INVALID = "invalid"  # a field breaks a rule
     TOO_LONG = "too_long"  # more days than one request may take
     DATES_OUT_OF_RANGE = "dates_out_of_range"  # starts too far back or ends too far ahead
+    NO_WORKING_DAYS = "no_working_days"  # only weekends, public holidays or closure days
     DOMAIN_NOT_ALLOWED = "domain_not_allowed"  # an address outside the allowed domains
     NO_APPROVER = "no_approver"  # nobody but the employee could decide it
     # Who asks.

@@ -26,7 +26,6 @@ from handlers.domain.leave_request import (
     LeaveRequest,
     LeaveSubmission,
     execution_name_for,
-    leave_days,
 )
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.token_verifier import Caller
@@ -45,7 +44,7 @@ from handlers.storage.refused_writes import (
     RequestExistsError,
     TooManyPendingError,
 )
-from handlers.web.wording import leave_dates
+from handlers.web.wording import leave_dates, no_working_days_words, working_days_words
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 128
 
@@ -131,13 +130,6 @@ def submit_leave(
 ) -> Accepted:
     settings = submitter.settings
     _check_domain(submission, settings.allowed_email_domains)
-    if submission.days > settings.max_leave_days:
-        raise Refusal(
-            RefusalReason.TOO_LONG,
-            f"the leave lasts {submission.days} days; the most one request may take is "
-            f"{settings.max_leave_days}",
-            field="end_date",
-        )
     now = submitter.clock()
     request_id = request_id_for(
         submission, idempotency_key, now, settings.idempotency_window_seconds, submitter.id_key()
@@ -148,6 +140,8 @@ def submit_leave(
         # would now fall outside them still finds it.
         return _repeated(existing, submission, submitter)
     _check_dates(submission, settings.date_limits, now.date())
+    # Counted once, here, within the dates' bounds: the request carries its count from now on.
+    working_days = _working_days(submission, settings)
 
     approver = _approver_for(submission.employee_email, submitter)
     # An approver who is away has their delegate decide it.
@@ -164,10 +158,12 @@ def submit_leave(
         # A fresh name for each record: after a start submit gave up on (and undid), a retry
         # must start a new execution, not find the old one.
         execution_name=execution_name_for(request_id, secrets.token_hex(4)),
-        # The one count of the days an allowance is charged, recorded with the request: every
-        # give-back returns what is recorded here. Counting working days is this line's
-        # `leave_days` becoming the working-day count.
-        days_by_year=days_by_year(submission.start_date, submission.end_date, leave_days),
+        working_days=working_days,
+        # The days its employee's allowance is charged, by year, counted once with the same
+        # work calendar: every give-back returns what is recorded here.
+        days_by_year=days_by_year(
+            submission.start_date, submission.end_date, settings.work_calendar.working_days
+        ),
     )
     allowance = allowance_for(
         submission.employee_email, submission.leave_type, settings.allowances, submitter.directory
@@ -215,7 +211,7 @@ def _start(request: LeaveRequest, submitter: Submitter) -> None:
     (a timeout that hid a success), and the request stands.
     """
     try:
-        submitter.workflow.start(request.execution_name, request.model_dump(mode="json"))
+        submitter.workflow.start(request.execution_name, request.workflow_input())
     except Exception as error:
         if submitter.store.discard_unstarted(request):
             raise ServiceBusyError(f"the workflow could not be started: {error!r}") from error
@@ -227,6 +223,25 @@ def _check_dates(submission: LeaveSubmission, limits: DateLimits, today: date) -
     )
     if wrong is not None:
         raise Refusal(RefusalReason.DATES_OUT_OF_RANGE, wrong.problem, field=wrong.field)
+
+
+def _working_days(submission: LeaveSubmission, settings: SubmitSettings) -> int:
+    """The working days the leave takes; refused if none, or more than one request may take."""
+    days = settings.work_calendar.working_days(submission.start_date, submission.end_date)
+    if days == 0:
+        raise Refusal(
+            RefusalReason.NO_WORKING_DAYS,
+            no_working_days_words(submission.start_date, submission.end_date),
+            field="start_date",
+        )
+    if days > settings.max_leave_days:
+        raise Refusal(
+            RefusalReason.TOO_LONG,
+            f"the leave takes {working_days_words(days)}; the most one request may take is "
+            f"{settings.max_leave_days}",
+            field="end_date",
+        )
+    return days
 
 
 def _check_domain(submission: LeaveSubmission, allowed: tuple[str, ...]) -> None:

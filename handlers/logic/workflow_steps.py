@@ -79,6 +79,7 @@ from handlers.web.emails import (
     receipt_email,
     reminder_email,
 )
+from handlers.web.wording import counted_days_words
 
 
 @dataclass(frozen=True)
@@ -255,8 +256,8 @@ class LeaveSteps:
         )
         over = self.settings.second_approval_over_days
         why = (
-            f"{first.approver_email} approved this leave. Leave longer than {over} days needs a "
-            "second approval: yours."
+            f"{first.approver_email} approved this leave. Leave longer than "
+            f"{_second_approval_line(over, record)} needs a second approval: yours."
         )
         link = self._decision_link(record.request_id, second, deadline)
         self._send(approval_request_email(record, link, _when(deadline), why))
@@ -274,8 +275,9 @@ class LeaveSteps:
             at=first.decided_at,
             by=first.approver_email,
             comment=(
-                f"Leave longer than {over} days needs a second approval, but nobody is above "
-                f"{first.approver_email} to give it: this approval suffices."
+                f"Leave longer than {_second_approval_line(over, record)} needs a second "
+                f"approval, but nobody is above {first.approver_email} to give it: this "
+                "approval suffices."
             ),
         )
         self.store.follow_up(record.request_id, StepName.SECOND_LEVEL, entry, after_decision=True)
@@ -358,6 +360,11 @@ def _why_you(record: LeaveRecord) -> str | None:
     if not handed or handed[-1].to_approver != record.approver_email:
         return None
     return handed_to_you(handed[-1].comment or "")
+
+
+def _second_approval_line(over: int | None, record: LeaveRecord) -> str:
+    """The line long leave crosses, counted as the request's own days were counted."""
+    return counted_days_words(over or 0, working=record.working_days is not None)
 
 
 def _when(deadline: int) -> str:

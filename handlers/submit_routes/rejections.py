@@ -10,6 +10,7 @@ COUNTED_AS: dict[RefusalReason, RejectionReason] = {
     RefusalReason.NOT_YOURS: RejectionReason.SOMEONE_ELSE,
     RefusalReason.TOO_LONG: RejectionReason.TOO_LONG,
     RefusalReason.DATES_OUT_OF_RANGE: RejectionReason.DATES_OUT_OF_RANGE,
+    RefusalReason.NO_WORKING_DAYS: RejectionReason.NO_WORKING_DAYS,
     RefusalReason.DOMAIN_NOT_ALLOWED: RejectionReason.DOMAIN_NOT_ALLOWED,
     RefusalReason.NO_APPROVER: RejectionReason.NO_APPROVER,
     RefusalReason.OVERLAP: RejectionReason.OVERLAP,

@@ -24,8 +24,8 @@ from handlers.web.wording import (
     STATUS_WORDS,
     TEAM_LEAVE_WORDS,
     leave_dates,
-    leave_period,
     no_team_overlap,
+    request_length_words,
     team_overlap_heading,
     team_unreadable_on_page,
 )
@@ -57,7 +57,7 @@ def _summary(record: LeaveRecord) -> Markup:
     rows = [
         ("Employee", record.employee_email),
         ("Type", LEAVE_TYPE_WORDS[record.leave_type]),
-        ("Dates", leave_period(record.start_date, record.end_date, record.days)),
+        ("Dates", request_length_words(record)),
         ("Reason", record.reason or "(none given)"),
         ("Submitted", moment_words(record.submitted_at)),
         ("Status", STATUS_WORDS[record.status]),

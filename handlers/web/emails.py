@@ -3,7 +3,7 @@
 The HTML comes from `templates/email/`, rendered with everything a person typed (reason,
 comment) and every address escaped (`rendering.render`); the plain text carries it as it is.
 Days and moments are written in the one style of `handlers/domain/date_style.py`, a leave's
-dates by `wording.leave_period`.
+dates by `wording.request_length_words`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from handlers.domain import date_style
 from handlers.domain.leave_request import LeaveRequest, Outcome
 from handlers.domain.statuses import LeaveStatus
 from handlers.web.rendering import join, render
-from handlers.web.wording import OUTCOME_SIGNS, STATUS_WORDS, leave_period
+from handlers.web.wording import OUTCOME_SIGNS, STATUS_WORDS, request_length_words
 
 if TYPE_CHECKING:
     from markupsafe import Markup
@@ -49,7 +49,7 @@ def moment_words(moment: datetime) -> str:
 
 
 def _period(request: LeaveRequest) -> str:
-    return leave_period(request.start_date, request.end_date, request.days)
+    return request_length_words(request)
 
 
 # An outcome's tone in an email: the colours of the pages' banners (static/style.css's

@@ -1,16 +1,23 @@
 """What the pages and emails call things: statuses, history events, leave types, form fields,
-and a leave's dates.
+a request's length and its dates.
 
 Keyed by the domain's own enums, so a new status or event cannot reach a page unnamed (a test
 checks every member has its words). Days and moments are written in one style
-(`handlers/domain/date_style.py`); a leave's dates are worded here, once (`leave_period`,
-`leave_dates`), for every email, page and refusal.
+(`handlers/domain/date_style.py`); a leave's length and dates are worded here, once
+(`request_length_words`: "5 working days, Mon 3 - Fri 7 Aug 2026"; `leave_dates` inside a
+sentence), for every email, page and refusal.
 """
 
+from __future__ import annotations
+
 from datetime import date
+from typing import TYPE_CHECKING
 
 from handlers.domain.date_style import day_words
 from handlers.domain.statuses import HistoryEvent, LeaveStatus, LeaveType
+
+if TYPE_CHECKING:
+    from handlers.domain.leave_request import LeaveRequest
 
 STATUS_WORDS = {
     LeaveStatus.PENDING: "Waiting for a decision",
@@ -96,12 +103,64 @@ FIELD_LABELS = {
 }
 
 
-def leave_period(start: date, end: date, days: int) -> str:
-    """A leave's dates on a line of their own (a summary's row, a subject):
-    "Mon 1 Feb 2027 (1 day)", "Mon 1 Feb 2027 to Fri 5 Feb 2027 (5 days)"."""
-    unit = "day" if days == 1 else "days"
-    dates = day_words(start) if start == end else f"{day_words(start)} to {day_words(end)}"
-    return f"{dates} ({days} {unit})"
+# A request's length: its working days, or its calendar days if it was submitted before working
+# days were counted. `{count}` is the number.
+DAY_COUNT_WORDS = {
+    "working_one": "1 working day",
+    "working_other": "{count} working days",
+    "calendar_one": "1 day",
+    "calendar_other": "{count} days",
+}
+
+
+def counted_days_words(days: int, working: bool = True) -> str:
+    """`5 working days`, `1 working day`; `11 days` for a count of calendar days."""
+    kind = "working" if working else "calendar"
+    return DAY_COUNT_WORDS[f"{kind}_{'one' if days == 1 else 'other'}"].format(count=days)
+
+
+def working_days_words(days: int) -> str:
+    return counted_days_words(days, working=True)
+
+
+# Between a range's two ends, as typeset: an en dash with a space either side.
+RANGE_DASH = " \u2013 "
+
+
+def _day(day: date) -> str:
+    return f"{day:%a} {day.day}"
+
+
+def date_range_words(start: date, end: date) -> str:
+    """`Mon 3 - Fri 7 Aug 2026`, `Fri 31 Jul - Mon 3 Aug 2026`, `Mon 3 Aug 2026` (with an en
+    dash): what the range's two ends share is said once."""
+    if start == end:
+        return f"{_day(start)} {start:%b %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{_day(start)}{RANGE_DASH}{_day(end)} {end:%b %Y}"
+    if start.year == end.year:
+        return f"{_day(start)} {start:%b}{RANGE_DASH}{_day(end)} {end:%b %Y}"
+    return f"{_day(start)} {start:%b %Y}{RANGE_DASH}{_day(end)} {end:%b %Y}"
+
+
+def length_and_dates_words(days: int, working: bool, start: date, end: date) -> str:
+    """`5 working days, Mon 3 - Fri 7 Aug 2026`: how much leave, and when."""
+    return f"{counted_days_words(days, working)}, {date_range_words(start, end)}"
+
+
+def request_length_words(request: LeaveRequest) -> str:
+    """A request's length and dates, its count as it was taken when it was submitted."""
+    return length_and_dates_words(
+        request.days, request.working_days is not None, request.start_date, request.end_date
+    )
+
+
+def no_working_days_words(start: date, end: date) -> str:
+    """Why a request of no working days is refused (it follows the field's label)."""
+    return (
+        f"{date_range_words(start, end)} has no working days (weekends, public holidays and "
+        "closure days do not count): choose dates that include a working day"
+    )
 
 
 def leave_dates(start: date, end: date) -> str:
@@ -120,6 +179,7 @@ def page_wording() -> dict[str, dict[str, str]]:
         "events": {k.value: v for k, v in EVENT_WORDS.items()},
         "leave_types": {k.value: v for k, v in LEAVE_TYPE_WORDS.items()},
         "fields": dict(FIELD_LABELS),
+        "day_counts": dict(DAY_COUNT_WORDS),
         "approvals": approver_view_words(),
         "team_leave": {k.value: v for k, v in TEAM_LEAVE_WORDS.items()},
     }

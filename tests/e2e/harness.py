@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import boto3
 
+from tests.support.dates import EVERY_DAY
 from tests.support.http_calls import HttpResponse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +53,9 @@ NO_FOLLOW_UPS = (
 # Every test's calls come from 127.0.0.1, polls included: one client to the web ACL's budget,
 # which would turn a long poll into 429s. Off unless a test's flags turn it on (later flags win).
 NO_CLIENT_LIMIT = ("--client-limit", "off")
+# The tests' dates count from today, whatever weekday it is: every day is a working day unless a
+# test's flags say otherwise (later flags win).
+EVERY_DAY_WORKS = ("--work-week", EVERY_DAY)
 # Who decides every request in the sandbox (its default approver).
 APPROVER = "manager@email.com"
 # Where a request stands once nobody can decide it any more.
@@ -174,6 +178,7 @@ class SandboxProcess:
                 *("--schedule-every", str(SCHEDULE_SECONDS)),
                 *NO_FOLLOW_UPS,
                 *NO_CLIENT_LIMIT,
+                *EVERY_DAY_WORKS,
                 *self.flags,
             ],
             cwd=PROJECT_ROOT,

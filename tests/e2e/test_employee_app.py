@@ -83,6 +83,8 @@ def test_an_employee_requests_leave_and_follows_it_in_the_app(
     assert "Waiting for a decision" in page
     assert f"Your request was sent to {APPROVER}" in page
     assert "Moving house" in page
+    # Its length as the service counted it (every day works in the tests' sandbox).
+    assert "Days\n1 working day\n" in page
     request_id = browser.current_url.rsplit("/", 1)[1]
     flows_sandbox.remember(request_id, employee)
 
@@ -117,6 +119,7 @@ def test_an_employee_requests_leave_and_follows_it_in_the_app(
     listed = browser.find_element(By.CSS_SELECTOR, "ul.requests").text
     assert "Approved" in listed
     assert RANGE_DASH not in listed, "a one-day request is listed as that day"
+    assert "\n1 working day\n" in listed
     # This test's metrics land before the next test of the shared sandbox takes its figures.
     flows_sandbox.wait_for_figures(
         changed(before, submitted=1, approved=1, emails_sent=3), at_least=True

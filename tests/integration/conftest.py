@@ -18,6 +18,7 @@ from moto import mock_aws
 
 from handlers import decision, settings, settler, submit, workflow
 from handlers.domain.follow_ups import FollowUpPlan
+from handlers.domain.working_days import WorkCalendar, parse_work_week
 from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
 from handlers.gateways.signing_key import ssm_parameters
@@ -35,7 +36,7 @@ from tests.support.aws import (
     sent_emails,
     stored_employee,
 )
-from tests.support.dates import from_today
+from tests.support.dates import EVERY_DAY, from_today
 from tests.support.deployed_permissions import deployed_program, unauthorised_calls
 from tests.support.durable import WAIT_CAP_SECONDS, InProcessWorkflowService
 from tests.support.events import status_change
@@ -76,6 +77,7 @@ def environment(
     issuer: LocalIssuer,
     follow_ups: FollowUpPlan,
     second_approval_over: int | None,
+    work_calendar: WorkCalendar,
 ) -> dict[str, str]:
     return {
         **settings.SubmitSettings.environment_for(
@@ -92,6 +94,7 @@ def environment(
             oidc_audience=issuer.audience,
             sender_email=account.sender,
             event_bus_name=account.event_bus_name,
+            **work_calendar.as_settings(),
         ),
         **settings.SettlerSettings.environment_for(
             table_name=account.table_name,
@@ -338,6 +341,13 @@ def second_approval_over() -> int | None:
 
 
 @pytest.fixture
+def work_calendar() -> WorkCalendar:
+    """Which days count: every day (the tests' dates count from today, whatever weekday it
+    is), unless a test of working days says."""
+    return WorkCalendar(work_week=parse_work_week(EVERY_DAY))
+
+
+@pytest.fixture
 def workflow_handler() -> Callable[..., Any]:
     """The durable handler the runner invokes; fault tests wrap it."""
     return workflow.handler
@@ -369,13 +379,14 @@ def leave_app(
     issuer: LocalIssuer,
     follow_ups: FollowUpPlan,
     second_approval_over: int | None,
+    work_calendar: WorkCalendar,
 ) -> Iterator[LeaveApp]:
     account = Account()
     one_dynamodb_request_at_a_time(monkeypatch)
     with mock_aws():
         create_resources(account, DIRECTORY)
         for name, value in environment(
-            account, approval_timeout, issuer, follow_ups, second_approval_over
+            account, approval_timeout, issuer, follow_ups, second_approval_over, work_calendar
         ).items():
             monkeypatch.setenv(name, value)
         _clear_caches()

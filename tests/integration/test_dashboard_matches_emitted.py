@@ -3,7 +3,7 @@ and the figures it shows are the truth, whatever single crash or retry happened.
 
 import dataclasses
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -83,6 +83,14 @@ def _bad_inputs(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     monkeypatch.setattr(submit_wiring, "submitter", lambda: alone)
     app.submit({**SEED_PAYLOAD, "employee_email": "solo@email.com"})
+    # A day the company is closed: no working days.
+    closed = date.fromisoformat(from_today(308))
+    closing = dataclasses.replace(
+        wired, settings=wired.settings.model_copy(update={"closure_days": frozenset({closed})})
+    )
+    monkeypatch.setattr(submit_wiring, "submitter", lambda: closing)
+    answer = app.submit({**SEED_PAYLOAD, "start_date": str(closed), "end_date": str(closed)})
+    assert answer.status == 422, answer.body
 
 
 def _followed_up(app: LeaveApp, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -47,7 +47,10 @@ def test_a_submission_too_long_names_the_field(leave_app: LeaveApp) -> None:
             "errors": [
                 {
                     "field": "end_date",
-                    "problem": "the leave lasts 41 days; the most one request may take is 30",
+                    # Every day works in these tests: 41 working days.
+                    "problem": (
+                        "the leave takes 41 working days; the most one request may take is 30"
+                    ),
                 }
             ],
         },

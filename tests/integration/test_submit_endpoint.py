@@ -243,7 +243,10 @@ def test_the_status_endpoint_shows_the_request_and_its_history(leave_app: LeaveA
         "request_id": submitted["request_id"],
         "approver_email": "manager@email.com",
         "status": "pending",
+        # Counted at submission, in working days (every day works in these tests).
         "days": 11,
+        "working_days": 11,
+        "calendar_days": 11,
         "submitted_at": None,
         "history": None,
         # Set once the approver is asked: until when they may decide.

@@ -12,9 +12,11 @@ checker such mistakes and show it names the resource and the AWS rule.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +91,11 @@ NOT_NUMERIC = frozenset(
         "clientRateLimitEnabled",
         "mfa",
         "compileBytecode",
+        "workWeek",
+        "holidayCountry",
+        "holidaySubdivision",
+        # A list: the most values deploy holds as many dates as it takes.
+        "closureDays",
     }
 )
 # A value one step past each extreme, where stepping is not by one or to the next float: no
@@ -112,6 +119,11 @@ DEPLOYS: dict[str, dict[str, str]] = {
         "mfa": "required",
         # A person with allowances of their own and no approver: an entry of its own.
         "allowanceOverrides": '{"solo@example.com": {"annual": 366, "sick": "none"}}',
+        # The most closure days, in the submit function's environment with everything else.
+        "closureDays": json.dumps([str(date(2030, 1, 1) + timedelta(days=n)) for n in range(100)]),
+        "workWeek": "Sun-Thu",
+        "holidayCountry": "GB",
+        "holidaySubdivision": "NIR",
     },
     "another issuer, no firewall, no follow-ups": {
         "oidcIssuer": "https://login.example.com/oauth2/default",

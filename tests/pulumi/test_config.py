@@ -1,5 +1,6 @@
 """The stack's settings: read from config, validated with errors that say what to do."""
 
+from datetime import date
 from typing import Any
 
 import pulumi
@@ -27,6 +28,7 @@ from components.throttling import ClientRateLimit, Throttle
 from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.leave_dates import DateLimits
 from handlers.domain.statuses import LeaveType
+from handlers.domain.working_days import WorkCalendar
 from tests.pulumi.mocks import PROJECT, SIGNING_KEY, run
 from tests.pulumi.support import dev_stack_config, service_config
 
@@ -92,6 +94,13 @@ def test_the_dev_stack_config_loads_with_every_setting() -> None:
     assert config.compile_bytecode is True
     assert config.client_rate_limit == ClientRateLimit(enabled=True, limit=600, window_seconds=300)
     assert config.mfa is Mfa.OPTIONAL
+    # England's bank holidays, and the two days the company closes at the end of 2026.
+    assert config.work_calendar == WorkCalendar(
+        work_week=frozenset(range(5)),
+        holiday_country="GB",
+        holiday_subdivision="ENG",
+        closure_days=frozenset({date(2026, 12, 24), date(2026, 12, 31)}),
+    )
     assert values["signing_key"] == SIGNING_KEY
 
 
@@ -192,9 +201,15 @@ def test_optional_settings_have_defaults() -> None:
             clientRateLimit=None,
             clientRateLimitWindowSeconds=None,
             mfa=None,
+            workWeek=None,
+            holidayCountry=None,
+            holidaySubdivision=None,
+            closureDays=None,
         )
     )
     assert config.approval_timeout_seconds == 7 * 86_400
+    # Monday to Friday, no public holidays, no closure days.
+    assert config.work_calendar == WorkCalendar()
     # Throttling is on without a word in the config, and so is the limit per client address.
     assert config.throttle == Throttle(rate_per_second=10, burst=20)
     assert config.client_rate_limit == ClientRateLimit(enabled=True, limit=600, window_seconds=300)
@@ -330,6 +345,24 @@ def test_observability_settings_take_any_value_in_range() -> None:
         # An issuer without the audience its tokens carry would let any of its clients in.
         ("oidcIssuer", "https://login.example.com", "oidcAudience .* is required with oidcIssuer"),
         ("oidcAudience", "client-1", "oidcAudience and oidcJwksUrl go with oidcIssuer"),
+        ("workWeek", "Mon-Funday", "workWeek must name days of the week, as a range like Mon-Fri"),
+        ("workWeek", "[]", "workWeek must name at least one day of the week"),
+        ("holidayCountry", "England", "holidayCountry must be a two-letter ISO 3166-1 country"),
+        # Refused with the package's own list, in one line.
+        (
+            "holidayCountry",
+            "XX",
+            "holidayCountry must be a country the holidays package knows (AD,",
+        ),
+        (
+            "holidaySubdivision",
+            "Yorkshire",
+            "holidaySubdivision must be one of GB's subdivisions the holidays package knows "
+            "(ENG, NIR, SCT, WLS",
+        ),
+        ("holidayCountry", None, "holidaySubdivision goes with holidayCountry"),
+        ("closureDays", "2026-13-01", "closureDays must list dates on the calendar"),
+        ("closureDays", '["24 Dec"]', "closureDays must list dates written as YYYY-MM-DD"),
     ],
 )
 def test_a_bad_setting_fails_before_anything_is_created(
@@ -337,6 +370,16 @@ def test_a_bad_setting_fails_before_anything_is_created(
 ) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")):
         load(dev_config(**{key: value}))
+
+
+def test_an_unknown_country_is_refused_in_one_line_with_the_countries_known() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load(dev_config(holidayCountry="XX", holidaySubdivision=None))
+    (problem,) = refused.value.problems
+    assert problem.key == "holidayCountry"
+    assert "\n" not in problem.message
+    assert " GB, " in problem.message
+    assert problem.message.endswith("not 'XX'; set it with `pulumi config set holidayCountry GB`")
 
 
 def test_the_longest_approval_still_leaves_the_execution_a_day_to_finish() -> None:

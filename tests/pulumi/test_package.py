@@ -72,6 +72,10 @@ EVERY_SETTING = {
     "oldestPendingAlarmShare": 0.25,
     "expiryRateAlarmThreshold": 0.75,
     "eventArchiveRetentionDays": 30,
+    "workWeek": "Sun-Thu",
+    "holidayCountry": "US",
+    "holidaySubdivision": "CA",
+    "closureDays": ["2026-12-24", "2026-12-31"],
 }
 COMPANY_ISSUER = {
     "oidcIssuer": "https://login.example.com/oauth2/default",
@@ -146,6 +150,10 @@ def test_the_schema_takes_every_setting_with_its_type(schema: dict[str, Any]) ->
         "oldestPendingAlarmShare": "number",
         "expiryRateAlarmThreshold": "number",
         "eventArchiveRetentionDays": "integer",
+        "workWeek": "string",
+        "holidayCountry": "string",
+        "holidaySubdivision": "string",
+        "closureDays": "array",
     }
     # Every input takes an Output (a secret among them): none is marked plain.
     assert not any(spec.get("plain") for spec in component["inputProperties"].values())
@@ -333,6 +341,12 @@ def test_every_setting_reaches_the_service_through_the_package_as_through_config
             "maxPastDays for sick leave must be a whole number",
         ),
         ({"mfa": "sms"}, "mfa", "mfa must be one of off | optional | required, not 'sms'"),
+        (
+            {"holidayCountry": "GB", "holidaySubdivision": "Yorkshire"},
+            "holidaySubdivision",
+            "holidaySubdivision must be one of GB's subdivisions the holidays package knows "
+            "(ENG, NIR, SCT, WLS), not 'Yorkshire'",
+        ),
         ({"signingKey": "short"}, "signingKey", "signingKey must be at least 32 characters"),
     ],
 )

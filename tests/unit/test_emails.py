@@ -19,6 +19,8 @@ REQUEST = LeaveRequest(
     start_date=date(2026, 1, 10),
     end_date=date(2026, 1, 20),
     reason='<script>alert("x")</script> & family',
+    # Sat 10 to Tue 20 Jan 2026, Monday to Friday: 7 of its 11 days.
+    working_days=7,
 )
 
 
@@ -34,9 +36,23 @@ def test_the_approver_email_carries_the_dates_and_the_link() -> None:
         REQUEST, "https://d/?token=a.b", "Monday 12 January 2026 09:00 UTC"
     )
     assert email.to == "manager@email.com"
-    assert "Sat 10 Jan 2026 to Tue 20 Jan 2026 (11 days)" in email.text
+    # The count the request was submitted with (working days), then its dates.
+    assert "7 working days, Sat 10 \u2013 Tue 20 Jan 2026" in email.text
+    assert (
+        email.subject
+        == "Leave to approve: employee@email.com, 7 working days, Sat 10 \u2013 Tue 20 Jan 2026"
+    )
     assert "https://d/?token=a.b" in email.text
     assert 'href="https://d/?token=a.b"' in email.html
+
+
+def test_a_request_from_before_working_days_says_its_calendar_days() -> None:
+    """Its count was never taken in working days: calling its calendar days working days
+    would be wrong."""
+    old = REQUEST.model_copy(update={"working_days": None})
+    email = receipt_email(old, "https://s/requests/lr-1")
+    assert "11 days, Sat 10 \u2013 Tue 20 Jan 2026" in email.text
+    assert "working" not in email.text
 
 
 def test_each_outcome_has_its_own_subject_and_the_comment() -> None:

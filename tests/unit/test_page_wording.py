@@ -28,7 +28,7 @@ from handlers.web.wording import (
     OUTCOME_SIGNS,
     STATUS_WORDS,
     leave_dates,
-    leave_period,
+    length_and_dates_words,
 )
 
 
@@ -60,9 +60,12 @@ def test_days_and_moments_are_written_one_unambiguous_way_naming_the_zone() -> N
 def test_one_day_of_leave_reads_as_that_day_and_several_as_a_range() -> None:
     day = date(2027, 2, 1)
     assert leave_dates(day, day) == "on Mon 1 Feb 2027"
-    assert leave_period(day, day, 1) == "Mon 1 Feb 2027 (1 day)"
+    assert length_and_dates_words(1, True, day, day) == "1 working day, Mon 1 Feb 2027"
     assert leave_dates(day, date(2027, 2, 5)) == "from Mon 1 Feb 2027 to Fri 5 Feb 2027"
-    assert leave_period(day, date(2027, 2, 5), 5) == "Mon 1 Feb 2027 to Fri 5 Feb 2027 (5 days)"
+    assert (
+        length_and_dates_words(5, True, day, date(2027, 2, 5))
+        == "5 working days, Mon 1 \u2013 Fri 5 Feb 2027"
+    )
 
 
 def test_every_outcome_has_a_sign_to_go_with_its_colour() -> None:

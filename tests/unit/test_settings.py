@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from handlers.domain.statuses import LeaveType
+from handlers.domain.working_days import WorkCalendar
 from handlers.settings import SettingsError, SubmitSettings, WorkflowSettings
 
 SUBMIT_ENV = {
@@ -143,3 +144,50 @@ def test_more_reminders_than_a_handful_are_refused() -> None:
     assert plan.reminder_at == (0.2, 0.4, 0.6)
     with pytest.raises(SettingsError, match="at most 3 reminders, not 4"):
         WorkflowSettings.from_environment({**workflow_env, "REMINDER_AT": "0.1,0.2,0.4,0.6"})
+
+
+def test_the_submit_function_counts_monday_to_friday_unless_told() -> None:
+    assert SubmitSettings.from_environment(SUBMIT_ENV).work_calendar == WorkCalendar()
+
+
+def test_the_work_calendar_travels_through_the_environment() -> None:
+    calendar = WorkCalendar(
+        frozenset({6, 0, 1, 2, 3}), "GB", "SCT", frozenset({date(2026, 12, 24)})
+    )
+    written = {
+        **SUBMIT_ENV,
+        **SubmitSettings.environment_for(**_required(), **calendar.as_settings()),
+    }
+    assert written["WORK_WEEK"] == "Sun-Thu"
+    assert written["CLOSURE_DAYS"] == "2026-12-24"
+    assert SubmitSettings.from_environment(written).work_calendar == calendar
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"WORK_WEEK": "Mon-Funday"}, "WORK_WEEK"),
+        ({"HOLIDAY_COUNTRY": "United Kingdom"}, "HOLIDAY_COUNTRY"),
+        ({"CLOSURE_DAYS": "2026-12-32"}, "CLOSURE_DAYS"),
+        ({"HOLIDAY_SUBDIVISION": "ENG"}, "HOLIDAY_SUBDIVISION is set without HOLIDAY_COUNTRY"),
+    ],
+)
+def test_a_bad_work_calendar_is_named_in_the_error(variables: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        SubmitSettings.from_environment({**SUBMIT_ENV, **variables})
+
+
+def _required() -> dict[str, object]:
+    return {
+        "table_name": "leave",
+        "workflow_function": "wf",
+        "allowed_email_domains": ["email.com"],
+        "default_approver": "boss@email.com",
+        "max_leave_days": 10,
+        "signing_key_parameter": "/leave/key",
+        "oidc_issuer": "https://issuer",
+        "oidc_audience": "client",
+        "sender_email": "leave@example.com",
+        "submit_url": "https://api.example.com/live/",
+        "event_bus_name": "leave",
+    }

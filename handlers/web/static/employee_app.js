@@ -171,6 +171,14 @@
     return momentStyle.format(new Date(iso));
   }
 
+  // How long a request is, as the service counted it when it was submitted: its working days
+  // (or, for a request from before working days were counted, its calendar days).
+  function dayCount(request) {
+    const kind = request.working_days === undefined ? 'calendar' : 'working';
+    const template = words.day_counts[kind + (request.days === 1 ? '_one' : '_other')];
+    return template.replace('{count}', String(request.days));
+  }
+
   function isoDay(date) {
     const local = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
     return local.toISOString().slice(0, 10);
@@ -225,8 +233,10 @@
 
   // -- what is left ------------------------------------------------------------------------------
 
-  function dayCount(count) {
-    return count === 1 ? '1 day' : count + ' days';
+  // Allowances are counted in working days, as requests are.
+  function workingDays(count) {
+    return words.day_counts[count === 1 ? 'working_one' : 'working_other']
+      .replace('{count}', String(count));
   }
 
   function typeName(leaveType) {
@@ -235,7 +245,7 @@
 
   function balanceRow(balance) {
     const figure = balance.unlimited ? 'No limit'
-      : [h('strong', {}, String(balance.left)), ' of ' + dayCount(balance.allowance) + ' left'];
+      : [h('strong', {}, String(balance.left)), ' of ' + workingDays(balance.allowance) + ' left'];
     const detail = [balance.taken + ' taken', balance.held ? balance.held + ' waiting for a decision' : null];
     return h('li', {},
       h('span', {class: 'type'}, typeName(balance.leave_type)),
@@ -272,7 +282,7 @@
     const years = [...new Set([firstDay, lastDay].filter(Boolean).map((day) => Number(day.slice(0, 4))))];
     const parts = years.map((year) => body.balances.find((b) => b.year === year && b.leave_type === leaveType))
       .filter(Boolean)
-      .map((b) => b.unlimited ? 'no limit in ' + b.year : dayCount(b.left) + ' left in ' + b.year);
+      .map((b) => b.unlimited ? 'no limit in ' + b.year : workingDays(b.left) + ' left in ' + b.year);
     return parts.length ? typeName(leaveType) + ': ' + parts.join(', ') + '.' : '';
   }
 
@@ -572,9 +582,12 @@
     const {status, body} = await api('requests');
     if (status !== 200) { list.replaceChildren(h('li', {}, body.message || 'Your requests could not be loaded.')); return; }
     if (!body.requests.length) { list.replaceChildren(h('li', {class: 'muted'}, 'No requests yet.')); return; }
+    // The dates name the request; its length beneath them, so that the status fits beside both.
     list.replaceChildren(...body.requests.map((request) => h('li', {},
-      h('a', {href: basePath + 'requests/' + request.request_id, onclick: follow},
-        formatDates(request.start_date, request.end_date)),
+      h('div', {},
+        h('a', {href: basePath + 'requests/' + request.request_id, onclick: follow},
+          formatDates(request.start_date, request.end_date)),
+        h('div', {class: 'muted'}, dayCount(request))),
       badge(request.status))));
   }
 
@@ -582,7 +595,7 @@
     const rows = [
       ['Type', words.leave_types[request.leave_type] || request.leave_type],
       ['Dates', formatDates(request.start_date, request.end_date)],
-      ['Days', String(request.days)],
+      ['Days', dayCount(request)],
       ['Reason', request.reason || '(none given)'],
       ['Approver', request.approver_email],
       ['Employee', request.employee_email],
