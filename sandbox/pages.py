@@ -37,8 +37,10 @@ def layout(title: str, content: Markup, head: Markup | None = None) -> str:
 def home_page(submit_url: str, decision_url: str, token_url: str) -> str:
     """Where to go: the employees' app (the stack's own, as on AWS), the approvers' mailbox,
     the dashboard, and the same from a terminal."""
-    # Five days, two weeks from today: leave the service takes, short enough for one approval.
-    first_day = datetime.now(UTC).date() + timedelta(days=14)
+    # Monday to Friday of a week two weeks ahead (as the README's `date -d 'monday + 2 weeks'`):
+    # 5 working days, leave the service takes, short enough for one approval.
+    today = datetime.now(UTC).date()
+    first_day = today + timedelta(days=(7 - today.weekday()) % 7 + 14)
     dates = {"start_date": first_day.isoformat(), "end_date": str(first_day + timedelta(days=4))}
     curl = (
         f"TOKEN=$(curl -s '{token_url}?email=employee@email.com' \\\n"

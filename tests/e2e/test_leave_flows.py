@@ -1,7 +1,12 @@
 """The three ways a request ends, driven over HTTP as a person would: submit, read the mail,
 follow the link, decide (or wait); then the status endpoint, the final email and the dashboard."""
 
+import json
+import re
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -134,3 +139,48 @@ def test_racing_retries_of_one_submission_start_one_workflow(flows_sandbox: Sand
     sandbox.wait_for_figures(
         changed(before, submitted=1, approved=1, emails_sent=3, inputs_rejected=1), at_least=True
     )
+
+
+def _readme_walkthrough() -> str:
+    """The README's first shell block that submits leave: what a newcomer pastes."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    blocks = re.findall(r"```sh\n(.*?)```", readme, flags=re.S)
+    walkthrough: str = next(b for b in blocks if "token-for-scripts" in b and "POST" in b)
+    return walkthrough
+
+
+def test_a_newcomer_following_the_readme_ends_with_an_approved_request(
+    flows_sandbox: SandboxClient,
+) -> None:
+    sandbox = flows_sandbox
+    home = sandbox.home_url.rstrip("/")
+    script = (
+        _readme_walkthrough()
+        # The README's sandbox runs on its default ports; this one on free ones.
+        .replace("http://127.0.0.1:8001/live/", sandbox.outputs["submit_url"])
+        .replace("http://127.0.0.1:8000", home)
+        # Someone of their own, so that no other test's leave overlaps theirs.
+        .replace("employee@email.com", "newcomer@email.com")
+    )
+    # The README's own commands, run as written (S603: that is the point of the test).
+    ran = subprocess.run(  # noqa: S603
+        ["/bin/bash", "-euo", "pipefail", "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    answer = json.loads(ran.stdout)
+    assert answer["status"] == "pending", answer
+    request_id = answer["request_id"]
+
+    # Then, as the README says: the link in the manager's email, approve.
+    link = sandbox.decision_link(sandbox.wait_for_email(APPROVER, request_id, "Leave to approve"))
+    assert sandbox.decide(link, "approve").status == 200
+    record = sandbox.wait_until_final(request_id)
+    assert record["status"] == "approved"
+    # Monday to Friday, ahead of today, decided by one approval.
+    first, last = date.fromisoformat(record["start_date"]), date.fromisoformat(record["end_date"])
+    assert first > date.today()
+    assert (first.weekday(), (last - first).days) == (0, 4)
+    assert [e["event"] for e in record["history"]].count("approved") == 1

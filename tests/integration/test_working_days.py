@@ -86,10 +86,12 @@ def test_a_request_of_no_working_days_is_refused_naming_its_dates(leave_app: Lea
 
 def test_max_leave_days_counts_working_days(leave_app: LeaveApp) -> None:
     # Six weeks, Mon to Fri: 40 calendar days, 30 working days, the most one request may take.
-    six_weeks = leave_app.submit(_leave(monday_in(30), monday_in(35) + timedelta(days=4)))
+    # Unpaid leave has no allowance by default: only the length can refuse it.
+    unpaid = {"leave_type": "unpaid"}
+    six_weeks = leave_app.submit(_leave(monday_in(30), monday_in(35) + timedelta(days=4)) | unpaid)
     assert six_weeks.status == 202, six_weeks.body
     # One working day more: the Monday after a later six weeks.
-    longer = leave_app.submit(_leave(monday_in(40), monday_in(46)))
+    longer = leave_app.submit(_leave(monday_in(40), monday_in(46)) | unpaid)
     assert longer.status == 422
     assert _problems(longer) == {
         "end_date": "the leave takes 31 working days; the most one request may take is 30"

@@ -49,6 +49,7 @@ Sources (AWS documentation page titles):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -75,6 +76,9 @@ class AccountFacts:
     ses_sandbox: bool = True
     # The durable execution ARN a callback id belongs to (Lambda knows; its callers cannot).
     execution_of_callback: Callable[[str], str] = field(default=lambda callback_id: "")
+    # The partition key attribute of the table (under "") and of each index, by index name, as
+    # deployed: a Query's `dynamodb:LeadingKeys` is the value it asks of that attribute.
+    partition_keys: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,37 @@ def _table_or_index(action: str) -> Mapper:
         return [Authorization(f"dynamodb:{action}", resource, _NOT_IN_A_TRANSACTION)]
 
     return mapper
+
+
+_KEY_EQUALITY = re.compile(r"(#?[A-Za-z0-9_]+)\s*=\s*(:[A-Za-z0-9_]+)")
+
+
+def _leading_key(params: Mapping[str, Any], account: AccountFacts) -> str:
+    """The partition key value a Query asks for: `dynamodb:LeadingKeys` ("Using IAM policy
+    conditions for fine-grained access control", DynamoDB Developer Guide: the partition key
+    values of the items accessed; a Query's is the one its key condition names)."""
+    index = params.get("IndexName") or ""
+    attribute = account.partition_keys.get(index)
+    if attribute is None:
+        raise UnmappedOperationError(
+            f"dynamodb.Query on {index or 'the table'}: its partition key is not known here "
+            "(AccountFacts.partition_keys)"
+        )
+    names = params.get("ExpressionAttributeNames", {})
+    for name, placeholder in _KEY_EQUALITY.findall(params.get("KeyConditionExpression", "")):
+        if names.get(name, name) == attribute:
+            value = params["ExpressionAttributeValues"][placeholder]
+            return str(value["S"] if isinstance(value, Mapping) else value)
+    raise UnmappedOperationError(
+        f"dynamodb.Query on {index or 'the table'}: no equality on its partition key "
+        f"{attribute!r} in {params.get('KeyConditionExpression')!r}"
+    )
+
+
+def _query(params: Mapping[str, Any], account: AccountFacts) -> list[Authorization]:
+    (check,) = _table_or_index("Query")(params, account)
+    context = {**check.context, "dynamodb:LeadingKeys": (_leading_key(params, account),)}
+    return [Authorization(check.action, check.resource, context)]
 
 
 def _per_table(action: str) -> Mapper:
@@ -377,7 +412,7 @@ _OPERATIONS: dict[tuple[str, str], Mapper] = {
     ("dynamodb", "PutItem"): _item_action("PutItem"),
     ("dynamodb", "UpdateItem"): _item_action("UpdateItem"),
     ("dynamodb", "DeleteItem"): _item_action("DeleteItem"),
-    ("dynamodb", "Query"): _table_or_index("Query"),
+    ("dynamodb", "Query"): _query,
     ("dynamodb", "Scan"): _table_or_index("Scan"),
     ("dynamodb", "BatchGetItem"): _per_table("BatchGetItem"),
     ("dynamodb", "BatchWriteItem"): _per_table("BatchWriteItem"),

@@ -26,7 +26,7 @@ from typing import Any
 # key, or None when the key is known to be absent from this request.
 ContextValue = str | tuple[str, ...] | None
 
-SUPPORTED_OPERATORS = frozenset({"StringEquals"})
+SUPPORTED_OPERATORS = frozenset({"StringEquals", "ForAllValues:StringEquals"})
 
 
 class UnsupportedPolicyError(ValueError):
@@ -113,9 +113,30 @@ def _conditions_hold(
                 f"(supported: {sorted(SUPPORTED_OPERATORS)})"
             )
         for key, expected in keys.items():
-            if not _string_equals(key, _as_list(expected), context, sid):
+            holds = (
+                _for_all_values_string_equals(key, _as_list(expected), context, sid)
+                if operator.startswith("ForAllValues:")
+                else _string_equals(key, _as_list(expected), context, sid)
+            )
+            if not holds:
                 return False
     return True
+
+
+def _for_all_values_string_equals(
+    key: str, expected: Sequence[str], context: Mapping[str, ContextValue], sid: str
+) -> bool:
+    """True when every value the request has for `key` is one of `expected`; and, as IAM
+    evaluates it, when the request has none ("Single-valued vs. multivalued condition keys",
+    IAM User Guide: ForAllValues returns true for a key absent from the request)."""
+    found = {k.lower(): v for k, v in context.items()}
+    if key.lower() not in found:
+        raise UnsupportedPolicyError(
+            f"{sid}: condition key {key} is not one this request's authorization models"
+        )
+    value = found[key.lower()]
+    values = () if value is None else (value,) if isinstance(value, str) else value
+    return all(v in expected for v in values)
 
 
 def _string_equals(

@@ -23,6 +23,7 @@ ACCOUNT = AccountFacts(
     "123456789012",
     ses_identities=frozenset({"leave@example.com", "example.org"}),
     execution_of_callback=lambda callback_id: EXECUTION if callback_id == "Y2I=" else "",
+    partition_keys={"": "pk", "by_pending": "pending_shard"},
 )
 TABLE = "arn:aws:dynamodb:us-east-2:123456789012:table/leave"
 FUNCTION = "arn:aws:lambda:us-east-2:123456789012:function:wf"
@@ -54,12 +55,33 @@ def test_a_transaction_is_authorised_as_the_item_actions_inside_it() -> None:
     assert {c.context["dynamodb:EnclosingOperation"] for c in found} == {"TransactWriteItems"}
 
 
+def _query(**params: str) -> dict[str, Any]:
+    return {
+        "TableName": "leave",
+        "KeyConditionExpression": "#key = :key AND sk > :after",
+        "ExpressionAttributeValues": {":key": {"S": "DELEGATIONS"}, ":after": {"S": "a"}},
+        **params,
+    }
+
+
 def test_a_query_of_an_index_is_authorised_on_the_index() -> None:
-    [on_index] = checks("dynamodb", "Query", TableName="leave", IndexName="by_pending")
+    names = {"#key": "pending_shard"}
+    [on_index] = checks(
+        "dynamodb", "Query", **_query(IndexName="by_pending"), ExpressionAttributeNames=names
+    )
     assert on_index.resource == f"{TABLE}/index/by_pending"
-    [on_table] = checks("dynamodb", "Query", TableName="leave")
+    [on_table] = checks("dynamodb", "Query", **_query(), ExpressionAttributeNames={"#key": "pk"})
     assert on_table.resource == TABLE
-    assert on_table.context == {"dynamodb:EnclosingOperation": None}
+    # The partition key value it asks for, for a condition on dynamodb:LeadingKeys.
+    assert on_table.context == {
+        "dynamodb:EnclosingOperation": None,
+        "dynamodb:LeadingKeys": ("DELEGATIONS",),
+    }
+
+
+def test_a_query_whose_partition_key_cannot_be_told_is_not_guessed() -> None:
+    with pytest.raises(UnmappedOperationError, match="no equality on its partition key"):
+        checks("dynamodb", "Query", **_query(), ExpressionAttributeNames={"#key": "sk"})
 
 
 def test_a_batch_read_is_authorised_on_each_table() -> None:

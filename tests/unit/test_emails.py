@@ -104,10 +104,10 @@ def test_a_decision_email_says_the_link_is_private_in_both_forms() -> None:
 
 def test_one_day_of_leave_is_that_day_in_every_email() -> None:
     one_day = REQUEST.model_copy(
-        update={"start_date": date(2027, 2, 1), "end_date": date(2027, 2, 1)}
+        update={"start_date": date(2027, 2, 1), "end_date": date(2027, 2, 1), "working_days": 1}
     )
     email = receipt_email(one_day, "https://s/requests/lr-1")
-    assert email.subject == "Leave request received: Mon 1 Feb 2027 (1 day)"
+    assert email.subject == "Leave request received: 1 working day, Mon 1 Feb 2027"
     assert "to Mon 1 Feb 2027" not in email.text
 
 

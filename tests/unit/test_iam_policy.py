@@ -127,3 +127,28 @@ def test_what_it_does_not_model_fails_loudly(statement: dict[str, Any], named: s
     }
     with pytest.raises(UnsupportedPolicyError, match=named):
         evaluate([policy(statement)], "ses:SendRawEmail", "arn:aws:ses:::identity/x", context)
+
+
+def test_for_all_values_allows_only_the_partitions_it_names() -> None:
+    documents = [
+        policy(
+            allow(
+                "dynamodb:Query",
+                TABLE,
+                Condition={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": "DELEGATIONS"}},
+            )
+        )
+    ]
+
+    def query(*keys: str) -> bool:
+        context: dict[str, ContextValue] = {"dynamodb:LeadingKeys": keys}
+        return evaluate(documents, "dynamodb:Query", TABLE, context).allowed
+
+    assert query("DELEGATIONS")
+    assert not query("EMPLOYEE#alice@example.com")
+    assert not query("DELEGATIONS", "EMPLOYEE#alice@example.com")
+    # As IAM evaluates it: a request with no value for the key passes ForAllValues.
+    no_keys: dict[str, ContextValue] = {"dynamodb:LeadingKeys": None}
+    assert evaluate(documents, "dynamodb:Query", TABLE, no_keys).allowed
+    with pytest.raises(UnsupportedPolicyError, match="dynamodb:LeadingKeys"):
+        evaluate(documents, "dynamodb:Query", TABLE, NO_CONTEXT)
