@@ -5,7 +5,7 @@ if they are missing this test fails: a skipped browser test would hide a broken 
 """
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -108,12 +108,17 @@ def test_a_person_submits_approves_in_the_browser_and_sees_the_dashboard(
     flows_sandbox.wait_for_figures(changed(before, emails_sent=3), at_least=True)
 
 
-@pytest.mark.parametrize("page", ["home_url", "mailbox_url", "dashboard_url"])
+@pytest.mark.parametrize("page", ["home_url", "mailbox_url", "one_mailbox", "dashboard_url"])
 def test_the_sandboxs_own_pages_fit_a_phone(
     flows_sandbox: SandboxClient, chromium: Callable[[int], WebDriver], page: str
 ) -> None:
     browser = chromium(PHONE_WIDTH)
-    url = flows_sandbox.home_url if page == "home_url" else flows_sandbox.outputs[page]
+    urls = {
+        "home_url": flows_sandbox.home_url,
+        # One person's mail: its heading names them ("Mailbox of manager@email.com").
+        "one_mailbox": f"{flows_sandbox.outputs['mailbox_url']}?{urlencode({'to': APPROVER})}",
+    }
+    url = urls.get(page) or flows_sandbox.outputs[page]
 
     browser.get(url)
 

@@ -62,6 +62,9 @@ def test_an_employee_requests_leave_and_follows_it_in_the_app(
     browser.find_element(By.XPATH, "//input[@id='email']/following::button[1]").click()
 
     _until(browser).until(lambda d: d.find_elements(By.ID, "start_date"))
+    # The days left fill their card above the form once read: the form moves down then, and a
+    # click sent while it moves lands elsewhere (as a person's would).
+    _until(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".balance-years"))
     assert employee in browser.find_element(By.ID, "who").text
     default_start = browser.find_element(By.ID, "start_date").get_attribute("value")
     assert date.fromisoformat(str(default_start)) > date.today()

@@ -141,6 +141,9 @@ def test_racing_retries_of_one_submission_start_one_workflow(flows_sandbox: Sand
     )
 
 
+NEWCOMER = "newcomer@email.com"
+
+
 def _readme_walkthrough() -> str:
     """The README's first shell block that submits leave: what a newcomer pastes."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
@@ -160,7 +163,7 @@ def test_a_newcomer_following_the_readme_ends_with_an_approved_request(
         .replace("http://127.0.0.1:8001/live/", sandbox.outputs["submit_url"])
         .replace("http://127.0.0.1:8000", home)
         # Someone of their own, so that no other test's leave overlaps theirs.
-        .replace("employee@email.com", "newcomer@email.com")
+        .replace("employee@email.com", NEWCOMER)
     )
     # The README's own commands, run as written (S603: that is the point of the test).
     ran = subprocess.run(  # noqa: S603
@@ -173,6 +176,7 @@ def test_a_newcomer_following_the_readme_ends_with_an_approved_request(
     answer = json.loads(ran.stdout)
     assert answer["status"] == "pending", answer
     request_id = answer["request_id"]
+    sandbox.remember(request_id, NEWCOMER)
 
     # Then, as the README says: the link in the manager's email, approve.
     link = sandbox.decision_link(sandbox.wait_for_email(APPROVER, request_id, "Leave to approve"))
