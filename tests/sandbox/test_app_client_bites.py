@@ -4,7 +4,6 @@ sandbox too, and the same way. The client's settings are one definition
 sign-in; the employees' app signs in here with its script's own request, as it does there."""
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,28 +18,10 @@ from tests.sandbox.sign_in_calls import (
     CLIENT_ID,
     app_authorize_literals,
     hosted_sign_in,
-    local_issuer,
-    served_issuer,
     the_apps_sign_in,
 )
 
 EMPLOYEE = "kent@email.com"
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("keys")
-
-
-@pytest.fixture(scope="module")
-def issuer_url(keys: Path) -> Iterator[str]:
-    with served_issuer(keys) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def issuer(keys: Path, issuer_url: str) -> LocalIssuer:
-    return local_issuer(keys, issuer_url)
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,6 @@ the submit function takes the ID token and refuses the access token."""
 
 import dataclasses
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -23,8 +21,6 @@ from tests.sandbox.sign_in_calls import (
     code_for,
     exchange,
     hosted_sign_in,
-    local_issuer,
-    served_issuer,
     tokens,
 )
 
@@ -61,22 +57,6 @@ ACCESS_TOKEN_CLAIMS = {
     "jti",
     "username",
 }
-
-
-@pytest.fixture(scope="module")
-def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("keys")
-
-
-@pytest.fixture(scope="module")
-def issuer_url(keys: Path) -> Iterator[str]:
-    with served_issuer(keys) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def issuer(keys: Path, issuer_url: str) -> LocalIssuer:
-    return local_issuer(keys, issuer_url)
 
 
 def _claims(token: object) -> dict[str, object]:
