@@ -80,13 +80,18 @@ def http(
 
 
 def employee_api(
-    method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    answer_within: float = WAIT_CAP_SECONDS,
 ) -> HttpResponse:
     """A call to the employees' API as a well-behaved client makes it: when the API throttles
-    (429), wait as its Retry-After says and send the same request again."""
+    (429), wait as its Retry-After says and send the same request again. `answer_within` caps
+    the wait for each answer (a load test's queued calls wait longer)."""
     deadline = time.monotonic() + WAIT_CAP_SECONDS
     while True:
-        answer = http(method, url, body, headers)
+        answer = http(method, url, body, headers, timeout=answer_within)
         if answer.status != 429 or time.monotonic() > deadline:
             return answer
         time.sleep(float(answer.headers["retry-after"]))
@@ -267,12 +272,19 @@ class SandboxClient:
 
     def submit(self, payload: dict[str, Any], **headers: str) -> HttpResponse:
         """POST signed in as the employee the payload names."""
+        return self.submit_waiting(payload, WAIT_CAP_SECONDS, headers)
+
+    def submit_waiting(
+        self, payload: dict[str, Any], answer_within: float, headers: dict[str, str]
+    ) -> HttpResponse:
+        """`submit`, waiting up to `answer_within` for each answer."""
         employee = payload["employee_email"]
         answer = employee_api(
             "POST",
             self.outputs["submit_url"],
             json.dumps(payload).encode(),
             {"Content-Type": "application/json", **self._signed_in(employee), **headers},
+            answer_within,
         )
         if answer.status == 202:
             self._employees[answer.json()["request_id"]] = employee
@@ -359,7 +371,12 @@ class SandboxClient:
         )
 
     def decide(
-        self, link: str, decision: str, comment: str = "", as_json: bool = False
+        self,
+        link: str,
+        decision: str,
+        comment: str = "",
+        as_json: bool = False,
+        answer_within: float = WAIT_CAP_SECONDS,
     ) -> HttpResponse:
         token = dict(parse_qsl(link.partition("?")[2]))["token"]
         # As the page's final button sends it (a rejection confirmed on its own page).
@@ -368,7 +385,9 @@ class SandboxClient:
             body, kind = json.dumps(form).encode(), "application/json"
         else:
             body, kind = urlencode(form).encode(), "application/x-www-form-urlencoded"
-        return http("POST", link.partition("?")[0], body, {"Content-Type": kind})
+        return http(
+            "POST", link.partition("?")[0], body, {"Content-Type": kind}, timeout=answer_within
+        )
 
     def wait_until_final(
         self, request_id: str, timeout: float = WAIT_CAP_SECONDS
