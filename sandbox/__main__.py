@@ -4,7 +4,9 @@ import argparse
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from components.throttling import (
     CLIENT_WINDOWS_SECONDS,
@@ -176,22 +178,12 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         )
     except ValueError as problem:
         parser.error(f"--reminder-at and --escalate-at: {problem}")
-    try:
-        second_approval_over_days = parse_days(options.second_approval_over)
-    except ValueError as problem:
-        parser.error(f"--second-approval-over {problem}")
-    try:
-        past_days = parse_max_past_days(options.max_past_days)
-    except ValueError as problem:
-        parser.error(f"--max-past-days {problem}")
-    try:
-        future_days = parse_max_future_days(options.max_future_days)
-    except ValueError as problem:
-        parser.error(f"--max-future-days {problem}")
-    try:
-        allowances = parse_allowances(options.allowances)
-    except ValueError as problem:
-        parser.error(f"--allowances {problem}")
+    second_approval_over_days = _flag(
+        parser, "--second-approval-over", parse_days, options.second_approval_over
+    )
+    past_days = _flag(parser, "--max-past-days", parse_max_past_days, options.max_past_days)
+    future_days = _flag(parser, "--max-future-days", parse_max_future_days, options.max_future_days)
+    allowances = _flag(parser, "--allowances", parse_allowances, options.allowances)
     work_calendar = _work_calendar(parser, options)
     if not 1024 <= options.port <= 65530:
         parser.error("--port must be between 1024 and 65530")
@@ -230,17 +222,22 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
     )
 
 
+T = TypeVar("T")
+
+
+def _flag(parser: argparse.ArgumentParser, flag: str, parse: Callable[[Any], T], value: Any) -> T:
+    """`value` of `flag` as `parse` reads it; or the usage and why, and exit."""
+    try:
+        return parse(value)
+    except ValueError as problem:
+        parser.error(f"{flag} {problem}")
+
+
 def _work_calendar(parser: argparse.ArgumentParser, options: argparse.Namespace) -> WorkCalendar:
     """The flags' calendar, its country and subdivision checked against the `holidays` package
     as the stack's config is."""
-    try:
-        work_week = parse_work_week(options.work_week)
-    except ValueError as problem:
-        parser.error(f"--work-week {problem}")
-    try:
-        closure_days = parse_closure_days(options.closure_days)
-    except ValueError as problem:
-        parser.error(f"--closure-days {problem}")
+    work_week = _flag(parser, "--work-week", parse_work_week, options.work_week)
+    closure_days = _flag(parser, "--closure-days", parse_closure_days, options.closure_days)
     try:
         country = country_code(options.holiday_country)
         country = None if country is None else known_country(country)
