@@ -1,5 +1,6 @@
-"""The commands that read: `list`, `show`, `export`; and those that steer a request's durable
-execution: `pause`, `resume`, `stop` (ops/README.md says how commands are built)."""
+"""The commands that read: `list`, `show`, `export`, `settings`; and those that steer a
+request's durable execution: `pause`, `resume`, `stop` (ops/README.md says how commands are
+built)."""
 
 import csv
 import sys
@@ -12,6 +13,7 @@ import typer
 from handlers.domain.leave_request import LeaveRecord
 from handlers.domain.statuses import LeaveStatus
 from handlers.gateways.durable_executions import ExecutionSummary
+from handlers.settings import DecisionSettings, SettlerSettings, WorkflowSettings, _Settings
 from handlers.storage.request_reads import RequestReads
 from handlers.storage.request_search import DynamoDbRequestSearch, RequestCriteria
 from ops.cli import app, target_of
@@ -31,6 +33,11 @@ from ops.target import Target
 
 AsJson = Annotated[bool, typer.Option("--json", help="JSON instead of a table.")]
 RequestId = Annotated[str, typer.Argument(help="The request's id.", show_default=False)]
+SETTINGS_OF: dict[str, type[_Settings]] = {
+    "workflow": WorkflowSettings,
+    "decision": DecisionSettings,
+    "settler": SettlerSettings,
+}
 Reason = Annotated[str, typer.Option(help="Why, as Lambda records it.")]
 
 
@@ -188,3 +195,17 @@ def _running(target: Target, record: LeaveRecord) -> ExecutionSummary:
     if execution.has_ended:
         fail(f"the execution of request {record.request_id} has ended ({execution.status})")
     return execution
+
+
+@app.command("settings")
+@operator_command
+def settings(context: typer.Context, as_json: AsJson = False) -> None:
+    """The settings the deployed functions run with (the workflow's, the decision function's,
+    the settler's), as Lambda holds them."""
+    target = target_of(context)
+    rows = [
+        {"function": function, "setting": name, "value": value}
+        for function, model in SETTINGS_OF.items()
+        for name, value in target.settings(model).model_dump(mode="json").items()
+    ]
+    show_rows(rows, ("function", "setting", "value"), as_json, "no settings")
