@@ -6,6 +6,7 @@ import csv
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from tests.e2e.harness import (
     WAIT_CAP_SECONDS,
     SandboxClient,
     running_sandbox,
+    wait_for,
 )
 from tests.support.dates import from_today
 
@@ -88,6 +90,32 @@ def test_an_operator_finds_reads_and_stops_a_request(sandbox: SandboxClient) -> 
     assert again.stderr == (
         f"leave-ops: the execution of request {request_id} has ended (STOPPED)\n"
     )
+
+
+def test_a_paused_execution_acts_on_a_decision_only_once_resumed(sandbox: SandboxClient) -> None:
+    employee = "paused@email.com"
+    request_id, link = sandbox.submitted_for_approval(
+        {"employee_email": employee, "start_date": from_today(70), "end_date": from_today(71)}
+    )
+
+    said = ok(sandbox, "pause", request_id)
+    assert f"leave-ops resume {request_id}" in said
+    assert as_json(sandbox, "show", request_id)["request"]["execution_status"] == "PAUSED"
+    # The approver decides meanwhile: Lambda takes the callback, but invokes nothing.
+    assert sandbox.decide(link, "approve").status == 200
+
+    def callback_taken() -> bool:
+        shown = as_json(sandbox, "show", request_id)
+        return any(e["what"] == "CallbackSucceeded" for e in shown["timeline"])
+
+    wait_for(callback_taken, WAIT_CAP_SECONDS, "the callback completes while paused")
+    # Were it invoked, the workflow would end the request within moments of the callback.
+    time.sleep(2)
+    assert sandbox.status(request_id)["status"] == "pending"
+
+    ok(sandbox, "resume", request_id)
+    assert sandbox.wait_until_final(request_id)["status"] == "approved"
+    assert as_json(sandbox, "show", request_id)["request"]["execution_status"] == "SUCCEEDED"
 
 
 def test_hr_gets_the_decided_leave_of_a_range_as_csv(
