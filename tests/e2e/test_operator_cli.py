@@ -4,6 +4,7 @@ failed) and hands HR a CSV."""
 
 import csv
 import json
+import os
 import subprocess
 import sys
 import time
@@ -43,8 +44,10 @@ def leave_ops(sandbox: SandboxClient, *arguments: str) -> subprocess.CompletedPr
         text=True,
         check=False,
         timeout=WAIT_CAP_SECONDS,
-        # Anywhere: the command is installed, not run from the project.
+        # Anywhere: the command is installed, not run from the project. The code it runs is
+        # this checkout's, whichever checkout the shared virtualenv was installed from.
         cwd=PROJECT_ROOT.parent,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
     )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 LEAVE_OPS = Path(sys.executable).parent / "leave-ops"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 OUTPUTS = {
     "table_name": "leave-table-0a1b2c3",
     "workflow_alias_arn": "arn:aws:lambda:eu-west-1:123456789012:function:leave-dev-workflow:live",
@@ -38,6 +39,8 @@ def leave_ops(path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     assert LEAVE_OPS.exists(), f"{LEAVE_OPS} is missing: run `make install`"
     environment = {
         "PATH": str(path),
+        # This checkout's code, whichever checkout the virtualenv was installed from.
+        "PYTHONPATH": str(PROJECT_ROOT),
         "HOME": str(path),
         # Nowhere to find credentials: not the machine's, not an instance's metadata.
         "AWS_EC2_METADATA_DISABLED": "true",
