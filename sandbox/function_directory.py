@@ -1,4 +1,5 @@
-"""What the local Lambda API says about its functions: ListFunctions, GetFunction, GetAlias.
+"""What the local Lambda API says about its functions: ListFunctions, GetFunction,
+GetFunctionConfiguration, GetAlias.
 
 Shaped as Lambda answers them, so `aws lambda list-functions`, `get-function` and `get-alias`
 work against the sandbox. A durable function has one published version, `1`, and its alias
@@ -60,6 +61,13 @@ def get_function(function: LambdaFunction, qualifier: str | None) -> dict[str, A
         "Configuration": function_configuration(function, version),
         "Code": {"RepositoryType": "S3", "Location": "file:///sandbox/handlers"},
     }
+
+
+def get_function_configuration(
+    function: LambdaFunction, qualifier: str | None
+) -> dict[str, Any] | None:
+    version = versions_of(function).get(qualifier or "$LATEST")
+    return None if version is None else function_configuration(function, version)
 
 
 def get_alias(function: LambdaFunction, alias: str) -> dict[str, Any] | None:

@@ -9,7 +9,8 @@
 - Every durable API (`/2025-12-01/...`: checkpoints and state from the workflow's SDK,
   callbacks from the decision handler, execution queries) is forwarded to the emulator as is
   (a listing's `Statuses` filter applied here: the emulator ignores it).
-- ListFunctions, GetFunction and GetAlias describe the sandbox's functions (`function_directory`).
+- ListFunctions, GetFunction, GetFunctionConfiguration and GetAlias describe the sandbox's
+  functions (`function_directory`).
 """
 
 import dataclasses
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$")
 _FUNCTIONS_PATH = re.compile(r"^/2015-03-31/functions/?$")
 _FUNCTION_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)$")
+_CONFIGURATION_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/configuration$")
 _ALIAS_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)$")
 _STOP_PATH = re.compile(r"^/2025-12-01/durable-executions/(?P<arn>[^/]+)/stop$")
 _EXECUTION_PATH = re.compile(r"^/2025-12-01/durable-executions/[^/]+$")
@@ -110,11 +112,15 @@ class LambdaService:
         return error_response(404, "UnknownOperationException", f"No operation at {request.path}")
 
     def _describe(self, request: Request) -> Response | None:
-        """ListFunctions, GetFunction, GetAlias; None for any other request."""
+        """ListFunctions, GetFunction, GetFunctionConfiguration, GetAlias; None for any other."""
         if _FUNCTIONS_PATH.match(request.path):
             functions = [runtime.function for runtime in self._runtimes.values()]
             return Response.json(json.dumps(function_directory.list_functions(functions)))
-        found = _FUNCTION_PATH.match(request.path) or _ALIAS_PATH.match(request.path)
+        found = (
+            _FUNCTION_PATH.match(request.path)
+            or _CONFIGURATION_PATH.match(request.path)
+            or _ALIAS_PATH.match(request.path)
+        )
         if not found:
             return None
         name, qualifier = parse_function_name(
@@ -124,6 +130,8 @@ class LambdaService:
         answer = None
         if runtime is not None and "alias" in found.groupdict():
             answer = function_directory.get_alias(runtime.function, unquote(found["alias"]))
+        elif runtime is not None and request.path.endswith("/configuration"):
+            answer = function_directory.get_function_configuration(runtime.function, qualifier)
         elif runtime is not None:
             answer = function_directory.get_function(runtime.function, qualifier)
         if answer is None:

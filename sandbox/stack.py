@@ -35,6 +35,7 @@ from sandbox.event_rules import EventRouter
 from sandbox.function_url_gateway import FunctionUrlConfig, FunctionUrlGateway, url_id
 from sandbox.functions import (
     DECISION,
+    SETTLER,
     SUBMIT,
     WORKFLOW,
     WORKFLOW_ALIAS,
@@ -119,6 +120,9 @@ class SandboxStack:
             "dashboard_url": self.config.dashboard_url,
             "table_name": TABLE_NAME,
             "workflow_alias_arn": function_arn(WORKFLOW, WORKFLOW_ALIAS),
+            "workflow_function_name": WORKFLOW,
+            "decision_function_name": DECISION,
+            "settler_function_name": SETTLER,
             "mailbox_url": self.config.mailbox_url,
             "token_url": self.config.token_url,
             "lambda_endpoint": self.config.lambda_endpoint,
