@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from typer.testing import CliRunner, Result
 
 from handlers import decision, settler, workflow
 from handlers.domain.follow_ups import FollowUpPlan
@@ -17,10 +18,13 @@ from handlers.gateways.signing_key import signing_key
 from handlers.logic import operating
 from handlers.logic.operating import Operator, OperatorRefusal
 from handlers.logic.settling import sweep
-from handlers.settings import settler_settings
+from handlers.settings import SettlerSettings, settler_settings
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.submit_routes import wiring as submit_wiring
 from handlers.web.wording import SETTLED_BY_AN_OPERATOR
+from ops import cli
+from ops.commands import actions
+from ops.target import Target
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, SWEEP_GRACE_SECONDS, LeaveApp
 from tests.support.aws import REGION, Account
 from tests.support.dates import from_today
@@ -424,3 +428,54 @@ def test_a_settle_racing_the_sweep_ends_the_request_once(
         assert "already failed" in str(operated)
     closed = [e for e in leave_app.emails_to(EMPLOYEE) if "could not" in e.subject]
     assert len(closed) == 1
+
+
+# -- the commands ------------------------------------------------------------------------------
+
+
+def _leave_ops(app: LeaveApp, monkeypatch: pytest.MonkeyPatch, *arguments: str) -> Result:
+    """`leave-ops ARGUMENTS` on the test's account, its executions the test's runner."""
+    monkeypatch.setattr(actions, "workflow_service", lambda target, settings: app.workflow)
+    target = Target(
+        "the test's account",
+        {"table_name": app.account.table_name},
+        client_factory=lambda service: boto3.client(service, region_name=REGION),
+        _settings={SettlerSettings: settler_settings()},
+    )
+    return CliRunner().invoke(cli.app, list(arguments), obj=target)
+
+
+def test_the_commands_say_what_they_did_or_why_not_in_one_line(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request_id = leave_app.submit(SHORT).json()["request_id"]
+    link = leave_app.decision_link(request_id)
+
+    resent = _leave_ops(leave_app, monkeypatch, "resend", request_id)
+    assert (resent.exit_code, resent.stderr) == (0, "")
+    assert resent.stdout.startswith(
+        f"{request_id}: its approval request went to {DEFAULT_APPROVER}"
+    )
+    assert len(resent.stdout.strip().splitlines()) == 1
+    assert link in leave_app.emails_to(DEFAULT_APPROVER)[-1].text
+
+    for arguments, why in (
+        (("settle", "nope"), "No leave request has the id 'nope'."),
+        (("reassign", request_id, "--to", "nobody"), "--to 'nobody' is not an address"),
+        (("reassign", request_id, "--to", EMPLOYEE), "nobody approves their own leave"),
+    ):
+        refused = _leave_ops(leave_app, monkeypatch, *arguments)
+        assert refused.exit_code == 1
+        assert refused.stderr.startswith("leave-ops: ")
+        assert why in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+        assert refused.stdout == ""
+
+    moved = _leave_ops(leave_app, monkeypatch, "reassign", request_id, "--to", DEPUTY)
+    assert moved.exit_code == 0, moved.stderr
+    assert f"{request_id} is now with {DEPUTY}" in moved.stdout
+    settled = _leave_ops(leave_app, monkeypatch, "settle", request_id)
+    assert settled.exit_code == 0, settled.stderr
+    assert "its execution was stopped" in settled.stdout
+    again = _leave_ops(leave_app, monkeypatch, "settle", request_id)
+    assert (again.exit_code, again.stderr) == (1, f"leave-ops: {request_id} is already failed.\n")
