@@ -1,4 +1,4 @@
-"""The commands that change one request: `resend`, `reassign`, `settle`.
+"""The commands that change requests: `resend`, `reassign`, `settle`, `retry-starts`.
 
 Each runs the operator's use case (handlers/logic/operating.py) with the deployed settler's
 settings (the settler's wiring is what ends and tells, as the service's own settler does) and
@@ -14,12 +14,15 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
+from rich.progress import Progress
 
 from handlers.gateways.event_publisher import EventBridgePublisher
+from handlers.gateways.failed_starts import SqsFailedStartQueue
 from handlers.gateways.mailer import SesMailer
 from handlers.gateways.workflow_service import LambdaWorkflowService
 from handlers.logic import operating
 from handlers.logic.operating import Operator, OperatorRefusal
+from handlers.logic.restarting import HANDLED, Restart, Retried, retry_starts
 from handlers.logic.settling import Settler
 from handlers.observability import logger
 from handlers.settings import SettlerSettings
@@ -28,6 +31,8 @@ from ops.cli import app, target_of
 from ops.output import fail, operator_command, say
 from ops.target import Target
 
+# The output naming the failed-start queue (the stack's; the sandbox has none).
+FAILED_START_QUEUE_OUTPUT = "failed_start_queue_url"
 # The output naming the submit function, whose settings say which domains people are at.
 SUBMIT_FUNCTION_OUTPUT = "submit_function_name"
 
@@ -144,3 +149,34 @@ def settle(context: typer.Context, request_id: RequestId) -> None:
         f"{request_id} is now failed: its dates and days are free, "
         f"{settled.record.employee_email} and its approver were told; {execution}."
     )
+
+
+@app.command("retry-starts")
+@operator_command
+def retry_failed_starts(context: typer.Context) -> None:
+    """Start again the workflows Lambda could not start (the failed-start queue)."""
+    target = target_of(context)
+    queue_url = target.outputs.get(FAILED_START_QUEUE_OUTPUT)
+    if not isinstance(queue_url, str) or not queue_url:
+        fail(
+            f"{target.description} has no failed-start queue: the sandbox starts each workflow "
+            "at once, and a submit whose start fails is answered 503 and undone"
+        )
+    operator = operator_of(target)
+    queue = SqsFailedStartQueue(queue_url, target.client("sqs"))
+    with Progress(transient=True) as progress:
+        task = progress.add_task("Failed starts", total=queue.approximate_count() or None)
+
+        def advanced(_: Retried) -> None:
+            progress.advance(task)
+
+        with _quietly():
+            done = retry_starts(queue, operator.settler.store, operator.workflow, on_each=advanced)
+    for retried in done:
+        say(f"{retried.request_id or '?'}: {retried.outcome.value} ({retried.detail})")
+    counts = {outcome: sum(1 for r in done if r.outcome is outcome) for outcome in Restart}
+    summary = ", ".join(f"{n} {outcome.value}" for outcome, n in counts.items() if n)
+    deleted = sum(1 for r in done if r.outcome in HANDLED)
+    say(f"{len(done)} failed start(s): {summary or 'none'}; {deleted} deleted from the queue.")
+    if len(done) != deleted:
+        raise typer.Exit(1)
