@@ -5,6 +5,7 @@ import pulumi
 from components.config import load_config
 from components.leave_approvals import compose
 from components.naming import Naming
+from components.operator_access import operator_policy
 
 composed = compose(load_config(), Naming.current())
 service, observability = composed.service, composed.observability
@@ -26,3 +27,5 @@ pulumi.export("failed_start_queue_url", observability.failed_starts.url)
 pulumi.export("workflow_function_name", service.workflow.function.name)
 pulumi.export("decision_function_name", service.decision.function.name)
 pulumi.export("settler_function_name", composed.settler.function.function.name)
+# What operators need for `leave-ops`: attach it to their role or group.
+pulumi.export("operator_policy", operator_policy(composed))

@@ -32,9 +32,16 @@ def fail(message: str) -> NoReturn:
     raise OperatorError(message)
 
 
+# Wide enough that no address or id is cut when the output goes to a file or a pipe.
+_WIDTH_OFF_A_TERMINAL = 240
+
+
 def _stdout() -> Console:
     # Made per call: the test runner swaps sys.stdout for each invocation.
-    return Console(soft_wrap=True)
+    console = Console(soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(soft_wrap=True, width=_WIDTH_OFF_A_TERMINAL)
+    return console
 
 
 def say(message: str) -> None:
@@ -49,7 +56,9 @@ def print_json(value: Any) -> None:
 def print_table(
     rows: Sequence[Mapping[str, Any]], columns: Sequence[str], title: str | None = None
 ) -> None:
-    table = Table(*columns, title=title)
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
     _stdout().print(table)

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from handlers.aws_clients import aws_client
 from handlers.call_limits import CALL_LIMITS_VARIABLE
+from handlers.gateways.durable_executions import DurableExecutions, LambdaDurableExecutions
 from handlers.settings import DecisionSettings, SettlerSettings, WorkflowSettings, _Settings
 from ops.output import fail
 
@@ -54,6 +55,9 @@ class Target:
     outputs: Mapping[str, Any]
     # Where clients come from: the functions' own factory, unless a test gives its own.
     client_factory: Callable[[str], Any] = aws_client
+    # Lambda's durable APIs for the workflow's executions: Lambda's, unless a test gives its
+    # stand-in for the in-process runner.
+    executions_factory: Callable[[], DurableExecutions] | None = None
     _settings: dict[type[_Settings], _Settings] = field(default_factory=dict, repr=False)
 
     def client(self, service: str) -> Any:
@@ -73,6 +77,11 @@ class Target:
     def workflow_function(self) -> str:
         """The workflow function itself, unqualified: its executions span its versions."""
         return self.output("workflow_function_name")
+
+    def executions(self) -> DurableExecutions:
+        if self.executions_factory is not None:
+            return self.executions_factory()
+        return LambdaDurableExecutions(self.workflow_function, self.client("lambda"))
 
     def settings(self, model: type[S]) -> S:
         """The settings of the deployed function that runs with `model`, read from Lambda."""

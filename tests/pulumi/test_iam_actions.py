@@ -25,9 +25,10 @@ def as_list(value: str | list[str]) -> list[str]:
 
 
 def granted(deployment: Deployment) -> Iterator[tuple[str, str, dict[str, object]]]:
-    """(where, action, statement) for every action in every policy (a role's or a resource's)
-    and every Lambda permission."""
-    for name, document in [*deployment.policies(), *deployment.resource_policies()]:
+    """(where, action, statement) for every action in every policy (a role's, a resource's, the
+    operators' output) and every Lambda permission."""
+    operators = ("operator_policy", json.loads(deployment.outputs["operator_policy"]))
+    for name, document in [*deployment.policies(), *deployment.resource_policies(), operators]:
         for statement in document["Statement"]:
             for action in as_list(statement["Action"]):
                 yield name, action, statement

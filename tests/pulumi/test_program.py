@@ -29,6 +29,9 @@ def test_the_project_runs_python_from_the_projects_uv_environment() -> None:
     }
 
 
+FUNCTION = "aws:lambda/function:Function"
+
+
 def test_the_dev_stack_deploys_to_a_region_with_durable_functions() -> None:
     config = dev_stack_config()
     assert config["aws:region"] == "us-east-2"
@@ -49,7 +52,15 @@ def test_every_output_is_exported(deployment: Deployment) -> None:
         "oidc_client_id",
         "user_pool_id",
         "sign_in_url",
+        "workflow_function_name",
+        "decision_function_name",
+        "settler_function_name",
+        "operator_policy",
     }
+    functions = {f.inputs["handler"]: f.outputs["name"] for f in deployment.of_type(FUNCTION)}
+    assert outputs["workflow_function_name"] == functions["handlers.workflow.handler"]
+    assert outputs["decision_function_name"] == functions["handlers.decision.handler"]
+    assert outputs["settler_function_name"] == functions["handlers.settler.handler"]
     assert outputs["oidc_issuer"] == (
         f"https://cognito-idp.{REGION}.amazonaws.com/{outputs['user_pool_id']}"
     )

@@ -40,7 +40,9 @@ Sources (AWS documentation page titles):
   for Lambda durable functions": the other durable execution APIs are authorised against the
   durable execution ARN, `function:NAME:VERSION/durable-execution/EXECUTION-NAME/EXECUTION-ID`
   ("the qualifier in a durable execution ARN is always $LATEST or a version number": aliases do
-  not apply), the callbacks against the execution the callback belongs to.
+  not apply), the callbacks against the execution the callback belongs to; Pause and Resume
+  (the operators' `leave-ops`) the same. GetFunctionConfiguration is
+  `lambda:GetFunctionConfiguration` on the function ARN as called, like Invoke.
 - "Actions, resources, and condition keys for Amazon CloudWatch": PutMetricData takes no
   resource (`*`), condition key `cloudwatch:namespace`.
 - "Actions, resources, and condition keys for Amazon SQS": SendMessage on
@@ -365,6 +367,13 @@ def _invoke(params: Mapping[str, Any], account: AccountFacts) -> list[Authorizat
     return [Authorization("lambda:InvokeFunction", resource)]
 
 
+def _get_function_configuration(
+    params: Mapping[str, Any], account: AccountFacts
+) -> list[Authorization]:
+    resource = function_arn(params["FunctionName"], params.get("Qualifier"), account)
+    return [Authorization("lambda:GetFunctionConfiguration", resource)]
+
+
 def _list_durable_executions(
     params: Mapping[str, Any], account: AccountFacts
 ) -> list[Authorization]:
@@ -438,6 +447,9 @@ _OPERATIONS: dict[tuple[str, str], Mapper] = {
     ("lambda", "GetDurableExecution"): _on_execution("GetDurableExecution"),
     ("lambda", "GetDurableExecutionHistory"): _on_execution("GetDurableExecutionHistory"),
     ("lambda", "StopDurableExecution"): _on_execution("StopDurableExecution"),
+    ("lambda", "PauseDurableExecution"): _on_execution("PauseDurableExecution"),
+    ("lambda", "ResumeDurableExecution"): _on_execution("ResumeDurableExecution"),
+    ("lambda", "GetFunctionConfiguration"): _get_function_configuration,
     ("lambda", "CheckpointDurableExecution"): _on_execution("CheckpointDurableExecution"),
     ("lambda", "GetDurableExecutionState"): _on_execution("GetDurableExecutionState"),
     ("cloudwatch", "PutMetricData"): _put_metric_data,

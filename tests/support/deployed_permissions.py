@@ -14,7 +14,10 @@ is translated setting by setting: a value the test's environment gives a setting
 value the deployed function's environment gives the same setting (so submit's workflow is the
 alias, as deployed, whatever the shared test environment holds). The in-process runner's
 execution ids become durable execution ARNs of the deployed durable function's published
-version. Then tests/support/aws_authorization.py says what AWS checks for the call, and
+version. Calls of the operators' command (`leave-ops`) are checked the same way against the
+program's `operator_policy` output: the operator reaches resources through the stack's outputs
+and the functions' settings, so both are translated. Then tests/support/aws_authorization.py
+says what AWS checks for the call, and
 tests/support/iam_policy.py whether the role's policies allow it.
 """
 
@@ -33,6 +36,7 @@ from unittest import mock
 
 from aws_durable_execution_sdk_python_testing.token import CallbackToken
 
+from handlers.call_limits import CALL_LIMITS_VARIABLE
 from tests.pulumi.mocks import ACCOUNT, PARTITION, REGION, Deployment
 from tests.support.aws_authorization import (
     AccountFacts,
@@ -41,7 +45,7 @@ from tests.support.aws_authorization import (
     authorizations,
 )
 from tests.support.iam_policy import ContextValue, Decision, evaluate
-from tests.support.recorded_calls import DURABLE_RUNTIME, CallRecorder, RecordedCall
+from tests.support.recorded_calls import DURABLE_RUNTIME, OPERATOR, CallRecorder, RecordedCall
 
 FUNCTION = "aws:lambda/function:Function"
 ROLE = "aws:iam/role:Role"
@@ -84,11 +88,17 @@ class DeployedFunction:
 class DeployedService:
     functions: Mapping[str, DeployedFunction]  # by entry point
     account: AccountFacts
+    # The operators as the stack's `operator_policy` output lets them act (as a function would).
+    operator: DeployedFunction | None = None
 
     def caller_of(self, call: RecordedCall) -> DeployedFunction | None:
         """The function that made the call; None for a call of the test's own."""
         if DURABLE_RUNTIME in call.callers:
             return self.durable_function()
+        if OPERATOR in call.callers:
+            # With the operator's credentials, whatever handler code the command runs.
+            assert self.operator is not None, "the program exports no operator_policy"
+            return self.operator
         # Innermost first: a test that runs one handler inside another's call (a rival decision
         # held at the racing moment) sees the inner one make its own calls.
         found = [self.functions[module] for module in call.callers if module in self.functions]
@@ -160,7 +170,32 @@ def deployed_service(deployment: Deployment) -> DeployedService:
     account = AccountFacts(
         PARTITION, REGION, ACCOUNT, identities, ses_sandbox=True, partition_keys=partition_keys
     )
-    return DeployedService(functions, account)
+    return DeployedService(functions, account, _operator(deployment, functions))
+
+
+def _operator(
+    deployment: Deployment, functions: Mapping[str, DeployedFunction]
+) -> DeployedFunction | None:
+    """Whoever runs `leave-ops`, with the `operator_policy` output as their only policy. What
+    they name, they name by the stack's outputs, or by the settings of the functions they read
+    (the workflow's, the decision function's, the settler's): their "environment"."""
+    policy = deployment.outputs.get("operator_policy")
+    if policy is None:
+        return None
+    environment: dict[str, str] = {}
+    for entry_point in ("handlers.workflow", "handlers.decision", "handlers.settler"):
+        environment |= functions[entry_point].environment
+    environment |= {k: v for k, v in deployment.outputs.items() if isinstance(v, str)}
+    environment.pop(CALL_LIMITS_VARIABLE, None)
+    return DeployedFunction(
+        entry_point=OPERATOR,
+        name="leave-ops",
+        arn="",
+        version="",
+        durable=False,
+        environment=environment,
+        policies_json=json.dumps([json.loads(policy)], sort_keys=True),
+    )
 
 
 @cache
@@ -204,7 +239,11 @@ def unauthorised_calls(
         if function is None:
             continue
         if function.entry_point not in to_deployed:
-            to_deployed[function.entry_point] = _ToDeployed(function, test_environment, service)
+            # The operator also names what the test's target outputs named.
+            given = test_environment
+            if function.entry_point == OPERATOR:
+                given = {**test_environment, **recorder.operator_outputs}
+            to_deployed[function.entry_point] = _ToDeployed(function, given, service)
         params = to_deployed[function.entry_point].params(call.params)
         try:
             checks = authorizations(call.service, call.operation, params, account)

@@ -12,6 +12,12 @@ with no handler on its stack is the test's own (creating tables, reading mail) a
 function's. The stack holds every `handlers.<module>` frame; which of them are entry points is
 decided by the program's functions (tests/support/deployed_permissions.py).
 
+A call made under the operators' command (`ops.*` frames on its stack, e.g. a test running
+`leave-ops` with typer's CliRunner) is the operator's (`OPERATOR`), whatever handler code it
+runs: it is made with the operator's credentials, and checked against the operator policy
+(tests/support/deployed_permissions.py). The outputs the test gave that command's target are
+kept in `CallRecorder.operator_outputs`, so its calls can be read as the deployed stack's.
+
 On AWS each function runs in processes of its own; here they share one, and with it Powertools'
 cache of SSM parameters: the first function to read the signing key would hide every other
 function's read. `parameter_cache_per_function` gives each function a cache of its own.
@@ -60,6 +66,9 @@ from tests.support.durable import InProcessWorkflowService
 DURABLE_RUNTIME = "<the durable function's runtime>"
 
 _ENTRY_POINT_PACKAGE = "handlers"
+# Stands for whoever runs `leave-ops` (the package `ops`), with the operator policy.
+OPERATOR = "<an operator running leave-ops>"
+_OPERATOR_PACKAGE = "ops"
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,8 @@ class CallRecorder:
     and was configured for that test's resources."""
 
     calls: list[RecordedCall] = field(default_factory=list)
+    # The outputs of the target a test ran `leave-ops` against (output name -> the test's value).
+    operator_outputs: dict[str, str] = field(default_factory=dict)
     _earlier_threads: frozenset[threading.Thread] = field(
         default_factory=lambda: frozenset(threading.enumerate()) - {threading.current_thread()},
         repr=False,
@@ -115,7 +126,8 @@ def recording(recorder: CallRecorder) -> Iterator[CallRecorder]:
 
 
 def callers_on_stack() -> tuple[str, ...]:
-    """The `handlers.<module>` modules whose frames the current call passes through."""
+    """The `handlers.<module>` modules whose frames the current call passes through, and
+    OPERATOR if it passes through `ops`."""
     callers: list[str] = []
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
@@ -123,6 +135,8 @@ def callers_on_stack() -> tuple[str, ...]:
         package, _, rest = module.partition(".")
         if package == _ENTRY_POINT_PACKAGE and rest and "." not in rest and module not in callers:
             callers.append(module)
+        elif package == _OPERATOR_PACKAGE and OPERATOR not in callers:
+            callers.append(OPERATOR)
         frame = frame.f_back
     return tuple(callers)
 
@@ -183,7 +197,7 @@ def _answer_without_sending(request: Any, **_: Any) -> AWSResponse:
 
 
 @cache
-def _unsent_lambda_client() -> Any:
+def unsent_lambda_client() -> Any:
     """A Lambda client whose calls are recorded and answered here: neither signed nor handed
     to moto (which has no durable APIs), both of which would only cost time."""
     _install()
@@ -200,7 +214,7 @@ _WORKFLOW_SETTING = str(SubmitSettings.model_fields["workflow_function"].alias)
 def _lambda_gateway() -> LambdaWorkflowService:
     """The service's own Lambda gateway, configured as the functions are (the workflow their
     settings name), over a client whose calls are recorded and never sent."""
-    return LambdaWorkflowService(os.environ.get(_WORKFLOW_SETTING), client=_unsent_lambda_client())
+    return LambdaWorkflowService(os.environ.get(_WORKFLOW_SETTING), client=unsent_lambda_client())
 
 
 def watch_lambda_stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
