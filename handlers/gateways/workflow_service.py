@@ -43,10 +43,6 @@ _CLOSED_CALLBACK_ERRORS = {
 }
 
 
-# What StopDurableExecution answers for an execution that ended between the list and the stop.
-_ALREADY_ENDED_ERRORS = {"ResourceNotFoundException", "InvalidParameterValueException"}
-
-
 def callback_error(code: str) -> Exception:
     """What a callback API error code means to the caller.
 
@@ -100,34 +96,6 @@ class LambdaWorkflowService:
             for page in pages
             for e in page.get("DurableExecutions", [])
         )
-
-    def stop_execution(self, execution_name: str) -> bool:
-        """Stop every live execution of that name (an operator's settle); whether one was.
-
-        `function` must name the workflow function itself, unqualified (see `is_alive`).
-        Stopping one that ended meanwhile is not an error: it had nothing left to stop.
-        """
-        if not self._function:
-            raise ValueError("no workflow function to stop executions of")
-        pages = self._client.get_paginator("list_durable_executions_by_function").paginate(
-            FunctionName=self._function, DurableExecutionName=execution_name
-        )
-        live = [
-            e["DurableExecutionArn"]
-            for page in pages
-            for e in page.get("DurableExecutions", [])
-            if e.get("DurableExecutionName") == execution_name
-            and e.get("Status") not in ENDED_STATUSES
-        ]
-        stopped = False
-        for arn in live:
-            try:
-                self._client.stop_durable_execution(DurableExecutionArn=arn)
-                stopped = True
-            except ClientError as error:
-                if error.response["Error"]["Code"] not in _ALREADY_ENDED_ERRORS:
-                    raise
-        return stopped
 
     def succeed_callback(self, callback_id: str, result: str) -> None:
         self._send(

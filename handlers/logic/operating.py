@@ -34,7 +34,6 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -43,7 +42,7 @@ from handlers.domain.leave_request import HistoryEntry, LeaveRecord, status_url
 from handlers.domain.person import NotAPersonError, person_address
 from handlers.domain.signals import EventType, Metric, follow_up_event_id
 from handlers.domain.statuses import HistoryEvent
-from handlers.gateways.workflow_service import WorkflowService
+from handlers.gateways.durable_executions import DurableExecutions
 from handlers.logic.notifying import event_fields, notice_key, send_email, send_notice_once
 from handlers.logic.settling import Settler, settle
 from handlers.observability import emit_metric, logger
@@ -64,24 +63,22 @@ from handlers.web.wording import (
 # The follow-up keys an operator's writes take (a lease, and a reassignment's history entry).
 REASSIGN_KEY_PREFIX = "reassign-"
 SETTLE_KEY_PREFIX = "settle-"
+# What Lambda's history says about the stop that follows an operator's settle.
+STOP_REASON = "Settled as failed by an operator (leave-ops settle)"
 
 
 class OperatorRefusal(Exception):
     """Nothing was changed; the message says why, in one line."""
 
 
-class OperatedWorkflow(WorkflowService, Protocol):
-    def stop_execution(self, execution_name: str) -> bool: ...
-
-
 @dataclass(frozen=True)
 class Operator:
     """What an operator's commands touch: the settler's wiring (its store, mailer, events,
-    clock and settings), the workflow's executions, the current link-signing key, and the
-    domains people's addresses are at (empty: any)."""
+    clock and settings), the workflow's executions (Lambda's durable APIs), the current
+    link-signing key, and the domains people's addresses are at (empty: any)."""
 
     settler: Settler
-    workflow: OperatedWorkflow
+    executions: DurableExecutions
     signing_key: Callable[[], bytes]
     allowed_domains: tuple[str, ...] = ()
 
@@ -276,7 +273,7 @@ def settle_request(request_id: str, operator: Operator) -> Settled:
     finally:
         store.release_lease(request_id, key)
     try:
-        stopped: bool | None = operator.workflow.stop_execution(record.execution_name)
+        stopped: bool | None = _stop(record.execution_name, operator.executions)
     except (ClientError, BotoCoreError):
         # The request is settled and its people told: the stop is reported, not raised. The
         # execution, left running, can only find the request ended and end without a word.
@@ -285,3 +282,12 @@ def settle_request(request_id: str, operator: Operator) -> Settled:
     settled = store.get(request_id)
     assert settled is not None
     return Settled(record=settled, stopped=stopped)
+
+
+def _stop(execution_name: str, executions: DurableExecutions) -> bool:
+    """Stop the execution of that name if it still runs; whether it did."""
+    found = executions.find(execution_name)
+    if found is None or found.has_ended:
+        return False
+    executions.stop(found.arn, STOP_REASON)
+    return True

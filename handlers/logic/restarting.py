@@ -17,19 +17,26 @@ is reported.
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from handlers.domain.leave_request import LeaveRecord, LeaveRequest
 from handlers.domain.statuses import LeaveStatus
+from handlers.gateways.durable_executions import DurableExecutions
 from handlers.gateways.failed_starts import FailedStart, FailedStartQueue
-from handlers.gateways.workflow_service import ExecutionNameConflictError, WorkflowService
+from handlers.gateways.workflow_service import ExecutionNameConflictError
 
 
 class Requests(Protocol):
     def get(self, request_id: str) -> LeaveRecord | None: ...
+
+
+class Starter(Protocol):
+    """Starts the workflow through its alias, as submit does (workflow_service.py)."""
+
+    def start(self, execution_name: str, payload: dict[str, Any]) -> None: ...
 
 
 class Restart(StrEnum):
@@ -51,7 +58,9 @@ class Retried:
     detail: str
 
 
-def retry_start(failed: FailedStart, store: Requests, workflow: WorkflowService) -> Retried:
+def retry_start(
+    failed: FailedStart, store: Requests, executions: DurableExecutions, starter: Starter
+) -> Retried:
     """Start the record's request again if it still waits for that start."""
     try:
         request = LeaveRequest.model_validate(failed.payload)
@@ -65,11 +74,12 @@ def retry_start(failed: FailedStart, store: Requests, workflow: WorkflowService)
         return Retried(request_id, Restart.ENDED, "submit gave up on this start")
     if record.status is not LeaveStatus.PENDING:
         return Retried(request_id, Restart.ENDED, f"it is {record.status.value}")
-    if workflow.is_alive(name):
-        return Retried(request_id, Restart.RUNNING, f"execution {name} runs")
+    found = executions.find(name)
+    if found is not None and not found.has_ended:
+        return Retried(request_id, Restart.RUNNING, f"execution {name} is {found.status}")
     assert failed.payload is not None
     try:
-        workflow.start(name, failed.payload)
+        starter.start(name, failed.payload)
     except ExecutionNameConflictError:
         return Retried(request_id, Restart.REFUSED, f"{name} started before with another payload")
     except ClientError as error:
@@ -83,14 +93,15 @@ def retry_start(failed: FailedStart, store: Requests, workflow: WorkflowService)
 def retry_starts(
     queue: FailedStartQueue,
     store: Requests,
-    workflow: WorkflowService,
+    executions: DurableExecutions,
+    starter: Starter,
     on_each: Callable[[Retried], None] = lambda _: None,
 ) -> list[Retried]:
     """Go through the queue: start again what still waits, delete what was handled."""
     done: list[Retried] = []
     while batch := queue.receive():
         for failed in batch:
-            retried = retry_start(failed, store, workflow)
+            retried = retry_start(failed, store, executions, starter)
             if retried.outcome in HANDLED:
                 queue.delete(failed.receipt)
             done.append(retried)

@@ -22,7 +22,7 @@ from handlers.gateways.mailer import SesMailer
 from handlers.gateways.workflow_service import LambdaWorkflowService
 from handlers.logic import operating
 from handlers.logic.operating import Operator, OperatorRefusal
-from handlers.logic.restarting import HANDLED, Restart, Retried, retry_starts
+from handlers.logic.restarting import HANDLED, Restart, Retried, Starter, retry_starts
 from handlers.logic.settling import Settler
 from handlers.observability import logger
 from handlers.settings import SettlerSettings
@@ -37,9 +37,12 @@ FAILED_START_QUEUE_OUTPUT = "failed_start_queue_url"
 SUBMIT_FUNCTION_OUTPUT = "submit_function_name"
 
 
-def workflow_service(target: Target, settings: SettlerSettings) -> LambdaWorkflowService:
-    """The workflow's executions, as the settler reaches them (its function, unqualified)."""
-    return LambdaWorkflowService(settings.workflow_function, client=target.client("lambda"))
+def workflow_starter(target: Target) -> Starter:
+    """Starts the workflow through its alias, as submit does: Lambda refuses an unqualified
+    start of a durable function, and the alias keeps a start on the published version."""
+    return LambdaWorkflowService(
+        target.output("workflow_alias_arn"), client=target.client("lambda")
+    )
 
 
 def current_signing_key(target: Target, parameter: str) -> bytes:
@@ -60,18 +63,18 @@ def _allowed_domains(target: Target) -> tuple[str, ...]:
 def operator_of(target: Target) -> Operator:
     """The operator's wiring on `target`: the deployed settler's, with its clients."""
     settings = target.settings(SettlerSettings)
-    workflow = workflow_service(target, settings)
     settler = Settler(
         settings=settings,
         store=DynamoDbLeaveStore(settings.table_name, client=target.client("dynamodb")),
         mailer=SesMailer(settings.sender_email, client=target.client("ses")),
         events=EventBridgePublisher(settings.event_bus_name, client=target.client("events")),
-        workflow=workflow,
+        # The sweep's listing: no operator command calls it.
+        workflow=LambdaWorkflowService(settings.workflow_function, client=target.client("lambda")),
         clock=lambda: datetime.now(UTC),
     )
     return Operator(
         settler=settler,
-        workflow=workflow,
+        executions=target.executions(),
         signing_key=lambda: current_signing_key(target, settings.signing_key_parameter),
         allowed_domains=_allowed_domains(target),
     )
@@ -171,7 +174,13 @@ def retry_failed_starts(context: typer.Context) -> None:
             progress.advance(task)
 
         with _quietly():
-            done = retry_starts(queue, operator.settler.store, operator.workflow, on_each=advanced)
+            done = retry_starts(
+                queue,
+                operator.settler.store,
+                operator.executions,
+                workflow_starter(target),
+                on_each=advanced,
+            )
     for retried in done:
         say(f"{retried.request_id or '?'}: {retried.outcome.value} ({retried.detail})")
     counts = {outcome: sum(1 for r in done if r.outcome is outcome) for outcome in Restart}

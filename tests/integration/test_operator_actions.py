@@ -18,17 +18,23 @@ from handlers.gateways.signing_key import signing_key
 from handlers.logic import operating
 from handlers.logic.operating import Operator, OperatorRefusal
 from handlers.logic.settling import sweep
-from handlers.settings import SettlerSettings, settler_settings
+from handlers.settings import WorkflowSettings, settler_settings
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.submit_routes import wiring as submit_wiring
 from handlers.web.wording import SETTLED_BY_AN_OPERATOR
 from ops import cli
-from ops.commands import actions
-from ops.target import Target
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, SWEEP_GRACE_SECONDS, LeaveApp
 from tests.support.aws import REGION, Account
 from tests.support.dates import from_today
+from tests.support.durable import InProcessWorkflowService
 from tests.support.faults import Fault, FaultyDependency, Gate, SimulatedCrash
+from tests.support.operator_target import (
+    FUNCTION_NAMES,
+    InProcessDurableExecutions,
+    deploy_functions,
+    operator_target,
+)
+from tests.support.recorded_calls import CallRecorder
 
 EMPLOYEE = SEED_PAYLOAD["employee_email"]
 DIRECTOR = "director@email.com"
@@ -47,9 +53,11 @@ def _operator(store_client: Any = None) -> Operator:
             wired, store=DynamoDbLeaveStore(Account().table_name, client=store_client)
         )
     key_parameter = settler_settings().signing_key_parameter
+    runner = settler.settler().workflow
+    assert isinstance(runner, InProcessWorkflowService)
     return Operator(
         settler=wired,
-        workflow=wired.workflow,  # type: ignore[arg-type]
+        executions=InProcessDurableExecutions(runner, FUNCTION_NAMES[WorkflowSettings]),
         signing_key=lambda: signing_key(key_parameter),
         allowed_domains=("email.com", "example.com"),
     )
@@ -433,25 +441,21 @@ def test_a_settle_racing_the_sweep_ends_the_request_once(
 # -- the commands ------------------------------------------------------------------------------
 
 
-def _leave_ops(app: LeaveApp, monkeypatch: pytest.MonkeyPatch, *arguments: str) -> Result:
-    """`leave-ops ARGUMENTS` on the test's account, its executions the test's runner."""
-    monkeypatch.setattr(actions, "workflow_service", lambda target, settings: app.workflow)
-    target = Target(
-        "the test's account",
-        {"table_name": app.account.table_name},
-        client_factory=lambda service: boto3.client(service, region_name=REGION),
-        _settings={SettlerSettings: settler_settings()},
-    )
+def _leave_ops(app: LeaveApp, recorder: CallRecorder, *arguments: str) -> Result:
+    """`leave-ops ARGUMENTS` on the test's account, as an operator types it; every AWS call it
+    makes is checked against the operator policy (conftest's `aws_calls`)."""
+    target, _ = operator_target(app.account, app.workflow, recorder)
     return CliRunner().invoke(cli.app, list(arguments), obj=target)
 
 
 def test_the_commands_say_what_they_did_or_why_not_in_one_line(
-    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+    leave_app: LeaveApp, aws_calls: CallRecorder
 ) -> None:
+    deploy_functions()
     request_id = leave_app.submit(SHORT).json()["request_id"]
     link = leave_app.decision_link(request_id)
 
-    resent = _leave_ops(leave_app, monkeypatch, "resend", request_id)
+    resent = _leave_ops(leave_app, aws_calls, "resend", request_id)
     assert (resent.exit_code, resent.stderr) == (0, "")
     assert resent.stdout.startswith(
         f"{request_id}: its approval request went to {DEFAULT_APPROVER}"
@@ -464,18 +468,18 @@ def test_the_commands_say_what_they_did_or_why_not_in_one_line(
         (("reassign", request_id, "--to", "nobody"), "--to 'nobody' is not an address"),
         (("reassign", request_id, "--to", EMPLOYEE), "nobody approves their own leave"),
     ):
-        refused = _leave_ops(leave_app, monkeypatch, *arguments)
+        refused = _leave_ops(leave_app, aws_calls, *arguments)
         assert refused.exit_code == 1
         assert refused.stderr.startswith("leave-ops: ")
         assert why in refused.stderr
         assert len(refused.stderr.strip().splitlines()) == 1
         assert refused.stdout == ""
 
-    moved = _leave_ops(leave_app, monkeypatch, "reassign", request_id, "--to", DEPUTY)
+    moved = _leave_ops(leave_app, aws_calls, "reassign", request_id, "--to", DEPUTY)
     assert moved.exit_code == 0, moved.stderr
     assert f"{request_id} is now with {DEPUTY}" in moved.stdout
-    settled = _leave_ops(leave_app, monkeypatch, "settle", request_id)
+    settled = _leave_ops(leave_app, aws_calls, "settle", request_id)
     assert settled.exit_code == 0, settled.stderr
     assert "its execution was stopped" in settled.stdout
-    again = _leave_ops(leave_app, monkeypatch, "settle", request_id)
+    again = _leave_ops(leave_app, aws_calls, "settle", request_id)
     assert (again.exit_code, again.stderr) == (1, f"leave-ops: {request_id} is already failed.\n")

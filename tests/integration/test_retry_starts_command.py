@@ -10,16 +10,18 @@ import boto3
 import pytest
 from typer.testing import CliRunner, Result
 
-from handlers.settings import SettlerSettings, settler_settings
+from handlers.gateways.workflow_service import LambdaWorkflowService
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.submit_routes import wiring as submit_wiring
 from ops import cli
 from ops.commands import actions
-from ops.target import Target
 from tests.integration.conftest import DEFAULT_APPROVER, SEED_PAYLOAD, LeaveApp
 from tests.support.aws import REGION, Account
 from tests.support.dates import from_today
+from tests.support.durable import InProcessWorkflowService
 from tests.support.faults import Fault, FaultyDependency, SimulatedCrash
+from tests.support.operator_target import deploy_functions, operator_target
+from tests.support.recorded_calls import CallRecorder, unsent_lambda_client
 
 LOST = {**SEED_PAYLOAD, "start_date": from_today(60), "end_date": from_today(62)}
 DECIDED = {**SEED_PAYLOAD, "start_date": from_today(70), "end_date": from_today(72)}
@@ -68,13 +70,38 @@ def _submit_whose_start_is_lost(leave_app: LeaveApp, monkeypatch: pytest.MonkeyP
     return lost.request_id
 
 
-def _retry_starts(app: LeaveApp, monkeypatch: pytest.MonkeyPatch, queue_url: str) -> Result:
-    monkeypatch.setattr(actions, "workflow_service", lambda target, settings: app.workflow)
-    target = Target(
-        "the test's account",
-        {"table_name": app.account.table_name, "failed_start_queue_url": queue_url},
-        client_factory=lambda service: boto3.client(service, region_name=REGION),
-        _settings={SettlerSettings: settler_settings()},
+# The runner's own start, before the call recorder wraps it (it records the start as the
+# service's functions make it, by their settings: not as leave-ops makes it, by the alias).
+_RUNNER_START = InProcessWorkflowService.start
+
+
+class _StartsThroughTheAlias:
+    """Lambda's invoke of the workflow's alias as leave-ops makes it (recorded, checked
+    against the operator policy, never sent), served by the runner."""
+
+    def __init__(self, workflow: InProcessWorkflowService, alias_arn: str) -> None:
+        self._workflow = workflow
+        self._lambda = LambdaWorkflowService(alias_arn, client=unsent_lambda_client())
+
+    def start(self, execution_name: str, payload: dict[str, Any]) -> None:
+        self._lambda.start(execution_name, payload)
+        _RUNNER_START(self._workflow, execution_name, payload)
+
+
+def _retry_starts(
+    app: LeaveApp, recorder: CallRecorder, monkeypatch: pytest.MonkeyPatch, queue_url: str
+) -> Result:
+    deploy_functions()
+    target, _ = operator_target(app.account, app.workflow, recorder)
+    extra = {"workflow_alias_arn": app.account.workflow_function}
+    if queue_url:
+        extra["failed_start_queue_url"] = queue_url
+    recorder.operator_outputs.update(extra)
+    target = dataclasses.replace(target, outputs={**target.outputs, **extra})
+    monkeypatch.setattr(
+        actions,
+        "workflow_starter",
+        lambda target: _StartsThroughTheAlias(app.workflow, target.output("workflow_alias_arn")),
     )
     return CliRunner().invoke(cli.app, ["retry-starts"], obj=target)
 
@@ -88,7 +115,7 @@ def _left_in(queue_url: str) -> int:
 
 
 def test_retry_starts_starts_what_still_waits_and_leaves_the_rest_be(
-    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, aws_calls: CallRecorder
 ) -> None:
     sqs = boto3.client("sqs", region_name=REGION)
     queue_url = sqs.create_queue(QueueName="leave-approvals-test-failed-starts")["QueueUrl"]
@@ -104,7 +131,7 @@ def test_retry_starts_starts_what_still_waits_and_leaves_the_rest_be(
         )
     sqs.send_message(QueueUrl=queue_url, MessageBody="not a record")
 
-    result = _retry_starts(leave_app, monkeypatch, queue_url)
+    result = _retry_starts(leave_app, aws_calls, monkeypatch, queue_url)
 
     assert result.exit_code == 1  # one record is left for the operator to look at
     lines = result.stdout.strip().splitlines()
@@ -124,7 +151,7 @@ def test_retry_starts_starts_what_still_waits_and_leaves_the_rest_be(
 
 
 def test_retrying_a_start_twice_starts_one_execution(
-    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, aws_calls: CallRecorder
 ) -> None:
     sqs = boto3.client("sqs", region_name=REGION)
     queue_url = sqs.create_queue(QueueName="leave-approvals-test-failed-starts")["QueueUrl"]
@@ -134,7 +161,7 @@ def test_retrying_a_start_twice_starts_one_execution(
     sqs.send_message(QueueUrl=queue_url, MessageBody=record)
     sqs.send_message(QueueUrl=queue_url, MessageBody=record)
 
-    result = _retry_starts(leave_app, monkeypatch, queue_url)
+    result = _retry_starts(leave_app, aws_calls, monkeypatch, queue_url)
 
     assert result.exit_code == 0, result.stdout
     assert "1 started again, 1 already running" in result.stdout
@@ -144,8 +171,8 @@ def test_retrying_a_start_twice_starts_one_execution(
 
 
 def test_a_target_without_a_queue_says_so(
-    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, aws_calls: CallRecorder
 ) -> None:
-    result = _retry_starts(leave_app, monkeypatch, "")
+    result = _retry_starts(leave_app, aws_calls, monkeypatch, "")
     assert result.exit_code == 1
     assert result.stderr.startswith("leave-ops: the test's account has no failed-start queue")

@@ -81,15 +81,6 @@ class InProcessWorkflowService:
         # The runner has no public stop; its executor serves StopDurableExecution.
         self.runner._executor.stop_execution(self.executions[request_id])
 
-    def stop_execution(self, execution_name: str) -> bool:
-        """`LambdaWorkflowService.stop_execution`: stop the execution of that name if it lives."""
-        if not self.is_alive(execution_name):
-            return False
-        with self._lock:
-            arn = self._started[execution_name][1]
-        self.runner._executor.stop_execution(arn)
-        return True
-
     @property
     def executions(self) -> dict[str, str]:
         """The latest execution's ARN, by request id."""
