@@ -3,7 +3,8 @@ process, keeping executions in SQLite so they outlive a restart of the sandbox.
 
 Run as `python -m sandbox.durable_emulator PORT LAMBDA_ENDPOINT STORE`. It drives executions by
 invoking the workflow's handler at LAMBDA_ENDPOINT (the sandbox's Lambda service) and serves the
-durable APIs (checkpoints, state, callbacks, executions) that the Lambda service forwards to it.
+durable APIs (checkpoints, state, callbacks, executions; pause and resume: durable_pauses.py)
+that the Lambda service forwards to it.
 """
 
 import logging
@@ -30,6 +31,7 @@ from aws_durable_execution_sdk_python_testing.worker.checkpoint_tasks import Cal
 
 from sandbox.child_process import serve_until_parent_exits
 from sandbox.config import REGION
+from sandbox.durable_pauses import serve_pauses
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +177,9 @@ def main(port: int, lambda_endpoint: str, store: str) -> None:
     )
     runner = WebRunner(config)
     runner.start()
+    # Lambda's pause and resume, which the runner's web server does not route.
+    assert runner._executor is not None  # made by start()
+    serve_pauses(runner._server, runner._executor)
     threading.Thread(target=runner.serve_forever, daemon=True).start()
     threading.Thread(
         target=_once_reachable,

@@ -1,0 +1,141 @@
+"""`leave-ops`, as installed with the project, against a running sandbox (`--sandbox DIR`):
+an operator finds a request, reads its story, stops its execution (the settler ends it as
+failed) and hands HR a CSV."""
+
+import csv
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import (
+    APPROVER,
+    PROJECT_ROOT,
+    WAIT_CAP_SECONDS,
+    SandboxClient,
+    running_sandbox,
+    wait_for,
+)
+from tests.support.dates import from_today
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("operator-cli")]
+
+# `make install` puts the command next to the project's interpreter.
+LEAVE_OPS = Path(sys.executable).parent / "leave-ops"
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxClient]:
+    with running_sandbox(tmp_path_factory.mktemp("operator") / "data", 600) as running:
+        yield running
+
+
+def leave_ops(sandbox: SandboxClient, *arguments: str) -> subprocess.CompletedProcess[str]:
+    assert LEAVE_OPS.exists(), f"{LEAVE_OPS} is missing: run `make install`"
+    return subprocess.run(  # noqa: S603 - the project's own command
+        [str(LEAVE_OPS), "--sandbox", str(sandbox.process.data_dir), *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=WAIT_CAP_SECONDS,
+        # Anywhere: the command is installed, not run from the project.
+        cwd=PROJECT_ROOT.parent,
+    )
+
+
+def ok(sandbox: SandboxClient, *arguments: str) -> str:
+    done = leave_ops(sandbox, *arguments)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    return done.stdout
+
+
+def as_json(sandbox: SandboxClient, *arguments: str) -> Any:
+    return json.loads(ok(sandbox, *arguments, "--json"))
+
+
+def test_an_operator_finds_reads_and_stops_a_request(sandbox: SandboxClient) -> None:
+    employee = "stuck@email.com"
+    request_id, _ = sandbox.submitted_for_approval(
+        {"employee_email": employee, "start_date": from_today(60), "end_date": from_today(61)}
+    )
+
+    waiting = as_json(sandbox, "list", "--approver", APPROVER)
+    assert [(r["request_id"], r["employee"]) for r in waiting] == [(request_id, employee)]
+    shown = as_json(sandbox, "show", request_id)
+    assert shown["request"]["execution_status"] == "RUNNING"
+    what = [(entry["source"], entry["what"]) for entry in shown["timeline"]]
+    assert what[0] == ("request", "submitted")
+    assert ("execution", "CallbackStarted") in what
+
+    said = ok(sandbox, "stop", request_id)
+    assert f"the settler ends request {request_id} as failed" in said
+    assert sandbox.wait_until_final(request_id)["status"] == "failed"
+    (row,) = as_json(sandbox, "list", "--employee", employee)
+    assert row["status"] == "failed"
+    shown = as_json(sandbox, "show", request_id)
+    assert shown["request"]["execution_status"] == "STOPPED"
+    assert ("execution", "ExecutionStopped") in [
+        (e["source"], e["what"]) for e in shown["timeline"]
+    ]
+    assert ("request", "failed") in [(e["source"], e["what"]) for e in shown["timeline"]]
+
+    again = leave_ops(sandbox, "stop", request_id)
+    assert again.returncode == 1
+    assert again.stderr == (
+        f"leave-ops: the execution of request {request_id} has ended (STOPPED)\n"
+    )
+
+
+def test_a_paused_execution_acts_on_a_decision_only_once_resumed(sandbox: SandboxClient) -> None:
+    employee = "paused@email.com"
+    request_id, link = sandbox.submitted_for_approval(
+        {"employee_email": employee, "start_date": from_today(70), "end_date": from_today(71)}
+    )
+
+    said = ok(sandbox, "pause", request_id)
+    assert f"leave-ops resume {request_id}" in said
+    assert as_json(sandbox, "show", request_id)["request"]["execution_status"] == "PAUSED"
+    # The approver decides meanwhile: Lambda takes the callback, but invokes nothing.
+    assert sandbox.decide(link, "approve").status == 200
+
+    def callback_taken() -> bool:
+        shown = as_json(sandbox, "show", request_id)
+        return any(e["what"] == "CallbackSucceeded" for e in shown["timeline"])
+
+    wait_for(callback_taken, WAIT_CAP_SECONDS, "the callback completes while paused")
+    # Were it invoked, the workflow would end the request within moments of the callback.
+    time.sleep(2)
+    assert sandbox.status(request_id)["status"] == "pending"
+
+    ok(sandbox, "resume", request_id)
+    assert sandbox.wait_until_final(request_id)["status"] == "approved"
+    assert as_json(sandbox, "show", request_id)["request"]["execution_status"] == "SUCCEEDED"
+
+
+def test_hr_gets_the_decided_leave_of_a_range_as_csv(
+    sandbox: SandboxClient, tmp_path: Path
+) -> None:
+    employee = "away@email.com"
+    request_id, link = sandbox.submitted_for_approval(
+        {"employee_email": employee, "start_date": from_today(90), "end_date": from_today(92)}
+    )
+    assert sandbox.decide(link, "approve").status == 200
+    sandbox.wait_until_final(request_id)
+
+    output = tmp_path / "away.csv"
+    ok(sandbox, "export", "--from", from_today(91), "--to", from_today(91), "--output", str(output))
+    rows = list(csv.DictReader(output.open()))
+    assert [(r["employee"], r["status"], r["decided_by"], r["working_days"]) for r in rows] == [
+        (employee, "approved", APPROVER, "3")
+    ]
+
+
+def test_an_unknown_request_is_one_line(sandbox: SandboxClient) -> None:
+    done = leave_ops(sandbox, "show", "lr-nobody")
+    assert (done.returncode, done.stderr) == (1, "leave-ops: no request lr-nobody\n")
