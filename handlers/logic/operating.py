@@ -41,8 +41,11 @@ from handlers.domain.decision_token import DecisionToken, decision_link
 from handlers.domain.leave_request import HistoryEntry, LeaveRecord, status_url
 from handlers.domain.person import NotAPersonError, person_address
 from handlers.domain.signals import EventType, Metric, follow_up_event_id
-from handlers.domain.statuses import HistoryEvent
+from handlers.domain.statuses import HistoryEvent, LeaveStatus
 from handlers.gateways.durable_executions import DurableExecutions
+from handlers.gateways.event_publisher import EventPublishError
+from handlers.gateways.mailer import UndeliverableEmailError
+from handlers.gateways.transient_errors import TransientError
 from handlers.logic.notifying import event_fields, notice_key, send_email, send_notice_once
 from handlers.logic.settling import Settler, settle
 from handlers.observability import emit_metric, logger
@@ -67,8 +70,27 @@ SETTLE_KEY_PREFIX = "settle-"
 STOP_REASON = "Settled as failed by an operator (leave-ops settle)"
 
 
-class OperatorRefusal(Exception):
-    """Nothing was changed; the message says why, in one line."""
+class OperatorError(Exception):
+    """What the operator is told instead of a result: one line."""
+
+
+class OperatorRefusal(OperatorError):
+    """Nothing was changed; the message says why."""
+
+
+class PartlyDone(OperatorError):
+    """The change was written, but not everyone was told; the message says what is left."""
+
+
+# What telling people and systems may fail with: SES refusing for good, EventBridge refusing,
+# or any AWS call that gave up (after the client's own retries).
+_TELLING_FAILED = (
+    UndeliverableEmailError,
+    EventPublishError,
+    TransientError,
+    ClientError,
+    BotoCoreError,
+)
 
 
 @dataclass(frozen=True)
@@ -149,7 +171,10 @@ def resend(request_id: str, operator: Operator) -> Resent:
     email = approval_request_email(
         record, link, moment_words(record.decision_deadline), RESENT_APPROVAL_REQUEST
     )
-    send_email(operator.settler.mailer, email)
+    try:
+        send_email(operator.settler.mailer, email)
+    except _TELLING_FAILED as error:
+        raise OperatorRefusal(f"{record.approver_email} could not be emailed: {error}") from None
     logger.info("approval request sent again", extra={"request_id": request_id})
     return Resent(approver=record.approver_email, link=link)
 
@@ -215,10 +240,16 @@ def reassign(request_id: str, to: str, operator: Operator) -> Reassigned:
         link = operator.link_for(record, person)
         expires = moment_words(record.decision_deadline)
         why = reassigned_to_you(previous)
-        send_email(
-            operator.settler.mailer,
-            approval_request_email(record.handed_to(person), link, expires, why),
-        )
+        try:
+            send_email(
+                operator.settler.mailer,
+                approval_request_email(record.handed_to(person), link, expires, why),
+            )
+        except _TELLING_FAILED as error:
+            # A request never moves to someone who cannot be reached.
+            raise OperatorRefusal(
+                f"{person} could not be emailed ({error}): nothing was changed."
+            ) from None
         entry = HistoryEntry(
             event=HistoryEvent.REASSIGNED,
             at=operator.clock(),
@@ -233,7 +264,13 @@ def reassign(request_id: str, to: str, operator: Operator) -> Reassigned:
             raise _held_elsewhere(request_id, conflict) from None
     finally:
         store.release_lease(request_id, key)
-    _announce_reassigned(moved, previous, key, operator)
+    try:
+        _announce_reassigned(moved, previous, key, operator)
+    except _TELLING_FAILED as error:
+        raise PartlyDone(
+            f"{request_id} is now with {person}, who was emailed their link, but telling "
+            f"the others failed ({error}): tell {previous} and {moved.employee_email} yourself."
+        ) from None
     return Reassigned(from_approver=previous, record=moved, link=link)
 
 
@@ -258,29 +295,43 @@ def settle_request(request_id: str, operator: Operator) -> Settled:
     execution if it still runs."""
     store = operator.settler.store
     record = _existing(request_id, operator)
-    if record.status.is_final or not record.status.awaits_decision:
+    if not record.status.awaits_decision:
         raise OperatorRefusal(f"{request_id} is already {record.status.value}.")
     key = f"{SETTLE_KEY_PREFIX}{secrets.token_hex(6)}"
     try:
         record = store.take_lease(request_id, key, operator.clock())
     except RequestConflictError as conflict:
         raise _held_elsewhere(request_id, conflict) from None
+    untold: Exception | None = None
     try:
-        if not settle(record, SETTLED_BY_AN_OPERATOR, operator.settler):
+        try:
+            ended = settle(record, SETTLED_BY_AN_OPERATOR, operator.settler)
+        except _TELLING_FAILED as error:
+            # The write, or telling people after it, failed: which, the record says below.
+            ended, untold = True, error
+        if not ended:
             latest = store.get(request_id)
             where = latest.status.value if latest else "gone"
             raise OperatorRefusal(f"{request_id} is already {where}.")
     finally:
         store.release_lease(request_id, key)
+    settled = store.get(request_id)
+    assert settled is not None
+    if untold is not None and settled.status is not LeaveStatus.FAILED:
+        raise OperatorRefusal(f"{request_id} could not be settled ({untold}): nothing was changed.")
     try:
         stopped: bool | None = _stop(record.execution_name, operator.executions)
     except (ClientError, BotoCoreError):
-        # The request is settled and its people told: the stop is reported, not raised. The
-        # execution, left running, can only find the request ended and end without a word.
+        # The request is settled: the stop is reported, not raised. The execution, left
+        # running, can only find the request ended and end without a word.
         logger.exception("the settled request's execution could not be stopped")
         stopped = None
-    settled = store.get(request_id)
-    assert settled is not None
+    if untold is not None:
+        # The write noted the request as owed its announcement (settling.py).
+        raise PartlyDone(
+            f"{request_id} is now failed, but telling its people failed ({untold}): the "
+            "settler's sweep tells them on one of its next runs."
+        )
     return Settled(record=settled, stopped=stopped)
 
 

@@ -21,7 +21,7 @@ from handlers.gateways.failed_starts import SqsFailedStartQueue
 from handlers.gateways.mailer import SesMailer
 from handlers.gateways.workflow_service import LambdaWorkflowService
 from handlers.logic import operating
-from handlers.logic.operating import Operator, OperatorRefusal
+from handlers.logic.operating import Operator, OperatorError
 from handlers.logic.restarting import HANDLED, Restart, Retried, Starter, retry_starts
 from handlers.logic.settling import Settler
 from handlers.observability import logger
@@ -104,8 +104,8 @@ def resend(context: typer.Context, request_id: RequestId) -> None:
     try:
         with _quietly():
             sent = operating.resend(request_id, operator_of(target_of(context)))
-    except OperatorRefusal as refusal:
-        fail(str(refusal))
+    except OperatorError as error:
+        fail(str(error))
     say(
         f"{request_id}: its approval request went to {sent.approver} again, with their link "
         "(the same link while the signing key is the one that signed it)."
@@ -125,8 +125,8 @@ def reassign(
     try:
         with _quietly():
             moved = operating.reassign(request_id, to, operator_of(target_of(context)))
-    except OperatorRefusal as refusal:
-        fail(str(refusal))
+    except OperatorError as error:
+        fail(str(error))
     record = moved.record
     say(
         f"{request_id} is now with {record.approver_email}, who was emailed a link; "
@@ -141,8 +141,8 @@ def settle(context: typer.Context, request_id: RequestId) -> None:
     try:
         with _quietly():
             settled = operating.settle_request(request_id, operator_of(target_of(context)))
-    except OperatorRefusal as refusal:
-        fail(str(refusal))
+    except OperatorError as error:
+        fail(str(error))
     execution = {
         True: "its execution was stopped",
         False: "it had no running execution",

@@ -14,9 +14,10 @@ from typer.testing import CliRunner, Result
 
 from handlers import decision, settler, workflow
 from handlers.domain.follow_ups import FollowUpPlan
+from handlers.gateways.mailer import SesMailer
 from handlers.gateways.signing_key import signing_key
 from handlers.logic import operating
-from handlers.logic.operating import Operator, OperatorRefusal
+from handlers.logic.operating import Operator, OperatorRefusal, PartlyDone
 from handlers.logic.settling import sweep
 from handlers.settings import WorkflowSettings, settler_settings
 from handlers.storage.leave_store import DynamoDbLeaveStore
@@ -44,13 +45,18 @@ SHORT = {**SEED_PAYLOAD, "start_date": from_today(60), "end_date": from_today(66
 ESCALATION_ONLY = FollowUpPlan(reminder_at=(), escalate_at=0.75)
 
 
-def _operator(store_client: Any = None) -> Operator:
+def _operator(store_client: Any = None, mail_client: Any = None) -> Operator:
     """The operator's wiring: the settler's, over the test's Lambda stand-in; its store's
-    DynamoDB calls through `store_client` when a test holds one."""
+    DynamoDB calls through `store_client`, its emails through `mail_client`, when a test
+    holds or fails them."""
     wired = settler.settler()
     if store_client is not None:
         wired = dataclasses.replace(
             wired, store=DynamoDbLeaveStore(Account().table_name, client=store_client)
+        )
+    if mail_client is not None:
+        wired = dataclasses.replace(
+            wired, mailer=SesMailer(settler_settings().sender_email, client=mail_client)
         )
     key_parameter = settler_settings().signing_key_parameter
     runner = settler.settler().workflow
@@ -297,6 +303,28 @@ def test_a_reassign_under_way_wins_over_the_escalation(
     assert leave_app.wait_until_final(request_id)["status"] == "approved"
 
 
+def _mail_failing(to: str) -> FaultyDependency:
+    """SES, refusing the next email to `to` (a 5xx, after the client's retries)."""
+    ses = FaultyDependency(boto3.client("ses", region_name=REGION))
+    return ses.inject("send_raw_email", Fault.SERVER_ERROR, when=lambda call: to in str(call))
+
+
+def test_a_new_approver_who_cannot_be_emailed_never_gets_the_request(
+    leave_app: LeaveApp,
+) -> None:
+    request_id = leave_app.submit(SHORT).json()["request_id"]
+    link = leave_app.decision_link(request_id)
+
+    with pytest.raises(OperatorRefusal, match=f"{DEPUTY} could not be emailed .*nothing was"):
+        operating.reassign(request_id, DEPUTY, _operator(mail_client=_mail_failing(DEPUTY)))
+
+    record = leave_app.status(request_id).json()
+    assert (record["approver_email"], len(record["history"])) == (DEFAULT_APPROVER, 1)
+    # Its lease was let go: the approver decides at once.
+    assert leave_app.decide(link, "approve").status == 200
+    assert leave_app.wait_until_final(request_id)["status"] == "approved"
+
+
 # -- settle --------------------------------------------------------------------------------------
 
 
@@ -483,3 +511,22 @@ def test_the_commands_say_what_they_did_or_why_not_in_one_line(
     assert "its execution was stopped" in settled.stdout
     again = _leave_ops(leave_app, aws_calls, "settle", request_id)
     assert (again.exit_code, again.stderr) == (1, f"leave-ops: {request_id} is already failed.\n")
+
+
+def test_a_settle_whose_telling_fails_is_told_by_the_sweep_once(leave_app: LeaveApp) -> None:
+    request_id = leave_app.submit(SHORT).json()["request_id"]
+    leave_app.decision_link(request_id)
+    failing = _operator(mail_client=_mail_failing(EMPLOYEE))
+
+    with pytest.raises(PartlyDone, match="is now failed, but telling its people failed"):
+        operating.settle_request(request_id, failing)
+
+    assert leave_app.status(request_id).json()["status"] == "failed"
+    assert leave_app.workflow.is_complete(request_id)  # stopped all the same
+    assert not [e for e in leave_app.emails_to(EMPLOYEE) if "could not" in e.subject]
+    later = datetime.now(UTC) + timedelta(seconds=SWEEP_GRACE_SECONDS + 1)
+    assert sweep(dataclasses.replace(settler.settler(), clock=lambda: later)).announced == 1
+    assert sweep(dataclasses.replace(settler.settler(), clock=lambda: later)).announced == 0
+    told = [e for e in leave_app.emails_to(EMPLOYEE) if "could not" in e.subject]
+    assert len(told) == 1
+    assert SETTLED_BY_AN_OPERATOR in told[0].text
