@@ -104,6 +104,10 @@ def operator_errors() -> Iterator[None]:
         message = f"AWS call failed: {error}"
     except SettingsError as error:
         message = f"a deployed function's settings are not valid: {error}"
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as error:  # an operator gets one line, whatever broke
+        message = f"unexpected {type(error).__name__}: {error}"
     else:
         return
     typer.echo(f"leave-ops: {message}", err=True)

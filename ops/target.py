@@ -144,6 +144,8 @@ def stack_target(stack: str) -> Target:
         outputs = json.loads(answer.stdout)
     except json.JSONDecodeError:
         fail(f"pulumi printed no outputs for stack {stack!r}")
+    if not isinstance(outputs, dict):
+        fail(f"pulumi printed no outputs for stack {stack!r}")
     region = os.environ.get("AWS_REGION") or _region_of(outputs.get("workflow_alias_arn"))
     environment = {CALL_LIMITS_VARIABLE: "background"}
     if region:

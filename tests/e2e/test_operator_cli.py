@@ -136,6 +136,16 @@ def test_hr_gets_the_decided_leave_of_a_range_as_csv(
     ]
 
 
+def test_the_settings_are_the_sandbox_functions_own(sandbox: SandboxClient) -> None:
+    rows = as_json(sandbox, "settings")
+    value = {(r["function"], r["setting"]): r["value"] for r in rows}
+    # The harness's --approval-timeout, as the sandbox gave it to its functions.
+    assert value[("workflow", "approval_timeout_seconds")] == 600
+    assert value[("settler", "workflow_function")].endswith(
+        ":function:leave-approvals-sandbox-workflow"
+    )
+
+
 def test_an_unknown_request_is_one_line(sandbox: SandboxClient) -> None:
     done = leave_ops(sandbox, "show", "lr-nobody")
     assert (done.returncode, done.stderr) == (1, "leave-ops: no request lr-nobody\n")
