@@ -66,6 +66,24 @@ def operator_statements(composed: Composition) -> list[Statement]:
             ],
             [workflow.apply(lambda arn: f"{arn}:*")],
         ),
+        # resend, reassign: sign the approver's link with the current key; rotate-key: when the
+        # keys were set (never written here: Pulumi owns them).
+        service.signing_key_statement(with_previous=True),
+        # reassign, settle (ops/commands/actions.py): the writes a follow-up and the settler
+        # make: the level's lease, the history, the notices, the status move's transaction.
+        Statement("ChangeRequests", ["dynamodb:UpdateItem"], [table.arn]),
+        # resend, reassign, settle: tell people and systems as the settler does.
+        *service.notify_statements(),
+        # retry-starts: read and delete the failed-start queue's records, start a workflow
+        # again through its alias (never the unqualified function), as submit does.
+        Statement(
+            "RetryFailedStarts",
+            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            [service.failed_starts.queue.arn],
+        ),
+        Statement(
+            "StartWorkflow", ["lambda:InvokeFunction"], [service.workflow_alias_arn_for_callers]
+        ),
     ]
 
 

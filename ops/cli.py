@@ -71,7 +71,7 @@ def target_of(context: typer.Context) -> Target:
 
 
 # The commands: each module registers its own on `app`.
-from ops.commands import reading  # noqa: E402, F401
+from ops.commands import actions, keys, reading  # noqa: E402, F401
 
 
 def main() -> None:

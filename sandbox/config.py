@@ -27,6 +27,8 @@ NAME_PREFIX = "leave-approvals-sandbox"
 TABLE_NAME = f"{NAME_PREFIX}-requests"
 EVENT_BUS_NAME = NAME_PREFIX
 SIGNING_KEY_PARAMETER = "/leave-approvals/sandbox/signing-key"
+# The key before the last rotation (`leave-ops rotate-key`): links it signed still decide.
+PREVIOUS_SIGNING_KEY_PARAMETER = f"{SIGNING_KEY_PARAMETER}-previous"
 SENDER_EMAIL = "leave@email.com"
 # The seed article's payload comes from employee@email.com: its domain must be allowed, and
 # anyone without a directory entry is decided by the default approver.

@@ -34,6 +34,7 @@ from sandbox.config import (
     MAX_LEAVE_DAYS,
     NAME_PREFIX,
     OIDC_AUDIENCE,
+    PREVIOUS_SIGNING_KEY_PARAMETER,
     REGION,
     SENDER_EMAIL,
     SIGNING_KEY_PARAMETER,
@@ -175,6 +176,7 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
             settings=DecisionSettings.environment_for(
                 table_name=TABLE_NAME,
                 signing_key_parameter=SIGNING_KEY_PARAMETER,
+                previous_signing_key_parameter=PREVIOUS_SIGNING_KEY_PARAMETER,
                 second_approval_over_days=config.second_approval_over_days or OFF,
             ),
             timeout_seconds=DECISION_FUNCTION_TIMEOUT_SECONDS,

@@ -14,12 +14,15 @@ from handlers.storage.table_schema import create_table_request, directory_item
 from sandbox.config import (
     APPROVER_DIRECTORY,
     EVENT_BUS_NAME,
+    PREVIOUS_SIGNING_KEY_PARAMETER,
     SENDER_EMAIL,
     SIGNING_KEY_PARAMETER,
     TABLE_NAME,
 )
 
 SIGNING_KEY_FILE = "signing-key"
+# The key before the last `leave-ops rotate-key`; until the first, the current key stands in.
+PREVIOUS_SIGNING_KEY_FILE = "previous-signing-key"
 
 
 def signing_key(data_dir: Path) -> str:
@@ -29,6 +32,21 @@ def signing_key(data_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def previous_signing_key(data_dir: Path) -> str:
+    """The key links were signed with before the last rotation (the current one if none)."""
+    path = data_dir / PREVIOUS_SIGNING_KEY_FILE
+    return path.read_text().strip() if path.exists() else signing_key(data_dir)
+
+
+def keep_rotated_keys(data_dir: Path, previous: str, current: str) -> None:
+    """Keep a rotation (`leave-ops rotate-key` on the sandbox) in the data dir, so a restart
+    seeds the keys the parameters now hold."""
+    for name, key in ((PREVIOUS_SIGNING_KEY_FILE, previous), (SIGNING_KEY_FILE, current)):
+        path = data_dir / name
+        path.write_text(key)
+        path.chmod(0o600)
 
 
 def _unless_exists(call: Any, **arguments: Any) -> None:
@@ -56,7 +74,7 @@ def _add_missing_indexes(dynamodb: Any) -> None:
             )
 
 
-def seed(clients: dict[str, Any], key: str) -> None:
+def seed(clients: dict[str, Any], key: str, previous_key: str | None = None) -> None:
     dynamodb = clients["dynamodb"]
     _unless_exists(dynamodb.create_table, **create_table_request(TABLE_NAME))
     _add_missing_indexes(dynamodb)
@@ -65,6 +83,8 @@ def seed(clients: dict[str, Any], key: str) -> None:
         item = {k: {"S": v} for k, v in directory_item(employee, approver).items()}
         dynamodb.put_item(TableName=TABLE_NAME, Item=item)
     clients["ses"].verify_email_identity(EmailAddress=SENDER_EMAIL)
-    clients["ssm"].put_parameter(
-        Name=SIGNING_KEY_PARAMETER, Value=key, Type="SecureString", Overwrite=True
-    )
+    for name, value in (
+        (SIGNING_KEY_PARAMETER, key),
+        (PREVIOUS_SIGNING_KEY_PARAMETER, previous_key or key),
+    ):
+        clients["ssm"].put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)

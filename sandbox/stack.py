@@ -53,7 +53,7 @@ from sandbox.mailbox import Mailbox
 from sandbox.oidc_issuer import LocalIssuer
 from sandbox.rest_api_gateway import RestApiConfig, RestApiGateway
 from sandbox.scheduler import Scheduler
-from sandbox.seed import seed, signing_key
+from sandbox.seed import previous_signing_key, seed, signing_key
 from sandbox.telemetry import Telemetry
 from sandbox.ui import HomeSite
 
@@ -141,7 +141,7 @@ class SandboxStack:
             service: local_client(service, config.aws_endpoint)
             for service in ("dynamodb", "ses", "ssm", "logs", "cloudwatch", "events")
         }
-        seed(clients, signing_key(data_dir))
+        seed(clients, signing_key(data_dir), previous_signing_key(data_dir))
         self._telemetry = Telemetry(clients["logs"], clients["cloudwatch"], clients["events"])
         self._telemetry.start()
         # EventBridge rules with Lambda targets; invoked once the Lambda service is up.

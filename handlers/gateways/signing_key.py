@@ -1,13 +1,17 @@
-"""The key that signs decision links: an SSM SecureString, read and cached by Powertools."""
+"""The key that signs decision links: an SSM SecureString, read and cached by Powertools; and
+the key parameters as an operator rotates them."""
 
+from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
+from botocore.exceptions import ClientError
 
 from handlers.aws_clients import aws_client
 
 # Long enough to spare SSM on a busy day; short enough that a rotated key takes over soon.
-_CACHE_SECONDS = 300
+KEY_CACHE_SECONDS = 300
 
 
 @cache
@@ -18,5 +22,31 @@ def ssm_parameters() -> parameters.SSMProvider:
 
 
 def signing_key(parameter_name: str) -> bytes:
-    value = ssm_parameters().get(parameter_name, decrypt=True, max_age=_CACHE_SECONDS)
+    value = ssm_parameters().get(parameter_name, decrypt=True, max_age=KEY_CACHE_SECONDS)
     return str(value).encode()
+
+
+class SigningKeyParameters:
+    """The key parameters as an operator reads and writes them (`leave-ops rotate-key`), over
+    an SSM client of its own: never cached, so what it reads is what SSM holds now."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def last_changed(self, name: str) -> datetime | None:
+        """When the parameter's value was last set; None if there is no such parameter."""
+        try:
+            answer = self._client.get_parameter(Name=name, WithDecryption=False)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ParameterNotFound":
+                return None
+            raise
+        changed: datetime = answer["Parameter"]["LastModifiedDate"]
+        return changed if changed.tzinfo else changed.replace(tzinfo=UTC)
+
+    def read(self, name: str) -> str:
+        answer = self._client.get_parameter(Name=name, WithDecryption=True)
+        return str(answer["Parameter"]["Value"])
+
+    def write(self, name: str, value: str) -> None:
+        self._client.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)

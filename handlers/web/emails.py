@@ -299,6 +299,19 @@ def delegated_away_email(request: LeaveRequest, from_approver: str) -> Email:
     )
 
 
+def reassigned_away_email(request: LeaveRequest, from_approver: str) -> Email:
+    """To the approver an operator took the request from (`request`: as it is now, with its
+    new approver)."""
+    return _left_you(
+        request,
+        from_approver,
+        f"Passed to {request.approver_email}, no longer needs your decision",
+        "Leave request passed to another approver",
+        f"The service's operators passed the leave request from {request.employee_email} to "
+        f"{request.approver_email}, who decides it now. {_NO_LONGER_YOURS}",
+    )
+
+
 def closed_after_your_approval_email(request: LeaveRequest, first_approver: str) -> Email:
     """To who approved long leave at the first level, when it could not be completed."""
     return _left_you(

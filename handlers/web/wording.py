@@ -212,6 +212,26 @@ def deciding_for(absent_approver: str) -> str:
     return f"You decide this for {absent_approver}, who is away."
 
 
+# Why an approver gets a request's email again, or a request passed to them by an operator.
+RESENT_APPROVAL_REQUEST = "This is the email you were sent for this request, sent again."
+
+
+def reassigned_to_you(from_approver: str) -> str:
+    return (
+        f"The service's operators passed this request to you: {from_approver} does not decide it."
+    )
+
+
+def reassigned_for_employee(to_approver: str) -> str:
+    return f"The service's operators passed it to {to_approver}."
+
+
+# What a request's history and its employee's email say about a request an operator closed.
+SETTLED_BY_AN_OPERATOR = (
+    "The service's operators closed this request: it could not be decided as it stood."
+)
+
+
 def moved_on_in_app(approver: str) -> str:
     return f"This request is now with {approver}, who decides it instead."
 

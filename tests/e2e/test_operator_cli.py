@@ -152,3 +152,64 @@ def test_the_settings_are_the_sandbox_functions_own(sandbox: SandboxClient) -> N
 def test_an_unknown_request_is_one_line(sandbox: SandboxClient) -> None:
     done = leave_ops(sandbox, "show", "lr-nobody")
     assert (done.returncode, done.stderr) == (1, "leave-ops: no request lr-nobody\n")
+
+
+# -- the commands that change a request (ops/commands/actions.py) ------------------------------
+# Their requests are the manager's own, so they wait for the director, never for APPROVER (the
+# tests above list what waits for APPROVER).
+MANAGER_SUBMITTING = APPROVER
+DIRECTOR = "director@email.com"
+DEPUTY = "deputy@email.com"
+
+
+def _waiting_for_the_director(sandbox: SandboxClient, start: int) -> tuple[str, str]:
+    answer = sandbox.submit(
+        {
+            "employee_email": MANAGER_SUBMITTING,
+            "start_date": from_today(start),
+            "end_date": from_today(start + 1),
+        }
+    )
+    assert answer.status == 202, answer.body
+    request_id: str = answer.json()["request_id"]
+    email = sandbox.wait_for_email(DIRECTOR, request_id, "Leave to approve")
+    return request_id, sandbox.decision_link(email)
+
+
+def test_an_operator_resends_then_reassigns_and_the_new_approver_decides(
+    sandbox: SandboxClient,
+) -> None:
+    request_id, old_link = _waiting_for_the_director(sandbox, 120)
+
+    assert f"went to {DIRECTOR} again" in ok(sandbox, "resend", request_id)
+    resent = wait_for(
+        lambda: len(found := sandbox.emails_about(request_id, DIRECTOR)) == 2 and found,
+        WAIT_CAP_SECONDS,
+        "the approval request sent again",
+    )
+    assert sandbox.decision_link(resent[-1]) == old_link
+
+    said = ok(sandbox, "reassign", request_id, "--to", DEPUTY)
+    assert f"{request_id} is now with {DEPUTY}" in said
+    moved = sandbox.decide(old_link, "approve")
+    assert moved.status == 409
+    assert f"now with {DEPUTY}" in moved.body
+    new_link = sandbox.decision_link(sandbox.wait_for_email(DEPUTY, request_id, "Leave to approve"))
+    assert sandbox.decide(new_link, "approve").status == 200
+    record = sandbox.wait_until_final(request_id)
+    assert (record["status"], record["history"][-1]["by"]) == ("approved", DEPUTY)
+
+
+def test_an_operator_settles_a_stuck_request_once(sandbox: SandboxClient) -> None:
+    request_id, link = _waiting_for_the_director(sandbox, 130)
+
+    said = ok(sandbox, "settle", request_id)
+    assert f"{request_id} is now failed" in said
+    assert "its execution was stopped" in said
+    assert sandbox.status(request_id)["status"] == "failed"
+    sandbox.wait_for_email(MANAGER_SUBMITTING, request_id, "Leave request could not be processed")
+    sandbox.wait_for_email(DIRECTOR, request_id, "No longer needs your decision")
+    assert sandbox.decide(link, "approve").status == 410
+
+    again = leave_ops(sandbox, "settle", request_id)
+    assert (again.returncode, again.stderr) == (1, f"leave-ops: {request_id} is already failed.\n")

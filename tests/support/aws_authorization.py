@@ -409,11 +409,17 @@ def _put_metric_data(params: Mapping[str, Any], account: AccountFacts) -> list[A
     ]
 
 
-def _send_message(params: Mapping[str, Any], account: AccountFacts) -> list[Authorization]:
-    # https://sqs.REGION.amazonaws.com/ACCOUNT/NAME
-    *_, queue_account, queue = params["QueueUrl"].rstrip("/").split("/")
-    arn = f"arn:{account.partition}:sqs:{account.region}:{queue_account}:{queue}"
-    return [Authorization("sqs:SendMessage", arn)]
+def _on_queue(action: str) -> Mapper:
+    """An SQS action on the queue its URL names (SendMessage, ReceiveMessage, DeleteMessage,
+    GetQueueAttributes: each authorised against the queue alone)."""
+
+    def authorised(params: Mapping[str, Any], account: AccountFacts) -> list[Authorization]:
+        # https://sqs.REGION.amazonaws.com/ACCOUNT/NAME
+        *_, queue_account, queue = params["QueueUrl"].rstrip("/").split("/")
+        arn = f"arn:{account.partition}:sqs:{account.region}:{queue_account}:{queue}"
+        return [Authorization(f"sqs:{action}", arn)]
+
+    return authorised
 
 
 _OPERATIONS: dict[tuple[str, str], Mapper] = {
@@ -453,5 +459,8 @@ _OPERATIONS: dict[tuple[str, str], Mapper] = {
     ("lambda", "CheckpointDurableExecution"): _on_execution("CheckpointDurableExecution"),
     ("lambda", "GetDurableExecutionState"): _on_execution("GetDurableExecutionState"),
     ("cloudwatch", "PutMetricData"): _put_metric_data,
-    ("sqs", "SendMessage"): _send_message,
+    ("sqs", "SendMessage"): _on_queue("SendMessage"),
+    ("sqs", "ReceiveMessage"): _on_queue("ReceiveMessage"),
+    ("sqs", "DeleteMessage"): _on_queue("DeleteMessage"),
+    ("sqs", "GetQueueAttributes"): _on_queue("GetQueueAttributes"),
 }

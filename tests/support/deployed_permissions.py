@@ -199,9 +199,10 @@ def _operator(
 
 
 @cache
-def deployed_program() -> DeployedService:
-    """The program's functions, deployed once per process (about two seconds, most of it
-    loading pulumi_aws's modules)."""
+def deployed_program(extra_config: tuple[tuple[str, str], ...] = ()) -> DeployedService:
+    """The program's functions, deployed once per process and config (about two seconds,
+    most of it loading pulumi_aws's modules); `extra_config`: stack settings beyond the dev
+    stack's, as (key, value) pairs."""
     # Imported here: the program's components and pulumi_aws load only in processes that check.
     from components import leave_service
     from tests.pulumi.support import run_main, tiny_packages
@@ -213,7 +214,7 @@ def deployed_program() -> DeployedService:
             # pulumi_aws warns about a deprecated resource this program never uses.
             warnings.catch_warnings(action="ignore", category=DeprecationWarning),
         ):
-            return deployed_service(run_main())
+            return deployed_service(run_main(dict(extra_config)))
 
 
 # -- the check ---------------------------------------------------------------------------------
