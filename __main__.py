@@ -24,6 +24,7 @@ if service.sign_in.sign_in_url is not None:
 pulumi.export("alarm_topic_arn", observability.alarm_topic.arn)
 pulumi.export("failed_start_queue_url", observability.failed_starts.url)
 # What `leave-ops` (ops/) reads each function's settings from: its configuration on Lambda.
+pulumi.export("submit_function_name", service.submit.function.name)
 pulumi.export("workflow_function_name", service.workflow.function.name)
 pulumi.export("decision_function_name", service.decision.function.name)
 pulumi.export("settler_function_name", composed.settler.function.function.name)

@@ -30,6 +30,7 @@ def operator_statements(composed: Composition) -> list[Statement]:
             "ReadFunctionSettings",
             ["lambda:GetFunctionConfiguration"],
             [
+                service.submit.function.arn,
                 service.workflow.function.arn,
                 service.decision.function.arn,
                 settler.function.function.arn,

@@ -26,7 +26,13 @@ from typing import Any, TypeVar
 from handlers.aws_clients import aws_client
 from handlers.call_limits import CALL_LIMITS_VARIABLE
 from handlers.gateways.durable_executions import DurableExecutions, LambdaDurableExecutions
-from handlers.settings import DecisionSettings, SettlerSettings, WorkflowSettings, _Settings
+from handlers.settings import (
+    DecisionSettings,
+    SettlerSettings,
+    SubmitSettings,
+    WorkflowSettings,
+    _Settings,
+)
 from ops.output import fail
 
 SANDBOX_OUTPUTS = "outputs.json"
@@ -39,6 +45,7 @@ _SANDBOX_REGION = "us-east-2"
 
 # Which deployed function runs with which settings, by the output that names it.
 FUNCTION_OUTPUTS: dict[type[_Settings], str] = {
+    SubmitSettings: "submit_function_name",
     WorkflowSettings: "workflow_function_name",
     DecisionSettings: "decision_function_name",
     SettlerSettings: "settler_function_name",

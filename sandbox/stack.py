@@ -120,6 +120,7 @@ class SandboxStack:
             "dashboard_url": self.config.dashboard_url,
             "table_name": TABLE_NAME,
             "workflow_alias_arn": function_arn(WORKFLOW, WORKFLOW_ALIAS),
+            "submit_function_name": SUBMIT,
             "workflow_function_name": WORKFLOW,
             "decision_function_name": DECISION,
             "settler_function_name": SETTLER,

@@ -25,7 +25,7 @@ from handlers.logic.operating import Operator, OperatorError
 from handlers.logic.restarting import HANDLED, Restart, Retried, Starter, retry_starts
 from handlers.logic.settling import Settler
 from handlers.observability import logger
-from handlers.settings import SettlerSettings
+from handlers.settings import SettlerSettings, SubmitSettings
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from ops.cli import app, target_of
 from ops.output import fail, operator_command, say
@@ -33,8 +33,6 @@ from ops.target import Target
 
 # The output naming the failed-start queue (the stack's; the sandbox has none).
 FAILED_START_QUEUE_OUTPUT = "failed_start_queue_url"
-# The output naming the submit function, whose settings say which domains people are at.
-SUBMIT_FUNCTION_OUTPUT = "submit_function_name"
 
 
 def workflow_starter(target: Target) -> Starter:
@@ -48,16 +46,6 @@ def workflow_starter(target: Target) -> Starter:
 def current_signing_key(target: Target, parameter: str) -> bytes:
     answer = target.client("ssm").get_parameter(Name=parameter, WithDecryption=True)
     return str(answer["Parameter"]["Value"]).encode()
-
-
-def _allowed_domains(target: Target) -> tuple[str, ...]:
-    """The domains the submit function takes people at, when the stack names that function."""
-    name = target.outputs.get(SUBMIT_FUNCTION_OUTPUT)
-    if not isinstance(name, str) or not name:
-        return ()
-    configuration = target.client("lambda").get_function_configuration(FunctionName=name)
-    listed = configuration.get("Environment", {}).get("Variables", {}).get("ALLOWED_EMAIL_DOMAINS")
-    return tuple(d.strip().lower() for d in str(listed or "").split(",") if d.strip())
 
 
 def operator_of(target: Target) -> Operator:
@@ -76,7 +64,8 @@ def operator_of(target: Target) -> Operator:
         settler=settler,
         executions=target.executions(),
         signing_key=lambda: current_signing_key(target, settings.signing_key_parameter),
-        allowed_domains=_allowed_domains(target),
+        # The domains people are at: the submit function's, which signs nobody else in.
+        allowed_domains=tuple(target.settings(SubmitSettings).allowed_email_domains),
     )
 
 

@@ -495,6 +495,8 @@ def test_the_commands_say_what_they_did_or_why_not_in_one_line(
         (("settle", "nope"), "No leave request has the id 'nope'."),
         (("reassign", request_id, "--to", "nobody"), "--to 'nobody' is not an address"),
         (("reassign", request_id, "--to", EMPLOYEE), "nobody approves their own leave"),
+        # The domains are the deployed submit function's: the service takes nobody else.
+        (("reassign", request_id, "--to", "boss@elsewhere.org"), "is not at "),
     ):
         refused = _leave_ops(leave_app, aws_calls, *arguments)
         assert refused.exit_code == 1

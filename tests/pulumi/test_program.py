@@ -52,12 +52,14 @@ def test_every_output_is_exported(deployment: Deployment) -> None:
         "oidc_client_id",
         "user_pool_id",
         "sign_in_url",
+        "submit_function_name",
         "workflow_function_name",
         "decision_function_name",
         "settler_function_name",
         "operator_policy",
     }
     functions = {f.inputs["handler"]: f.outputs["name"] for f in deployment.of_type(FUNCTION)}
+    assert outputs["submit_function_name"] == functions["handlers.submit.handler"]
     assert outputs["workflow_function_name"] == functions["handlers.workflow.handler"]
     assert outputs["decision_function_name"] == functions["handlers.decision.handler"]
     assert outputs["settler_function_name"] == functions["handlers.settler.handler"]

@@ -22,7 +22,13 @@ from handlers.gateways.durable_executions import (
     event_of,
     summary_of,
 )
-from handlers.settings import DecisionSettings, SettlerSettings, WorkflowSettings, _Settings
+from handlers.settings import (
+    DecisionSettings,
+    SettlerSettings,
+    SubmitSettings,
+    WorkflowSettings,
+    _Settings,
+)
 from ops.target import Target
 from tests.support.aws import Account
 from tests.support.durable import InProcessWorkflowService
@@ -31,11 +37,13 @@ from tests.support.recorded_calls import CallRecorder, unsent_lambda_client
 # The runner's name for the workflow (tests/support/durable.py starts every execution so).
 RUNNER_FUNCTION = "leave-workflow"
 FUNCTION_NAMES: dict[type[_Settings], str] = {
+    SubmitSettings: "leave-submit",
     WorkflowSettings: "leave-workflow",
     DecisionSettings: "leave-decision",
     SettlerSettings: "leave-settler",
 }
 _OUTPUTS: dict[type[_Settings], str] = {
+    SubmitSettings: "submit_function_name",
     WorkflowSettings: "workflow_function_name",
     DecisionSettings: "decision_function_name",
     SettlerSettings: "settler_function_name",
