@@ -6,8 +6,9 @@ that only new executions run."""
 
 from typing import Any
 
+from components.durable_function import DURABLE_CONFIG
 from tests.pulumi.mocks import PROJECT
-from tests.pulumi.support import function_environment, function_inputs, run_main
+from tests.pulumi.support import FUNCTION, function_environment, function_inputs, run_main
 
 
 def _workflow(approval_seconds: int) -> tuple[dict[str, Any], dict[str, str]]:
@@ -28,3 +29,13 @@ def test_a_new_approval_timeout_replaces_nothing_and_publishes_a_version() -> No
     assert week["publish"] is True
     assert week_settings["APPROVAL_TIMEOUT_SECONDS"] == "604800"
     assert day_settings["APPROVAL_TIMEOUT_SECONDS"] == "86400"
+
+
+def test_a_stack_keeps_the_durable_config_its_workflow_was_created_with() -> None:
+    """A stack created when the execution timeout followed approvalTimeoutSeconds must not
+    have its workflow replaced by the upgrade to a fixed one (nor by a new
+    executionRetentionDays): Pulumi is told to leave DurableConfig as it was created."""
+    deployment = run_main()
+    options = deployment.one(FUNCTION, "leave-workflow-function").options
+    assert options is not None
+    assert options.ignore_changes == [DURABLE_CONFIG] == ["durableConfig"]
