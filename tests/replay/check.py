@@ -47,7 +47,7 @@ from handlers import workflow
 from handlers.domain.follow_ups import FollowUp
 from handlers.domain.leave_request import DecisionPayload, LeaveRequest, Outcome
 from handlers.logic import leave_workflow
-from handlers.logic.leave_workflow import Verdict
+from handlers.logic.leave_workflow import Verdict, WorkflowSteps
 from handlers.settings import WorkflowSettings
 from tests.replay.history import History, Invocation
 from tests.support.lambda_context import lambda_context
@@ -76,8 +76,6 @@ class _Replay:
     known: dict[str, dict[str, Any]]
     problems: list[str] = field(default_factory=list)
     asked: set[tuple[str, str]] = field(default_factory=set)
-    # Steps the code ran past the end of the history (new behaviour), by name.
-    new: list[str] = field(default_factory=list)
     last_step: str | None = None
     _tokens: int = 0
 
@@ -140,7 +138,6 @@ class _Replay:
                 f"the code asks for {_kind(update.operation_type.value)} '{update.name}' past "
                 "the end of the history, which the check cannot answer as the service would"
             )
-        self.new.append(update.name or update.operation_id)
         status = {
             OperationAction.START: OperationStatus.STARTED,
             OperationAction.SUCCEED: OperationStatus.SUCCEEDED,
@@ -186,7 +183,9 @@ class RecordedStepFailure(Exception):
 
 @dataclass(frozen=True)
 class _RecordedSteps:
-    """The workflow's steps for a replay: each returns what it returned in the history."""
+    """The workflow's steps for a replay: each returns what it returned in the history. A new
+    step past the end of the history may run code of its own, not these (they know only the
+    recorded steps)."""
 
     settings: WorkflowSettings
     replay: _Replay
@@ -264,7 +263,10 @@ def replay_invocation(history: History, index: int) -> None:
         for checkpoint in item.checkpoints:
             known.update((update["Id"], update) for update in checkpoint.updates)
     replay = _Replay(invocation, known)
-    steps = _RecordedSteps(WorkflowSettings.from_environment(history.settings), replay)
+    # As the history ran them: its version's settings, its steps' results.
+    steps: WorkflowSteps = _RecordedSteps(
+        WorkflowSettings.from_environment(history.settings), replay
+    )
     # The SDK finds the execution's input under the operation the ARN's last part names.
     execution = next(op["Id"] for op in invocation.operations if op["Type"] == "EXECUTION")
     event = DurableExecutionInvocationInputWithClient(
