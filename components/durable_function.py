@@ -18,6 +18,8 @@ from components.naming import WORKFLOW_ALIAS, lambda_function_arn
 
 # Lambda stops a durable function's executions before deleting it, which can take up to an hour.
 DELETE_TIMEOUT = "60m"
+# The function's settings Lambda takes only at creation (its execution timeout and retention).
+DURABLE_CONFIG = "durableConfig"
 # What the function's role needs to run durably: checkpoint, and read its state on replay.
 DURABLE_EXECUTION_ACTIONS = (
     "lambda:CheckpointDurableExecution",
@@ -89,7 +91,12 @@ class DurableFunction(pulumi.ComponentResource):
             spec,
             own_statements=[durable],
             opts=pulumi.ResourceOptions(
-                custom_timeouts=pulumi.CustomTimeouts(delete=DELETE_TIMEOUT)
+                custom_timeouts=pulumi.CustomTimeouts(delete=DELETE_TIMEOUT),
+                # Lambda takes DurableConfig only when it creates the function: a change would
+                # replace it, deleting its versions and stopping every waiting execution. A
+                # new stack gets the values given; an existing one keeps what it was created
+                # with (docs/deploying.md, "Changing the workflow safely").
+                ignore_changes=[DURABLE_CONFIG],
             ),
             publish=True,
             durable_config=aws.lambda_.FunctionDurableConfigArgs(

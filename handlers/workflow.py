@@ -40,7 +40,7 @@ def leave_steps() -> LeaveSteps:
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: DurableContext) -> dict[str, str]:
     context.set_logger(logger)
-    request = LeaveRequest.model_validate(event)
+    request = LeaveRequest.from_workflow_input(event)
     logger.append_keys(request_id=request.request_id)
     return run_leave_workflow(context, request, leave_steps())
 

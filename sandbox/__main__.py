@@ -46,8 +46,9 @@ from handlers.domain.working_days import (
     subdivision_code,
 )
 from sandbox.child_process import StopRequest
-from sandbox.config import FAKE_CREDENTIALS, REGION, SandboxConfig
+from sandbox.config import FAKE_CREDENTIALS, PROJECT_ROOT, REGION, SandboxConfig
 from sandbox.stack import PortInUseError, SandboxStack
+from sandbox.versions import CODE_PACKAGE
 
 
 def _arguments(argv: list[str] | None) -> SandboxConfig:
@@ -171,6 +172,14 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         metavar="DATES",
         help="days the company is closed, like 2026-12-24,2026-12-31 (default: none)",
     )
+    parser.add_argument(
+        "--workflow-code",
+        type=Path,
+        default=PROJECT_ROOT,
+        metavar="DIR",
+        help="a directory holding the handlers package the workflow runs: published as a new "
+        "version when it differs from the last one (default: this project)",
+    )
     options = parser.parse_args(argv)
     try:
         follow_ups = FollowUpPlan(
@@ -185,6 +194,8 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
     future_days = _flag(parser, "--max-future-days", parse_max_future_days, options.max_future_days)
     allowances = _flag(parser, "--allowances", parse_allowances, options.allowances)
     work_calendar = _work_calendar(parser, options)
+    if not (options.workflow_code / CODE_PACKAGE / "__init__.py").is_file():
+        parser.error(f"--workflow-code: {options.workflow_code} holds no {CODE_PACKAGE} package")
     if not 1024 <= options.port <= 65530:
         parser.error("--port must be between 1024 and 65530")
     if options.approval_timeout < 1:
@@ -210,6 +221,7 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         approval_timeout_seconds=options.approval_timeout,
         # Absolute: the emulators and workers run from the project root, not from here.
         data_dir=options.data_dir.resolve(),
+        workflow_code=options.workflow_code.resolve(),
         schedule_seconds=options.schedule_every,
         sweep_grace_seconds=options.sweep_grace,
         throttle=Throttle(rate_per_second=options.api_rate, burst=options.api_burst),

@@ -115,6 +115,9 @@ class SandboxConfig:
     allowances: AllowanceTable = field(default_factory=lambda: parse_allowances(None))
     # Which days count: Monday to Friday as deployed, with no public holidays unless told.
     work_calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    # Where the workflow's code comes from: a directory holding the `handlers` package that
+    # is published as a new version when it changed (sandbox/versions.py).
+    workflow_code: Path = PROJECT_ROOT
 
     @property
     def ports(self) -> Ports:

@@ -1,18 +1,20 @@
 """What the local Lambda API says about its functions: ListFunctions, GetFunction,
-GetFunctionConfiguration, GetAlias.
+GetFunctionConfiguration, GetAlias, ListVersionsByFunction.
 
-Shaped as Lambda answers them, so `aws lambda list-functions`, `get-function` and `get-alias`
-work against the sandbox. A durable function has one published version, `1`, and its alias
-(`live`) points at it, as the deployed stack publishes a version for the alias on each deploy.
+Shaped as Lambda answers them, so `aws lambda list-functions`, `get-function`,
+`get-alias` and `list-versions-by-function` work against the sandbox. A durable function has
+the versions the sandbox published (sandbox/versions.py), each with the settings it was
+published with, and its alias (`live`) points at the newest, as the deployed stack publishes
+a version for the alias on each deploy.
 """
 
+import dataclasses
 from typing import Any
 
 from components.packaging import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
 from sandbox.config import ACCOUNT_ID
 from sandbox.functions import WORKFLOW_ALIAS, LambdaFunction, function_arn
-
-PUBLISHED_VERSION = "1"
+from sandbox.versions import PublishedVersion, WorkflowVersions
 
 
 def function_configuration(function: LambdaFunction, version: str = "$LATEST") -> dict[str, Any]:
@@ -39,12 +41,9 @@ def function_configuration(function: LambdaFunction, version: str = "$LATEST") -
     return configuration
 
 
-def versions_of(function: LambdaFunction) -> dict[str, str]:
-    """Qualifier -> version: `$LATEST` always; a durable function's alias and its version."""
-    versions = {"$LATEST": "$LATEST"}
-    if function.durable is not None:
-        versions |= {PUBLISHED_VERSION: PUBLISHED_VERSION, WORKFLOW_ALIAS: PUBLISHED_VERSION}
-    return versions
+def _as_published(function: LambdaFunction, version: PublishedVersion) -> dict[str, Any]:
+    published = dataclasses.replace(function, settings=dict(version.settings))
+    return function_configuration(published, version.name)
 
 
 def list_functions(functions: list[LambdaFunction]) -> dict[str, Any]:
@@ -53,42 +52,62 @@ def list_functions(functions: list[LambdaFunction]) -> dict[str, Any]:
     }
 
 
-def get_function(function: LambdaFunction, qualifier: str | None) -> dict[str, Any] | None:
-    version = versions_of(function).get(qualifier or "$LATEST")
-    if version is None:
+def get_function(
+    function: LambdaFunction, qualifier: str | None, versions: WorkflowVersions | None = None
+) -> dict[str, Any] | None:
+    if qualifier in (None, "$LATEST"):
+        configuration = function_configuration(function)
+    elif versions is None:
         return None
+    else:
+        version = versions.resolve(qualifier, WORKFLOW_ALIAS)
+        if version is None:
+            return None
+        configuration = _as_published(function, version)
     return {
-        "Configuration": function_configuration(function, version),
+        "Configuration": configuration,
         "Code": {"RepositoryType": "S3", "Location": "file:///sandbox/handlers"},
     }
 
 
 def get_function_configuration(
-    function: LambdaFunction, qualifier: str | None
+    function: LambdaFunction, qualifier: str | None, versions: WorkflowVersions | None = None
 ) -> dict[str, Any] | None:
-    version = versions_of(function).get(qualifier or "$LATEST")
-    return None if version is None else function_configuration(function, version)
+    found = get_function(function, qualifier, versions)
+    return None if found is None else dict(found["Configuration"])
 
 
-def get_alias(function: LambdaFunction, alias: str) -> dict[str, Any] | None:
-    if function.durable is None or alias != WORKFLOW_ALIAS:
+def list_versions(
+    function: LambdaFunction, versions: WorkflowVersions | None = None
+) -> dict[str, Any]:
+    published = [] if versions is None else versions.versions
+    return {
+        "Versions": [
+            function_configuration(function),
+            *(_as_published(function, version) for version in published),
+        ]
+    }
+
+
+def get_alias(
+    function: LambdaFunction, alias: str, versions: WorkflowVersions | None = None
+) -> dict[str, Any] | None:
+    if versions is None or alias != WORKFLOW_ALIAS:
         return None
     return {
         "AliasArn": function_arn(function.name, alias),
         "Name": alias,
-        "FunctionVersion": PUBLISHED_VERSION,
+        "FunctionVersion": versions.newest.name,
         "Description": "Every invoke, permission and event target of the workflow",
     }
 
 
-def as_published(execution: dict[str, Any]) -> dict[str, Any]:
-    """An execution as Lambda describes it: on the version it runs (every execution is started
-    through the alias, so on its one published version), where the emulator says `$LATEST`."""
+def as_published(execution: dict[str, Any], version: str) -> dict[str, Any]:
+    """An execution as Lambda describes it: on the version it started on, where the emulator
+    says `$LATEST`."""
     described = dict(execution)
     if str(described.get("FunctionArn", "")).endswith(":$LATEST"):
-        described["FunctionArn"] = (
-            described["FunctionArn"].rsplit(":", 1)[0] + ":" + PUBLISHED_VERSION
-        )
+        described["FunctionArn"] = described["FunctionArn"].rsplit(":", 1)[0] + ":" + version
     if described.get("Version") == "$LATEST":
-        described["Version"] = PUBLISHED_VERSION
+        described["Version"] = version
     return described

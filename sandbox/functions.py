@@ -8,6 +8,7 @@ so nothing in them knows it runs here. Scheduled functions are data: add one to
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from components.config.service_config import MAX_EXECUTION_TIMEOUT_SECONDS
 from handlers.domain.allowances import allowance_settings
 from handlers.domain.approval_levels import OFF
 from handlers.domain.claims import (
@@ -51,8 +52,6 @@ PENDING_GAUGE_EVERY_SECONDS = 5.0
 SETTLER = f"{NAME_PREFIX}-settler"
 # Durable functions are invoked through an alias, never unqualified.
 WORKFLOW_ALIAS = "live"
-# As deployed: the workflow runs a little after the approval wait ends (record, email).
-EXECUTION_TIMEOUT_MARGIN_SECONDS = 86_400
 
 # botocore's names for the services the handlers call (`AWS_ENDPOINT_URL_<name>`).
 EMULATED_SERVICES = (
@@ -166,9 +165,8 @@ def service_functions(config: SandboxConfig) -> list[LambdaFunction]:
             timeout_seconds=WORKFLOW_FUNCTION_TIMEOUT_SECONDS,
             # The durable emulator invokes up to 6 executions at once on 2 cores.
             max_concurrency=6,
-            durable=DurableConfig(
-                execution_timeout_seconds=approval_timeout + EXECUTION_TIMEOUT_MARGIN_SECONDS
-            ),
+            # As deployed: the longest Lambda allows, whatever the approval timeout.
+            durable=DurableConfig(execution_timeout_seconds=MAX_EXECUTION_TIMEOUT_SECONDS),
         ),
         LambdaFunction(
             name=DECISION,

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO, Any, Protocol, cast
 
 from sandbox.config import PROJECT_ROOT
@@ -63,8 +64,8 @@ def _error_result(request_id: str, error_type: str, message: str) -> InvocationR
     return InvocationResult(request_id, json.dumps(error).encode(), "Unhandled")
 
 
-def _log_stream_name() -> str:
-    return f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+def _log_stream_name(version: str) -> str:
+    return f"{datetime.now(UTC):%Y/%m/%d}/[{version}]{uuid.uuid4().hex}"
 
 
 def _now_ms() -> int:
@@ -74,9 +75,16 @@ def _now_ms() -> int:
 class ExecutionEnvironment:
     """One worker process; `invoke` is called by one thread at a time."""
 
-    def __init__(self, function: LambdaFunction, environment: Mapping[str, str], sink: LogSink):
+    def __init__(
+        self,
+        function: LambdaFunction,
+        environment: Mapping[str, str],
+        sink: LogSink,
+        code_root: Path = PROJECT_ROOT,
+    ):
         self.function = function
-        self.stream = _log_stream_name()
+        self.version = environment.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.stream = _log_stream_name(self.version)
         self._sink = sink
         self.alive = True
         to_worker_r, self._to_worker = os.pipe()
@@ -86,7 +94,7 @@ class ExecutionEnvironment:
                 *(sys.executable, "-m", "sandbox.worker", function.handler),
                 *(str(to_worker_r), str(from_worker_w)),
             ],
-            cwd=PROJECT_ROOT,
+            cwd=code_root,
             env={
                 **environment,
                 "AWS_LAMBDA_LOG_STREAM_NAME": self.stream,
@@ -109,9 +117,13 @@ class ExecutionEnvironment:
 
     @classmethod
     def start(
-        cls, function: LambdaFunction, environment: Mapping[str, str], sink: LogSink
+        cls,
+        function: LambdaFunction,
+        environment: Mapping[str, str],
+        sink: LogSink,
+        code_root: Path = PROJECT_ROOT,
     ) -> "ExecutionEnvironment":
-        return cls(function, environment, sink)
+        return cls(function, environment, sink, code_root)
 
     def _forward(self, pipe: IO[bytes]) -> None:
         for raw in pipe:
@@ -139,7 +151,7 @@ class ExecutionEnvironment:
         request_id = invocation.request_id or str(uuid.uuid4())
         timeout = self.function.timeout_seconds
         started = time.monotonic()
-        self._platform_line(f"START RequestId: {request_id} Version: $LATEST")
+        self._platform_line(f"START RequestId: {request_id} Version: {self.version}")
         message = {
             "payload": invocation.payload.decode(),
             "request_id": request_id,
@@ -199,21 +211,52 @@ class ExecutionEnvironment:
         self._outcomes.close()
 
 
+class Runtime(Protocol):
+    """What the Lambda API runs a function's invocations on."""
+
+    @property
+    def function(self) -> LambdaFunction: ...
+
+    @property
+    def arn(self) -> str: ...
+
+    def warm(self) -> None: ...
+
+    def invoke(self, invocation: Invocation) -> InvocationResult: ...
+
+    def wait_until_idle(self, timeout: float) -> bool: ...
+
+    def stop(self) -> None: ...
+
+
 class FunctionRuntime:
-    """A function's environments: reused when idle, started on demand up to its concurrency."""
+    """A function's environments: reused when idle, started on demand up to its concurrency.
+
+    `code_root` holds the `handlers` package its workers import (the project's, or a published
+    version's copy: sandbox/versions.py), and `version` is the one they report."""
 
     def __init__(
-        self, function: LambdaFunction, platform: Mapping[str, str], sink: LogSink
+        self,
+        function: LambdaFunction,
+        platform: Mapping[str, str],
+        sink: LogSink,
+        code_root: Path = PROJECT_ROOT,
+        version: str = "$LATEST",
     ) -> None:
         self.function = function
+        self._code_root = code_root
+        # A version's copy comes first on the import path (the working directory); the
+        # project still provides the worker itself.
+        imports = {} if code_root == PROJECT_ROOT else {"PYTHONPATH": str(PROJECT_ROOT)}
         self._environment = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
             "TZ": ":UTC",
-            "LAMBDA_TASK_ROOT": str(PROJECT_ROOT),
+            **imports,
+            "LAMBDA_TASK_ROOT": str(code_root),
             "_HANDLER": function.handler,
             "AWS_LAMBDA_FUNCTION_NAME": function.name,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_VERSION": version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
             "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group,
             **platform,
@@ -258,7 +301,9 @@ class FunctionRuntime:
                     self._starting += 1
                     break
                 self._available.wait()
-        environment = ExecutionEnvironment.start(self.function, self._environment, self._sink)
+        environment = ExecutionEnvironment.start(
+            self.function, self._environment, self._sink, self._code_root
+        )
         report = environment.wait_until_initialised()
         with self._available:
             self._starting -= 1

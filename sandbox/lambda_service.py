@@ -9,17 +9,21 @@
 - Every durable API (`/2025-12-01/...`: checkpoints and state from the workflow's SDK,
   callbacks from the decision handler, execution queries) is forwarded to the emulator as is
   (a listing's `Statuses` filter applied here: the emulator ignores it).
-- ListFunctions, GetFunction, GetFunctionConfiguration and GetAlias describe the sandbox's
-  functions (`function_directory`).
+- ListFunctions, GetFunction, GetFunctionConfiguration, GetAlias and ListVersionsByFunction
+  describe the sandbox's functions (`function_directory`). A durable function's executions each
+  run on the version they started on (sandbox/versions.py), and its answers name that version.
 """
 
+import contextlib
 import dataclasses
 import http.client
 import json
 import logging
 import re
 import uuid
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from aws_durable_execution_sdk_python_testing.invoker import (
@@ -30,9 +34,10 @@ from aws_durable_execution_sdk_python_testing.invoker import (
 from sandbox import function_directory
 from sandbox.durable_signals import DurableSignals
 from sandbox.durable_starts import DurableStarts, ExecutionNameTakenError
-from sandbox.functions import function_arn
+from sandbox.functions import WORKFLOW_ALIAS, function_arn
 from sandbox.http_server import HOP_BY_HOP_HEADERS, Request, Response
-from sandbox.lambda_runtime import FunctionRuntime, Invocation, InvocationResult
+from sandbox.lambda_runtime import Invocation, InvocationResult, Runtime
+from sandbox.versions import VersionedRuntime
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +45,7 @@ _INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$"
 _FUNCTIONS_PATH = re.compile(r"^/2015-03-31/functions/?$")
 _FUNCTION_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)$")
 _CONFIGURATION_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/configuration$")
+_VERSIONS_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/versions/?$")
 _ALIAS_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/aliases/(?P<alias>[^/]+)$")
 _STOP_PATH = re.compile(r"^/2025-12-01/durable-executions/(?P<arn>[^/]+)/stop$")
 _EXECUTION_PATH = re.compile(r"^/2025-12-01/durable-executions/[^/]+$")
@@ -67,7 +73,7 @@ def parse_function_name(raw: str, qualifier: str | None) -> tuple[str, str | Non
 class LambdaService:
     def __init__(
         self,
-        runtimes: dict[str, FunctionRuntime],
+        runtimes: Mapping[str, Runtime],
         starts: DurableStarts,
         signals: DurableSignals,
         durable_endpoint: str,
@@ -94,6 +100,19 @@ class LambdaService:
         self._invoke_logging_errors(self._runtimes[name], invocation)
         return invocation.request_id
 
+    def _versions_of(self, name: str) -> VersionedRuntime | None:
+        runtime = self._runtimes.get(name)
+        return runtime if isinstance(runtime, VersionedRuntime) else None
+
+    def _execution_version(self, execution: dict[str, Any]) -> str:
+        """The version an execution the emulator describes started on."""
+        name, _ = parse_function_name(str(execution.get("FunctionArn", "")), None)
+        versioned = self._versions_of(name)
+        arn = execution.get("DurableExecutionArn")
+        if versioned is None or not isinstance(arn, str):
+            return "$LATEST"
+        return versioned.versions.of_execution(arn).name
+
     def handle(self, request: Request) -> Response:
         match = _INVOKE_PATH.match(request.path)
         if match and request.method == "POST":
@@ -102,7 +121,11 @@ class LambdaService:
             return described
         if request.path.startswith(DURABLE_API_PREFIX):
             forwarded = _typed_error(
-                _as_lambda_answers(request, self._forward_to_emulator(_by_function_name(request)))
+                _as_lambda_answers(
+                    request,
+                    self._forward_to_emulator(_by_function_name(request)),
+                    self._execution_version,
+                )
             )
             stop = _STOP_PATH.match(request.path)
             if stop and request.method == "POST" and forwarded.status < 300:
@@ -120,6 +143,7 @@ class LambdaService:
             _FUNCTION_PATH.match(request.path)
             or _CONFIGURATION_PATH.match(request.path)
             or _ALIAS_PATH.match(request.path)
+            or _VERSIONS_PATH.match(request.path)
         )
         if not found:
             return None
@@ -127,13 +151,20 @@ class LambdaService:
             found["name"], request.query_params().get("Qualifier")
         )
         runtime = self._runtimes.get(name)
+        versioned = self._versions_of(name)
+        versions = versioned.versions if versioned else None
         answer = None
         if runtime is not None and "alias" in found.groupdict():
-            answer = function_directory.get_alias(runtime.function, unquote(found["alias"]))
+            alias = unquote(found["alias"])
+            answer = function_directory.get_alias(runtime.function, alias, versions)
+        elif runtime is not None and _VERSIONS_PATH.match(request.path):
+            answer = function_directory.list_versions(runtime.function, versions)
         elif runtime is not None and request.path.endswith("/configuration"):
-            answer = function_directory.get_function_configuration(runtime.function, qualifier)
+            answer = function_directory.get_function_configuration(
+                runtime.function, qualifier, versions
+            )
         elif runtime is not None:
-            answer = function_directory.get_function(runtime.function, qualifier)
+            answer = function_directory.get_function(runtime.function, qualifier, versions)
         if answer is None:
             return error_response(
                 404, "ResourceNotFoundException", f"Function not found: {request.path}"
@@ -162,22 +193,26 @@ class LambdaService:
         if invocation_type == "Event":
             request_id = self.invoke_event(name, invocation.payload)
             return Response(202, headers=[("x-amzn-RequestId", request_id)])
+        executed = "$LATEST"
+        if isinstance(runtime, VersionedRuntime):
+            executed = runtime.version_invoked(invocation).name
+            invocation = dataclasses.replace(invocation, invoked_arn=function_arn(name, executed))
         result = runtime.invoke(invocation)
         if runtime.function.durable and not result.function_error:
             self._signals.handler_returned(
                 name, invocation.invoked_arn, request.body, result.payload
             )
-        return invocation_response(result)
+        return invocation_response(result, executed)
 
     @staticmethod
-    def _invoke_logging_errors(runtime: FunctionRuntime, invocation: Invocation) -> None:
+    def _invoke_logging_errors(runtime: Runtime, invocation: Invocation) -> None:
         result = runtime.invoke(invocation)
         if result.function_error:
             logger.warning("%s failed: %s", runtime.function.name, result.payload.decode())
 
     def _start_execution(
         self,
-        runtime: FunctionRuntime,
+        runtime: Runtime,
         qualifier: str | None,
         invocation_type: str,
         request: Request,
@@ -196,8 +231,20 @@ class LambdaService:
             )
         name = request.header("X-Amz-Durable-Execution-Name") or str(uuid.uuid4())
         function = runtime.function
+        versions = runtime.versions if isinstance(runtime, VersionedRuntime) else None
+        version = versions.resolve(qualifier, WORKFLOW_ALIAS) if versions else None
+        if versions is not None and version is None:
+            return error_response(
+                404,
+                "ResourceNotFoundException",
+                f"Function not found: {function_arn(function.name, qualifier)}",
+            )
         try:
-            started = self._starts.start(function, qualifier, name, request.body.decode())
+            # Its version is written down before the emulator's first invocation is routed.
+            with versions.starting if versions else contextlib.nullcontext():
+                started = self._starts.start(function, qualifier, name, request.body.decode())
+                if started.new and versions is not None and version is not None:
+                    versions.started(started.arn, version)
         except ExecutionNameTakenError:
             return error_response(
                 409,
@@ -205,7 +252,7 @@ class LambdaService:
                 f"An execution named {name} was already started with a different payload.",
             )
         if started.new:
-            arn = function_arn(function.name, qualifier)
+            arn = function_arn(function.name, version.name if version else qualifier)
             self._signals.started(function.name, arn, name, started.arn)
         return Response(
             202,
@@ -262,27 +309,29 @@ def _typed_error(answer: Response) -> Response:
     return error_response(answer.status, body["Type"], str(body.get("Message", "")))
 
 
-def _as_lambda_answers(request: Request, answer: Response) -> Response:
+def _as_lambda_answers(
+    request: Request, answer: Response, version_of: Callable[[dict[str, Any]], str]
+) -> Response:
     """A listing or a description of executions as Lambda gives it: only the `Statuses` asked
-    for (the emulator ignores the filter), each on the version it runs."""
+    for (the emulator ignores the filter), each on the version it started on."""
     listed, described = _LIST_PATH.match(request.path), _EXECUTION_PATH.match(request.path)
     if request.method != "GET" or answer.status != 200 or not (listed or described):
         return answer
     body = json.loads(answer.body)
     if described:
-        body = function_directory.as_published(body)
+        body = function_directory.as_published(body, version_of(body))
     else:
         wanted = {value for key, value in parse_qsl(request.query) if key == "Statuses"}
         body["DurableExecutions"] = [
-            function_directory.as_published(e)
+            function_directory.as_published(e, version_of(e))
             for e in body.get("DurableExecutions", [])
             if not wanted or e.get("Status") in wanted
         ]
     return dataclasses.replace(answer, body=json.dumps(body).encode())
 
 
-def invocation_response(result: InvocationResult) -> Response:
-    headers = [("X-Amz-Executed-Version", "$LATEST"), ("x-amzn-RequestId", result.request_id)]
+def invocation_response(result: InvocationResult, version: str = "$LATEST") -> Response:
+    headers = [("X-Amz-Executed-Version", version), ("x-amzn-RequestId", result.request_id)]
     if result.function_error:
         headers.append(("X-Amz-Function-Error", result.function_error))
     return Response(200, result.payload, [("Content-Type", "application/json"), *headers])

@@ -47,7 +47,7 @@ from sandbox.functions import (
 )
 from sandbox.hosted_sign_in import HostedSignIn, UserDirectory
 from sandbox.http_server import LoopbackServer
-from sandbox.lambda_runtime import FunctionRuntime
+from sandbox.lambda_runtime import FunctionRuntime, Runtime
 from sandbox.lambda_service import LambdaService
 from sandbox.mailbox import Mailbox
 from sandbox.oidc_issuer import LocalIssuer
@@ -56,6 +56,7 @@ from sandbox.scheduler import Scheduler
 from sandbox.seed import previous_signing_key, seed, signing_key
 from sandbox.telemetry import Telemetry
 from sandbox.ui import HomeSite
+from sandbox.versions import VersionedRuntime, WorkflowVersions
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class SandboxStack:
         self._durable_emulator: ChildProcess | None = None
         self._lambda_server: LoopbackServer | None = None
         self._servers: list[LoopbackServer] = []
-        self._runtimes: dict[str, FunctionRuntime] = {}
+        self._runtimes: dict[str, Runtime] = {}
         self._telemetry: Telemetry | None = None
         self._signals: DurableSignals | None = None
         self._lambda: LambdaService | None = None
@@ -155,8 +156,20 @@ class SandboxStack:
 
         platform = platform_environment(config)
         scheduled = scheduled_functions(config)
+        plain: dict[str, FunctionRuntime] = {}
         for function in [*service_functions(config), *(s.function for s in scheduled)]:
-            self._runtimes[function.name] = FunctionRuntime(function, platform, self._telemetry)
+            if function.durable is None:
+                plain[function.name] = FunctionRuntime(function, platform, self._telemetry)
+                continue
+            # Its code and settings, published as a new version if either changed since the
+            # data dir's last version; executions already started keep theirs.
+            versions = WorkflowVersions(data_dir)
+            version = versions.publish_if_changed(config.workflow_code, function.settings)
+            logger.info("%s runs version %s for new executions", function.name, version.name)
+            self._runtimes[function.name] = VersionedRuntime(
+                function, platform, self._telemetry, versions
+            )
+        self._runtimes.update(plain)
         with ThreadPoolExecutor() as warming:
             list(warming.map(lambda runtime: runtime.warm(), self._runtimes.values()))
 
@@ -171,16 +184,14 @@ class SandboxStack:
             config.durable_endpoint,
         )
         submit_gateway = RestApiGateway(
-            self._runtimes[SUBMIT],
+            plain[SUBMIT],
             RestApiConfig(
                 url_id(SUBMIT)[:10],
                 config.throttle,
                 client_rate_limit=config.client_rate_limit,
             ),
         )
-        decision_gateway = FunctionUrlGateway(
-            self._runtimes[DECISION], FunctionUrlConfig(url_id(DECISION))
-        )
+        decision_gateway = FunctionUrlGateway(plain[DECISION], FunctionUrlConfig(url_id(DECISION)))
         site = HomeSite(
             config.submit_url,
             config.decision_url,

@@ -42,8 +42,9 @@ class LeaveApprovalsArgs(TypedDict):
     """The key that signs the links in approvers' emails; stored as an SSM SecureString. Takes at
     least 32 characters."""
     approval_timeout_seconds: NotRequired[pulumi.Input[int]]
-    """How long an approver has to decide, in seconds (the default is 7 days). Takes 60 to
-    31,536,000. Default: `604800`."""
+    """How long an approver has to decide, in seconds (the default is 7 days). A change applies to
+    requests submitted after the deploy: those waiting keep the time they were given (see Changing
+    the workflow safely). Takes 60 to 31,536,000. Default: `604800`."""
     reminder_at: NotRequired[pulumi.Input[str]]
     """When a waiting request's approver is reminded, as shares of `approvalTimeoutSeconds` (`0.5`,
     `0.25,0.5` or a list), with the link they were sent; `none` sends no reminders. Each reminder
@@ -99,8 +100,9 @@ class LeaveApprovalsArgs(TypedDict):
     90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653. Default:
     `30`."""
     execution_retention_days: NotRequired[pulumi.Input[int]]
-    """How long Lambda keeps a finished workflow's state and history, in days. Takes 1 to 90.
-    Default: `14`."""
+    """How long Lambda keeps a finished workflow's state and history, in days. Taken when the stack
+    is first deployed: Lambda sets it only when it creates the workflow function, and the program
+    never replaces that function for it. Takes 1 to 90. Default: `14`."""
     table_deletion_protection: NotRequired[pulumi.Input[bool]]
     """Protects the table (and the user pool) from deletion; `false` in `dev`, so `pulumi destroy`
     can delete them. Takes `true` or `false`. Default: `true`."""

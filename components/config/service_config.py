@@ -116,11 +116,16 @@ class ServiceConfig:
 
     @property
     def execution_timeout_seconds(self) -> int:
-        """The workflow's durable execution timeout: the approval wait and a margin."""
-        return min(
-            self.approval_timeout_seconds + EXECUTION_TIMEOUT_MARGIN_SECONDS,
-            MAX_EXECUTION_TIMEOUT_SECONDS,
-        )
+        """The workflow's durable execution timeout: the longest Lambda allows, whatever
+        approvalTimeoutSeconds is.
+
+        A request ends at its own deadline (its approval callback's timeout, fixed when it was
+        asked), never at this one. And Lambda takes DurableConfig only when the function is
+        created: a timeout that followed approvalTimeoutSeconds would make a change of that
+        setting replace the workflow function, which deletes its versions and stops every
+        execution still waiting (docs/deploying.md, "Changing the workflow safely"). The
+        longest approval still leaves the execution EXECUTION_TIMEOUT_MARGIN_SECONDS to end."""
+        return MAX_EXECUTION_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True)

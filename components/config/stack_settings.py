@@ -228,7 +228,11 @@ class StackSettings(BaseModel):
         7 * 86_400,
         ge=MIN_APPROVAL_TIMEOUT_SECONDS,
         le=MAX_APPROVAL_TIMEOUT_SECONDS,
-        description="How long an approver has to decide, in seconds (the default is 7 days).",
+        description=(
+            "How long an approver has to decide, in seconds (the default is 7 days). A change "
+            "applies to requests submitted after the deploy: those waiting keep the time they "
+            "were given (see Changing the workflow safely)."
+        ),
     )
     reminder_at: ReminderShares = setting(
         _shares_text(DEFAULT_REMINDER_AT),
@@ -355,7 +359,11 @@ class StackSettings(BaseModel):
         14,
         ge=1,
         le=90,
-        description="How long Lambda keeps a finished workflow's state and history, in days.",
+        description=(
+            "How long Lambda keeps a finished workflow's state and history, in days. Taken "
+            "when the stack is first deployed: Lambda sets it only when it creates the "
+            "workflow function, and the program never replaces that function for it."
+        ),
     )
     table_deletion_protection: Flag = setting(
         True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -123,6 +124,15 @@ class LeaveRequest(LeaveSubmission):
         """Its length as every rule counts it: its working days; calendar days on a request
         submitted before working days were counted (as its workflow counted them then)."""
         return self.calendar_days if self.working_days is None else self.working_days
+
+    @classmethod
+    def from_workflow_input(cls, payload: Mapping[str, Any]) -> LeaveRequest:
+        """The request an execution was started with. Fields this code does not know are left
+        out, not refused: during a deploy a newer submit may start an execution that an older
+        version of the workflow runs (the alias moves after the new submit is live), and every
+        execution replays its payload on the version it started on. The API still refuses
+        unknown fields in what people send (LeaveForm)."""
+        return cls.model_validate({k: v for k, v in payload.items() if k in cls.model_fields})
 
     def workflow_input(self) -> dict[str, Any]:
         """The workflow's payload. A request without a count or allowance days is sent as it

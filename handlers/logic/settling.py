@@ -174,11 +174,21 @@ def announce_owed(settler: Settler, before: datetime) -> int:
     return announced
 
 
+def _deadline(record: LeaveRecord, settings: SettlerSettings) -> datetime:
+    """When the request's execution ends it at the latest: the deadline it was given when its
+    approver was asked, which a later change of approvalTimeoutSeconds does not move (the
+    execution keeps the version, and the timeout, it started with); before that, by the
+    current timeout."""
+    if record.decision_deadline is not None:
+        return record.decision_deadline
+    return record.submitted_at + timedelta(seconds=settings.approval_timeout_seconds)
+
+
 def sweep(settler: Settler) -> SweepReport:
     """Settle pending requests that no execution will ever end.
 
     Looked at: requests no workflow took over within the grace period (a lost start), and
-    requests past their approval timeout by the grace period (a lost status-change event: by
+    requests past their own deadline by the grace period (a lost status-change event: by
     then their execution should have ended them). Each is settled only if no execution of its
     name is alive (running, paused, or any status but an ended one), so a workflow still
     busy is left be; and a lost start only while still unclaimed, in the same write, so a
@@ -187,11 +197,10 @@ def sweep(settler: Settler) -> SweepReport:
     settings = settler.settings
     now = settler.clock()
     grace = timedelta(seconds=settings.sweep_grace_seconds)
-    overdue_before = now - grace - timedelta(seconds=settings.approval_timeout_seconds)
     looked_at = settled = 0
     for record in settler.store.pending_submitted_before(now - grace):
         unclaimed = record.workflow_started_at is None
-        if not unclaimed and record.submitted_at >= overdue_before:
+        if not unclaimed and _deadline(record, settings) + grace >= now:
             continue
         looked_at += 1
         if settler.workflow.is_alive(record.execution_name):

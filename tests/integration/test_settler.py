@@ -365,3 +365,30 @@ def test_a_sweep_that_dies_after_settling_a_lost_start_is_followed_by_one_that_t
     assert [e["detail"]["event_id"].rsplit("/", 1)[1] for e in failed] == ["failed"]
     _settle(scheduled_event())
     assert len([s for s in _subjects(EMPLOYEE) if "could not" in s]) == 1
+
+
+def test_a_lowered_approval_timeout_leaves_the_sweep_to_each_requests_own_deadline(
+    leave_app: LeaveApp, monkeypatch: pytest.MonkeyPatch, approval_timeout: int
+) -> None:
+    """A deploy lowered approvalTimeoutSeconds while a request waited: its execution keeps the
+    version it started on, and the deadline its approver was given. The sweep looks at it
+    only once that deadline (not the new timeout) is past by the grace period."""
+    request_id = leave_app.submit(PAYLOAD).json()["request_id"]
+    leave_app.decision_link(request_id)
+    lowered = approval_timeout // 6
+    wired = settler.settler()
+    after_the_deploy = dataclasses.replace(
+        wired, settings=wired.settings.model_copy(update={"approval_timeout_seconds": lowered})
+    )
+
+    def sweep_at(seconds: float) -> dict[str, Any]:
+        swept = dataclasses.replace(after_the_deploy, clock=lambda: _later(seconds))
+        monkeypatch.setattr(settler, "settler", lambda: swept)
+        return _settle(scheduled_event())
+
+    past_the_new_timeout = sweep_at(lowered + SWEEP_GRACE_SECONDS + 1)
+    assert past_the_new_timeout == {"looked_at": 0, "settled": 0, "handed_over": 0}
+    past_its_own_deadline = sweep_at(approval_timeout + SWEEP_GRACE_SECONDS + 1)
+    # Looked at, and left to its execution, which still runs.
+    assert past_its_own_deadline == {"looked_at": 1, "settled": 0, "handed_over": 0}
+    assert leave_app.status(request_id).json()["status"] == "pending"

@@ -34,6 +34,7 @@ FUNCTION_ARN = "arn:aws:lambda:us-east-2:123456789012:function:"
 # The program's approval wait and the workflow's own work after it (a day, components.config).
 APPROVAL_SECONDS = 604_800
 NEEDED_SECONDS = APPROVAL_SECONDS + 86_400
+LONGEST_EXECUTION_SECONDS = 31_622_400
 
 
 @dataclass(frozen=True)
@@ -153,8 +154,10 @@ CASES = [
         "execution-outlasts-the-approval",
         "leave-workflow-function",
         "environment.variables.APPROVAL_TIMEOUT_SECONDS",
-        violating=(str(APPROVAL_SECONDS + 1),),
-        passing=(str(APPROVAL_SECONDS),),
+        # The stack's execution timeout is the longest Lambda allows (a year and a day),
+        # whatever the approval timeout: only an approval past a year leaves it no day.
+        violating=(str(LONGEST_EXECUTION_SECONDS - 86_400 + 1),),
+        passing=(str(LONGEST_EXECUTION_SECONDS - 86_400),),
     ),
     # -- retention-within-range: each side of AWS's ranges
     Case(

@@ -140,19 +140,22 @@ def test_the_signing_key_stays_a_secret() -> None:
     assert values["is_secret"] is True
 
 
-def test_execution_timeout_is_the_approval_timeout_plus_a_day_within_the_limit() -> None:
-    def with_approval(seconds: int) -> ServiceConfig:
-        return service_config(approval_timeout_seconds=seconds)
-
-    configs: dict[str, ServiceConfig] = {}
+def test_the_execution_timeout_never_follows_the_approval_timeout() -> None:
+    """Lambda takes DurableConfig only when the function is created: were the execution
+    timeout derived from approvalTimeoutSeconds, changing that setting would replace the
+    workflow function and stop every execution waiting on it."""
+    configs: dict[int, ServiceConfig] = {}
 
     def program() -> None:
-        configs["week"] = with_approval(604_800)
-        configs["longest"] = with_approval(MAX_APPROVAL_TIMEOUT_SECONDS)
+        for seconds in (60, 604_800, MAX_APPROVAL_TIMEOUT_SECONDS):
+            configs[seconds] = service_config(approval_timeout_seconds=seconds)
 
     run(program)
-    assert configs["week"].execution_timeout_seconds == 604_800 + EXECUTION_TIMEOUT_MARGIN_SECONDS
-    assert configs["longest"].execution_timeout_seconds == MAX_EXECUTION_TIMEOUT_SECONDS
+    timeouts = {config.execution_timeout_seconds for config in configs.values()}
+    assert timeouts == {MAX_EXECUTION_TIMEOUT_SECONDS}
+    assert MAX_EXECUTION_TIMEOUT_SECONDS - MAX_APPROVAL_TIMEOUT_SECONDS == (
+        EXECUTION_TIMEOUT_MARGIN_SECONDS
+    )
 
 
 def test_lists_may_be_given_as_comma_separated_text() -> None:

@@ -2,10 +2,12 @@
 
 import json
 import socket
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -18,6 +20,7 @@ from sandbox.functions import DurableConfig, LambdaFunction
 from sandbox.http_server import LoopbackServer, Response
 from sandbox.lambda_runtime import Invocation, InvocationResult
 from sandbox.lambda_service import LambdaService, parse_function_name
+from sandbox.versions import CODE_PACKAGE, VersionedRuntime, WorkflowVersions
 from tests.e2e.harness import free_base_port
 
 WORKFLOW = LambdaFunction("wf", "h.w", {}, 60, durable=DurableConfig(execution_timeout_seconds=60))
@@ -32,6 +35,34 @@ class FakeRuntime:
     def invoke(self, invocation: Invocation) -> InvocationResult:
         self.invoked.append(invocation)
         return InvocationResult(invocation.request_id, b'{"ok": true}')
+
+
+class _NoLogs:
+    def log(self, group: str, stream: str, timestamp_ms: int, message: str) -> None: ...
+
+    def invocation_finished(self, function: str, duration_ms: float, failed: bool) -> None: ...
+
+
+class FakeVersionedRuntime(VersionedRuntime):
+    """The workflow's versions, kept in a data dir; its invocations answered, not run."""
+
+    def __init__(self, function: LambdaFunction, versions: WorkflowVersions) -> None:
+        super().__init__(function, {}, _NoLogs(), versions)
+        self.invoked: list[Invocation] = []
+
+    def invoke(self, invocation: Invocation) -> InvocationResult:
+        self.invoked.append(invocation)
+        return InvocationResult(invocation.request_id, b'{"ok": true}')
+
+
+def publish(data_dir: Path, code: str, settings: dict[str, str]) -> WorkflowVersions:
+    """The workflow's versions once `code` (its handlers package's one module) is published."""
+    code_root = data_dir / "code"
+    (code_root / CODE_PACKAGE).mkdir(parents=True, exist_ok=True)
+    (code_root / CODE_PACKAGE / "__init__.py").write_text(code)
+    versions = WorkflowVersions(data_dir)
+    versions.publish_if_changed(code_root, settings)
+    return versions
 
 
 @dataclass
@@ -67,7 +98,12 @@ def signals() -> FakeSignals:
 @contextmanager
 def serving(signals: FakeSignals, emulator_url: str) -> Iterator[Any]:
     """The local Lambda API on a free port, in front of `emulator_url`: a boto3 client of it."""
-    runtimes: Any = {f.name: FakeRuntime(f) for f in (WORKFLOW, PLAIN)}
+    data_dir = Path(tempfile.mkdtemp(prefix="versions-"))
+    versions = publish(data_dir, "v1", {})
+    runtimes: Any = {
+        WORKFLOW.name: FakeVersionedRuntime(WORKFLOW, versions),
+        PLAIN.name: FakeRuntime(PLAIN),
+    }
     starts: Any = FakeStarts()
     service = LambdaService(runtimes, starts, signals, emulator_url)  # type: ignore[arg-type]
     port = free_base_port()
@@ -116,7 +152,8 @@ def test_a_named_start_is_idempotent_and_another_payload_is_refused(
     assert isinstance(
         refused.value, lambda_client.exceptions.DurableExecutionAlreadyStartedException
     )
-    workflow_arn = "arn:aws:lambda:us-east-2:123456789012:function:wf:live"
+    # Started through the alias, on the version it points at: Lambda names the version.
+    workflow_arn = "arn:aws:lambda:us-east-2:123456789012:function:wf:1"
     assert signals.said == [("started", "wf", workflow_arn, "lr-1", "arn:wf:live/lr-1")]
 
 
@@ -131,7 +168,9 @@ def test_the_emulators_invocation_runs_the_handler_and_its_output_is_reported(
 
     assert json.loads(answer["Payload"].read()) == {"ok": True}
     (said,) = signals.said
-    assert said[:3] == ("returned", "wf", "arn:aws:lambda:us-east-2:123456789012:function:wf:live")
+    # Run on its execution's version, and reported so.
+    assert said[:3] == ("returned", "wf", "arn:aws:lambda:us-east-2:123456789012:function:wf:1")
+    assert answer["ExecutedVersion"] == "1"
 
 
 def test_a_durable_function_is_never_started_unqualified(lambda_client: Any) -> None:
