@@ -162,9 +162,13 @@ def execution_outlasts_the_approval(resources: list[Resource]) -> Iterator[str]:
             continue
         needed = int(approval) + EXECUTION_TIMEOUT_MARGIN_SECONDS
         if timeout < needed:
+            # On a stack the function already exists in, the engine hands the pack the timeout
+            # Lambda fixed at its creation (the function ignores changes of its DurableConfig).
             yield (
-                f"{function.name}: executionTimeout {timeout} s ends before the approval wait "
-                f"({approval} s) and the workflow's own work ({EXECUTION_TIMEOUT_MARGIN_SECONDS} s)"
+                f"{function.name}: executionTimeout {timeout:.0f} s, fixed when the function was "
+                f"created, ends before the approval wait ({approval} s) and the workflow's own "
+                f"work ({EXECUTION_TIMEOUT_MARGIN_SECONDS} s): keep approvalTimeoutSeconds at most "
+                f"{timeout - EXECUTION_TIMEOUT_MARGIN_SECONDS:.0f}"
             )
 
 
@@ -330,7 +334,9 @@ RULES = [
     Rule(
         "execution-outlasts-the-approval",
         "The workflow's execution timeout covers the approval wait and the work after it.",
-        "Keep approvalTimeoutSeconds at least a day below the execution timeout's limit.",
+        "Keep approvalTimeoutSeconds at least a day below the execution timeout the workflow "
+        "function was created with (a stack created before it was fixed at Lambda's longest "
+        "keeps its own), or replace the function once no request waits.",
         execution_outlasts_the_approval,
     ),
     Rule(

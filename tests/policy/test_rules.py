@@ -127,6 +127,37 @@ def test_the_program_keeps_every_policy_as_the_engine_hands_it_the_stack(
     assert analyze_stack([as_received(r) for r in stack]) == PackReport()
 
 
+def test_raising_the_approval_timeout_past_an_older_stacks_execution_timeout_is_refused(
+    stack: list[Resource],
+) -> None:
+    # A stack created when the execution timeout followed approvalTimeoutSeconds (7 days and a
+    # day) keeps it: the workflow ignores changes of its DurableConfig, so the engine hands the
+    # pack the old timeout beside the new environment (ignore_changes is applied before any
+    # analyzer runs). Fourteen days would be cut short by Lambda at eight.
+    workflow = _workflow(stack)
+    created_with = {**workflow.props["durableConfig"], "executionTimeout": 691_200.0}
+    environment = workflow.props["environment"]
+    raised = {
+        **environment,
+        "variables": {**environment["variables"], "APPROVAL_TIMEOUT_SECONDS": "1209600"},
+    }
+    older = _changed(stack, workflow.name, durableConfig=created_with, environment=raised)
+
+    (refusal,) = _violations(older)["execution-outlasts-the-approval"]
+    assert refusal == (
+        "leave-workflow-function: executionTimeout 691200 s, fixed when the function was "
+        "created, ends before the approval wait (1209600 s) and the workflow's own work "
+        "(86400 s): keep approvalTimeoutSeconds at most 604800"
+    )
+    kept = {
+        **environment,
+        "variables": {**environment["variables"], "APPROVAL_TIMEOUT_SECONDS": "604800"},
+    }
+    assert not _violations(
+        _changed(stack, workflow.name, durableConfig=created_with, environment=kept)
+    )["execution-outlasts-the-approval"]
+
+
 @pytest.mark.parametrize("mistake", list(MISTAKES))
 def test_each_deploy_mistake_is_stopped_by_its_rule(stack: list[Resource], mistake: str) -> None:
     rule, make = MISTAKES[mistake]
