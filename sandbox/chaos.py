@@ -294,11 +294,16 @@ class ChaosFront:
     """What the functions reach instead of the emulators: each call forwarded, or failed."""
 
     def __init__(
-        self, aws_endpoint: str, lambda_endpoint: str, settings: ChaosSettings, log: ChaosLog
+        self,
+        aws_endpoint: str,
+        lambda_endpoint: str,
+        settings: ChaosSettings,
+        log: ChaosLog,
+        dice: FaultDice | None = None,
     ) -> None:
         self._aws = urlsplit(aws_endpoint)
         self._lambda = urlsplit(lambda_endpoint)
-        self._dice = FaultDice(settings)
+        self._dice = dice or FaultDice(settings)
         self._log = log
         self._tokens = _TokenAnswers()
 
@@ -319,8 +324,8 @@ class ChaosFront:
 
     def forward(self, request: Request, call: AwsCall | None) -> Response:
         token = self._tokens.token_of(call, request) if call else None
-        if token is not None and (kept := self._tokens.get(token)) is not None:
-            return kept
+        if token is not None and (answered := self._tokens.get(token)) is not None:
+            return answered
         upstream = self._lambda if call and call.service == "lambda" else self._aws
         connection = http.client.HTTPConnection(
             upstream.hostname or "127.0.0.1", upstream.port, timeout=HOLD_CAP_SECONDS
@@ -332,8 +337,10 @@ class ChaosFront:
             connection.request(request.method, target, body=request.body or None, headers=headers)
             answer = connection.getresponse()
             body = answer.read()
-            kept = [(k, v) for k, v in answer.getheaders() if k.lower() not in HOP_BY_HOP_HEADERS]
-            response = Response(answer.status, body, kept)
+            headers_back = [
+                (k, v) for k, v in answer.getheaders() if k.lower() not in HOP_BY_HOP_HEADERS
+            ]
+            response = Response(answer.status, body, headers_back)
         finally:
             connection.close()
         if token is not None:
@@ -343,12 +350,8 @@ class ChaosFront:
 
 def _wait_for_hang_up(connection: socket.socket, cap_seconds: float) -> None:
     """Return once the client closes its end (its read timeout), or after `cap_seconds`."""
-    readable, _, _ = select.select([connection], [], [], cap_seconds)
-    if readable:
-        try:
-            connection.recv(1, socket.MSG_PEEK)
-        except OSError:
-            pass
+    # Readable: the client hung up (botocore sends nothing more on a connection it waits on).
+    select.select([connection], [], [], cap_seconds)
 
 
 class _Server(ThreadingHTTPServer):
