@@ -34,6 +34,7 @@ import re
 import select
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -263,11 +264,16 @@ class ChaosLog:
         logger.warning("chaos: %s %s %s", call.service, call.operation, description)
 
 
+# How long DynamoDB answers a transaction's ClientRequestToken again (its documentation).
+TOKEN_SECONDS = 600.0
+
+
 class _TokenAnswers:
-    """DynamoDB's idempotent transactions: an answer kept by its `ClientRequestToken`."""
+    """DynamoDB's idempotent transactions: an answer kept by its `ClientRequestToken` for as
+    long as DynamoDB keeps one."""
 
     def __init__(self) -> None:
-        self._answers: dict[str, Response] = {}
+        self._answers: dict[str, tuple[float, Response]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
@@ -282,12 +288,18 @@ class _TokenAnswers:
 
     def get(self, token: str) -> Response | None:
         with self._lock:
-            return self._answers.get(token)
+            kept = self._answers.get(token)
+        return kept[1] if kept and time.monotonic() - kept[0] < TOKEN_SECONDS else None
 
     def keep(self, token: str, answer: Response) -> None:
-        if answer.status < 300:
-            with self._lock:
-                self._answers[token] = answer
+        if answer.status >= 300:
+            return
+        now = time.monotonic()
+        with self._lock:
+            self._answers = {
+                t: kept for t, kept in self._answers.items() if now - kept[0] < TOKEN_SECONDS
+            }
+            self._answers[token] = (now, answer)
 
 
 class ChaosFront:
