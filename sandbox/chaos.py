@@ -15,8 +15,8 @@ order of calls) fails RATE of the calls of the services in `SERVICE_FAULTS`, eac
 
 - throttle: the service's own throttling error, in its protocol and with its status;
 - server error: a 500 or 503 of the service;
-- timeout: no answer until the client gives up (its read timeout: `handlers/call_limits.py`,
-  the durable SDK's own 50 s) and hangs up. Whether the call was applied before its answer was
+- timeout: no answer until the client gives up (its read timeout: `handlers/call_limits.py`)
+  and hangs up. Whether the call was applied before its answer was
   lost is decided per service (`ServiceFaults.applied_before_timeout`).
 
 Every fault is logged: a line on the console and in DIR/chaos.log (time, service, operation,
@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 
 CHAOS_LOG = "chaos.log"
 # The longest a timed-out call is held if its client never hangs up: past every client's read
-# timeout (the durable SDK's 50 s is the longest).
+# timeout (handlers/call_limits.py: 20 s at most).
 HOLD_CAP_SECONDS = 90.0
 
 

@@ -15,6 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from handlers.gateways.transient_errors import is_transient
+from sandbox.__main__ import _arguments
 from sandbox.chaos import (
     SERVICE_FAULTS,
     AwsCall,
@@ -29,7 +30,7 @@ from sandbox.chaos import (
     identify,
     parse_chaos_rate,
 )
-from sandbox.config import ChaosSettings, SandboxConfig
+from sandbox.config import DEFAULT_CHAOS_SEED, ChaosSettings, SandboxConfig
 from sandbox.functions import EMULATED_SERVICES, platform_environment
 from sandbox.http_server import LoopbackServer, Request, Response
 from tests.e2e.harness import free_base_port
@@ -231,3 +232,12 @@ def test_an_unsigned_call_passes_untouched(tmp_path: Path) -> None:
     request = Request("GET", "/_sandbox/ready", "", [], b"", "127.0.0.1")
     assert identify(request) is None
     assert json.loads(error_answer(SERVICE_FAULTS["lambda"], 429, "TooManyRequestsException").body)
+
+
+def test_the_flags_set_the_rate_and_the_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _arguments([]).chaos == ChaosSettings(0.0, DEFAULT_CHAOS_SEED)
+    assert not _arguments([]).chaos.enabled
+    assert _arguments(["--chaos", "5%", "--chaos-seed", "7"]).chaos == ChaosSettings(0.05, 7)
+    with pytest.raises(SystemExit):
+        _arguments(["--chaos", "often"])
+    assert "--chaos must be a share like 0.05 or 5%, not 'often'" in capsys.readouterr().err
