@@ -136,9 +136,11 @@ def test_100_concurrent_requests_are_each_decided_once(load_sandbox: SandboxClie
         what="every final email",
         interval=1,
     )
-    # Faults came from every service the functions call (each is logged as it is injected).
+    # Faults came from each service every request calls (each is logged as it is injected;
+    # SSM is read once in five minutes per environment, so it may have gone unfaulted).
     faulted = (sandbox.process.data_dir / CHAOS_LOG).read_text().splitlines()
-    assert {line.split()[1] for line in faulted} >= {"dynamodb", "ses", "lambda"}, faulted[:5]
+    services = {line.split()[1] for line in faulted}
+    assert services >= {"dynamodb", "ses", "events", "lambda"}, faulted[:5]
     with ThreadPoolExecutor(max_workers=8) as pool:
         records = dict(zip(request_ids, pool.map(sandbox.status, request_ids), strict=True))
     for index, request_id in enumerate(request_ids):
