@@ -12,7 +12,13 @@ from bench.cold_start import cold_starts
 from bench.cost_model import PATHS, cost_model, gauge_cost_model
 from bench.package_size import package_sizes
 from bench.pulumi_eval import pulumi_evaluation
-from bench.sandbox_runs import durable_costs, request_item_bytes, sandbox, throughput
+from bench.sandbox_runs import (
+    chaos_runs,
+    durable_costs,
+    request_item_bytes,
+    sandbox,
+    throughput,
+)
 from handlers.storage.table_schema import PENDING_SHARDS
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -83,6 +89,24 @@ def _print_throughput(rows: list[dict[str, Any]], cores: int | None) -> None:
     print("  latency: from the decision POST to the final email in the employee's mailbox")
 
 
+def _print_chaos(rows: list[dict[str, Any]]) -> None:
+    print("\nUnder chaos (a share of the functions' AWS calls fail; a sandbox per rate)")
+    print(
+        f"  {'chaos':>6} {'requests':>9} {'faults':>7} {'completion':>11} {'duplicates':>11}"
+        f" {'dashboard':>10} {'p99 ms':>8}"
+    )
+    for row in rows:
+        dashboard = "exact" if row["dashboard_counts_match"] else "DRIFTS"
+        print(
+            f"  {row['chaos_rate']:>6.0%} {row['requests']:>9} {row['faults_injected']:>7}"
+            f" {row['completion']:>11.1%} {row['duplicates']:>11} {dashboard:>10}"
+            f" {row['decision_to_email_p99_ms']!s:>8}"
+        )
+    print("  completion: requests that ended in a final status, of those submitted")
+    print("  duplicates: requests with two outcome emails, or two final events in their history")
+    print("  p99: from the decision POST to the outcome email in the employee's mailbox")
+
+
 def _print_cost(figures: dict[str, Any]) -> None:
     print(f"\nCost per 1,000 requests on AWS ({figures['path']} path; see docs/cost.md)")
     print(f"  durable functions:         ${figures['durable_per_1000_usd']:.4f}")
@@ -111,7 +135,19 @@ def _print_gauge(figures: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="fresh interpreters per module")
+    parser.add_argument(
+        "--chaos-only",
+        action="store_true",
+        help="run only the chaos runs, and update their figures in results.json",
+    )
     args = parser.parse_args()
+    if args.chaos_only:
+        recorded = json.loads(RESULTS.read_text())
+        recorded["chaos"] = chaos_runs()
+        _print_chaos(recorded["chaos"])
+        RESULTS.write_text(json.dumps(recorded, indent=2) + "\n")
+        print(f"\nwritten to {RESULTS}")
+        return
 
     results: dict[str, Any] = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -134,6 +170,8 @@ def main() -> None:
     with sandbox() as client:
         results["throughput"] = throughput(client)
         _print_throughput(results["throughput"], os.cpu_count())
+    results["chaos"] = chaos_runs()
+    _print_chaos(results["chaos"])
     results["pending_gauge"] = {
         "request_item_bytes": item_bytes,
         "shards": PENDING_SHARDS,

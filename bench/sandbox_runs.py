@@ -7,6 +7,10 @@
 - Throughput: complete requests (submit, approver's email, decision, employee's final email)
   per second at a few concurrency levels, and the latency from the decision POST to the final
   email in the employee's mailbox.
+- Chaos: at each rate of failed AWS calls (`--chaos`, each rate in a sandbox of its own), the
+  requests that ended in a final status, those that ended more than once (two outcome emails,
+  or two final events in their history), whether the dashboard counts what happened, and the
+  p99 latency from the decision POST to the outcome email.
 """
 
 import statistics
@@ -23,7 +27,13 @@ import boto3
 
 from handlers.domain.leave_request import request_id_of
 from sandbox.functions import WORKFLOW
-from tests.e2e.harness import SandboxClient, running_sandbox, wait_for
+from tests.e2e.harness import (
+    FINAL_STATUSES,
+    SandboxClient,
+    as_a_client_would,
+    running_sandbox,
+    wait_for,
+)
 from tests.support.dates import from_today
 
 APPROVAL_TIMEOUT = 15
@@ -43,16 +53,27 @@ FOLLOW_UP_FLAGS = (
 LEVELS = {1: 5, 4: 16, 8: 32}
 
 
+# Chaos: the rates of failed AWS calls, and requests at each (bounded: the whole run stays
+# short); how many at once; how long one request may take before it counts as not ended (a
+# cap for a broken run, not a deadline); a request's time to decide, past any such cap.
+CHAOS_RATES = (0.0, 0.01, 0.05, 0.10)
+CHAOS_REQUESTS = 24
+CHAOS_CONCURRENCY = 8
+CHAOS_CAP_SECONDS = 300
+CHAOS_APPROVAL_TIMEOUT = 3600
+OUTCOME_SUBJECT = "Leave request approved"
+
+
 @contextmanager
-def sandbox(follow_ups: bool = False) -> Iterator[SandboxClient]:
-    """A sandbox of its own; `follow_ups`: with reminders and escalation due within seconds."""
+def sandbox(
+    follow_ups: bool = False, approval_timeout: int | None = None, flags: tuple[str, ...] = ()
+) -> Iterator[SandboxClient]:
+    """A sandbox of its own; `follow_ups`: with reminders and escalation due within seconds;
+    `flags`: more of its options."""
     timeout, flags = (
-        (FOLLOW_UP_APPROVAL_TIMEOUT, FOLLOW_UP_FLAGS)
+        (FOLLOW_UP_APPROVAL_TIMEOUT, (*FOLLOW_UP_FLAGS, *flags))
         if follow_ups
-        else (
-            APPROVAL_TIMEOUT,
-            (),
-        )
+        else (approval_timeout or APPROVAL_TIMEOUT, flags)
     )
     with (
         tempfile.TemporaryDirectory() as scratch,
@@ -213,3 +234,82 @@ def _item_bytes(item: dict[str, Any]) -> int:
         return len(str(inner).encode())
 
     return sum(len(name.encode()) + value_bytes(value) for name, value in item.items())
+
+
+def _through_chaos(client: SandboxClient, index: int) -> tuple[str | None, float | None]:
+    """One request as its people would see it under chaos: submitted and decided through
+    retries, as the app and an approver retry; (its id, or None if it was never accepted;
+    the decision-to-outcome-email latency, or None if the email never came within the cap)."""
+    employee = f"chaos-{index}@email.com"
+    day = from_today(30 + index)
+    answer = as_a_client_would(
+        lambda: client.submit(
+            {"start_date": day, "end_date": day, "employee_email": employee},
+            **{"Idempotency-Key": f"chaos-{index}"},
+        ),
+        CHAOS_CAP_SECONDS,
+    )
+    if answer.status != 202:
+        return None, None
+    request_id: str = answer.json()["request_id"]
+    try:
+        email = client.wait_for_email(APPROVER, request_id, "Leave to approve", CHAOS_CAP_SECONDS)
+        decided_at = time.perf_counter()
+        link = client.decision_link(email)
+        decided = as_a_client_would(lambda: client.decide(link, "approve"), CHAOS_CAP_SECONDS)
+        if decided.status != 200:
+            return request_id, None
+        client.wait_for_email(employee, request_id, OUTCOME_SUBJECT, CHAOS_CAP_SECONDS)
+    except AssertionError:  # a wait reached its cap: the request did not end in time
+        return request_id, None
+    return request_id, time.perf_counter() - decided_at
+
+
+def chaos_run(rate: float) -> dict[str, Any]:
+    """Completion, duplicates and latency of CHAOS_REQUESTS requests under `rate` chaos."""
+    flags = ("--chaos", str(rate))
+    with sandbox(approval_timeout=CHAOS_APPROVAL_TIMEOUT, flags=flags) as client:
+        with ThreadPoolExecutor(CHAOS_CONCURRENCY) as pool:
+            runs = list(pool.map(lambda i: _through_chaos(client, i), range(CHAOS_REQUESTS)))
+        request_ids = [request_id for request_id, _ in runs if request_id]
+        records = [client.status(request_id) for request_id in request_ids]
+        final = [r for r in records if r["status"] in FINAL_STATUSES]
+        mail = client.emails()
+        duplicated = [
+            r["request_id"]
+            for r in records
+            if sum(1 for h in r["history"] if h["event"] in FINAL_STATUSES) > 1
+            or sum(
+                1
+                for m in mail
+                if r["request_id"] in m["text"] and m["subject"].startswith(OUTCOME_SUBJECT)
+            )
+            > 1
+        ]
+        faults = client.process.data_dir / "chaos.log"
+        injected = len(faults.read_text().splitlines()) if faults.exists() else 0
+        ended = Counter(r["status"] for r in final)
+        try:
+            client.wait_for_figures(
+                {"approved": ended["approved"], "pending": len(records) - len(final)},
+                timeout=CHAOS_CAP_SECONDS,
+            )
+            counted = True
+        except AssertionError:
+            counted = False
+    latencies = [latency for _, latency in runs if latency is not None]
+    return {
+        "chaos_rate": rate,
+        "requests": CHAOS_REQUESTS,
+        "faults_injected": injected,
+        "completion": round(len(final) / CHAOS_REQUESTS, 3),
+        "duplicates": len(duplicated),
+        "dashboard_counts_match": counted,
+        "decision_to_email_p99_ms": (
+            round(_percentile(latencies, 0.99) * 1000) if latencies else None
+        ),
+    }
+
+
+def chaos_runs() -> list[dict[str, Any]]:
+    return [chaos_run(rate) for rate in CHAOS_RATES]

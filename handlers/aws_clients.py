@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from handlers.call_limits import CallLimits, call_limits
+from handlers.call_limits import DURABLE_API_LIMITS, CallLimits, call_limits
 
 
 def client_config(limits: CallLimits) -> Config:
@@ -33,3 +33,9 @@ def client_config(limits: CallLimits) -> Config:
 @cache
 def aws_client(service: str) -> Any:
     return boto3.client(service, config=client_config(call_limits()))
+
+
+@cache
+def durable_api_client() -> Any:
+    """The Lambda client the durable SDK checkpoints through, within the workflow's time."""
+    return boto3.client("lambda", config=client_config(DURABLE_API_LIMITS))

@@ -52,6 +52,15 @@ CALL_LIMITS: dict[CallLimitsName, CallLimits] = {
     "background": CallLimits(connect_timeout_seconds=2, read_timeout_seconds=20, total_attempts=2),
 }
 CALL_LIMITS_VARIABLE = "AWS_CALL_LIMITS"
+# The durable SDK's own calls from the workflow (checkpoints, reads of its state). Left to
+# itself the SDK waits 50 s for an answer and retries four times, so one call left hanging
+# outlives the workflow function (60 s): Lambda then ends the invocation between a step's
+# effect and its checkpoint, and the step runs again (an email sent twice). Three shorter
+# attempts give up within the function's time; a retry of a checkpoint that was applied is
+# answered as the first was (its ClientToken), and a throttled one is tried again.
+DURABLE_API_LIMITS = CallLimits(
+    connect_timeout_seconds=2, read_timeout_seconds=10, total_attempts=3
+)
 
 
 def call_limits(environ: Mapping[str, str] | None = None) -> CallLimits:

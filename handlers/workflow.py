@@ -8,6 +8,7 @@ from typing import Any
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
 
 from handlers import loaded
+from handlers.aws_clients import durable_api_client
 from handlers.domain.leave_request import LeaveRequest
 from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
@@ -36,13 +37,23 @@ def leave_steps() -> LeaveSteps:
     )
 
 
-@durable_execution
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: DurableContext) -> dict[str, str]:
+def _run(event: dict[str, Any], context: DurableContext) -> dict[str, str]:
     context.set_logger(logger)
     request = LeaveRequest.from_workflow_input(event)
     logger.append_keys(request_id=request.request_id)
     return run_leave_workflow(context, request, leave_steps())
+
+
+@cache
+def _durable_handler() -> Any:
+    # Made on the first invocation, as the SDK makes its own client: with the client whose
+    # calls give up within the function's time (handlers/call_limits.py, DURABLE_API_LIMITS).
+    return durable_execution(_run, boto3_client=durable_api_client())
+
+
+def handler(event: Any, context: Any) -> Any:
+    return _durable_handler()(event, context)
 
 
 loaded()

@@ -45,8 +45,16 @@ from handlers.domain.working_days import (
     parse_work_week,
     subdivision_code,
 )
+from sandbox.chaos import CHAOS_LOG, parse_chaos_rate
 from sandbox.child_process import StopRequest
-from sandbox.config import FAKE_CREDENTIALS, PROJECT_ROOT, REGION, SandboxConfig
+from sandbox.config import (
+    DEFAULT_CHAOS_SEED,
+    FAKE_CREDENTIALS,
+    PROJECT_ROOT,
+    REGION,
+    ChaosSettings,
+    SandboxConfig,
+)
 from sandbox.stack import PortInUseError, SandboxStack
 from sandbox.versions import CODE_PACKAGE
 
@@ -180,7 +188,24 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         help="a directory holding the handlers package the workflow runs: published as a new "
         "version when it differs from the last one (default: this project)",
     )
+    parser.add_argument(
+        "--chaos",
+        default="0",
+        metavar="RATE",
+        help="the share of the functions' AWS calls that throttle, answer 5xx or time out, "
+        "like 0.05 or 5%% (default 0: none); each fault is logged in DIR/chaos.log",
+    )
+    parser.add_argument(
+        "--chaos-seed",
+        type=int,
+        default=DEFAULT_CHAOS_SEED,
+        metavar="N",
+        help="the seed the faults are drawn from (default %(default)d)",
+    )
     options = parser.parse_args(argv)
+    chaos = ChaosSettings(
+        _flag(parser, "--chaos", parse_chaos_rate, options.chaos), options.chaos_seed
+    )
     try:
         follow_ups = FollowUpPlan(
             parse_shares(options.reminder_at), parse_share(options.escalate_at)
@@ -231,6 +256,7 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         date_limits=DateLimits(past_days, future_days),
         allowances=allowances,
         work_calendar=work_calendar,
+        chaos=chaos,
     )
 
 
@@ -295,6 +321,12 @@ def main(argv: list[str] | None = None) -> int:
         f" AWS_SECRET_ACCESS_KEY={FAKE_CREDENTIALS['AWS_SECRET_ACCESS_KEY']}",
         flush=True,
     )
+    if config.chaos.enabled:
+        print(
+            f"Chaos: {config.chaos.rate * 100:g}% of the functions' AWS calls fail (seed"
+            f" {config.chaos.seed}); each fault is logged in {config.data_dir / CHAOS_LOG}",
+            flush=True,
+        )
     stopping.wait()
     print("Stopping the sandbox...", flush=True)
     stack.stop()

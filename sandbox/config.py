@@ -54,6 +54,22 @@ HOSTED_SIGN_IN_PATH = "/auth"
 SCRIPTS_TOKEN_PATH = "/token-for-scripts"  # noqa: S105 (a path, not a secret)
 
 
+# Chaos is reproducible unless told otherwise: one seed, one order of calls, the same faults.
+DEFAULT_CHAOS_SEED = 25
+
+
+@dataclass(frozen=True)
+class ChaosSettings:
+    """Chaos mode (`sandbox/chaos.py`): the share of the functions' AWS calls that fail."""
+
+    rate: float = 0.0
+    seed: int = DEFAULT_CHAOS_SEED
+
+    @property
+    def enabled(self) -> bool:
+        return self.rate > 0
+
+
 @dataclass(frozen=True)
 class Ports:
     """Each Function URL and API is its own origin on AWS, so each gets its own port here."""
@@ -118,6 +134,8 @@ class SandboxConfig:
     # Where the workflow's code comes from: a directory holding the `handlers` package that
     # is published as a new version when it changed (sandbox/versions.py).
     workflow_code: Path = PROJECT_ROOT
+    # A share of the functions' AWS calls failed as AWS fails them (`sandbox/chaos.py`): none.
+    chaos: ChaosSettings = field(default_factory=ChaosSettings)
 
     @property
     def ports(self) -> Ports:

@@ -109,16 +109,19 @@ class ScheduledFunction:
         return self.rule_name or f"{self.function.name}-schedule"
 
 
-def platform_environment(config: SandboxConfig) -> dict[str, str]:
-    """What every function's environment holds besides its settings: region, keys, endpoints."""
+def platform_environment(
+    config: SandboxConfig, chaos_endpoint: str | None = None
+) -> dict[str, str]:
+    """What every function's environment holds besides its settings: region, keys, endpoints
+    (with `chaos_endpoint`, every AWS endpoint is the chaos front's: `sandbox/chaos.py`)."""
     environment = {
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
         **FAKE_CREDENTIALS,
-        "AWS_ENDPOINT_URL_LAMBDA": config.lambda_endpoint,
+        "AWS_ENDPOINT_URL_LAMBDA": chaos_endpoint or config.lambda_endpoint,
     }
     for service in EMULATED_SERVICES:
-        environment[f"AWS_ENDPOINT_URL_{service}"] = config.aws_endpoint
+        environment[f"AWS_ENDPOINT_URL_{service}"] = chaos_endpoint or config.aws_endpoint
     return environment
 
 

@@ -306,7 +306,11 @@ def _typed_error(answer: Response) -> Response:
         return answer
     if not isinstance(body, dict) or not isinstance(body.get("Type"), str):
         return answer
-    return error_response(answer.status, body["Type"], str(body.get("Message", "")))
+    # The emulator writes the message as "Message" or "message", by the error's Smithy shape.
+    # The SDK reads it: a stale checkpoint token ("Invalid checkpoint token") is retried, any
+    # other InvalidParameterValueException fails the execution for good.
+    message = body.get("Message") or body.get("message") or ""
+    return error_response(answer.status, body["Type"], str(message))
 
 
 def _as_lambda_answers(

@@ -19,6 +19,7 @@ from typing import Any
 
 from components.app_client import employees_app_client
 from sandbox.aws_clients import local_client
+from sandbox.chaos import CHAOS_LOG, ChaosFront, ChaosLog, ChaosServer
 from sandbox.child_process import ChildProcess
 from sandbox.config import (
     ALLOWED_EMAIL_DOMAINS,
@@ -107,6 +108,7 @@ class SandboxStack:
         self._signals: DurableSignals | None = None
         self._lambda: LambdaService | None = None
         self._scheduler: Scheduler | None = None
+        self._chaos: ChaosServer | None = None
 
     @property
     def outputs_path(self) -> Path:
@@ -154,7 +156,7 @@ class SandboxStack:
             self._telemetry, local_client("lambda", config.durable_endpoint), router.route
         )
 
-        platform = platform_environment(config)
+        platform = platform_environment(config, self._start_chaos())
         scheduled = scheduled_functions(config)
         plain: dict[str, FunctionRuntime] = {}
         for function in [*service_functions(config), *(s.function for s in scheduled)]:
@@ -227,6 +229,17 @@ class SandboxStack:
         partial.replace(self.outputs_path)
         return outputs
 
+    def _start_chaos(self) -> str | None:
+        """The chaos front's endpoint, for the functions' environments; None without chaos."""
+        config = self.config
+        if not config.chaos.enabled:
+            return None
+        log = ChaosLog(config.data_dir / CHAOS_LOG)
+        front = ChaosFront(config.aws_endpoint, config.lambda_endpoint, config.chaos, log)
+        self._chaos = ChaosServer(front)
+        self._chaos.start()
+        return self._chaos.endpoint
+
     def _require_lambda(self) -> LambdaService:
         if self._lambda is None:
             raise RuntimeError("the local Lambda service is not running")
@@ -283,6 +296,8 @@ class SandboxStack:
             self._lambda.stop()
         for runtime in self._runtimes.values():
             runtime.stop()
+        if self._chaos:
+            self._chaos.stop()
         if self._signals:
             self._signals.stop()
         if self._telemetry:

@@ -1,12 +1,19 @@
 """The key that signs decision links: an SSM SecureString, read and cached by Powertools; and
-the key parameters as an operator rotates them."""
+the key parameters as an operator rotates them.
+
+Powertools wraps every failure of the read in its own `GetParameterError`, a throttle and a 5xx
+too; the AWS error under it is raised instead, so that callers judge it as any other AWS call's
+(a step retries what may pass, a person is answered "busy, retry", not a 500). Under chaos, one
+SSM 5xx otherwise failed the step that emails the approver, and the request with it.
+"""
 
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
-from botocore.exceptions import ClientError
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers.aws_clients import aws_client
 
@@ -21,8 +28,17 @@ def ssm_parameters() -> parameters.SSMProvider:
     return parameters.SSMProvider(boto3_client=aws_client("ssm"))
 
 
-def signing_key(parameter_name: str) -> bytes:
-    value = ssm_parameters().get(parameter_name, decrypt=True, max_age=KEY_CACHE_SECONDS)
+def signing_key(parameter_name: str, provider: parameters.SSMProvider | None = None) -> bytes:
+    """The key, through `provider` (the environment's shared reader unless given)."""
+    try:
+        value = (provider or ssm_parameters()).get(
+            parameter_name, decrypt=True, max_age=KEY_CACHE_SECONDS
+        )
+    except GetParameterError as wrapped:
+        under = wrapped.__cause__ or wrapped.__context__
+        if isinstance(under, ClientError | BotoCoreError):
+            raise under from None
+        raise
     return str(value).encode()
 
 

@@ -14,6 +14,7 @@ import pytest
 from aws_durable_execution_sdk_python import state as durable_state
 from aws_durable_execution_sdk_python_testing.executor import Executor
 from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
+from aws_lambda_powertools.utilities.parameters import SSMProvider
 from moto import mock_aws
 
 from handlers import decision, settings, settler, submit, workflow
@@ -21,7 +22,7 @@ from handlers.domain.follow_ups import FollowUpPlan
 from handlers.domain.working_days import WorkCalendar, parse_work_week
 from handlers.gateways.event_publisher import EventBridgePublisher
 from handlers.gateways.mailer import SesMailer
-from handlers.gateways.signing_key import ssm_parameters
+from handlers.gateways.signing_key import signing_key, ssm_parameters
 from handlers.storage.leave_store import DynamoDbLeaveStore
 from handlers.submit_routes import wiring as submit_wiring
 from sandbox.config import HOSTED_SIGN_IN_PATH, ISSUER_PATH
@@ -309,20 +310,23 @@ FaultedCall = tuple[str, str, Callable[[dict[str, Any]], bool]]
 def fail_in_workflow(
     monkeypatch: pytest.MonkeyPatch, call: FaultedCall, fault: str
 ) -> FaultyDependency:
-    """Wire the workflow's steps to DynamoDB, SES and EventBridge clients that fail `call` once
-    with `fault`; the faulty client, to check what was injected."""
+    """Wire the workflow's steps to DynamoDB, SES, EventBridge and SSM clients that fail `call`
+    once with `fault`; the faulty client, to check what was injected."""
     service, method, when = call
     clients = {
         name: FaultyDependency(boto3.client(name, region_name=REGION))
-        for name in ("dynamodb", "ses", "events")
+        for name in ("dynamodb", "ses", "events", "ssm")
     }
     clients[service].inject(method, fault, when=when)
     account = Account()
+    # A reader of its own, with nothing cached: the key is read through the faulty client.
+    keys = SSMProvider(boto3_client=clients["ssm"])
     faulty = dataclasses.replace(
         workflow.leave_steps(),
         store=DynamoDbLeaveStore(account.table_name, client=clients["dynamodb"]),
         mailer=SesMailer(account.sender, client=clients["ses"]),
         events=EventBridgePublisher(account.event_bus_name, client=clients["events"]),
+        signing_key=lambda: signing_key(account.signing_key_parameter, keys),
     )
     monkeypatch.setattr(workflow, "leave_steps", lambda: faulty)
     return clients[service]

@@ -182,6 +182,9 @@ WORKFLOW_CALLS: dict[str, tuple[str, str, Callable[[dict[str, Any]], bool]]] = {
     "take-over-event": ("events", "put_events", lambda a: "Submitted" in str(a)),
     "email-receipt": ("ses", "send_raw_email", lambda a: a.get("Destinations") == [EMPLOYEE]),
     "attach-callback": ("dynamodb", "update_item", lambda a: "callback" in a["UpdateExpression"]),
+    # The link's key, read from SSM as the approver's email is written (found by chaos mode: an
+    # SSM 5xx came wrapped by Powertools, was not retried, and failed the request).
+    "signing-key": ("ssm", "get_parameter", lambda a: True),
     "email-approver": ("ses", "send_raw_email", _is_approval_email),
     "record-outcome": ("dynamodb", "transact_write_items", lambda a: True),
     "outcome-event": ("events", "put_events", lambda a: "Decided" in str(a)),

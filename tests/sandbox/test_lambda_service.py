@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_durable_execution_sdk_python.exceptions import CheckpointError
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -295,6 +296,33 @@ def test_a_closed_callback_reads_as_lambdas_typed_error(
         client.send_durable_execution_callback_success(CallbackId="cb", Result=b"{}")
     assert _error_code(refused) == "ResourceNotFoundException"
     assert "not in STARTED state" in str(refused.value)
+
+
+def test_a_stale_checkpoint_keeps_its_message_so_the_sdk_retries_it(signals: FakeSignals) -> None:
+    """The emulator names some errors' message in lower case; the SDK retries only the
+    InvalidParameterValueException whose message says the checkpoint token is stale (under
+    chaos an emptied message failed a workflow execution for good, and the settler closed a
+    request its approver was deciding)."""
+
+    def stale(_: Any) -> Response:
+        body = {"Type": "InvalidParameterValueException", "message": "Invalid checkpoint token"}
+        return Response.json(json.dumps(body), status=400)
+
+    port = free_base_port()
+    emulator = LoopbackServer("emulator", port, stale)
+    emulator.start()
+    try:
+        with (
+            serving(signals, f"http://127.0.0.1:{port}") as client,
+            pytest.raises(ClientError) as refused,
+        ):
+            client.checkpoint_durable_execution(
+                DurableExecutionArn="arn", CheckpointToken="t", Updates=[]
+            )
+    finally:
+        emulator.stop()
+    assert _error_code(refused) == "InvalidParameterValueException"
+    assert CheckpointError.from_exception(refused.value).is_retryable()
 
 
 def test_a_durable_call_while_the_emulator_is_stopped_is_lambdas_service_error(

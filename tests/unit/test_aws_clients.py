@@ -11,7 +11,7 @@ import pytest
 import handlers
 from handlers import aws_clients
 from handlers.aws_clients import aws_client
-from handlers.call_limits import CALL_LIMITS, CALL_LIMITS_VARIABLE, call_limits
+from handlers.call_limits import CALL_LIMITS, CALL_LIMITS_VARIABLE, CallLimits, call_limits
 from handlers.domain.claims import (
     DECISION_FUNCTION_TIMEOUT_SECONDS,
     GAUGE_FUNCTION_TIMEOUT_SECONDS,
@@ -127,3 +127,39 @@ def test_the_check_finds_a_client_made_elsewhere() -> None:
     assert _makes_clients("import boto3\nboto3.client('s3')")
     assert _makes_clients("parameters.get_parameter('/key')")
     assert not _makes_clients("aws_client('s3')")
+
+
+class _Captured(Exception):
+    """Stops the workflow's first invocation once its durable client is known."""
+
+
+def test_the_workflow_checkpoints_through_a_client_that_gives_up_before_its_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A checkpoint left hanging must not outlive the workflow function: Lambda would end the
+    invocation between a step's effect and its checkpoint, and the step would run again (the
+    approver's email sent twice, as chaos mode showed with the SDK's own 50 s client)."""
+    from aws_durable_execution_sdk_python import execution
+    from aws_durable_execution_sdk_python.lambda_service import LambdaClient
+
+    from handlers import workflow
+    from tests.support.lambda_context import lambda_context
+
+    captured: list[Any] = []
+
+    class RecordingClient(LambdaClient):
+        def __init__(self, client: Any) -> None:
+            captured.append(client)
+            raise _Captured
+
+    monkeypatch.setattr(execution, "LambdaClient", RecordingClient)
+    monkeypatch.setattr(RecordingClient, "_cached_boto_client", None)
+    invocation = {"DurableExecutionArn": "arn", "CheckpointToken": "token"}
+    with pytest.raises(_Captured):
+        workflow.handler(invocation, lambda_context())
+
+    config = captured[0].meta.config
+    retries = config.retries or {}
+    assert retries.get("mode") == "standard", retries
+    limits = CallLimits(config.connect_timeout, config.read_timeout, retries["total_max_attempts"])
+    assert limits.longest_call_seconds() < WORKFLOW_FUNCTION_TIMEOUT_SECONDS
