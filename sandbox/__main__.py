@@ -202,7 +202,17 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         metavar="N",
         help="the seed the faults are drawn from (default %(default)d)",
     )
+    parser.add_argument(
+        "--fail-starts",
+        type=int,
+        default=0,
+        metavar="N",
+        help="fail the next N attempts of Lambda's own start of an accepted asynchronous start "
+        "of the workflow (three attempts each; then its record goes to the failed-start queue)",
+    )
     options = parser.parse_args(argv)
+    if options.fail_starts < 0:
+        parser.error(f"--fail-starts: must be 0 or more, not {options.fail_starts}")
     chaos = ChaosSettings(
         _flag(parser, "--chaos", parse_chaos_rate, options.chaos), options.chaos_seed
     )
@@ -257,6 +267,7 @@ def _arguments(argv: list[str] | None) -> SandboxConfig:
         allowances=allowances,
         work_calendar=work_calendar,
         chaos=chaos,
+        fail_starts=options.fail_starts,
     )
 
 

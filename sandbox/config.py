@@ -26,6 +26,9 @@ FAKE_CREDENTIALS = {
 NAME_PREFIX = "leave-approvals-sandbox"
 TABLE_NAME = f"{NAME_PREFIX}-requests"
 EVENT_BUS_NAME = NAME_PREFIX
+# Where Lambda puts the workflow's asynchronous starts it could not make (its on-failure
+# destination: components/failed_starts.py), `leave-ops retry-starts` reads them.
+FAILED_START_QUEUE = f"{NAME_PREFIX}-failed-starts"
 SIGNING_KEY_PARAMETER = "/leave-approvals/sandbox/signing-key"
 # The key before the last rotation (`leave-ops rotate-key`): links it signed still decide.
 PREVIOUS_SIGNING_KEY_PARAMETER = f"{SIGNING_KEY_PARAMETER}-previous"
@@ -136,6 +139,9 @@ class SandboxConfig:
     workflow_code: Path = PROJECT_ROOT
     # A share of the functions' AWS calls failed as AWS fails them (`sandbox/chaos.py`): none.
     chaos: ChaosSettings = field(default_factory=ChaosSettings)
+    # How many of the next attempts of Lambda's own start of an accepted asynchronous invoke of
+    # the workflow fail (`--fail-starts`; three attempts per invoke): none.
+    fail_starts: int = 0
 
     @property
     def ports(self) -> Ports:

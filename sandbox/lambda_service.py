@@ -4,7 +4,10 @@
   - from the durable emulator (its requests carry `X-Dex-Handler-Invoke: true`): one invocation
     of the durable function's handler with the durable invocation input, answering its output;
   - from anyone else, of a durable function: starts a durable execution in the emulator
-    (asynchronously, by a qualified name, with Lambda's execution-name rule);
+    (asynchronously, by a qualified name, with Lambda's execution-name rule); a start that
+    passed the checks but then failed is answered 202 all the same, retried twice in the
+    background, then sent to the failed-start queue as Lambda's on-failure record
+    (async_starts.py);
   - of any other function: an invocation, synchronous or (`InvocationType: Event`) queued.
 - Every durable API (`/2025-12-01/...`: checkpoints and state from the workflow's SDK,
   callbacks from the decision handler, execution queries) is forwarded to the emulator as is
@@ -20,9 +23,11 @@ import http.client
 import json
 import logging
 import re
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -30,14 +35,21 @@ from aws_durable_execution_sdk_python_testing.invoker import (
     INVOCATION_MARKER_HEADER,
     INVOCATION_MARKER_VALUE,
 )
+from botocore.exceptions import BotoCoreError, ClientError
 
 from sandbox import function_directory
+from sandbox.async_starts import RETRY_DELAYS_SECONDS, FailedStartDestination, destination_record
 from sandbox.durable_signals import DurableSignals
-from sandbox.durable_starts import DurableStarts, ExecutionNameTakenError
+from sandbox.durable_starts import (
+    DurableStarts,
+    ExecutionNameTakenError,
+    StartedExecution,
+    StartFailedError,
+)
 from sandbox.functions import WORKFLOW_ALIAS, function_arn
 from sandbox.http_server import HOP_BY_HOP_HEADERS, Request, Response
 from sandbox.lambda_runtime import Invocation, InvocationResult, Runtime
-from sandbox.versions import VersionedRuntime
+from sandbox.versions import PublishedVersion, VersionedRuntime
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +82,21 @@ def parse_function_name(raw: str, qualifier: str | None) -> tuple[str, str | Non
     return name, (parts[1] if len(parts) > 1 else None) or qualifier
 
 
+@dataclass(frozen=True)
+class AcceptedStart:
+    """An asynchronous start of a durable function that passed Lambda's checks."""
+
+    runtime: Runtime
+    qualifier: str
+    version: PublishedVersion | None
+    name: str
+    payload: bytes
+
+    @property
+    def qualified_arn(self) -> str:
+        return function_arn(self.runtime.function.name, self.qualifier)
+
+
 class LambdaService:
     def __init__(
         self,
@@ -77,16 +104,23 @@ class LambdaService:
         starts: DurableStarts,
         signals: DurableSignals,
         durable_endpoint: str,
+        failed_starts: FailedStartDestination | None = None,
     ) -> None:
         self._runtimes = runtimes
         self._starts = starts
         self._signals = signals
         self._durable = urlsplit(durable_endpoint)
+        self._failed_starts = failed_starts
         # Asynchronous invocations of plain functions wait here for a free environment.
         self._event_queue = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lambda-event")
+        # Accepted starts of durable functions that failed, retried here.
+        self._start_retries = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lambda-retry")
+        self._stopping = threading.Event()
 
     def stop(self) -> None:
+        self._stopping.set()
         self._event_queue.shutdown(wait=False, cancel_futures=True)
+        self._start_retries.shutdown(wait=False, cancel_futures=True)
 
     def invoke_event(self, name: str, payload: bytes) -> str:
         """Queue an asynchronous invocation (`InvocationType: Event`); return its request id."""
@@ -239,25 +273,77 @@ class LambdaService:
                 "ResourceNotFoundException",
                 f"Function not found: {function_arn(function.name, qualifier)}",
             )
+        accepted = AcceptedStart(runtime, qualifier, version, name, request.body)
         try:
-            # Its version is written down before the emulator's first invocation is routed.
-            with versions.starting if versions else contextlib.nullcontext():
-                started = self._starts.start(function, qualifier, name, request.body.decode())
-                if started.new and versions is not None and version is not None:
-                    versions.started(started.arn, version)
+            started = self._begin(accepted)
         except ExecutionNameTakenError:
             return error_response(
                 409,
                 "DurableExecutionAlreadyStartedException",
                 f"An execution named {name} was already started with a different payload.",
             )
-        if started.new:
-            arn = function_arn(function.name, version.name if version else qualifier)
-            self._signals.started(function.name, arn, name, started.arn)
+        except StartFailedError as failure:
+            # Accepted: Lambda answers before it starts, and retries what then fails.
+            logger.warning("the start of execution %s failed: %s; retrying", name, failure)
+            self._start_retries.submit(self._retry_start, accepted, str(failure))
+            return Response(202, headers=[("x-amzn-RequestId", name)])
         return Response(
             202,
             headers=[("X-Amz-Durable-Execution-Arn", started.arn), ("x-amzn-RequestId", name)],
         )
+
+    def _begin(self, accepted: AcceptedStart) -> StartedExecution:
+        """Start the execution (or find the one the name and payload started), its version
+        written down before the emulator's first invocation is routed."""
+        runtime, version = accepted.runtime, accepted.version
+        versions = runtime.versions if isinstance(runtime, VersionedRuntime) else None
+        with versions.starting if versions else contextlib.nullcontext():
+            started = self._starts.start(
+                runtime.function, accepted.qualifier, accepted.name, accepted.payload.decode()
+            )
+            # One whose answer was lost (a retry finds it) is new to this service too.
+            unrecorded = versions is not None and not versions.knows(started.arn)
+            if versions is not None and version is not None and (started.new or unrecorded):
+                versions.started(started.arn, version)
+        if started.new or unrecorded:
+            name = runtime.function.name
+            arn = function_arn(name, version.name if version else accepted.qualifier)
+            self._signals.started(name, arn, accepted.name, started.arn)
+        return started
+
+    def _retry_start(self, accepted: AcceptedStart, error: str) -> None:
+        """Lambda's retries of an accepted start, then its on-failure destination record."""
+        attempts = 1
+        for delay in RETRY_DELAYS_SECONDS:
+            if self._stopping.wait(delay):
+                return
+            attempts += 1
+            try:
+                self._begin(accepted)
+                return
+            except ExecutionNameTakenError:
+                error = f"execution {accepted.name} was started with another payload"
+                break
+            except (StartFailedError, BotoCoreError, ClientError) as failure:
+                error = str(failure)
+        if self._failed_starts is None or self._stopping.is_set():
+            logger.error("the start of execution %s failed for good: %s", accepted.name, error)
+            return
+        payload = accepted.payload.decode()
+        try:
+            # An attempt whose answer was lost may have started it: then nothing is sent.
+            if self._starts.existing(accepted.runtime.function.name, accepted.name, payload):
+                return
+        except (ExecutionNameTakenError, BotoCoreError, ClientError):
+            pass  # `leave-ops retry-starts` checks again before it starts anything
+        executed = accepted.version.name if accepted.version else "$LATEST"
+        record = destination_record(
+            accepted.name, accepted.qualified_arn, attempts, accepted.payload, executed, error
+        )
+        try:
+            self._failed_starts.send(record)
+        except (BotoCoreError, ClientError):
+            logger.exception("could not send the failed start of %s to its queue", accepted.name)
 
     def _forward_to_emulator(self, request: Request) -> Response:
         connection = http.client.HTTPConnection(

@@ -14,6 +14,7 @@ from handlers.storage.table_schema import create_table_request, directory_item
 from sandbox.config import (
     APPROVER_DIRECTORY,
     EVENT_BUS_NAME,
+    FAILED_START_QUEUE,
     PREVIOUS_SIGNING_KEY_PARAMETER,
     SENDER_EMAIL,
     SIGNING_KEY_PARAMETER,
@@ -72,6 +73,12 @@ def _add_missing_indexes(dynamodb: Any) -> None:
                 AttributeDefinitions=wanted["AttributeDefinitions"],
                 GlobalSecondaryIndexUpdates=[{"Create": index}],
             )
+
+
+def failed_start_queue(sqs: Any) -> str:
+    """The workflow's on-failure destination (the stack's queue, by its name); its URL.
+    Creating a queue that exists with the same attributes answers its URL, as SQS does."""
+    return str(sqs.create_queue(QueueName=FAILED_START_QUEUE)["QueueUrl"])
 
 
 def seed(clients: dict[str, Any], key: str, previous_key: str | None = None) -> None:

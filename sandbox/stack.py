@@ -5,7 +5,8 @@ Processes (ports from `--port N`, all on 127.0.0.1):
   Function URL (N+2), the local
   Lambda API (N+3), the scheduler, and the telemetry that ships logs and EMF metrics;
 - the durable emulator (N+4), which drives workflow executions through the Lambda API;
-- the AWS emulator, moto (N+5): DynamoDB, SES, SSM, CloudWatch, Logs, EventBridge;
+- the AWS emulator, moto (N+5): DynamoDB, SES, SSM, CloudWatch, Logs, EventBridge, SQS (the
+  failed-start queue);
 - one worker process per Lambda execution environment, started on demand.
 """
 
@@ -18,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from components.app_client import employees_app_client
+from sandbox.async_starts import FailedStartDestination, StartFaults
 from sandbox.aws_clients import local_client
-from sandbox.chaos import CHAOS_LOG, ChaosFront, ChaosLog, ChaosServer
+from sandbox.chaos import CHAOS_LOG, ChaosFront, ChaosLog, ChaosServer, FaultDice
 from sandbox.child_process import ChildProcess
 from sandbox.config import (
     ALLOWED_EMAIL_DOMAINS,
@@ -54,7 +56,7 @@ from sandbox.mailbox import Mailbox
 from sandbox.oidc_issuer import LocalIssuer
 from sandbox.rest_api_gateway import RestApiConfig, RestApiGateway
 from sandbox.scheduler import Scheduler
-from sandbox.seed import previous_signing_key, seed, signing_key
+from sandbox.seed import failed_start_queue, previous_signing_key, seed, signing_key
 from sandbox.telemetry import Telemetry
 from sandbox.ui import HomeSite
 from sandbox.versions import VersionedRuntime, WorkflowVersions
@@ -109,6 +111,8 @@ class SandboxStack:
         self._lambda: LambdaService | None = None
         self._scheduler: Scheduler | None = None
         self._chaos: ChaosServer | None = None
+        self._start_faults = StartFaults(config.fail_starts)
+        self._failed_start_queue_url = ""
 
     @property
     def outputs_path(self) -> Path:
@@ -123,6 +127,7 @@ class SandboxStack:
             "dashboard_url": self.config.dashboard_url,
             "table_name": TABLE_NAME,
             "workflow_alias_arn": function_arn(WORKFLOW, WORKFLOW_ALIAS),
+            "failed_start_queue_url": self._failed_start_queue_url,
             "submit_function_name": SUBMIT,
             "workflow_function_name": WORKFLOW,
             "decision_function_name": DECISION,
@@ -143,9 +148,10 @@ class SandboxStack:
 
         clients: dict[str, Any] = {
             service: local_client(service, config.aws_endpoint)
-            for service in ("dynamodb", "ses", "ssm", "logs", "cloudwatch", "events")
+            for service in ("dynamodb", "ses", "ssm", "logs", "cloudwatch", "events", "sqs")
         }
         seed(clients, signing_key(data_dir), previous_signing_key(data_dir))
+        self._failed_start_queue_url = failed_start_queue(clients["sqs"])
         self._telemetry = Telemetry(clients["logs"], clients["cloudwatch"], clients["events"])
         self._telemetry.start()
         # EventBridge rules with Lambda targets; invoked once the Lambda service is up.
@@ -181,9 +187,10 @@ class SandboxStack:
         self._signals.keep_counting(durable, config.schedule_seconds)
         self._lambda = LambdaService(
             self._runtimes,
-            DurableStarts(config.durable_endpoint),
+            DurableStarts(config.durable_endpoint, self._start_faults),
             self._signals,
             config.durable_endpoint,
+            FailedStartDestination(clients["sqs"], self._failed_start_queue_url),
         )
         submit_gateway = RestApiGateway(
             plain[SUBMIT],
@@ -235,7 +242,10 @@ class SandboxStack:
         if not config.chaos.enabled:
             return None
         log = ChaosLog(config.data_dir / CHAOS_LOG)
-        front = ChaosFront(config.aws_endpoint, config.lambda_endpoint, config.chaos, log)
+        # One seeded RNG for the functions' calls and Lambda's own starts (async_starts.py).
+        dice = FaultDice(config.chaos)
+        self._start_faults = StartFaults(config.fail_starts, dice, log)
+        front = ChaosFront(config.aws_endpoint, config.lambda_endpoint, config.chaos, log, dice)
         self._chaos = ChaosServer(front)
         self._chaos.start()
         return self._chaos.endpoint

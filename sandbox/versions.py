@@ -138,6 +138,11 @@ class WorkflowVersions:
             partial.write_text(json.dumps(self._executions, indent=1, sort_keys=True))
             partial.replace(path)
 
+    def knows(self, execution_arn: str) -> bool:
+        """Whether the version the execution started on was written down."""
+        with self._lock:
+            return execution_arn in self._executions
+
     def of_execution(self, execution_arn: str) -> PublishedVersion:
         """The version the execution started on; the first for one started before versions
         were kept."""

@@ -31,7 +31,7 @@ from ops.cli import app, target_of
 from ops.output import fail, operator_command, say
 from ops.target import Target
 
-# The output naming the failed-start queue (the stack's; the sandbox has none).
+# The output naming the failed-start queue (the stack's and the sandbox's).
 FAILED_START_QUEUE_OUTPUT = "failed_start_queue_url"
 
 
@@ -151,8 +151,8 @@ def retry_failed_starts(context: typer.Context) -> None:
     queue_url = target.outputs.get(FAILED_START_QUEUE_OUTPUT)
     if not isinstance(queue_url, str) or not queue_url:
         fail(
-            f"{target.description} has no failed-start queue: the sandbox starts each workflow "
-            "at once, and a submit whose start fails is answered 503 and undone"
+            f"{target.description} has no failed-start queue: its outputs name none "
+            f"({FAILED_START_QUEUE_OUTPUT}); deploy the stack again, or restart the sandbox"
         )
     operator = operator_of(target)
     queue = SqsFailedStartQueue(queue_url, target.client("sqs"))
