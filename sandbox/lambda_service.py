@@ -295,21 +295,28 @@ class LambdaService:
     def _begin(self, accepted: AcceptedStart) -> StartedExecution:
         """Start the execution (or find the one the name and payload started), its version
         written down before the emulator's first invocation is routed."""
-        runtime, version = accepted.runtime, accepted.version
+        runtime = accepted.runtime
         versions = runtime.versions if isinstance(runtime, VersionedRuntime) else None
         with versions.starting if versions else contextlib.nullcontext():
             started = self._starts.start(
                 runtime.function, accepted.qualifier, accepted.name, accepted.payload.decode()
             )
-            # One whose answer was lost (a retry finds it) is new to this service too.
-            unrecorded = versions is not None and not versions.knows(started.arn)
-            if versions is not None and version is not None and (started.new or unrecorded):
-                versions.started(started.arn, version)
-        if started.new or unrecorded:
-            name = runtime.function.name
-            arn = function_arn(name, version.name if version else accepted.qualifier)
-            self._signals.started(name, arn, accepted.name, started.arn)
+            self._note_started(accepted, started)
         return started
+
+    def _note_started(self, accepted: AcceptedStart, started: StartedExecution) -> None:
+        """Its version and its start reported, once: for a new execution, and for one an
+        attempt whose answer was lost made (found by a later attempt, its version unknown)."""
+        runtime, version = accepted.runtime, accepted.version
+        versions = runtime.versions if isinstance(runtime, VersionedRuntime) else None
+        unrecorded = versions is not None and not versions.knows(started.arn)
+        if not (started.new or unrecorded):
+            return
+        if versions is not None and version is not None:
+            versions.started(started.arn, version)
+        name = runtime.function.name
+        arn = function_arn(name, version.name if version else accepted.qualifier)
+        self._signals.started(name, arn, accepted.name, started.arn)
 
     def _retry_start(self, accepted: AcceptedStart, error: str) -> None:
         """Lambda's retries of an accepted start, then its on-failure destination record."""
@@ -332,7 +339,9 @@ class LambdaService:
         payload = accepted.payload.decode()
         try:
             # An attempt whose answer was lost may have started it: then nothing is sent.
-            if self._starts.existing(accepted.runtime.function.name, accepted.name, payload):
+            made = self._starts.existing(accepted.runtime.function.name, accepted.name, payload)
+            if made is not None:
+                self._note_started(accepted, StartedExecution(made, new=False))
                 return
         except (ExecutionNameTakenError, BotoCoreError, ClientError):
             pass  # `leave-ops retry-starts` checks again before it starts anything
