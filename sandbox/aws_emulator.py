@@ -2,9 +2,10 @@
 
 Run as `python -m sandbox.aws_emulator PORT RECORDING`. moto keeps state in memory only; its
 recorder appends every request to RECORDING, and a restart replays that file before serving, so
-the table, the mail and the metrics survive a restart of the sandbox. Two routes are added
-in front of moto's: `/_sandbox/ready` (200 once the replay is done) and `/_sandbox/sent-emails`
-(the raw messages SES accepted, which moto keeps but exposes through no AWS API).
+the table, the mail, the metrics and the failed-start queue survive a restart of the sandbox.
+Two routes are added in front of moto's: `/_sandbox/ready` (200 once the replay is done) and
+`/_sandbox/sent-emails` (the raw messages SES accepted, which moto keeps but exposes through no
+AWS API).
 """
 
 import json
@@ -20,7 +21,11 @@ from urllib.parse import parse_qs
 from sandbox.child_process import SERVE_POLL_SECONDS, serve_until_parent_exits
 from sandbox.config import ACCOUNT_ID, REGION
 from sandbox.mailbox import SENT_EMAILS_PATH
-from sandbox.moto_fixes import match_dimensions_as_a_set, record_one_request_at_a_time
+from sandbox.moto_fixes import (
+    match_dimensions_as_a_set,
+    record_one_request_at_a_time,
+    replayable_receipt_handles,
+)
 
 READY_PATH = "/_sandbox/ready"
 
@@ -79,6 +84,7 @@ def main(port: int, recording: Path) -> None:
 
     match_dimensions_as_a_set()
     record_one_request_at_a_time()
+    replayable_receipt_handles()
     # One line per request costs moto's process a tenth of its time under load.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     ready = threading.Event()

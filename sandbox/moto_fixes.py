@@ -8,8 +8,14 @@ the AWS emulator's process, before it serves.
 - The recorder (what a restart replays) writes each request as a line of its own. moto appends a
   line in several writes, from whichever thread served the request: two large requests at once
   (log batches under load) interleaved into one line that no restart could read again.
+- SQS receipt handles are the same on every replay: moto draws them at random, so a restart's
+  replay of `DeleteMessage` named a handle the replayed `ReceiveMessage` never gave, and every
+  record `leave-ops retry-starts` had deleted from the failed-start queue came back. A message's
+  handle is drawn from its body (each Lambda record's is unique: its request id and time), the
+  same for each receive of it; SQS's differ per receive, and an older one may still delete.
 """
 
+import hashlib
 import threading
 from typing import Any
 
@@ -34,3 +40,16 @@ def record_one_request_at_a_time() -> None:
             record(self, request, body)
 
     setattr(Recorder, "_record_request", recorded_alone)  # noqa: B010 (a method, replaced)
+
+
+def replayable_receipt_handles() -> None:
+    from moto.sqs import models
+
+    mark_received = models.Message.mark_received
+
+    def received(self: Any, visibility_timeout: int | None = None) -> None:
+        mark_received(self, visibility_timeout)
+        self._old_receipt_handles.pop()  # the one drawn at random is never handed out
+        self.receipt_handle = hashlib.sha256(self.body.encode()).hexdigest()
+
+    setattr(models.Message, "mark_received", received)  # noqa: B010 (a method, replaced)

@@ -1,5 +1,5 @@
-"""Where the sandbox puts moto right: CloudWatch matches a metric's dimensions as a set, and
-what a restart replays is every request, whole."""
+"""Where the sandbox puts moto right: CloudWatch matches a metric's dimensions as a set, what
+a restart replays is every request, whole, and a queue's deleted messages stay deleted."""
 
 import json
 import os
@@ -113,5 +113,46 @@ def test_a_restart_replays_every_request_made_at_once(tmp_path: Path) -> None:
             logGroupName="busy", logStreamName="s", limit=10_000
         )
         assert len(replayed["events"]) == batches * events_per_batch
+    finally:
+        emulator.stop()
+
+
+def test_a_restart_keeps_deleted_queue_messages_deleted(tmp_path: Path) -> None:
+    """The failed-start queue after `leave-ops retry-starts` deleted one of two records: a
+    restart's replay deletes it again, and only the other comes back."""
+    recording = tmp_path / "aws-requests.jsonl"
+    port = free_base_port()
+
+    def run_emulator() -> ChildProcess:
+        emulator = ChildProcess(
+            "aws-emulator",
+            "sandbox.aws_emulator",
+            [str(port), str(recording)],
+            {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **FAKE_CREDENTIALS},
+            tmp_path / "aws-emulator.log",
+        )
+        emulator.wait_until_ready(f"{loopback_url(port)}_sandbox/ready")
+        return emulator
+
+    emulator = run_emulator()
+    try:
+        sqs = local_client("sqs", loopback_url(port))
+        url = sqs.create_queue(QueueName="failed-starts")["QueueUrl"]
+        for body in ('{"request": "handled"}', '{"request": "left"}'):
+            sqs.send_message(QueueUrl=url, MessageBody=body)
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        (handled,) = [m for m in received if "handled" in m["Body"]]
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=handled["ReceiptHandle"])
+    finally:
+        emulator.stop()
+
+    emulator = run_emulator()
+    try:
+        sqs = local_client("sqs", loopback_url(port))
+        counted = sqs.get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        assert sum(int(v) for v in counted.values()) == 1
     finally:
         emulator.stop()
