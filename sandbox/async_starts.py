@@ -11,16 +11,24 @@ A start fails here when the durable emulator refuses it, errs or cannot be reach
 is made to fail (`StartFaults`): `--fail-starts N` fails the next N attempts, and chaos mode
 rolls its seeded dice for each attempt as for any other Lambda call, logging the fault in
 DIR/chaos.log (a timeout is applied, its answer lost: the next attempt finds the execution).
+
+The queue's depth is published as SQS publishes it (`AWS/SQS`
+`ApproximateNumberOfMessagesVisible` by `QueueName`), every schedule tick, for the dashboard.
 """
 
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from dashboards.leave_operations import QUEUE_DEPTH, SQS_NAMESPACE
 from sandbox.chaos import SERVICE_FAULTS, AwsCall, ChaosLog, FaultDice, FaultKind
+from sandbox.emf import MetricDatum
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +114,36 @@ class FailedStartDestination:
     def __init__(self, sqs: Any, queue_url: str) -> None:
         self._sqs = sqs
         self.queue_url = queue_url
+        self._stopping = threading.Event()
+
+    def keep_publishing_depth(
+        self, queue_name: str, publish: Callable[[MetricDatum], None], every_seconds: float
+    ) -> None:
+        """Publish the queue's visible messages now and every `every_seconds` until `stop`."""
+
+        def publish_each_tick() -> None:
+            while True:
+                try:
+                    visible = self._sqs.get_queue_attributes(
+                        QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+                    )["Attributes"]["ApproximateNumberOfMessages"]
+                except (BotoCoreError, ClientError):
+                    logger.exception("could not read the failed-start queue's depth")
+                else:
+                    dimensions = (("QueueName", queue_name),)
+                    now = datetime.now(UTC)
+                    publish(
+                        MetricDatum(
+                            SQS_NAMESPACE, QUEUE_DEPTH, float(visible), "Count", dimensions, now
+                        )
+                    )
+                if self._stopping.wait(every_seconds):
+                    return
+
+        threading.Thread(target=publish_each_tick, name="queue-depth", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stopping.set()
 
     def send(self, record: dict[str, Any]) -> None:
         self._sqs.send_message(QueueUrl=self.queue_url, MessageBody=json.dumps(record))

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from dashboards.leave_operations import DeployedNames, leave_operations_dashboard
 from dashboards.widgets import Dashboard, LogsTable, MetricChart, MetricSeries, Stat
 from handlers.web.rendering import join
+from sandbox.config import FAILED_START_QUEUE
 from sandbox.figures import MetricKey
 from sandbox.functions import DECISION, PENDING_GAUGE, SETTLER, SUBMIT, WORKFLOW
 from sandbox.pages import PAGES
@@ -43,8 +44,8 @@ def sandbox_dashboard() -> Dashboard:
         DeployedNames(
             dashboard_name="leave-approvals-sandbox",
             functions=_FUNCTIONS,
-            # Lambda's failure destinations are not emulated: this queue stays empty.
-            failed_start_queue="leave-approvals-sandbox-failed-starts",
+            # Its depth published each schedule tick (async_starts.py), as SQS publishes it.
+            failed_start_queue=FAILED_START_QUEUE,
             log_groups=tuple(f"/aws/lambda/{name}" for name in _FUNCTIONS.values()),
         )
     )

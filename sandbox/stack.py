@@ -25,6 +25,7 @@ from sandbox.chaos import CHAOS_LOG, ChaosFront, ChaosLog, ChaosServer, FaultDic
 from sandbox.child_process import ChildProcess
 from sandbox.config import (
     ALLOWED_EMAIL_DOMAINS,
+    FAILED_START_QUEUE,
     FAKE_CREDENTIALS,
     OIDC_AUDIENCE,
     SIGN_IN_PEOPLE,
@@ -113,6 +114,7 @@ class SandboxStack:
         self._chaos: ChaosServer | None = None
         self._start_faults = StartFaults(config.fail_starts)
         self._failed_start_queue_url = ""
+        self._failed_starts: FailedStartDestination | None = None
 
     @property
     def outputs_path(self) -> Path:
@@ -185,12 +187,16 @@ class SandboxStack:
         for name in durable:
             self._signals.count_running(name)
         self._signals.keep_counting(durable, config.schedule_seconds)
+        self._failed_starts = FailedStartDestination(clients["sqs"], self._failed_start_queue_url)
+        self._failed_starts.keep_publishing_depth(
+            FAILED_START_QUEUE, self._telemetry.metric, config.schedule_seconds
+        )
         self._lambda = LambdaService(
             self._runtimes,
             DurableStarts(config.durable_endpoint, self._start_faults),
             self._signals,
             config.durable_endpoint,
-            FailedStartDestination(clients["sqs"], self._failed_start_queue_url),
+            self._failed_starts,
         )
         submit_gateway = RestApiGateway(
             plain[SUBMIT],
@@ -308,6 +314,8 @@ class SandboxStack:
             runtime.stop()
         if self._chaos:
             self._chaos.stop()
+        if self._failed_starts:
+            self._failed_starts.stop()
         if self._signals:
             self._signals.stop()
         if self._telemetry:

@@ -18,6 +18,7 @@ from tests.e2e.harness import (
     APPROVER,
     WAIT_CAP_SECONDS,
     SandboxClient,
+    http,
     running_sandbox,
     wait_for,
 )
@@ -36,7 +37,8 @@ def _sandbox(data_dir: Path, *flags: str) -> Iterator[SandboxClient]:
 
 @pytest.fixture
 def sweep_far_away(tmp_path: Path) -> Iterator[SandboxClient]:
-    yield from _sandbox(tmp_path / "data", "--sweep-grace", "3600")
+    # Ticks a second apart: the queue's depth reaches the dashboard soon.
+    yield from _sandbox(tmp_path / "data", "--sweep-grace", "3600", "--schedule-every", "1")
 
 
 @pytest.fixture
@@ -71,6 +73,16 @@ def _submitted(sandbox: SandboxClient, employee: str) -> str:
     return request_id
 
 
+def _dashboard_depth(sandbox: SandboxClient) -> float | None:
+    """The failed-start queue's depth as the dashboard's widget shows it last."""
+    answer = http("GET", sandbox.outputs["dashboard_url"], headers={"Accept": "application/json"})
+    assert answer.status == 200, answer.body
+    widgets = {w["title"]: w for w in answer.json()["widgets"]}
+    (series,) = widgets["Starts that never ran (failed-start queue)"]["series"]
+    latest: float | None = series["latest"]
+    return latest
+
+
 def _executions(sandbox: SandboxClient) -> list[dict[str, Any]]:
     listed = sandbox.lambda_client().list_durable_executions_by_function(
         FunctionName=sandbox.outputs["workflow_function_name"]
@@ -85,6 +97,7 @@ def test_retry_starts_starts_a_request_lambda_could_not(sweep_far_away: SandboxC
     assert sandbox.status(request_id)["status"] == "pending"
     assert _executions(sandbox) == []
     assert sandbox.emails_about(request_id, APPROVER) == []
+    wait_for(lambda: _dashboard_depth(sandbox) == 1, WAIT_CAP_SECONDS, "the dashboard's depth")
 
     said = ok(sandbox, "retry-starts")
     assert f"{request_id}: started again" in said
@@ -92,6 +105,7 @@ def test_retry_starts_starts_a_request_lambda_could_not(sweep_far_away: SandboxC
     sandbox.wait_for_email(APPROVER, request_id, "Leave to approve")
     assert [e["Status"] for e in _executions(sandbox)] == ["RUNNING"]
     assert _queued(sandbox) == 0
+    wait_for(lambda: _dashboard_depth(sandbox) == 0, WAIT_CAP_SECONDS, "the depth back to 0")
 
     again = ok(sandbox, "retry-starts")
     assert "0 failed start(s): none; 0 deleted from the queue." in again
