@@ -292,7 +292,7 @@ class LambdaService:
             headers=[("X-Amz-Durable-Execution-Arn", started.arn), ("x-amzn-RequestId", name)],
         )
 
-    def _begin(self, accepted: AcceptedStart) -> StartedExecution:
+    def _begin(self, accepted: AcceptedStart, retrying: bool = False) -> StartedExecution:
         """Start the execution (or find the one the name and payload started), its version
         written down before the emulator's first invocation is routed."""
         runtime = accepted.runtime
@@ -301,15 +301,18 @@ class LambdaService:
             started = self._starts.start(
                 runtime.function, accepted.qualifier, accepted.name, accepted.payload.decode()
             )
-            self._note_started(accepted, started)
+            self._note_started(accepted, started, retrying)
         return started
 
-    def _note_started(self, accepted: AcceptedStart, started: StartedExecution) -> None:
-        """Its version and its start reported, once: for a new execution, and for one an
-        attempt whose answer was lost made (found by a later attempt, its version unknown)."""
+    def _note_started(
+        self, accepted: AcceptedStart, started: StartedExecution, retrying: bool
+    ) -> None:
+        """Its version and its start reported, once: for a new execution and, when retrying,
+        for one an earlier attempt whose answer was lost made (its version not yet written).
+        Only then: an execution found at the call may predate the versions kept."""
         runtime, version = accepted.runtime, accepted.version
         versions = runtime.versions if isinstance(runtime, VersionedRuntime) else None
-        unrecorded = versions is not None and not versions.knows(started.arn)
+        unrecorded = retrying and versions is not None and not versions.knows(started.arn)
         if not (started.new or unrecorded):
             return
         if versions is not None and version is not None:
@@ -326,7 +329,7 @@ class LambdaService:
                 return
             attempts += 1
             try:
-                self._begin(accepted)
+                self._begin(accepted, retrying=True)
                 return
             except ExecutionNameTakenError:
                 error = f"execution {accepted.name} was started with another payload"
@@ -341,7 +344,7 @@ class LambdaService:
             # An attempt whose answer was lost may have started it: then nothing is sent.
             made = self._starts.existing(accepted.runtime.function.name, accepted.name, payload)
             if made is not None:
-                self._note_started(accepted, StartedExecution(made, new=False))
+                self._note_started(accepted, StartedExecution(made, new=False), retrying=True)
                 return
         except (ExecutionNameTakenError, BotoCoreError, ClientError):
             pass  # `leave-ops retry-starts` checks again before it starts anything

@@ -264,3 +264,16 @@ def test_the_record_keeps_a_payload_that_is_not_json_as_text() -> None:
 
     assert record["requestPayload"] == "not json"
     assert json.loads(json.dumps(record)) == record
+
+
+def test_an_execution_found_at_the_call_is_neither_reported_nor_given_a_version_again(
+    serve: Callable[..., Served],
+) -> None:
+    # Started before this service wrote versions down (an older data dir), or by another call.
+    served = serve(failing=0)
+    served.starts.made["lr-1"] = '{"request_id": "lr-1"}'
+
+    answer = _start(served.client)
+
+    assert answer["DurableExecutionArn"] == "arn:wf/lr-1"
+    assert served.signals.said == []
