@@ -15,6 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from sandbox import lambda_service
+from sandbox.__main__ import _arguments
 from sandbox.async_starts import INTERNAL_START, StartFaults, destination_record
 from sandbox.chaos import ChaosLog, FaultDice
 from sandbox.config import ChaosSettings
@@ -277,3 +278,11 @@ def test_an_execution_found_at_the_call_is_neither_reported_nor_given_a_version_
 
     assert answer["DurableExecutionArn"] == "arn:wf/lr-1"
     assert served.signals.said == []
+
+
+def test_fail_starts_is_a_count_of_attempts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _arguments([]).fail_starts == 0
+    assert _arguments(["--fail-starts", "3"]).fail_starts == 3
+    with pytest.raises(SystemExit):
+        _arguments(["--fail-starts", "-1"])
+    assert "--fail-starts: must be 0 or more, not -1" in capsys.readouterr().err
