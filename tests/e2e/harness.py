@@ -31,6 +31,7 @@ OUTPUT_KEYS = {
     "dashboard_url",
     "table_name",
     "workflow_alias_arn",
+    "failed_start_queue_url",
     "mailbox_url",
     "token_url",
     "lambda_endpoint",
