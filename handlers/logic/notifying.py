@@ -45,13 +45,15 @@ def notice_key(why: str, approver: str) -> str:
 
 def send_notice_once(
     mailer: Mailer, notes: SentNotices, record: LeaveRecord, key: str, email: Email
-) -> None:
+) -> str | None:
     """Send a notice about `record` unless an earlier run of this step did (the record notes
-    it under `key`), then note it. At least once: a crash between the two sends it again."""
+    it under `key`), then note it; SES's message id, or None if it had gone. At least once:
+    a crash between the two sends it again."""
     if key in record.notices_sent:
-        return
-    send_email(mailer, email)
+        return None
+    message_id = send_email(mailer, email)
     notes.mark_notice_sent(record.request_id, key)
+    return message_id
 
 
 def tell_approvers_it_ended(

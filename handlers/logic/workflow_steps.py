@@ -339,16 +339,22 @@ class LeaveSteps:
         return outcome.model_dump(mode="json")
 
     def send_outcome(self, request: LeaveRequest, outcome: Outcome) -> str:
-        message_id = self._send(outcome_email(request, outcome, self.status_link(request)))
-        if outcome.status in (LeaveStatus.WITHDRAWN, LeaveStatus.FAILED):
-            record = self.store.get(request.request_id)
-            if record is not None:
-                # Withdrawn: whoever has it holds a link that leads nowhere. Closed here: its
-                # approver could not be emailed (why it failed), but whoever approved its
-                # first level is told.
-                asked = outcome.status is LeaveStatus.WITHDRAWN
-                tell_approvers_it_ended(self.mailer, self.store, record, outcome.status, asked)
-        return message_id
+        email = outcome_email(request, outcome, self.status_link(request))
+        if outcome.status not in (LeaveStatus.WITHDRAWN, LeaveStatus.FAILED):
+            return self._send(email)
+        # More than one email goes out in this step, and the step is retried whole when a
+        # later one fails: each is noted as it goes, so a retry sends none twice (chaos mode
+        # found the employee told of a withdrawal twice when the approver's email failed).
+        record = self.store.get(request.request_id)
+        if record is None:
+            return self._send(email)
+        key = notice_key(f"{outcome.status.value}-outcome", request.employee_email)
+        message_id = send_notice_once(self.mailer, self.store, record, key, email)
+        # Withdrawn: whoever has it holds a link that leads nowhere. Closed here: its approver
+        # could not be emailed (why it failed), but whoever approved its first level is told.
+        asked = outcome.status is LeaveStatus.WITHDRAWN
+        tell_approvers_it_ended(self.mailer, self.store, record, outcome.status, asked)
+        return message_id or ""
 
     def _send(self, email: Email) -> str:
         return send_email(self.mailer, email)
