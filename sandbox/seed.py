@@ -22,8 +22,6 @@ from sandbox.config import (
 )
 
 SIGNING_KEY_FILE = "signing-key"
-# The key before the last `leave-ops rotate-key`; until the first, the current key stands in.
-PREVIOUS_SIGNING_KEY_FILE = "previous-signing-key"
 
 
 def signing_key(data_dir: Path) -> str:
@@ -35,21 +33,6 @@ def signing_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def previous_signing_key(data_dir: Path) -> str:
-    """The key links were signed with before the last rotation (the current one if none)."""
-    path = data_dir / PREVIOUS_SIGNING_KEY_FILE
-    return path.read_text().strip() if path.exists() else signing_key(data_dir)
-
-
-def keep_rotated_keys(data_dir: Path, previous: str, current: str) -> None:
-    """Keep a rotation (`leave-ops rotate-key` on the sandbox) in the data dir, so a restart
-    seeds the keys the parameters now hold."""
-    for name, key in ((PREVIOUS_SIGNING_KEY_FILE, previous), (SIGNING_KEY_FILE, current)):
-        path = data_dir / name
-        path.write_text(key)
-        path.chmod(0o600)
-
-
 def _unless_exists(call: Any, **arguments: Any) -> None:
     try:
         call(**arguments)
@@ -57,6 +40,7 @@ def _unless_exists(call: Any, **arguments: Any) -> None:
         if error.response["Error"]["Code"] not in (
             "ResourceInUseException",
             "ResourceAlreadyExistsException",
+            "ParameterAlreadyExists",
         ):
             raise
 
@@ -81,7 +65,7 @@ def failed_start_queue(sqs: Any) -> str:
     return str(sqs.create_queue(QueueName=FAILED_START_QUEUE)["QueueUrl"])
 
 
-def seed(clients: dict[str, Any], key: str, previous_key: str | None = None) -> None:
+def seed(clients: dict[str, Any], key: str) -> None:
     dynamodb = clients["dynamodb"]
     _unless_exists(dynamodb.create_table, **create_table_request(TABLE_NAME))
     _add_missing_indexes(dynamodb)
@@ -90,8 +74,8 @@ def seed(clients: dict[str, Any], key: str, previous_key: str | None = None) -> 
         item = {k: {"S": v} for k, v in directory_item(employee, approver).items()}
         dynamodb.put_item(TableName=TABLE_NAME, Item=item)
     clients["ses"].verify_email_identity(EmailAddress=SENDER_EMAIL)
-    for name, value in (
-        (SIGNING_KEY_PARAMETER, key),
-        (PREVIOUS_SIGNING_KEY_PARAMETER, previous_key or key),
-    ):
-        clients["ssm"].put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+    # Only where none is: a restart has replayed what the parameters held, a rotation by
+    # `leave-ops rotate-key` included. Until the first rotation the current key stands in for the
+    # previous one.
+    for name in (SIGNING_KEY_PARAMETER, PREVIOUS_SIGNING_KEY_PARAMETER):
+        _unless_exists(clients["ssm"].put_parameter, Name=name, Value=key, Type="SecureString")

@@ -57,7 +57,7 @@ from sandbox.mailbox import Mailbox
 from sandbox.oidc_issuer import LocalIssuer
 from sandbox.rest_api_gateway import RestApiConfig, RestApiGateway
 from sandbox.scheduler import Scheduler
-from sandbox.seed import failed_start_queue, previous_signing_key, seed, signing_key
+from sandbox.seed import failed_start_queue, seed, signing_key
 from sandbox.telemetry import Telemetry
 from sandbox.ui import HomeSite
 from sandbox.versions import VersionedRuntime, WorkflowVersions
@@ -152,7 +152,7 @@ class SandboxStack:
             service: local_client(service, config.aws_endpoint)
             for service in ("dynamodb", "ses", "ssm", "logs", "cloudwatch", "events", "sqs")
         }
-        seed(clients, signing_key(data_dir), previous_signing_key(data_dir))
+        seed(clients, signing_key(data_dir))
         self._failed_start_queue_url = failed_start_queue(clients["sqs"])
         self._telemetry = Telemetry(clients["logs"], clients["cloudwatch"], clients["events"])
         self._telemetry.start()

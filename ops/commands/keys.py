@@ -7,7 +7,6 @@ and keeps the keys in the data dir (sandbox/seed.py), so a restart keeps them.
 """
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import typer
 
@@ -26,17 +25,11 @@ from handlers.storage.leave_store import DynamoDbLeaveStore
 from ops.cli import TargetChoice, app, target_of
 from ops.output import fail, operator_command, say
 from ops.target import Target
-from sandbox.seed import keep_rotated_keys
 
 
 def _is_sandbox(target: Target) -> bool:
     # Only the sandbox's outputs name its local Lambda API.
     return "lambda_endpoint" in target.outputs
-
-
-def _sandbox_data_dir(context: typer.Context) -> Path | None:
-    chosen = context.find_root().obj
-    return chosen.sandbox if isinstance(chosen, TargetChoice) and not chosen.stack else None
 
 
 def _stack_name(context: typer.Context) -> str:
@@ -53,7 +46,7 @@ def rotate_key(context: typer.Context) -> None:
     keys = SigningKeyParameters(target.client("ssm"))
     try:
         if _is_sandbox(target):
-            _rotate_sandbox(decision, keys, _sandbox_data_dir(context))
+            _rotate_sandbox(decision, keys)
             return
         store = DynamoDbLeaveStore(target.table_name, client=target.client("dynamodb"))
         state = rotation_state(decision, keys, store.pending_submitted_before, datetime.now(UTC))
@@ -62,13 +55,10 @@ def rotate_key(context: typer.Context) -> None:
     _guide(state, _stack_name(context))
 
 
-def _rotate_sandbox(
-    decision: DecisionSettings, keys: SigningKeyParameters, data_dir: Path | None
-) -> None:
-    key = new_key()
-    previous = rotate_in_place(decision, keys, key)
-    if data_dir is not None:
-        keep_rotated_keys(data_dir, previous, key)
+def _rotate_sandbox(decision: DecisionSettings, keys: SigningKeyParameters) -> None:
+    """In the sandbox's SSM, which keeps it across a restart (its requests are replayed, and
+    its seed leaves the parameters it finds)."""
+    rotate_in_place(decision, keys, new_key())
     say(
         "The link-signing key is rotated: new links are signed with the new key, links "
         "already sent still decide (the key before is kept as the previous one), and links "

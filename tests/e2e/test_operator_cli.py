@@ -4,30 +4,29 @@ failed) and hands HR a CSV."""
 
 import csv
 import json
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
+from sandbox.config import PREVIOUS_SIGNING_KEY_PARAMETER, SIGNING_KEY_PARAMETER
 from tests.e2e.harness import (
     APPROVER,
     PROJECT_ROOT,
     WAIT_CAP_SECONDS,
     SandboxClient,
+    SandboxProcess,
     running_sandbox,
     wait_for,
 )
 from tests.support.dates import from_today
+from tests.support.installed_command import leave_ops_command
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("operator-cli")]
-
-# `make install` puts the command next to the project's interpreter.
-LEAVE_OPS = Path(sys.executable).parent / "leave-ops"
 
 
 @pytest.fixture(scope="module")
@@ -37,17 +36,14 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxClient]
 
 
 def leave_ops(sandbox: SandboxClient, *arguments: str) -> subprocess.CompletedProcess[str]:
-    assert LEAVE_OPS.exists(), f"{LEAVE_OPS} is missing: run `make install`"
     return subprocess.run(  # noqa: S603 - the project's own command
-        [str(LEAVE_OPS), "--sandbox", str(sandbox.process.data_dir), *arguments],
+        [str(leave_ops_command()), "--sandbox", str(sandbox.process.data_dir), *arguments],
         capture_output=True,
         text=True,
         check=False,
         timeout=WAIT_CAP_SECONDS,
-        # Anywhere: the command is installed, not run from the project. The code it runs is
-        # this checkout's, whichever checkout the shared virtualenv was installed from.
+        # Anywhere: the command is installed, not run from the project.
         cwd=PROJECT_ROOT.parent,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
     )
 
 
@@ -213,3 +209,43 @@ def test_an_operator_settles_a_stuck_request_once(sandbox: SandboxClient) -> Non
 
     again = leave_ops(sandbox, "settle", request_id)
     assert (again.returncode, again.stderr) == (1, f"leave-ops: {request_id} is already failed.\n")
+
+
+ROTATING = "rotating@email.com"
+
+
+def test_a_rotated_key_keeps_the_links_already_sent_across_a_restart(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    first = SandboxProcess(data_dir, approval_timeout=600)
+    before = SandboxClient(first.start(), first)
+    sent = before.submit(
+        {"employee_email": ROTATING, "start_date": from_today(150), "end_date": from_today(151)}
+    ).json()["request_id"]
+    link = before.decision_link(before.wait_for_email(APPROVER, sent, "Leave to approve"))
+    first_key = (data_dir / "signing-key").read_text().strip()
+
+    assert "The link-signing key is rotated" in ok(before, "rotate-key")
+    assert first.stop() == 0, first.console()
+
+    second = SandboxProcess(data_dir, approval_timeout=600, port=first.port)
+    after = SandboxClient(second.start(), second)
+    after.remember(sent, ROTATING)
+    try:
+        ssm = boto3.client(
+            "ssm",
+            endpoint_url=after.outputs["aws_endpoint"],
+            region_name="us-east-2",
+            aws_access_key_id="sandbox",
+            aws_secret_access_key="sandbox",
+        )
+        keys = {
+            name: ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+            for name in (SIGNING_KEY_PARAMETER, PREVIOUS_SIGNING_KEY_PARAMETER)
+        }
+        # The restart kept the rotation: the key the data dir began with is the previous one.
+        assert keys[PREVIOUS_SIGNING_KEY_PARAMETER] == first_key
+        assert keys[SIGNING_KEY_PARAMETER] != first_key
+        assert after.decide(link, "approve").status == 200
+        assert after.wait_until_final(sent)["status"] == "approved"
+    finally:
+        assert second.stop() == 0, second.console()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-LEAVE_OPS = Path(sys.executable).parent / "leave-ops"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.installed_command import leave_ops_command
+
 OUTPUTS = {
     "table_name": "leave-table-0a1b2c3",
     "workflow_alias_arn": "arn:aws:lambda:eu-west-1:123456789012:function:leave-dev-workflow:live",
@@ -36,11 +36,8 @@ def stand_in_pulumi(directory: Path, exit_code: int, stdout: str, stderr: str) -
 
 
 def leave_ops(path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    assert LEAVE_OPS.exists(), f"{LEAVE_OPS} is missing: run `make install`"
     environment = {
         "PATH": str(path),
-        # This checkout's code, whichever checkout the virtualenv was installed from.
-        "PYTHONPATH": str(PROJECT_ROOT),
         "HOME": str(path),
         # Nowhere to find credentials: not the machine's, not an instance's metadata.
         "AWS_EC2_METADATA_DISABLED": "true",
@@ -48,7 +45,7 @@ def leave_ops(path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
         "AWS_SHARED_CREDENTIALS_FILE": str(path / "none"),
     }
     return subprocess.run(  # noqa: S603 - the project's own command
-        [str(LEAVE_OPS), *arguments],
+        [str(leave_ops_command()), *arguments],
         capture_output=True,
         text=True,
         check=False,
