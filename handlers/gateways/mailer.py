@@ -1,5 +1,6 @@
 """Sending email through SES, as multipart/alternative MIME (plain text and HTML)."""
 
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Protocol
@@ -27,8 +28,14 @@ class Mailer(Protocol):
     def send(self, email: Email) -> str: ...
 
 
+# Headers folded only past RFC 5322's hard limit: Python folds a subject at 78 characters
+# leaving the space before the fold in place, so a reader unfolding it sees two spaces where
+# there was one ("Mon 3  - Fri 7 Aug", seen beside an encoded en dash).
+_MIME_POLICY = policy.default.clone(max_line_length=998)
+
+
 def to_mime(email: Email, sender: str) -> bytes:
-    message = EmailMessage()
+    message = EmailMessage(policy=_MIME_POLICY)
     message["From"] = sender
     message["To"] = email.to
     message["Subject"] = email.subject

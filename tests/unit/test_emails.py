@@ -1,8 +1,11 @@
 from datetime import UTC, date, datetime
+from email import message_from_bytes, policy
 
 from handlers.domain.leave_request import LeaveRequest, Outcome
 from handlers.domain.statuses import LeaveStatus
+from handlers.gateways.mailer import to_mime
 from handlers.web.emails import (
+    Email,
     approval_request_email,
     closed_after_your_approval_email,
     delegated_away_email,
@@ -148,3 +151,14 @@ def test_who_approved_the_first_level_is_told_when_it_closes_before_the_second()
     assert email.to == "manager@email.com"
     assert email.subject.startswith("Closed after your approval: employee@email.com")
     assert "closed before its second approval: the leave is not booked" in email.text
+
+
+def test_a_long_subject_reaches_the_reader_as_it_was_written() -> None:
+    # Long enough that a fold at 78 characters falls beside the encoded en dash.
+    subject = "Leave to approve: alice@email.com, 3 working days, Mon 28 \u2013 Wed 30 Dec 2026"
+    raw = to_mime(
+        Email(to="manager@email.com", subject=subject, text="x", html="<p>x</p>"), "leave@email.com"
+    )
+
+    received = message_from_bytes(raw, policy=policy.default)
+    assert str(received["Subject"]) == subject
