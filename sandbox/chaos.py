@@ -50,7 +50,7 @@ import botocore.session
 
 from sandbox.child_process import SERVE_POLL_SECONDS
 from sandbox.config import ChaosSettings
-from sandbox.http_server import HOP_BY_HOP_HEADERS, Request, Response
+from sandbox.http_server import HOP_BY_HOP_HEADERS, Request, Response, read_request
 
 logger = logging.getLogger(__name__)
 
@@ -379,20 +379,11 @@ def _handler(front: ChaosFront) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def _serve(self) -> None:
-            path, _, query = self.path.partition("?")
-            length = int(self.headers.get("Content-Length") or 0)
-            request = Request(
-                method=self.command,
-                path=path,
-                query=query,
-                headers=list(self.headers.items()),
-                body=self.rfile.read(length) if length else b"",
-                client_ip=self.client_address[0],
-            )
+            request = read_request(self)
             try:
                 response, hold = front.serve(request)
             except (OSError, http.client.HTTPException):
-                logger.exception("chaos front: the emulator did not answer %s", path)
+                logger.exception("chaos front: the emulator did not answer %s", request.path)
                 response, hold = None, False
             if response is None:
                 if hold:

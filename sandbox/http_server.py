@@ -83,26 +83,31 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+def read_request(handler: BaseHTTPRequestHandler) -> Request:
+    """The request a handler of `http.server` is serving, read whole."""
+    path, _, query = handler.path.partition("?")
+    length = int(handler.headers.get("Content-Length") or 0)
+    return Request(
+        method=handler.command,
+        path=path,
+        query=query,
+        headers=list(handler.headers.items()),
+        body=handler.rfile.read(length) if length else b"",
+        client_ip=handler.client_address[0],
+    )
+
+
 def _request_handler(name: str, handle: Handle) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = f"sandbox-{name}"
 
         def _serve(self) -> None:
-            path, _, query = self.path.partition("?")
-            length = int(self.headers.get("Content-Length") or 0)
-            request = Request(
-                method=self.command,
-                path=path,
-                query=query,
-                headers=list(self.headers.items()),
-                body=self.rfile.read(length) if length else b"",
-                client_ip=self.client_address[0],
-            )
+            request = read_request(self)
             try:
                 response = handle(request)
             except Exception:
-                logger.exception("%s failed on %s %s", name, self.command, path)
+                logger.exception("%s failed on %s %s", name, self.command, request.path)
                 response = Response.json('{"message": "Internal Server Error"}', status=500)
             self.send_response(response.status)
             for key, value in response.headers:
